@@ -1,0 +1,49 @@
+/*
+ * Relay configuration: a file of "key = value" lines, and the same keys as
+ * command-line flags (--key=value), which win over the file. One table in
+ * config.c lists every key with its default and meaning; `im-relay --help`
+ * prints it.
+ */
+#ifndef RELAY_CONFIG_H
+#define RELAY_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_LIST_MAX 8
+
+typedef struct config_list {
+	char *items[CONFIG_LIST_MAX];
+	int count;
+	int from_cli; /* the command line replaces what the file said */
+} config_list_t;
+
+typedef struct relay_config {
+	char *instance;
+	config_list_t control;
+	char *kamailio_rpc;
+	char *log_file;
+	char *pid_file;
+	int daemonize;
+	int control_max_line;
+	int event_queue_max;
+	int event_retry_max_ms;
+	int drain_timeout_ms;
+} relay_config_t;
+
+void config_init(relay_config_t *cfg);
+void config_free(relay_config_t *cfg);
+
+/* "log_level" and "log_level.<subsystem>" are handled too. */
+int config_set(relay_config_t *cfg, const char *key, const char *value,
+		int from_cli, char *err, size_t errlen);
+
+int config_load_file(relay_config_t *cfg, const char *path, char *err,
+		size_t errlen);
+
+/* Returns 0 to run, 1 when --help/--version was answered, -1 on error. */
+int config_parse_args(relay_config_t *cfg, int argc, char **argv, char *err,
+		size_t errlen);
+
+void config_usage(const char *prog);
+
+#endif

@@ -1,0 +1,137 @@
+#include "control_cmds.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "control.h"
+#include "events.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "relay.h"
+#include "version.h"
+
+typedef struct cmd_call {
+	json_t *params;
+	json_t *result; /* set by the handler on success */
+	int code;		/* JSON-RPC code when the handler fails */
+} cmd_call_t;
+
+/* Handlers return NULL on success or an error message. */
+typedef const char *(*cmd_handler_t)(cmd_call_t *call);
+
+#define CONTROL_COMMANDS(X)                                                    \
+	X(ping, "liveness and readiness probe: pong, instance name and boot id") \
+	X(stats, "counters of every subsystem")                                  \
+	X(help, "the command list")
+
+#define X(name, doc) static const char *cmd_##name(cmd_call_t *call);
+CONTROL_COMMANDS(X)
+#undef X
+
+static struct command {
+	const char *name;
+	const char *doc;
+	cmd_handler_t handler;
+	unsigned long calls;
+	unsigned long errors;
+} commands[] = {
+#define X(name, doc) {#name, doc, cmd_##name, 0, 0},
+		CONTROL_COMMANDS(X)
+#undef X
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static unsigned long requests_total, requests_malformed;
+
+static const char *cmd_ping(cmd_call_t *call)
+{
+	call->result = json_pack("{s:b, s:s, s:s}", "pong", 1, "instance",
+			relay.instance, "boot_id", relay.boot_id);
+	return NULL;
+}
+
+static const char *cmd_stats(cmd_call_t *call)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:I}", "instance", relay.instance,
+			"boot_id", relay.boot_id, "version", RELAY_VERSION, "uptime_s",
+			(json_int_t)(time(NULL) - relay.started));
+	if(relay.control)
+		json_object_set_new(s, "control", control_stats(relay.control));
+	json_object_set_new(s, "commands", control_cmds_stats());
+	if(relay.events)
+		json_object_set_new(s, "events", events_stats(relay.events));
+	call->result = s;
+	return NULL;
+}
+
+static const char *cmd_help(cmd_call_t *call)
+{
+	json_t *list = json_object();
+	for(size_t i = 0; i < NCOMMANDS; i++)
+		json_object_set_new(list, commands[i].name,
+				json_string(commands[i].doc));
+	call->result = list;
+	return NULL;
+}
+
+json_t *control_cmds_stats(void)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "requests", json_integer((json_int_t)requests_total));
+	json_object_set_new(
+			o, "malformed", json_integer((json_int_t)requests_malformed));
+	for(size_t i = 0; i < NCOMMANDS; i++)
+		json_object_set_new(o, commands[i].name,
+				json_pack("{s:I, s:I}", "calls", (json_int_t)commands[i].calls,
+						"errors", (json_int_t)commands[i].errors));
+	return o;
+}
+
+char *control_dispatch(const char *line, size_t len, size_t *reply_len)
+{
+	jsonrpc_request_t req;
+	const char *errmsg = NULL;
+	cmd_call_t call = {0};
+	char *reply = NULL;
+	int code;
+
+	requests_total++;
+	code = jsonrpc_parse(line, len, &req, &errmsg);
+	if(code != 0) {
+		requests_malformed++;
+		ilog(control, LOG_WARN, "malformed request: %s", errmsg);
+		reply = jsonrpc_reply_error(req.id, code, errmsg, reply_len);
+		jsonrpc_request_free(&req);
+		return reply;
+	}
+	for(size_t i = 0; i < NCOMMANDS; i++) {
+		if(strcmp(commands[i].name, req.method) != 0)
+			continue;
+		commands[i].calls++;
+		call.params = req.params;
+		call.code = JSONRPC_APP_ERROR;
+		errmsg = commands[i].handler(&call);
+		if(errmsg) {
+			commands[i].errors++;
+			ilog(control, LOG_INFO, "%s failed: %s", req.method, errmsg);
+			if(call.result)
+				json_decref(call.result);
+			reply = req.id ? jsonrpc_reply_error(
+								  req.id, call.code, errmsg, reply_len)
+						   : NULL;
+		} else if(req.id) {
+			reply = jsonrpc_reply_result(req.id, call.result, reply_len);
+		} else if(call.result) {
+			json_decref(call.result);
+		}
+		jsonrpc_request_free(&req);
+		return reply;
+	}
+	ilog(control, LOG_INFO, "unknown method '%.64s'", req.method);
+	reply = req.id ? jsonrpc_reply_error(req.id, JSONRPC_METHOD_NOT_FOUND,
+							 "method not found", reply_len)
+				   : NULL;
+	jsonrpc_request_free(&req);
+	return reply;
+}
