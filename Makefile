@@ -4,7 +4,7 @@
 #   make test   install what is missing, build, run every test
 #
 # Other targets: deps, all (default), modules, relay, check, unit, e2e,
-# fuzz, bench, clean.
+# fuzz, clean.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -17,7 +17,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB_CFLAGS := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror
 
-.PHONY: all deps modules relay check unit e2e test run fuzz bench clean \
+.PHONY: all deps modules relay check unit e2e test run fuzz clean \
 	$(MODULES)
 
 all: modules relay check
@@ -67,10 +67,7 @@ run: deps
 	@scripts/run.sh
 
 fuzz: all
-	@$(MAKE) --no-print-directory -C test/fuzz
-
-bench: all
-	@$(MAKE) --no-print-directory -C bench run
+	@$(MAKE) --no-print-directory -C test/fuzz run
 
 clean:
 	@for m in $(MODULES); do \

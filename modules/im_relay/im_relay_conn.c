@@ -1,0 +1,343 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+
+#include "im_relay_conn.h"
+
+int imr_timeout_ms = 300;
+int imr_max_reply_size = 1024 * 1024;
+
+typedef struct imr_conn {
+	int fd;
+	json_int_t next_id;
+	char *buf;
+	size_t len;
+	size_t cap;
+} imr_conn_t;
+
+/* per process, indexed like imr_relays; allocated on first use */
+static imr_conn_t *imr_conns = NULL;
+
+enum { IO_OK = 0, IO_ERROR = -1, IO_TIMEOUT = -2, IO_CLOSED = -3 };
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int wait_fd(int fd, short events, long long deadline_us)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	for(;;) {
+		long long left = deadline_us - now_us();
+		int n;
+		if(left <= 0)
+			return IO_TIMEOUT;
+		n = poll(&pfd, 1, (int)((left + 999) / 1000));
+		if(n > 0)
+			return IO_OK;
+		if(n == 0)
+			return IO_TIMEOUT;
+		if(errno != EINTR)
+			return IO_ERROR;
+	}
+}
+
+static void conn_close(imr_conn_t *c)
+{
+	if(c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+static imr_conn_t *conn_get(imr_relay_t *r)
+{
+	if(imr_conns == NULL) {
+		imr_conns = pkg_malloc(sizeof(imr_conn_t) * imr_relay_count);
+		if(imr_conns == NULL) {
+			PKG_MEM_ERROR;
+			return NULL;
+		}
+		memset(imr_conns, 0, sizeof(imr_conn_t) * imr_relay_count);
+		for(int i = 0; i < imr_relay_count; i++)
+			imr_conns[i].fd = -1;
+	}
+	return &imr_conns[r->index];
+}
+
+void imr_conn_close_all(void)
+{
+	if(imr_conns == NULL)
+		return;
+	for(int i = 0; i < imr_relay_count; i++) {
+		conn_close(&imr_conns[i]);
+		if(imr_conns[i].buf)
+			pkg_free(imr_conns[i].buf);
+	}
+	pkg_free(imr_conns);
+	imr_conns = NULL;
+}
+
+static int conn_open(imr_relay_t *r, imr_conn_t *c, long long deadline,
+		char *err, size_t errlen)
+{
+	int fd, rc, soerr = 0, one = 1;
+	socklen_t slen = sizeof(soerr);
+
+	fd = socket(r->addr.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	if(fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return IO_ERROR;
+	}
+	if(r->addr.proto == IM_ADDR_TCP)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if(connect(fd, (struct sockaddr *)&r->addr.sa, r->addr.salen) < 0) {
+		if(errno != EINPROGRESS && errno != EAGAIN) {
+			snprintf(err, errlen, "connect: %s", strerror(errno));
+			close(fd);
+			return IO_ERROR;
+		}
+		rc = wait_fd(fd, POLLOUT, deadline);
+		if(rc != IO_OK) {
+			snprintf(err, errlen, "connect: %s",
+					rc == IO_TIMEOUT ? "timeout" : strerror(errno));
+			close(fd);
+			return rc;
+		}
+		if(getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0 || soerr) {
+			snprintf(err, errlen, "connect: %s", strerror(soerr ? soerr : errno));
+			close(fd);
+			return IO_ERROR;
+		}
+	}
+	c->fd = fd;
+	c->len = 0;
+	return IO_OK;
+}
+
+static int conn_send(imr_conn_t *c, const char *data, size_t len,
+		long long deadline, char *err, size_t errlen)
+{
+	while(len > 0) {
+		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+		if(n > 0) {
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if(n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int rc = wait_fd(c->fd, POLLOUT, deadline);
+			if(rc == IO_TIMEOUT) {
+				snprintf(err, errlen, "send: timeout");
+				return IO_TIMEOUT;
+			}
+			if(rc != IO_OK) {
+				snprintf(err, errlen, "send: %s", strerror(errno));
+				return IO_ERROR;
+			}
+			continue;
+		}
+		snprintf(err, errlen, "send: %s", strerror(errno));
+		return (errno == EPIPE || errno == ECONNRESET) ? IO_CLOSED : IO_ERROR;
+	}
+	return IO_OK;
+}
+
+/* Reads until a full line is buffered; *linelen excludes the '\n'. */
+static int conn_read_line(imr_conn_t *c, long long deadline, size_t *linelen,
+		char *err, size_t errlen)
+{
+	for(;;) {
+		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+		ssize_t n;
+		if(nl) {
+			*linelen = (size_t)(nl - c->buf);
+			return IO_OK;
+		}
+		if(c->len == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 4096;
+			char *nbuf;
+			if(c->cap >= (size_t)imr_max_reply_size) {
+				snprintf(err, errlen, "reply longer than %d bytes",
+						imr_max_reply_size);
+				return IO_ERROR;
+			}
+			if(ncap > (size_t)imr_max_reply_size)
+				ncap = (size_t)imr_max_reply_size;
+			nbuf = pkg_realloc(c->buf, ncap);
+			if(nbuf == NULL) {
+				PKG_MEM_ERROR;
+				snprintf(err, errlen, "out of pkg memory");
+				return IO_ERROR;
+			}
+			c->buf = nbuf;
+			c->cap = ncap;
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if(n > 0) {
+			c->len += (size_t)n;
+			continue;
+		}
+		if(n == 0) {
+			snprintf(err, errlen, "relay closed the connection");
+			return IO_CLOSED;
+		}
+		if(errno == EAGAIN || errno == EINTR) {
+			int rc = wait_fd(c->fd, POLLIN, deadline);
+			if(rc == IO_TIMEOUT) {
+				snprintf(err, errlen, "no reply within %d ms", imr_timeout_ms);
+				return IO_TIMEOUT;
+			}
+			if(rc != IO_OK) {
+				snprintf(err, errlen, "recv: %s", strerror(errno));
+				return IO_ERROR;
+			}
+			continue;
+		}
+		snprintf(err, errlen, "recv: %s", strerror(errno));
+		return errno == ECONNRESET ? IO_CLOSED : IO_ERROR;
+	}
+}
+
+static void consume_line(imr_conn_t *c, size_t linelen)
+{
+	size_t used = linelen + 1;
+	memmove(c->buf, c->buf + used, c->len - used);
+	c->len -= used;
+}
+
+/* Interprets one reply line. */
+static imr_call_status_t parse_reply(const char *line, size_t len,
+		json_int_t id, json_t **result, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *reply, *rid, *res, *error;
+	imr_call_status_t status = IMR_CALL_FAILED;
+
+	reply = json_loadb(line, len, 0, &jerr);
+	if(reply == NULL || !json_is_object(reply)) {
+		snprintf(err, errlen, "relay sent a reply that is not a JSON object");
+		goto done;
+	}
+	rid = json_object_get(reply, "id");
+	if(!json_is_integer(rid) || json_integer_value(rid) != id) {
+		snprintf(err, errlen, "reply id does not match request %lld",
+				(long long)id);
+		goto done;
+	}
+	error = json_object_get(reply, "error");
+	if(error) {
+		const char *msg = json_string_value(json_object_get(error, "message"));
+		snprintf(err, errlen, "relay error %lld: %s",
+				(long long)json_integer_value(json_object_get(error, "code")),
+				msg ? msg : "(no message)");
+		status = IMR_CALL_RPC_ERROR;
+		goto done;
+	}
+	res = json_object_get(reply, "result");
+	if(res == NULL) {
+		snprintf(err, errlen, "reply has neither result nor error");
+		goto done;
+	}
+	*result = json_incref(res);
+	status = IMR_CALL_OK;
+done:
+	if(reply)
+		json_decref(reply);
+	return status;
+}
+
+imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
+		json_t **result, char *err, size_t errlen)
+{
+	long long start = now_us();
+	long long deadline = start + (long long)imr_timeout_ms * 1000;
+	imr_conn_t *c = conn_get(r);
+	imr_call_status_t status = IMR_CALL_FAILED;
+	char *req = NULL;
+	json_t *jreq = NULL;
+	json_int_t id;
+	int rc = IO_ERROR, attempt;
+	size_t linelen;
+
+	*result = NULL;
+	if(c == NULL) {
+		snprintf(err, errlen, "out of pkg memory");
+		return IMR_CALL_FAILED;
+	}
+	id = ++c->next_id;
+	jreq = json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", id, "method",
+			method);
+	if(jreq && params)
+		json_object_set(jreq, "params", params);
+	req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
+	if(req == NULL) {
+		snprintf(err, errlen, "cannot encode request");
+		goto out;
+	}
+	/* the relay reads one object per line; jansson escapes newlines */
+	{
+		size_t l = strlen(req);
+		char *line = realloc(req, l + 2);
+		if(line == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		req = line;
+		req[l] = '\n';
+		req[l + 1] = '\0';
+	}
+
+	/* A kept-alive connection may have died since the last call (relay
+	 * restarted): then retry once on a fresh one. Commands are idempotent
+	 * on their ids, so a retry is safe. */
+	for(attempt = 0; attempt < 2; attempt++) {
+		int fresh = c->fd < 0;
+		if(fresh) {
+			rc = conn_open(r, c, deadline, err, errlen);
+			if(rc != IO_OK)
+				break;
+		}
+		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+		if(rc == IO_OK)
+			rc = conn_read_line(c, deadline, &linelen, err, errlen);
+		if(rc == IO_OK)
+			break;
+		conn_close(c);
+		if(rc != IO_CLOSED || fresh)
+			break;
+	}
+	if(rc != IO_OK) {
+		imr_relay_record_failure(r, rc == IO_TIMEOUT, err);
+		goto out;
+	}
+
+	status = parse_reply(c->buf, linelen, id, result, err, errlen);
+	if(status == IMR_CALL_FAILED) {
+		conn_close(c);
+		imr_relay_record_failure(r, 0, err);
+	} else {
+		consume_line(c, linelen);
+		imr_relay_record_ok(r, (unsigned int)(now_us() - start));
+	}
+out:
+	if(req)
+		free(req);
+	if(jreq)
+		json_decref(jreq);
+	return status;
+}

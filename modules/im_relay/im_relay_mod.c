@@ -1,0 +1,94 @@
+/*
+ * im_relay: the Kamailio side of the MSRP relay control channel.
+ *
+ * Exports and wiring only; see im_relay_conn.c (client), im_relay_set.c
+ * (relays and their state), im_relay_health.c (probing), im_relay_event.c
+ * (events from the relay) and im_relay_rpc.c (kamcmd / jsonrpcs commands).
+ */
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/pvar.h"
+#include "core/sr_module.h"
+#include "core/timer_proc.h"
+
+#include "im_relay_conn.h"
+#include "im_relay_event.h"
+#include "im_relay_health.h"
+#include "im_relay_rpc.h"
+#include "im_relay_set.h"
+
+MODULE_VERSION
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+static param_export_t params[] = {
+		{"relay", PARAM_STRING | USE_FUNC_PARAM, (void *)imr_relay_param},
+		{"timeout", PARAM_INT, &imr_timeout_ms},
+		{"health_interval", PARAM_INT, &imr_health_interval},
+		{"max_reply_size", PARAM_INT, &imr_max_reply_size},
+		{"event_callback", PARAM_STR, &imr_event_callback},
+		{0, 0, 0}};
+
+static pv_export_t mod_pvs[] = {
+		{{"imrelay", sizeof("imrelay") - 1}, PVT_OTHER, imr_pv_get, 0,
+				imr_pv_parse_name, 0, 0, 0},
+		{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
+
+struct module_exports exports = {
+		"im_relay",		 /* module name */
+		DEFAULT_DLFLAGS, /* dlopen flags */
+		0,				 /* cmd (cfg function) exports */
+		params,			 /* param exports */
+		imr_rpc_cmds,	 /* RPC method exports */
+		mod_pvs,		 /* pseudo-variables exports */
+		0,				 /* response handling function */
+		mod_init,		 /* module init function */
+		child_init,		 /* per-child init function */
+		mod_destroy		 /* module destroy function */
+};
+
+static int mod_init(void)
+{
+	if(imr_timeout_ms < 10 || imr_timeout_ms > 10000) {
+		LM_ERR("timeout must be 10..10000 ms, not %d\n", imr_timeout_ms);
+		return -1;
+	}
+	if(imr_health_interval < 0) {
+		LM_ERR("health_interval must be >= 0 seconds (0 disables)\n");
+		return -1;
+	}
+	if(imr_max_reply_size < 4096) {
+		LM_ERR("max_reply_size must be at least 4096 bytes\n");
+		return -1;
+	}
+	if(imr_relays_init() < 0)
+		return -1;
+	if(imr_relay_count == 0)
+		LM_WARN("no relay configured: MSRP sessions cannot be relayed\n");
+	if(imr_event_init() < 0)
+		return -1;
+	if(imr_health_interval > 0 && imr_relay_count > 0)
+		register_basic_timers(1);
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	if(rank == PROC_MAIN && imr_health_interval > 0 && imr_relay_count > 0) {
+		if(fork_basic_timer(PROC_TIMER, "IM_RELAY HEALTH", 1,
+				   imr_health_timer, NULL, imr_health_interval)
+				< 0) {
+			LM_ERR("cannot start the relay health timer process\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	imr_conn_close_all();
+	imr_relays_destroy();
+}

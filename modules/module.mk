@@ -1,0 +1,13 @@
+# Common part of every module Makefile: point Kamailio's build system at the
+# unpacked Debian source (scripts/deps.sh) and at our pure-C lib/.
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+COREPATH ?= $(wildcard $(TOP)/build/kamailio-*/src)
+ifeq ($(COREPATH),)
+$(error Kamailio source not unpacked under build/: run 'make deps')
+endif
+
+include $(COREPATH)/Makefile.defs
+auto_gen=
+DEFS += -I$(COREPATH) -I$(TOP)/lib
+# lib/ sources compiled into each module as position-independent objects
+LIBS += $(TOP)/build/lib/libim.a
