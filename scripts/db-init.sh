@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Creates the SQLite database of the IM server when it does not exist yet:
+# Kamailio's tables listed in db/kamailio-tables, then ours (db/sqlite/).
+#
+#   scripts/db-init.sh var/im.sqlite
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+db=${1:?usage: db-init.sh <sqlite file>}
+kschema=/usr/share/kamailio/db_sqlite
+
+if [ -s "$db" ] && sqlite3 "$db" "SELECT 1 FROM version WHERE table_name='im_server'" | grep -q 1; then
+	exit 0
+fi
+mkdir -p "$(dirname "$db")"
+tmp="$db.tmp.$$"
+rm -f "$tmp"
+trap 'rm -f "$tmp"' EXIT
+{
+	echo "BEGIN;"
+	grep -v '^#' "$top/db/kamailio-tables" | while read -r group; do
+		[ -n "$group" ] || continue
+		cat "$kschema/$group-create.sql"
+	done
+	cat "$top"/db/sqlite/*.sql
+	echo "COMMIT;"
+} | sqlite3 -bail "$tmp"
+mv "$tmp" "$db"
+trap - EXIT
+echo "db-init: created $db"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Provisions IM users in the SQLite database. Passwords are stored only as
+# digest HA1 values for the realm (= the user's domain).
+#
+#   scripts/im-user.sh <db> add alice@home1.net secret
+#   scripts/im-user.sh <db> del alice@home1.net
+#   scripts/im-user.sh <db> list
+set -euo pipefail
+
+usage() { echo "usage: im-user.sh <db> add <user@domain> <password> | del <user@domain> | list" >&2; exit 2; }
+db=${1:-}; cmd=${2:-}
+[ -n "$db" ] && [ -n "$cmd" ] || usage
+[ -f "$db" ] || { echo "im-user: no database at $db (make run creates it)" >&2; exit 1; }
+
+sql_quote() { printf "'%s'" "${1//\'/\'\'}"; }
+
+split_aor() {
+	case "$1" in
+		*@*) user=${1%@*}; domain=${1#*@} ;;
+		*) echo "im-user: '$1' is not user@domain" >&2; exit 2 ;;
+	esac
+	[[ "$user" =~ ^[A-Za-z0-9._+-]+$ ]] || { echo "im-user: bad user name '$user'" >&2; exit 2; }
+	[[ "$domain" =~ ^[A-Za-z0-9.:-]+$ ]] || { echo "im-user: bad domain '$domain'" >&2; exit 2; }
+}
+
+md5() { printf '%s' "$1" | md5sum | cut -d' ' -f1; }
+
+case "$cmd" in
+	add)
+		[ $# -eq 4 ] || usage
+		split_aor "$3"
+		pass=$4
+		ha1=$(md5 "$user:$domain:$pass")
+		ha1b=$(md5 "$user@$domain:$domain:$pass")
+		sqlite3 "$db" "INSERT OR REPLACE INTO subscriber (username, domain, password, ha1, ha1b)
+			VALUES ($(sql_quote "$user"), $(sql_quote "$domain"), '', '$ha1', '$ha1b');"
+		;;
+	del)
+		[ $# -eq 3 ] || usage
+		split_aor "$3"
+		sqlite3 "$db" "DELETE FROM subscriber WHERE username=$(sql_quote "$user") AND domain=$(sql_quote "$domain");"
+		;;
+	list)
+		sqlite3 "$db" "SELECT username || '@' || domain FROM subscriber ORDER BY 1;"
+		;;
+	*) usage ;;
+esac
