@@ -1,0 +1,289 @@
+"""Starts and stops the real Kamailio and the real relay for end-to-end tests.
+
+Each server gets a private working directory, free loopback ports and
+generated settings (Kamailio through -A defines on cfg/kamailio.cfg, the
+relay through a generated config file). Readiness is awaited by RPC, never
+by sleeping. stop() sends TERM, then KILL after a grace period, and reports
+a crash: a process that died before it was asked to, a non-zero exit, or a
+sanitizer report in its log.
+"""
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import time
+
+from .rpc import KamailioRpc, RelayControl, RpcError
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+KAMAILIO = "/usr/sbin/kamailio"
+DEBIAN_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+
+
+def relay_binary():
+    return os.environ.get("IM_RELAY_BIN") or os.path.join(TOP, "build", "bin", "im-relay")
+
+
+_used_ports = set()
+
+
+def free_port(ip="127.0.0.1"):
+    """A port free for both UDP and TCP on ip, not handed out before in
+    this test run."""
+    for _ in range(200):
+        port = random.randint(20000, 59999)
+        if port in _used_ports:
+            continue
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, kind)
+                try:
+                    s.bind((ip, port))
+                finally:
+                    s.close()
+        except OSError:
+            continue
+        _used_ports.add(port)
+        return port
+    raise RuntimeError("no free port")
+
+
+CRASH_PATTERNS = re.compile(
+    r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|"
+    r"exited by a signal|Segmentation fault|core dumped|BUG:")
+
+
+class Process:
+    def __init__(self, name, argv, log_path, env=None):
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self.env = env
+        self.proc = None
+        self.died_early = False
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=self.env,
+                                     start_new_session=True)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, grace=15.0):
+        """TERM, then KILL the whole process group. Returns the exit code."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is not None:
+            self.died_early = True
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        # children that outlived their parent are killed too
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+        return self.proc.returncode
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def crash_report(self, rc):
+        """None when the process ended cleanly, else what went wrong."""
+        problems = []
+        if self.died_early:
+            problems.append(f"{self.name} died before the test stopped it (rc {rc})")
+        elif rc != 0:
+            problems.append(f"{self.name} exited with {rc}")
+        found = [l for l in self.log_text().splitlines() if CRASH_PATTERNS.search(l)]
+        if found:
+            problems.append(f"{self.name} log shows: " + " | ".join(found[:5]))
+        return "; ".join(problems) or None
+
+
+def wait_until(probe, timeout, what):
+    """Retries probe() until it returns a true value; the probe itself
+    blocks on a socket, so this is a readiness poll, not a timed sleep."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            v = probe()
+            if v:
+                return v
+        except (OSError, RpcError, ValueError) as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not ready within {timeout}s (last error: {last})")
+
+
+class Relay:
+    def __init__(self, workdir, instance="relay1", control_port=None, kamailio_rpc=None,
+                 extra=None, ip="127.0.0.1"):
+        self.workdir = workdir
+        self.instance = instance
+        self.ip = ip
+        self.control_port = control_port or free_port(ip)
+        self.control_addr = f"tcp:{ip}:{self.control_port}"
+        self.unix_control = os.path.join(workdir, f"{instance}-ctl.sock")
+        self.conf = os.path.join(workdir, f"{instance}.conf")
+        lines = [f"instance = {instance}",
+                 f"control = {self.control_addr}",
+                 f"control = unix:{self.unix_control}",
+                 "log_level = info"]
+        if kamailio_rpc:
+            lines.append(f"kamailio_rpc = unix:{kamailio_rpc}")
+        for k, v in (extra or {}).items():
+            lines.append(f"{k} = {v}")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = Process(instance, [relay_binary(), "-c", self.conf, "-f"],
+                            os.path.join(workdir, f"{instance}.log"))
+
+    def start(self, timeout=20):
+        self.proc.start()
+        wait_until(lambda: self.alive_or_fail() and self.ping(), timeout, f"relay {self.instance}")
+
+    def alive_or_fail(self):
+        if not self.proc.alive():
+            raise AssertionError(f"relay exited:\n{self.proc.log_text()[-3000:]}")
+        return True
+
+    def ping(self):
+        with RelayControl(self.control_addr, timeout=2) as c:
+            return c.call("ping")
+
+    def control(self):
+        return RelayControl(self.control_addr)
+
+    def call(self, method, params=None):
+        with self.control() as c:
+            return c.call(method, params)
+
+    def stop(self):
+        rc = self.proc.stop()
+        return self.proc.crash_report(rc)
+
+
+class Kamailio:
+    def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", sip_port=None,
+                 relay_control=None, relay_timeout_ms=300, defines=None,
+                 cfg=None, children=2):
+        self.workdir = workdir
+        self.domain = domain
+        self.ip = ip
+        self.sip_port = sip_port or free_port(ip)
+        self.db = os.path.join(workdir, "im.sqlite")
+        self.rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
+        self.ctl_sock = os.path.join(workdir, "kamailio_ctl")
+        self.cfg = cfg or os.path.join(TOP, "cfg", "kamailio.cfg")
+        d = {
+            "SIP_IP": ip,
+            "SIP_PORT": str(self.sip_port),
+            "IM_DOMAIN": domain,
+            "DB_URL": f'"sqlite:///{self.db}"',
+            "MPATH": f'"{DEBIAN_MODULES}:{TOP}/modules/"',
+            "CTL_SOCKET": f'"unix:{self.ctl_sock}"',
+            "RPC_DGRAM": f'"{self.rpc_sock}"',
+            "RELAY_TIMEOUT_MS": str(relay_timeout_ms),
+            "SIP_CHILDREN": str(children),
+        }
+        if relay_control:
+            d["RELAY_CONTROL"] = f'"{relay_control}"'
+        d.update(defines or {})
+        argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", "64", "-M", "8",
+                "-Y", workdir, "-w", workdir]
+        for k, v in d.items():
+            argv += ["-A", f"{k}={v}"]
+        self.proc = Process("kamailio", argv, os.path.join(workdir, "kamailio.log"))
+        self.rpc = KamailioRpc(self.rpc_sock)
+
+    @property
+    def sip_addr(self):
+        return (self.ip, self.sip_port)
+
+    def init_db(self):
+        subprocess.run([os.path.join(TOP, "scripts", "db-init.sh"), self.db], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def add_user(self, user, password):
+        subprocess.run([os.path.join(TOP, "scripts", "im-user.sh"), self.db, "add",
+                        f"{user}@{self.domain}", password], check=True)
+
+    def start(self, timeout=30):
+        self.proc.start()
+
+        def ready():
+            if not self.proc.alive():
+                raise AssertionError(f"kamailio exited:\n{self.proc.log_text()[-4000:]}")
+            return self.rpc.call("core.version", timeout=2)
+        wait_until(ready, timeout, "kamailio")
+
+    def stop(self):
+        rc = self.proc.stop()
+        return self.proc.crash_report(rc)
+
+
+class ImServer:
+    """One IM server domain: Kamailio with our modules plus its relay."""
+
+    USERS = ("alice", "bob", "carol", "dave")
+
+    def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", with_relay=True,
+                 relay_timeout_ms=300, defines=None):
+        os.makedirs(workdir, exist_ok=True)
+        self.workdir = workdir
+        self.relay = None
+        relay_control = None
+        rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
+        if with_relay:
+            self.relay = Relay(workdir, kamailio_rpc=rpc_sock, ip=ip)
+            relay_control = f"{self.relay.control_addr};name={self.relay.instance}"
+        else:
+            relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"
+        self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
+                                 relay_timeout_ms=relay_timeout_ms, defines=defines)
+        self.domain = domain
+
+    def password(self, user):
+        return f"{user}-pw"
+
+    def start(self):
+        self.kamailio.init_db()
+        for u in self.USERS:
+            self.kamailio.add_user(u, self.password(u))
+        self.kamailio.start()
+        if self.relay:
+            self.relay.start()
+        return self
+
+    def stop(self):
+        # the relay first, so that Kamailio still hears its shutdown event
+        problems = [self.relay.stop()] if self.relay else []
+        problems.append(self.kamailio.stop())
+        return "; ".join(p for p in problems if p) or None
+
+    @property
+    def sip_addr(self):
+        return self.kamailio.sip_addr
+
+    @property
+    def rpc(self):
+        return self.kamailio.rpc
+
+    def uri(self, user):
+        return f"sip:{user}@{self.domain}"
