@@ -20,11 +20,17 @@ def good_message(server, probe, text=b"good"):
     return message_bytes(server.uri("bob"), "sip:x@peer.example", probe.port, body=text)
 
 
-def assert_still_serving(server, bob, probe):
-    probe.send(good_message(server, probe))
-    assert probe.status() == 200
-    req = bob.wait_request("MESSAGE")
-    assert req.msg.body == b"good"
+def assert_still_serving(server, bob, probe=None):
+    own = probe is None
+    probe = probe or UdpProbe(server.sip_addr)
+    try:
+        probe.send(good_message(server, probe))
+        assert probe.status() == 200
+        req = bob.wait_request("MESSAGE")
+        assert req.msg.body == b"good"
+    finally:
+        if own:
+            probe.close()
 
 
 def replace(old, new):
@@ -99,11 +105,7 @@ def test_tcp_body_cut_short_is_not_forwarded(server, bob):
                          body=b"evil-but-cut", content_length=5000, transport="TCP")
     s.sendall(data)
     s.close()
-    probe = UdpProbe(server.sip_addr)
-    try:
-        assert_still_serving(server, bob, probe)
-    finally:
-        probe.close()
+    assert_still_serving(server, bob)
     assert all(b"evil" not in m.body for m in bob.received)
 
 
@@ -121,8 +123,4 @@ def test_tcp_endless_headers_are_cut_off(server, bob):
         s.settimeout(10)
         assert read_until_closed_or_status(s) in (None, 400, 513)
     s.close()
-    probe = UdpProbe(server.sip_addr)
-    try:
-        assert_still_serving(server, bob, probe)
-    finally:
-        probe.close()
+    assert_still_serving(server, bob)

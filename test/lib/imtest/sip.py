@@ -680,20 +680,24 @@ class Call:
                 self.ack()
         return resp
 
-    def _ack_failure(self, resp):
-        """ACK of a non-2xx final answer: part of the INVITE transaction,
-        so same branch and CSeq number (RFC 3261 17.1.1.3)."""
+    def _invite_tx_request(self, method, to):
+        """ACK of a non-2xx answer, or CANCEL: requests that belong to the
+        INVITE's transaction, so its branch and CSeq number (RFC 3261
+        9.1, 17.1.1.3), sent where the INVITE went."""
         inv = self.invite_msg
-        msg = SipMessage.request("ACK", inv.uri)
+        msg = SipMessage.request(method, inv.uri)
         msg.add("Via", inv.get_all("via")[0])
         for r in inv.get_all("route"):
             msg.add("Route", r)
         msg.add("Max-Forwards", "70")
         msg.add("From", inv.get("from"))
-        msg.add("To", resp.get("to"))
+        msg.add("To", to)
         msg.add("Call-ID", inv.call_id)
-        msg.add("CSeq", f"{inv.cseq[0]} ACK")
-        self.ua.send_request(msg, dest=self.tx.dest)
+        msg.add("CSeq", f"{inv.cseq[0]} {method}")
+        return self.ua.send_request(msg, dest=self.tx.dest)
+
+    def _ack_failure(self, resp):
+        self._invite_tx_request("ACK", resp.get("to"))
 
     def ack(self, body=b"", content_type=None):
         msg = self.ua.build_request("ACK", self.dialog.remote_target, dialog=self.dialog,
@@ -701,17 +705,7 @@ class Call:
         self.ua.send_request(msg)
 
     def cancel(self):
-        inv = self.invite_msg
-        msg = SipMessage.request("CANCEL", inv.uri)
-        msg.add("Via", inv.get_all("via")[0])
-        for r in inv.get_all("route"):
-            msg.add("Route", r)
-        msg.add("Max-Forwards", "70")
-        msg.add("From", inv.get("from"))
-        msg.add("To", inv.get("to"))
-        msg.add("Call-ID", inv.call_id)
-        msg.add("CSeq", f"{inv.cseq[0]} CANCEL")
-        return self.ua.send_request(msg, dest=self.tx.dest).wait_final()
+        return self._invite_tx_request("CANCEL", self.invite_msg.get("to")).wait_final()
 
     def request(self, method, body=b"", content_type=None, headers=None):
         msg = self.ua.build_request(method, self.dialog.remote_target, dialog=self.dialog,
