@@ -15,7 +15,7 @@ packages=(
 	kamailio-tls-modules
 	build-essential pkg-config dpkg-dev bison flex
 	libevent-dev libssl-dev libjansson-dev libxml2-dev libcurl4-openssl-dev
-	libsqlite3-dev sqlite3
+	libsqlite3-dev sqlite3 uthash-dev openssl
 	libcmocka-dev python3 python3-pytest sipsak socat
 	clang libclang-rt-14-dev valgrind
 )

@@ -37,7 +37,40 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 			"longest wait between retransmissions of an unacknowledged "     \
 			"event")                                                         \
 	X("drain_timeout_ms", T_INT, drain_timeout_ms, "2000",                   \
-			"on SIGTERM, how long to wait for pending work before exiting")
+			"on SIGTERM, how long to wait for pending work before exiting")    \
+	X("msrp_listen", T_LIST, msrp_listen, "tcp:127.0.0.1:2855",               \
+			"MSRP listen address, tcp:IP:PORT[;advertise=HOST]; repeatable")  \
+	X("msrps_listen", T_LIST, msrps_listen, NULL,                             \
+			"MSRP over TLS listen address, same form; needs tls_cert/key")    \
+	X("tls_cert", T_STRING, tls_cert, NULL, "PEM certificate chain for msrps")\
+	X("tls_key", T_STRING, tls_key, NULL, "PEM private key for msrps")       \
+	X("tls_ca", T_STRING, tls_ca, NULL,                                       \
+			"CA file to verify msrps peers the relay connects to "            \
+			"(default: system CAs)")                                          \
+	X("tls_verify", T_BOOL, tls_verify, "yes",                               \
+			"verify the certificate of msrps peers the relay connects to")    \
+	X("metrics_listen", T_STRING, metrics_listen, NULL,                       \
+			"Prometheus /metrics HTTP address, tcp:IP:PORT (unset: off)")     \
+	X("max_queue", T_INT, max_queue, "1048576",                               \
+			"bytes queued towards a leg before its senders are paused")       \
+	X("max_chunk", T_INT, max_chunk, "65536",                                 \
+			"default largest chunk body the relay sends on a leg")            \
+	X("max_head", T_INT, max_head, "16384",                                   \
+			"largest MSRP start line + headers accepted")                     \
+	X("txn_timeout_ms", T_INT, txn_timeout_ms, "30000",                       \
+			"wait for a response before a request counts as failed (408)")    \
+	X("max_message_mb", T_INT, max_message_mb, "4096",                        \
+			"largest message (Byte-Range total) relayed, MiB")                \
+	X("endpoint_max_message_kb", T_INT, endpoint_max_message_kb, "10240",     \
+			"largest message an endpoint leg receives and keeps, KiB")        \
+	X("endpoint_store_max_mb", T_INT, endpoint_store_max_mb, "64",            \
+			"all received messages kept until fetched, MiB; beyond: 413")     \
+	X("unbound_timeout_s", T_INT, unbound_timeout_s, "30",                    \
+			"an accepted connection must name a session within this time")    \
+	X("connect_timeout_s", T_INT, connect_timeout_s, "10",                    \
+			"active legs: TCP/TLS connect timeout")                           \
+	X("keepalive_s", T_INT, keepalive_s, "30",                                \
+			"TCP keep-alive idle time on MSRP connections, 0: off")
 
 typedef struct key_def {
 	const char *key;
@@ -91,7 +124,7 @@ static int set_log_level(const char *key, const char *value, char *err,
 }
 
 int config_set(relay_config_t *cfg, const char *key, const char *value,
-		int from_cli, char *err, size_t errlen)
+		config_source_t source, char *err, size_t errlen)
 {
 	const key_def_t *def;
 	void *field;
@@ -112,11 +145,11 @@ int config_set(relay_config_t *cfg, const char *key, const char *value,
 		}
 		case T_LIST: {
 			config_list_t *l = field;
-			if(from_cli && !l->from_cli) {
+			if(source > l->source) {
 				for(int i = 0; i < l->count; i++)
 					free(l->items[i]);
 				l->count = 0;
-				l->from_cli = 1;
+				l->source = source;
 			}
 			if(l->count == CONFIG_LIST_MAX)
 				return fail(err, errlen, "%s: at most %d values", key,
@@ -158,9 +191,8 @@ void config_init(relay_config_t *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for(size_t i = 0; i < NKEYS; i++)
 		if(keys[i].defval)
-			config_set(cfg, keys[i].key, keys[i].defval, 0, err, sizeof(err));
-	/* defaults are replaced, not extended, by the file or the flags */
-	cfg->control.from_cli = 0;
+			config_set(cfg, keys[i].key, keys[i].defval, CONFIG_DEFAULT, err,
+					sizeof(err));
 }
 
 void config_free(relay_config_t *cfg)
@@ -195,7 +227,6 @@ int config_load_file(relay_config_t *cfg, const char *path, char *err,
 	FILE *fp = fopen(path, "r");
 	char line[4096], sub[512];
 	int lineno = 0;
-	int file_set_list = 0;
 
 	if(fp == NULL)
 		return fail(err, errlen, "%s: %s", path, strerror(errno));
@@ -218,15 +249,7 @@ int config_load_file(relay_config_t *cfg, const char *path, char *err,
 		*eq = '\0';
 		key = trim(s);
 		value = trim(eq + 1);
-		/* the first list value in the file replaces the default */
-		if(!file_set_list && strcmp(key, "control") == 0
-				&& !cfg->control.from_cli) {
-			for(int i = 0; i < cfg->control.count; i++)
-				free(cfg->control.items[i]);
-			cfg->control.count = 0;
-			file_set_list = 1;
-		}
-		if(config_set(cfg, key, value, 0, sub, sizeof(sub)) < 0) {
+		if(config_set(cfg, key, value, CONFIG_FILE, sub, sizeof(sub)) < 0) {
 			fclose(fp);
 			return fail(err, errlen, "%s:%d: %s", path, lineno, sub);
 		}
@@ -323,7 +346,7 @@ int config_parse_args(relay_config_t *cfg, int argc, char **argv, char *err,
 				return fail(err, errlen, "--%s needs a value", a);
 			value = argv[++i];
 		}
-		if(config_set(cfg, key, value, 1, sub, sizeof(sub)) < 0)
+		if(config_set(cfg, key, value, CONFIG_CLI, sub, sizeof(sub)) < 0)
 			return fail(err, errlen, "--%s", sub);
 	}
 	return 0;

@@ -11,10 +11,17 @@
 
 #define CONFIG_LIST_MAX 8
 
+/* Where a setting came from: a later source replaces a list wholesale. */
+typedef enum config_source {
+	CONFIG_DEFAULT = 0,
+	CONFIG_FILE,
+	CONFIG_CLI,
+} config_source_t;
+
 typedef struct config_list {
 	char *items[CONFIG_LIST_MAX];
 	int count;
-	int from_cli; /* the command line replaces what the file said */
+	config_source_t source;
 } config_list_t;
 
 typedef struct relay_config {
@@ -28,6 +35,23 @@ typedef struct relay_config {
 	int event_queue_max;
 	int event_retry_max_ms;
 	int drain_timeout_ms;
+	config_list_t msrp_listen;
+	config_list_t msrps_listen;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	int tls_verify;
+	char *metrics_listen;
+	int max_queue;
+	int max_chunk;
+	int max_head;
+	int txn_timeout_ms;
+	int max_message_mb;
+	int endpoint_max_message_kb;
+	int endpoint_store_max_mb;
+	int unbound_timeout_s;
+	int connect_timeout_s;
+	int keepalive_s;
 } relay_config_t;
 
 void config_init(relay_config_t *cfg);
@@ -35,7 +59,7 @@ void config_free(relay_config_t *cfg);
 
 /* "log_level" and "log_level.<subsystem>" are handled too. */
 int config_set(relay_config_t *cfg, const char *key, const char *value,
-		int from_cli, char *err, size_t errlen);
+		config_source_t source, char *err, size_t errlen);
 
 int config_load_file(relay_config_t *cfg, const char *path, char *err,
 		size_t errlen);

@@ -5,28 +5,15 @@
 
 #include "control.h"
 #include "events.h"
+#include "mconn.h"
+#include "stats.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "relay.h"
 #include "version.h"
 
-typedef struct cmd_call {
-	json_t *params;
-	json_t *result; /* set by the handler on success */
-	int code;		/* JSON-RPC code when the handler fails */
-} cmd_call_t;
-
 /* Handlers return NULL on success or an error message. */
 typedef const char *(*cmd_handler_t)(cmd_call_t *call);
-
-#define CONTROL_COMMANDS(X)                                                    \
-	X(ping, "liveness and readiness probe: pong, instance name and boot id") \
-	X(stats, "counters of every subsystem")                                  \
-	X(help, "the command list")
-
-#define X(name, doc) static const char *cmd_##name(cmd_call_t *call);
-CONTROL_COMMANDS(X)
-#undef X
 
 static struct command {
 	const char *name;
@@ -35,7 +22,7 @@ static struct command {
 	unsigned long calls;
 	unsigned long errors;
 } commands[] = {
-#define X(name, doc) {#name, doc, cmd_##name, 0, 0},
+#define X(fn, name, doc) {name, doc, cmd_##fn, 0, 0},
 		CONTROL_COMMANDS(X)
 #undef X
 };
@@ -44,14 +31,14 @@ static struct command {
 
 static unsigned long requests_total, requests_malformed;
 
-static const char *cmd_ping(cmd_call_t *call)
+const char *cmd_ping(cmd_call_t *call)
 {
 	call->result = json_pack("{s:b, s:s, s:s}", "pong", 1, "instance",
 			relay.instance, "boot_id", relay.boot_id);
 	return NULL;
 }
 
-static const char *cmd_stats(cmd_call_t *call)
+const char *cmd_stats(cmd_call_t *call)
 {
 	json_t *s = json_pack("{s:s, s:s, s:s, s:I}", "instance", relay.instance,
 			"boot_id", relay.boot_id, "version", RELAY_VERSION, "uptime_s",
@@ -61,11 +48,13 @@ static const char *cmd_stats(cmd_call_t *call)
 	json_object_set_new(s, "commands", control_cmds_stats());
 	if(relay.events)
 		json_object_set_new(s, "events", events_stats(relay.events));
+	json_object_set_new(s, "msrp", stats_json());
+	json_object_set_new(s, "connections", mconn_stats());
 	call->result = s;
 	return NULL;
 }
 
-static const char *cmd_help(cmd_call_t *call)
+const char *cmd_help(cmd_call_t *call)
 {
 	json_t *list = json_object();
 	for(size_t i = 0; i < NCOMMANDS; i++)
@@ -109,7 +98,18 @@ char *control_dispatch(const char *line, size_t len, size_t *reply_len)
 		if(strcmp(commands[i].name, req.method) != 0)
 			continue;
 		commands[i].calls++;
-		call.params = req.params;
+		if(req.params && !json_is_object(req.params)) {
+			commands[i].errors++;
+			reply = req.id ? jsonrpc_reply_error(req.id,
+									 JSONRPC_INVALID_PARAMS,
+									 "params must be an object", reply_len)
+						   : NULL;
+			jsonrpc_request_free(&req);
+			return reply;
+		}
+		call.params = req.params ? req.params : json_object();
+		if(!req.params)
+			json_object_set_new(req.root, "params", call.params);
 		call.code = JSONRPC_APP_ERROR;
 		errmsg = commands[i].handler(&call);
 		if(errmsg) {

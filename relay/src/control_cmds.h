@@ -1,13 +1,51 @@
 /*
- * The control command table (X-macro: enum, dispatch, help and counters
- * come from one list) and the dispatcher from a request line to a reply
- * line. No I/O here, which is what lets the fuzzer drive it.
+ * The control command table (X-macro: the prototypes, the dispatch table,
+ * `help` and the per-command counters come from this one list) and the
+ * dispatcher from a request line to a reply line. No I/O here, which is
+ * what lets the fuzzer drive it. Parameters are JSON objects (named).
  */
 #ifndef RELAY_CONTROL_CMDS_H
 #define RELAY_CONTROL_CMDS_H
 
 #include <jansson.h>
 #include <stddef.h>
+
+typedef struct cmd_call {
+	json_t *params; /* an object (absent params: an empty one) */
+	json_t *result; /* set by the handler on success */
+	int code;		/* JSON-RPC error code when the handler fails */
+} cmd_call_t;
+
+#define CONTROL_COMMANDS(X)                                                         \
+	X(ping, "ping", "liveness and readiness probe: pong, instance, boot id")        \
+	X(stats, "stats", "counters of every subsystem")                                \
+	X(help, "help", "the command list")                                             \
+	X(session_create, "session.create",                                             \
+			"{id, type: bridge|conference|endpoint, identity?, private_messages?, " \
+			"allow_non_cpim?, idle_timeout_s?}: create, or update the options "     \
+			"of the session with that id")                                          \
+	X(session_destroy, "session.destroy",                                           \
+			"{id}: remove the session, its legs and their connections")             \
+	X(session_get, "session.get", "{id}: the session and its legs")                 \
+	X(session_list, "session.list", "all sessions, in brief")                       \
+	X(leg_add, "leg.add",                                                           \
+			"{session, id, remote_path?, setup?: active|passive, tls?, ipv6?, "     \
+			"cema_addr?, accept_types?, max_size?, max_chunk?, identity?, "         \
+			"display?, version?}: allocate the leg's local path (same id: update)") \
+	X(leg_update, "leg.update", "{session, id, ...as leg.add}: change a leg")       \
+	X(leg_remove, "leg.remove", "{session, id}: remove a leg")                      \
+	X(message_inject, "message.inject",                                             \
+			"{session, leg, content_type, body | body_base64, message_id?, "        \
+			"success_report?}: send a message from the relay on a leg")             \
+	X(message_get, "message.get",                                                   \
+			"{session, leg, message_id, offset?, length?}: a received message "     \
+			"(endpoint), base64")                                                   \
+	X(message_ack, "message.ack",                                                   \
+			"{session, leg, message_id}: release a received message")
+
+#define X(fn, name, doc) const char *cmd_##fn(cmd_call_t *call);
+CONTROL_COMMANDS(X)
+#undef X
 
 /* Returns a malloc'd reply line, or NULL when the request was a
  * notification (no id) that needs no answer. */

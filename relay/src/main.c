@@ -18,14 +18,95 @@
 
 #include "config.h"
 #include "control.h"
+#include "engine.h"
 #include "events.h"
 #include "log.h"
+#include "mconn.h"
+#include "metrics.h"
 #include "relay.h"
+#include "session.h"
+#include "tls.h"
 #include "version.h"
 
 relay_t relay;
 
-static struct event *drain_ev;
+static struct event *drain_ev, *tick_ev;
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	engine_tick();
+}
+
+static void apply_engine_config(const relay_config_t *c)
+{
+	engine_config.max_queue = (size_t)c->max_queue;
+	engine_config.default_max_chunk = (size_t)c->max_chunk;
+	engine_config.max_head = (size_t)c->max_head;
+	engine_config.txn_timeout_ms = (unsigned)c->txn_timeout_ms;
+	engine_config.max_message = (uint64_t)c->max_message_mb << 20;
+	engine_config.endpoint_max_message = (uint64_t)c->endpoint_max_message_kb << 10;
+	engine_config.endpoint_store_max = (uint64_t)c->endpoint_store_max_mb << 20;
+}
+
+/* MSRP listeners, TLS, the engine and its once-a-second tick. */
+static int start_msrp(char *err, size_t errlen)
+{
+	mconn_config_t mc = {
+			.unbound_timeout_s = (unsigned)relay.cfg.unbound_timeout_s,
+			.connect_timeout_s = (unsigned)relay.cfg.connect_timeout_s,
+			.keepalive_s = (unsigned)relay.cfg.keepalive_s,
+	};
+	tls_config_t tc = {relay.cfg.tls_cert, relay.cfg.tls_key, relay.cfg.tls_ca,
+			relay.cfg.tls_verify};
+	struct timeval second = {1, 0};
+
+	if(relay.cfg.max_chunk < 64 || relay.cfg.max_chunk > 1024 * 1024) {
+		snprintf(err, errlen, "max_chunk must be 64..1048576");
+		return -1;
+	}
+	if(relay.cfg.max_head < 1024) {
+		snprintf(err, errlen, "max_head must be at least 1024");
+		return -1;
+	}
+	apply_engine_config(&relay.cfg);
+	/* the largest contiguous run the engine may ask for: a head, a CPIM
+	 * header block, or a chunk being gathered (legs: up to 1 MiB) */
+	mc.read_high_water = 2 * 1024 * 1024 + 2 * engine_config.max_head;
+	if(tls_init(&tc, relay.cfg.msrps_listen.count > 0, err, errlen) < 0)
+		return -1;
+	mconn_init(relay.base, &mc);
+	engine_init(mconn_engine_io());
+	for(int i = 0; i < relay.cfg.msrp_listen.count; i++)
+		if(mconn_listen(relay.cfg.msrp_listen.items[i], 0, err, errlen) < 0)
+			return -1;
+	for(int i = 0; i < relay.cfg.msrps_listen.count; i++)
+		if(mconn_listen(relay.cfg.msrps_listen.items[i], 1, err, errlen) < 0)
+			return -1;
+	mconn_publish_endpoints();
+	tick_ev = event_new(relay.base, -1, EV_PERSIST, on_tick, NULL);
+	event_add(tick_ev, &second);
+	if(relay.cfg.metrics_listen
+			&& metrics_start(relay.base, relay.cfg.metrics_listen, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static void stop_msrp(void)
+{
+	session_t *s;
+	while((s = sessions_all()) != NULL)
+		session_destroy(s, "relay stopped");
+	mconn_close_listeners();
+	mconn_close_all();
+	metrics_stop();
+	tls_free();
+	if(tick_ev)
+		event_free(tick_ev);
+	tick_ev = NULL;
+}
 
 static void make_boot_id(char *out, size_t outlen)
 {
@@ -68,6 +149,7 @@ void relay_begin_shutdown(const char *why)
 	relay.stopping = 1;
 	ilog(core, LOG_INFO, "shutting down (%s)", why);
 	control_close_listeners(relay.control);
+	mconn_close_listeners();
 	if(relay.events)
 		events_post(relay.events, "relay_stopping",
 				json_pack("{s:s}", "reason", why));
@@ -169,6 +251,10 @@ int main(int argc, char **argv)
 		ilog(core, LOG_ERR, "%s", err);
 		goto out;
 	}
+	if(start_msrp(err, sizeof(err)) < 0) {
+		ilog(core, LOG_ERR, "%s", err);
+		goto out;
+	}
 	for(i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(relay.base, signums[i], on_signal, NULL);
 		event_add(sigs[i], NULL);
@@ -187,6 +273,7 @@ int main(int argc, char **argv)
 	for(i = 0; sigs[i]; i++)
 		event_free(sigs[i]);
 out:
+	stop_msrp();
 	if(drain_ev)
 		event_free(drain_ev);
 	events_free(relay.events);

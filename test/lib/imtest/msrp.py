@@ -267,8 +267,8 @@ class MsrpEndpoint:
         status = self.respond
         if status is not None and f.get("Failure-Report") != "no":
             self._respond(f, status)
-        if status is None or status >= 300 or mid is None:
-            return
+        if status is None or status >= 300 or mid is None or f.body is None:
+            return      # a bodiless SEND binds or keeps alive: no message
         start, end, total = f.byte_range
         with self.cond:
             m = self.messages.get(mid)
@@ -332,6 +332,11 @@ class MsrpEndpoint:
             offset += len(piece)
             if last:
                 return mid, tids
+
+    def bind(self):
+        """The empty SEND an active endpoint sends first (RFC 4975 5.4),
+        which binds the connection to the session; returns its tid."""
+        return self.send_frame("SEND", [("Message-ID", new_id(8)), ("Byte-Range", "1-0/0")])
 
     def send_report(self, to_path, message_id, byte_range, status):
         return self.send_frame("REPORT", [("Message-ID", message_id),

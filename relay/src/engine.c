@@ -1,0 +1,584 @@
+/*
+ * Engine input: frames from connections, matched to legs, answered, and
+ * handed to forward.c, txn.c or endpoint.c by kind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_internal.h"
+#include "log.h"
+#include "stats.h"
+
+engine_config_t engine_config = {
+		.default_max_chunk = 65536,
+		.max_queue = 1024 * 1024,
+		.txn_timeout_ms = 30000,
+		.max_head = 16384,
+		.max_line = 4096,
+		.max_message = (uint64_t)1 << 32,
+		.cpim_head_max = 8192,
+		.endpoint_max_message = 10 * 1024 * 1024,
+		.endpoint_store_max = 64 * 1024 * 1024,
+		.max_inflight = 64,
+};
+
+const engine_io_t *eio;
+
+#define SCRATCH_LEN (64 * 1024)
+char engine_scratch[SCRATCH_LEN];
+const size_t engine_scratch_len = SCRATCH_LEN;
+
+void engine_init(const engine_io_t *io)
+{
+	eio = io;
+}
+
+rxstate_t *rx_new(void)
+{
+	return calloc(1, sizeof(rxstate_t));
+}
+
+void rx_free(rxstate_t *rx)
+{
+	free(rx);
+}
+
+int leg_usable(const leg_t *leg)
+{
+	return leg && leg->state != LEG_CLOSED;
+}
+
+void engine_event_leg(const char *type, leg_t *leg, json_t *extra)
+{
+	json_t *data = extra ? extra : json_object();
+	json_object_set_new(data, "session", json_string(leg->session->id));
+	json_object_set_new(data, "leg", json_string(leg->id));
+	eio->event(type, data);
+}
+
+void engine_respond(struct mconn *c, rxframe_t *f, int code, const char *comment)
+{
+	size_t n;
+
+	/* RFC 4975 7.1.2: "no" wants no response at all, "partial" only
+	 * failures */
+	if(f->failure_report == MSRP_REPORT_NO)
+		return;
+	if(f->failure_report == MSRP_REPORT_PARTIAL && code == 200)
+		return;
+	n = msrp_write_response(engine_scratch, engine_scratch_len, f->tid, code,
+			comment && comment[0] ? comment : NULL, f->prev_hop, f->our_uri);
+	if(n == 0)
+		return;
+	eio->conn_write(c, engine_scratch, n);
+	stats_response_sent(code);
+}
+
+static void copy_span(char *dst, size_t dstlen, msrp_span_t s)
+{
+	size_t n = s.len < dstlen - 1 ? s.len : dstlen - 1;
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+static void reject(rxframe_t *f, int code, const char *comment)
+{
+	f->respond = code;
+	snprintf(f->respond_comment, sizeof(f->respond_comment), "%s",
+			comment ? comment : "");
+	f->mode = BODY_DISCARD;
+	stats_rejected(code);
+}
+
+static void bind_leg(struct mconn *c, leg_t *leg)
+{
+	int was_connected = leg->state == LEG_CONNECTED;
+
+	if(leg->conn != c) {
+		if(leg->conn)
+			eio->unbind(leg);
+		eio->bind(c, leg);
+	}
+	leg->bound = 1;
+	leg->state = LEG_CONNECTED;
+	if(!was_connected) {
+		ilog(msrp, LOG_INFO, "session %s leg %s connected", leg->session->id,
+				leg->id);
+		engine_event_leg("leg_connected", leg, NULL);
+		push_pump(leg);
+	}
+}
+
+/* Copies the headers that are not MSRP's own, to pass them on unchanged
+ * (Content-Disposition, Content-ID, Content-Description...). */
+static int copy_mime_headers(rxframe_t *f, const msrp_frame_t *mf)
+{
+	f->mime_len = 0;
+	for(int i = 0; i < mf->nheaders; i++) {
+		const msrp_header_t *h = &mf->headers[i];
+		size_t need;
+		if(h->id != MSRP_H_OTHER)
+			continue;
+		need = h->name.len + 2 + h->value.len + 2;
+		if(f->mime_len + need >= sizeof(f->mime))
+			return -1;
+		memcpy(f->mime + f->mime_len, h->name.p, h->name.len);
+		f->mime_len += h->name.len;
+		memcpy(f->mime + f->mime_len, ": ", 2);
+		f->mime_len += 2;
+		memcpy(f->mime + f->mime_len, h->value.p, h->value.len);
+		f->mime_len += h->value.len;
+		memcpy(f->mime + f->mime_len, "\r\n", 2);
+		f->mime_len += 2;
+	}
+	return 0;
+}
+
+/* Finds the leg a frame is for (its first To-Path URI's session-id) and
+ * fills the addressing part of f. Returns -1 when the frame cannot even
+ * be answered (no usable To-Path or From-Path). */
+static int address_frame(const msrp_frame_t *mf, rxframe_t *f,
+		msrp_uri_t *from_path, int *nfrom)
+{
+	const msrp_span_t *to = msrp_frame_header(mf, MSRP_H_TO_PATH);
+	const msrp_span_t *from = msrp_frame_header(mf, MSRP_H_FROM_PATH);
+	msrp_uri_t to_path[MSRP_PATH_MAX];
+	const char *sp;
+
+	if(!to || !from || msrp_path_parse(*to, to_path, MSRP_PATH_MAX) < 1)
+		return -1;
+	*nfrom = msrp_path_parse(*from, from_path, MSRP_PATH_MAX);
+	if(*nfrom < 1)
+		return -1;
+	/* responses and our answers go to the previous hop only */
+	sp = memchr(from->p, ' ', from->len);
+	copy_span(f->prev_hop, sizeof(f->prev_hop),
+			(msrp_span_t){from->p, sp ? (size_t)(sp - from->p) : from->len});
+	sp = memchr(to->p, ' ', to->len);
+	copy_span(f->our_uri, sizeof(f->our_uri),
+			(msrp_span_t){to->p, sp ? (size_t)(sp - to->p) : to->len});
+	f->leg = to_path[0].session_id.len
+					 ? leg_by_sid(to_path[0].session_id.p,
+							   to_path[0].session_id.len)
+					 : NULL;
+	if(f->leg && (f->leg->secure != to_path[0].secure))
+		f->leg = NULL; /* msrp vs msrps is part of the session's identity */
+	return 0;
+}
+
+/* RFC 4975 sessmatch: the peer at the far end of the From-Path must be the
+ * one negotiated for this leg. */
+static int from_path_matches(const leg_t *leg, const msrp_uri_t *from, int n)
+{
+	if(leg->nremote == 0)
+		return 1; /* not known yet: the SDP answer is still on its way */
+	return msrp_uri_equal(&from[n - 1], &leg->remote[leg->nremote - 1]);
+}
+
+static void on_send_head(
+		struct mconn *c, rxframe_t *f, const msrp_frame_t *mf, int found)
+{
+	const msrp_span_t *v;
+	leg_t *leg = f->leg;
+
+	if(!found) {
+		reject(f, 481, "no such session");
+		return;
+	}
+	v = msrp_frame_header(mf, MSRP_H_MESSAGE_ID);
+	if(!v || v->len == 0 || v->len >= MID_MAX) {
+		reject(f, 400, "Message-ID missing or too long");
+		return;
+	}
+	copy_span(f->message_id, sizeof(f->message_id), *v);
+	v = msrp_frame_header(mf, MSRP_H_BYTE_RANGE);
+	if(v) {
+		if(msrp_range_parse(*v, &f->range) < 0) {
+			reject(f, 400, "bad Byte-Range");
+			return;
+		}
+	} else {
+		f->range.start = 1;
+		f->range.end_unknown = f->range.total_unknown = 1;
+	}
+	f->success_report = msrp_success_report_parse(
+			msrp_frame_header(mf, MSRP_H_SUCCESS_REPORT));
+	if(f->success_report < 0) {
+		f->success_report = MSRP_REPORT_NO;
+		reject(f, 400, "bad Success-Report");
+		return;
+	}
+	if(!mf->has_body) {
+		f->respond = 200; /* an empty SEND binds or keeps alive */
+		f->mode = BODY_DISCARD;
+		return;
+	}
+	v = msrp_frame_header(mf, MSRP_H_CONTENT_TYPE);
+	if(!v || v->len == 0 || v->len >= CT_MAX) {
+		reject(f, 400, "body without Content-Type");
+		return;
+	}
+	copy_span(f->content_type, sizeof(f->content_type), *v);
+	if(copy_mime_headers(f, mf) < 0) {
+		reject(f, 400, "MIME headers too long");
+		return;
+	}
+	if(!f->range.total_unknown && f->range.total > engine_config.max_message) {
+		reject(f, 413, "message too large");
+		return;
+	}
+	leg->session->last_activity = time(NULL);
+	leg->session->idle_reported = 0;
+	f->respond = 200;
+	if(leg->session->type == SESSION_ENDPOINT) {
+		if(store_head(f) < 0)
+			f->mode = BODY_DISCARD;
+	} else if(forward_send_head(c, f) < 0) {
+		f->mode = BODY_DISCARD;
+	}
+}
+
+/* Returns -1 to close the connection. */
+static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
+{
+	rxframe_t *f = &rx->f;
+	msrp_uri_t from[MSRP_PATH_MAX];
+	int nfrom = 0, found;
+	const msrp_span_t *v;
+
+	memset(f, 0, sizeof(*f));
+	copy_span(f->tid, sizeof(f->tid), mf->tid);
+	f->method = mf->method;
+	f->status = mf->status;
+	f->mode = BODY_DISCARD;
+	f->failure_report = MSRP_REPORT_YES;
+	stats_frame_in(mf->method);
+
+	if(address_frame(mf, f, from, &nfrom) < 0) {
+		ilog(msrp, LOG_WARN, "frame %s without a usable To-Path/From-Path",
+				f->tid);
+		stats_error("bad_path");
+		return -1;
+	}
+	found = leg_usable(f->leg);
+	if(found && mf->method != MSRP_RESPONSE) {
+		if(!from_path_matches(f->leg, from, nfrom)) {
+			ilog(msrp, LOG_WARN, "session %s leg %s: From-Path %s is not the "
+								 "negotiated peer",
+					f->leg->session->id, f->leg->id, f->prev_hop);
+			stats_error("from_path_mismatch");
+			f->leg = NULL;
+			found = 0;
+			f->failure_report = MSRP_REPORT_YES;
+			reject(f, 403, "From-Path does not match the session");
+			return 0;
+		}
+		bind_leg(c, f->leg);
+		f->leg->frames_in++;
+	}
+
+	switch(mf->method) {
+		case MSRP_SEND:
+			f->failure_report = msrp_failure_report_parse(
+					msrp_frame_header(mf, MSRP_H_FAILURE_REPORT));
+			if(f->failure_report < 0) {
+				f->failure_report = MSRP_REPORT_YES;
+				reject(f, 400, "bad Failure-Report");
+				break;
+			}
+			on_send_head(c, f, mf, found);
+			break;
+		case MSRP_REPORT:
+			f->failure_report = MSRP_REPORT_NO; /* REPORTs are not answered */
+			if(!found)
+				break;
+			v = msrp_frame_header(mf, MSRP_H_MESSAGE_ID);
+			if(v)
+				copy_span(f->message_id, sizeof(f->message_id), *v);
+			v = msrp_frame_header(mf, MSRP_H_BYTE_RANGE);
+			if(v && msrp_range_parse(*v, &f->range) < 0)
+				break;
+			v = msrp_frame_header(mf, MSRP_H_STATUS);
+			{
+				msrp_span_t comment = {NULL, 0};
+				if(!v || !f->message_id[0]
+						|| msrp_status_parse(*v, &f->report_code, &comment)
+								   < 0) {
+					stats_error("bad_report");
+					break;
+				}
+				copy_span(f->report_comment, sizeof(f->report_comment),
+						comment);
+			}
+			if(!push_on_report(f->leg, f))
+				forward_report(f);
+			break;
+		case MSRP_RESPONSE:
+			if(f->leg)
+				txn_on_response(f);
+			break;
+		case MSRP_AUTH:
+			/* RFC 4976 AUTH is for relays that clients choose; this one
+			 * is placed in the path by the IM server's SDP */
+			reject(f, 403, "AUTH not accepted: this relay is a B2BUA");
+			break;
+		case MSRP_UNKNOWN_METHOD:
+			reject(f, 501, NULL);
+			break;
+	}
+	return 0;
+}
+
+static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
+{
+	rxframe_t *f = &rx->f;
+
+	switch(f->mode) {
+		case BODY_FORWARD:
+			forward_frame_done(f, flag);
+			break;
+		case BODY_STORE:
+			store_frame_done(f, flag);
+			break;
+		case BODY_DISCARD:
+			/* a refused message is over with its last chunk */
+			if(f->msg && flag != '+' && f->leg) {
+				inmsg_free(f->leg, f->msg);
+				f->msg = NULL;
+			}
+			break;
+		case BODY_CPIM_WAIT:
+			break;
+	}
+	if(f->respond && f->method != MSRP_RESPONSE && f->method != MSRP_REPORT)
+		engine_respond(c, f, f->respond, f->respond_comment);
+	rx->in_body = 0;
+}
+
+rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
+		size_t len, size_t *consumed, size_t *want)
+{
+	msrp_limits_t lim = {engine_config.max_head, engine_config.max_line};
+	size_t pos = 0;
+
+	*consumed = 0;
+	*want = 0;
+	while(pos < len) {
+		rxframe_t *f = &rx->f;
+
+		if(!rx->in_body) {
+			msrp_frame_t mf;
+			const char *err;
+			int r;
+
+			/* a peer that does not read its answers is not served */
+			if(eio->conn_queued(c) >= engine_config.max_queue)
+				return RX_PAUSED;
+			r = msrp_parse_head(data + pos, len - pos, &lim, &mf, &err);
+			if(r == MSRP_NEED_MORE) {
+				*want = len - pos + 1;
+				return RX_NEED_MORE;
+			}
+			if(r == MSRP_ERROR) {
+				ilog(msrp, LOG_WARN, "malformed frame: %s", err);
+				stats_error("malformed_frame");
+				return RX_CLOSE;
+			}
+			if(on_head(c, rx, &mf) < 0)
+				return RX_CLOSE;
+			pos += (size_t)r;
+			*consumed = pos;
+			if(mf.has_body)
+				rx->in_body = 1;
+			else
+				finish_frame(c, rx, mf.flag);
+			continue;
+		}
+
+		msrp_span_t tid = {f->tid, strlen(f->tid)};
+		size_t blen, used, fc = 0;
+		char flag = '$';
+		int found = msrp_body_scan(tid, data + pos, len - pos, &blen, &used, &flag);
+		rx_result_t rr = RX_OK;
+
+		if(f->mode == BODY_CPIM_WAIT) {
+			rr = conference_cpim(f, data + pos, blen, found, want);
+			if(rr == RX_NEED_MORE) {
+				*want = len - pos + 1;
+				return RX_NEED_MORE;
+			}
+			continue; /* the mode is now FORWARD or DISCARD */
+		}
+		if(f->mode == BODY_FORWARD) {
+			rr = forward_body(c, f, data + pos, blen, found, flag, &fc);
+			pos += fc;
+			f->body_seen += fc;
+			*consumed = pos;
+			if(rr == RX_PAUSED)
+				return RX_PAUSED;
+			if(fc < blen || !found) {
+				*want = len - pos + 1;
+				return RX_NEED_MORE;
+			}
+			pos += used - blen;
+		} else {
+			if(f->mode == BODY_STORE)
+				store_body(f, data + pos, blen);
+			f->body_seen += blen;
+			pos += used;
+		}
+		*consumed = pos;
+		if(found)
+			finish_frame(c, rx, flag);
+		else if(pos < len) {
+			*want = len - pos + 1;
+			return RX_NEED_MORE;
+		}
+	}
+	return RX_OK;
+}
+
+void engine_conn_closed(struct mconn *c, rxstate_t *rx, const char *why)
+{
+	(void)c;
+	(void)why;
+	if(rx && rx->in_body && rx->f.mode == BODY_FORWARD && leg_usable(rx->f.leg))
+		forward_abort(&rx->f);
+	if(rx)
+		rx->in_body = 0;
+}
+
+void engine_event_leg_closed(leg_t *leg, const char *why)
+{
+	engine_event_leg("leg_closed", leg, json_pack("{s:s}", "reason", why));
+}
+
+void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg)
+{
+	if(!rx->in_body || rx->f.leg != leg)
+		return;
+	rx->f.leg = NULL;
+	rx->f.msg = NULL;
+	rx->f.mode = BODY_DISCARD;
+	if(rx->f.respond)
+		rx->f.respond = 481;
+}
+
+void engine_leg_connected(leg_t *leg)
+{
+	char tid[17], mid[25];
+	msrp_send_head_t h = {0};
+	size_t n;
+	txn_t *t;
+
+	/* RFC 4975 5.4: the active side speaks first, an empty SEND that
+	 * binds the connection to the session */
+	msrp_new_tid(tid);
+	msrp_new_message_id(mid);
+	h.tid = tid;
+	h.to_path = leg->remote_path;
+	h.from_path = leg->local_path;
+	h.message_id = mid;
+	h.start = 1;
+	h.end = 0;
+	h.total = 0;
+	h.failure_report = -1;
+	n = msrp_write_send_head(engine_scratch, engine_scratch_len, &h);
+	if(n == 0)
+		return;
+	t = txn_start(leg, TXN_BIND, tid);
+	if(t)
+		snprintf(t->message_id, sizeof(t->message_id), "%s", mid);
+	eio->leg_write(leg, engine_scratch, n);
+	n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, '$', 0);
+	eio->leg_write(leg, engine_scratch, n);
+	leg->frames_out++;
+	leg->bound = 1;
+	if(leg->state != LEG_CONNECTED) {
+		leg->state = LEG_CONNECTED;
+		ilog(msrp, LOG_INFO, "session %s leg %s connected to %s",
+				leg->session->id, leg->id, leg->remote_path);
+		engine_event_leg("leg_connected", leg, NULL);
+	}
+	push_pump(leg);
+}
+
+void engine_leg_connect_failed(leg_t *leg, const char *why)
+{
+	ilog(msrp, LOG_WARN, "session %s leg %s: cannot connect to %s: %s",
+			leg->session->id, leg->id, leg->remote_path, why);
+	leg->state = LEG_CLOSED;
+	engine_event_leg("connect_failed", leg, json_pack("{s:s}", "error", why));
+}
+
+void engine_leg_drained(leg_t *leg)
+{
+	push_pump(leg);
+}
+
+void engine_leg_updated(leg_t *leg)
+{
+	if(leg->active && leg->nremote > 0 && leg->state == LEG_WAITING
+			&& !leg->conn) {
+		leg->state = LEG_CONNECTING;
+		eio->connect(leg);
+	}
+}
+
+void engine_forget_leg(leg_t *leg, const char *why)
+{
+	forward_forget_leg(leg);
+	txn_forget_leg(leg);
+	endpoint_forget_leg(leg);
+	eio->unbind(leg);
+	(void)why;
+}
+
+void engine_tick(void)
+{
+	uint64_t now = eio->now_ms();
+	time_t t = time(NULL);
+
+	txn_expire(now);
+	for(session_t *s = sessions_all(); s; s = s->hh.next) {
+		if(s->idle_timeout_s && !s->idle_reported
+				&& t - s->last_activity >= (time_t)s->idle_timeout_s) {
+			s->idle_reported = 1;
+			eio->event("session_idle",
+					json_pack("{s:s, s:I}", "session", s->id, "idle_s",
+							(json_int_t)(t - s->last_activity)));
+		}
+	}
+}
+
+json_t *engine_leg_json(const leg_t *l)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, "
+						  "s:I, s:I, s:I}",
+			"id", l->id, "local_path", l->local_path, "remote_path",
+			l->remote_path, "state", leg_state_name(l->state), "setup",
+			l->active ? "active" : "passive", "secure", l->secure, "cema",
+			l->cema, "max_size", (json_int_t)l->max_size, "max_chunk",
+			(json_int_t)l->max_chunk, "frames_in", (json_int_t)l->frames_in,
+			"frames_out", (json_int_t)l->frames_out, "bytes_in",
+			(json_int_t)l->bytes_in, "bytes_out", (json_int_t)l->bytes_out);
+	if(l->identity[0])
+		json_object_set_new(j, "identity", json_string(l->identity));
+	if(l->display[0])
+		json_object_set_new(j, "display", json_string(l->display));
+	if(l->version[0])
+		json_object_set_new(j, "version", json_string(l->version));
+	if(l->accept_types[0])
+		json_object_set_new(j, "accept_types", json_string(l->accept_types));
+	return j;
+}
+
+json_t *engine_stats(void)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "sessions",
+			(json_int_t)session_count(), "legs", (json_int_t)leg_count(),
+			"transactions", (json_int_t)txn_count(), "stored_bytes",
+			(json_int_t)stored_bytes());
+}

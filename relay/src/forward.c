@@ -1,0 +1,462 @@
+/*
+ * Bridge and conference forwarding: who gets a message (UP-1, MS-3, MS-4),
+ * and the pieces that carry it there, cut-through and re-chunked to the
+ * destinations' max_chunk. Each piece is a whole frame with a transaction
+ * of its own, so frames from several senders interleave cleanly on one
+ * output connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine_internal.h"
+#include "im_cpim.h"
+#include "im_uri.h"
+#include "log.h"
+#include "stats.h"
+
+static unsigned inflight_count(leg_t *leg)
+{
+	return HASH_COUNT(leg->inmsgs);
+}
+
+inmsg_t *inmsg_get(leg_t *leg, const char *mid, int *created)
+{
+	inmsg_t *m;
+
+	*created = 0;
+	HASH_FIND_STR(leg->inmsgs, mid, m);
+	if(m)
+		return m;
+	if(inflight_count(leg) >= engine_config.max_inflight)
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if(!m)
+		return NULL;
+	snprintf(m->message_id, sizeof(m->message_id), "%s", mid);
+	HASH_ADD_STR(leg->inmsgs, message_id, m);
+	*created = 1;
+	return m;
+}
+
+void inmsg_free(leg_t *leg, inmsg_t *m)
+{
+	HASH_DEL(leg->inmsgs, m);
+	if(m->data)
+		store_release(m->received);
+	free(m->dests);
+	free(m->data);
+	free(m);
+}
+
+static int set_dests(inmsg_t *m, leg_t **dests, int n)
+{
+	free(m->dests);
+	m->dests = NULL;
+	m->ndests = 0;
+	m->chunk = engine_config.default_max_chunk;
+	if(n == 0)
+		return 0;
+	m->dests = malloc(sizeof(*dests) * (size_t)n);
+	if(!m->dests)
+		return -1;
+	memcpy(m->dests, dests, sizeof(*dests) * (size_t)n);
+	m->ndests = n;
+	m->chunk = dests[0]->max_chunk;
+	for(int i = 1; i < n; i++)
+		if(dests[i]->max_chunk < m->chunk)
+			m->chunk = dests[i]->max_chunk;
+	return 0;
+}
+
+static leg_t *other_leg(leg_t *leg)
+{
+	for(leg_t *l = leg->session->legs; l; l = l->next)
+		if(l != leg)
+			return l;
+	return NULL;
+}
+
+static void reject_message(rxframe_t *f, inmsg_t *m, int code,
+		const char *comment)
+{
+	m->rejected = code;
+	snprintf(m->reject_comment, sizeof(m->reject_comment), "%s", comment);
+	f->respond = code;
+	snprintf(f->respond_comment, sizeof(f->respond_comment), "%s", comment);
+	f->mode = BODY_DISCARD;
+	stats_rejected(code);
+}
+
+int forward_send_head(struct mconn *c, rxframe_t *f)
+{
+	leg_t *leg = f->leg;
+	session_t *s = leg->session;
+	int created;
+	inmsg_t *m = inmsg_get(leg, f->message_id, &created);
+
+	(void)c;
+	if(!m) {
+		f->respond = 413;
+		snprintf(f->respond_comment, sizeof(f->respond_comment),
+				"too many messages in progress");
+		stats_rejected(413);
+		return -1;
+	}
+	f->msg = m;
+	if(!created) {
+		if(m->rejected) {
+			f->respond = m->rejected;
+			snprintf(f->respond_comment, sizeof(f->respond_comment), "%s",
+					m->reject_comment);
+			f->mode = BODY_DISCARD;
+			return 0;
+		}
+		f->mode = BODY_FORWARD;
+		return 0;
+	}
+	m->success_report = f->success_report;
+	m->failure_report = f->failure_report;
+	m->total = f->range.total;
+	m->total_unknown = f->range.total_unknown;
+
+	if(s->type == SESSION_BRIDGE) {
+		leg_t *o = other_leg(leg);
+		if(!leg_usable(o)) {
+			reject_message(f, m, 481, "the other leg is gone");
+			return 0;
+		}
+		set_dests(m, &o, 1);
+		f->mode = BODY_FORWARD;
+		return 0;
+	}
+	/* conference */
+	if(strncasecmp(f->content_type, "message/cpim", 12) == 0) {
+		if(f->range.start != 1) {
+			reject_message(f, m, 400, "first chunk (CPIM headers) not seen");
+			return 0;
+		}
+		f->mode = BODY_CPIM_WAIT;
+		return 0;
+	}
+	if(!s->allow_non_cpim) {
+		reject_message(f, m, 415, "conferences carry message/cpim");
+		return 0;
+	}
+	/* D-18 exception: the MSRP session identifies the sender */
+	leg_t *all[256];
+	int n = 0;
+	for(leg_t *l = s->legs; l && n < 256; l = l->next)
+		if(l != leg && leg_usable(l))
+			all[n++] = l;
+	set_dests(m, all, n);
+	f->mode = BODY_FORWARD;
+	return 0;
+}
+
+static void delivery_event(leg_t *recipient, const char *mid, int code,
+		const char *reason, leg_t *sender)
+{
+	json_t *d = json_pack("{s:s, s:i, s:s}", "message_id", mid, "code", code,
+			"reason", reason);
+	if(sender)
+		json_object_set_new(d, "sender", json_string(sender->id));
+	engine_event_leg("delivery_report", recipient, d);
+}
+
+static leg_t *leg_by_identity(session_t *s, im_span_t uri)
+{
+	for(leg_t *l = s->legs; l; l = l->next) {
+		im_span_t id = {l->identity, strlen(l->identity)};
+		if(l->identity[0] && im_uri_same(id, uri))
+			return l;
+	}
+	return NULL;
+}
+
+rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
+		int at_end, size_t *want)
+{
+	leg_t *leg = f->leg;
+	session_t *s = leg->session;
+	inmsg_t *m = f->msg;
+	im_cpim_head_t h;
+	leg_t *dests[256];
+	int n = 0, r = im_cpim_parse_head(body, len, &h);
+	im_span_t from, sender_id = {leg->identity, strlen(leg->identity)};
+
+	if(r == 0 && !at_end && len < engine_config.cpim_head_max) {
+		*want = len + 1;
+		return RX_NEED_MORE;
+	}
+	if(r <= 0) {
+		reject_message(f, m, 400, "no valid CPIM headers");
+		return RX_OK;
+	}
+	/* MS-3 1: the CPIM From is the sender as the session knows it */
+	from = im_nameaddr_uri(h.from);
+	if(!leg->identity[0] || !im_uri_same(from, sender_id)) {
+		ilog(msrp, LOG_WARN, "session %s leg %s: CPIM From %.*s is not %s",
+				s->id, leg->id, (int)from.len, from.p, leg->identity);
+		stats_error("cpim_from_mismatch");
+		reject_message(f, m, 403, "CPIM From is not the sender");
+		return RX_OK;
+	}
+	im_span_t session_id = {s->identity, strlen(s->identity)};
+	int broadcast = h.nto == 0;
+	for(int i = 0; i < h.nto && !broadcast; i++)
+		if(s->identity[0] && im_uri_same(im_nameaddr_uri(h.to[i]), session_id))
+			broadcast = 1;
+
+	if(broadcast) {
+		for(leg_t *l = s->legs; l && n < 256; l = l->next)
+			if(l != leg && leg_usable(l))
+				dests[n++] = l;
+	} else {
+		/* MS-4: a private message */
+		if(!s->private_messages) {
+			reject_message(f, m, 403, "private messages not allowed");
+			return RX_OK;
+		}
+		for(int i = 0; i < h.nto; i++) {
+			leg_t *to = leg_by_identity(s, im_nameaddr_uri(h.to[i]));
+			if(!to || to == leg || !leg_usable(to)) {
+				reject_message(f, m, 403, "recipient not in the session");
+				return RX_OK;
+			}
+			/* UP-3: the next node must be an OMA IM client or server */
+			if(!im_has_oma_im_token(to->version)) {
+				reject_message(f, m, 403,
+						"recipient cannot take private messages");
+				return RX_OK;
+			}
+			dests[n++] = to;
+		}
+	}
+	/* MS-3 2: too big for a recipient's a=max-size: skip and report */
+	int kept = 0;
+	for(int i = 0; i < n; i++) {
+		if(dests[i]->max_size && !m->total_unknown
+				&& m->total > dests[i]->max_size) {
+			delivery_event(dests[i], m->message_id, 413, "max-size", leg);
+			continue;
+		}
+		dests[kept++] = dests[i];
+	}
+	if(set_dests(m, dests, kept) < 0) {
+		reject_message(f, m, 413, "out of memory");
+		return RX_OK;
+	}
+	f->mode = BODY_FORWARD;
+	return RX_OK;
+}
+
+int dests_ready(inmsg_t *m)
+{
+	for(int i = 0; i < m->ndests; i++) {
+		size_t q;
+		if(!leg_usable(m->dests[i]))
+			continue;
+		q = eio->leg_queued(m->dests[i]);
+		stats_queue_seen(q);
+		if(q >= engine_config.max_queue)
+			return 0;
+	}
+	return 1;
+}
+
+/* One piece, a whole frame, to every destination. */
+static void emit_piece(rxframe_t *f, uint64_t start, const char *data,
+		size_t len, char flag)
+{
+	inmsg_t *m = f->msg;
+	msrp_send_head_t h = {0};
+
+	h.message_id = m->message_id;
+	h.start = start;
+	h.end = start + len - 1;
+	h.total = m->total;
+	h.total_unknown = m->total_unknown;
+	h.success_report = f->success_report == MSRP_REPORT_YES;
+	h.failure_report = -1; /* default: we want to hear about failures */
+	h.mime_headers = f->mime;
+	h.mime_len = f->mime_len;
+	h.content_type = f->content_type;
+	for(int i = 0; i < m->ndests; i++) {
+		leg_t *d = m->dests[i];
+		char tid[17];
+		size_t n;
+		txn_t *t;
+
+		if(!leg_usable(d))
+			continue;
+		msrp_new_tid(tid);
+		h.tid = tid;
+		h.to_path = d->remote_path;
+		h.from_path = d->local_path;
+		n = msrp_write_send_head(engine_scratch, engine_scratch_len, &h);
+		if(n == 0) {
+			ilog(msrp, LOG_ERR, "session %s: head for leg %s too long",
+					d->session->id, d->id);
+			continue;
+		}
+		t = txn_start(d, TXN_FORWARD, tid);
+		if(t) {
+			t->origin = f->leg;
+			snprintf(t->message_id, sizeof(t->message_id), "%s",
+					m->message_id);
+			t->start = start;
+			t->end = start + len - 1;
+			t->total = m->total;
+			t->total_unknown = m->total_unknown;
+			t->failure_report = m->failure_report;
+		}
+		eio->leg_write(d, engine_scratch, n);
+		if(len)
+			eio->leg_write(d, data, len);
+		n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, flag, 1);
+		eio->leg_write(d, engine_scratch, n);
+		d->frames_out++;
+		d->bytes_out += len;
+		relay_stats.frames_out++;
+	}
+	m->forwarded += len;
+}
+
+rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
+		size_t body_len, int at_end, char flag, size_t *consumed)
+{
+	inmsg_t *m = f->msg;
+	size_t off = 0;
+
+	(void)c;
+	*consumed = 0;
+	if(at_end && body_len == 0 && f->body_seen == 0) {
+		if(!dests_ready(m))
+			return RX_PAUSED;
+		emit_piece(f, f->range.start, data, 0, flag);
+		return RX_OK;
+	}
+	/* pieces of m->chunk bytes; at least one byte is kept back until the
+	 * end-line shows, so that the last piece carries the frame's flag */
+	for(;;) {
+		size_t avail = body_len - off, piece;
+		char pflag;
+
+		if(avail == 0)
+			break;
+		if(avail > m->chunk) {
+			piece = m->chunk;
+			pflag = '+';
+		} else if(at_end) {
+			piece = avail;
+			pflag = flag;
+		} else {
+			break;
+		}
+		if(!dests_ready(m)) {
+			relay_stats.pauses++;
+			*consumed = off;
+			return RX_PAUSED;
+		}
+		emit_piece(f, f->range.start + f->body_seen + off, data + off, piece,
+				pflag);
+		off += piece;
+		f->leg->bytes_in += piece;
+	}
+	*consumed = off;
+	return RX_OK;
+}
+
+void send_report(leg_t *to, const char *mid, uint64_t start, uint64_t end,
+		uint64_t total, int total_unknown, int code, const char *comment)
+{
+	char tid[17];
+	size_t n;
+
+	msrp_new_tid(tid);
+	n = msrp_write_report(engine_scratch, engine_scratch_len, tid,
+			to->remote_path, to->local_path, mid, start, end, total,
+			total_unknown, code, comment && comment[0] ? comment : NULL);
+	if(n) {
+		eio->leg_write(to, engine_scratch, n);
+		to->frames_out++;
+		relay_stats.frames_out++;
+	}
+}
+
+void forward_frame_done(rxframe_t *f, char flag)
+{
+	inmsg_t *m = f->msg;
+	leg_t *leg = f->leg;
+
+	if(!m || flag == '+')
+		return;
+	/* The switch is the far end of the sender's session: it confirms a
+	 * whole message itself; recipients' REPORTs are only recorded. */
+	if(flag == '$' && leg->session->type == SESSION_CONFERENCE
+			&& m->success_report == MSRP_REPORT_YES && !m->rejected) {
+		uint64_t total = m->total_unknown ? m->forwarded : m->total;
+		send_report(leg, m->message_id, 1, total, total, 0, 200, NULL);
+	}
+	inmsg_free(leg, m);
+	f->msg = NULL;
+}
+
+void forward_abort(rxframe_t *f)
+{
+	inmsg_t *m = f->msg;
+
+	if(!m)
+		return;
+	/* the sender vanished mid-chunk: end the message where it stopped */
+	if(m->forwarded)
+		emit_piece(f, f->range.start + f->body_seen, "", 0, '#');
+	inmsg_free(f->leg, m);
+	f->msg = NULL;
+}
+
+void forward_report(rxframe_t *f)
+{
+	leg_t *leg = f->leg;
+	session_t *s = leg->session;
+	uint64_t end = f->range.end_unknown ? f->range.start : f->range.end;
+
+	switch(s->type) {
+		case SESSION_BRIDGE: {
+			/* UP-2: back to the sender, on its own hop */
+			leg_t *o = other_leg(leg);
+			if(leg_usable(o))
+				send_report(o, f->message_id, f->range.start, end,
+						f->range.total, f->range.total_unknown, f->report_code,
+						f->report_comment);
+			break;
+		}
+		case SESSION_CONFERENCE:
+			delivery_event(leg, f->message_id, f->report_code,
+					f->report_comment[0] ? f->report_comment : "report", NULL);
+			break;
+		case SESSION_ENDPOINT:
+			break;
+	}
+}
+
+void forward_forget_leg(leg_t *leg)
+{
+	inmsg_t *m, *tmp;
+
+	HASH_ITER(hh, leg->inmsgs, m, tmp)
+		inmsg_free(leg, m);
+	/* nobody forwards to it any more */
+	for(leg_t *l = leg->session->legs; l; l = l->next) {
+		HASH_ITER(hh, l->inmsgs, m, tmp)
+		{
+			int k = 0;
+			for(int i = 0; i < m->ndests; i++)
+				if(m->dests[i] != leg)
+					m->dests[k++] = m->dests[i];
+			m->ndests = k;
+		}
+	}
+}

@@ -1,0 +1,631 @@
+#include "mconn.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "im_addr.h"
+#include "log.h"
+#include "relay.h"
+#include "events.h"
+#include "stats.h"
+#include "tls.h"
+
+#define MAX_LISTENERS 8
+
+struct mconn {
+	struct bufferevent *bev;
+	rxstate_t *rx;
+	leg_t **legs;
+	int nlegs, caplegs;
+	leg_t *connecting; /* active leg whose connect is in progress */
+	int secure;
+	int accepted;
+	int paused;
+	int closing;
+	size_t want;
+	struct event *timer; /* unbound or connect timeout */
+	char peer[80];
+	struct mconn *prev, *next;			 /* all */
+	struct mconn *paused_next;			 /* paused by back-pressure */
+};
+
+typedef struct listener {
+	struct evconnlistener *l;
+	local_endpoint_t ep;
+} listener_t;
+
+static struct event_base *base;
+static mconn_config_t cfg;
+static listener_t listeners[MAX_LISTENERS];
+static int nlisteners;
+static struct mconn *conns, *paused;
+static struct event *reaper; /* frees closed connections outside callbacks */
+static struct mconn *doomed;
+
+static void process_input(struct mconn *c);
+
+/* --- connection lifetime --- */
+
+static void conn_unlink_paused(struct mconn *c)
+{
+	for(struct mconn **pp = &paused; *pp; pp = &(*pp)->paused_next) {
+		if(*pp == c) {
+			*pp = c->paused_next;
+			break;
+		}
+	}
+	c->paused = 0;
+	c->paused_next = NULL;
+}
+
+static void conn_detach_leg(struct mconn *c, leg_t *leg)
+{
+	for(int i = 0; i < c->nlegs; i++) {
+		if(c->legs[i] == leg) {
+			c->legs[i] = c->legs[--c->nlegs];
+			break;
+		}
+	}
+	if(c->connecting == leg)
+		c->connecting = NULL;
+	if(c->rx)
+		engine_rx_forget_leg(c->rx, leg);
+	leg->conn = NULL;
+}
+
+/* Closing is deferred to the reaper so that no callback up the stack
+ * holds a freed connection. */
+static void conn_close(struct mconn *c, const char *why)
+{
+	if(c->closing)
+		return;
+	c->closing = 1;
+	ilog(msrp, LOG_INFO, "connection %s closed: %s", c->peer, why);
+	engine_conn_closed(c, c->rx, why);
+	while(c->nlegs) {
+		leg_t *leg = c->legs[0];
+		int was = leg->state;
+		conn_detach_leg(c, leg);
+		leg->state = LEG_CLOSED;
+		if(was == LEG_CONNECTED || was == LEG_CONNECTING)
+			engine_event_leg_closed(leg, why);
+	}
+	if(c->connecting) {
+		leg_t *leg = c->connecting;
+		conn_detach_leg(c, leg);
+		engine_leg_connect_failed(leg, why);
+	}
+	if(c->paused)
+		conn_unlink_paused(c);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if(c->timer)
+		event_del(c->timer);
+	if(c->prev)
+		c->prev->next = c->next;
+	else
+		conns = c->next;
+	if(c->next)
+		c->next->prev = c->prev;
+	relay_stats.conns_open--;
+	c->next = doomed;
+	doomed = c;
+	event_active(reaper, EV_TIMEOUT, 0);
+}
+
+static void reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while(doomed) {
+		struct mconn *c = doomed;
+		doomed = c->next;
+		if(c->timer)
+			event_free(c->timer);
+		bufferevent_free(c->bev);
+		rx_free(c->rx);
+		free(c->legs);
+		free(c);
+	}
+}
+
+static void resume_paused(void)
+{
+	struct mconn *list = paused;
+
+	paused = NULL;
+	while(list) {
+		struct mconn *c = list;
+		list = c->paused_next;
+		c->paused = 0;
+		c->paused_next = NULL;
+		if(c->closing)
+			continue;
+		bufferevent_enable(c->bev, EV_READ);
+		process_input(c);
+	}
+}
+
+static void pause_conn(struct mconn *c)
+{
+	if(c->paused)
+		return;
+	c->paused = 1;
+	c->paused_next = paused;
+	paused = c;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* --- input --- */
+
+static void process_input(struct mconn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	while(!c->closing && !c->paused) {
+		size_t len = evbuffer_get_length(in), dlen, consumed = 0, want = 0;
+		const char *data;
+		struct evbuffer_iovec v;
+		rx_result_t r;
+
+		if(len == 0 || (c->want && len < c->want))
+			return;
+		if(evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			return;
+		data = v.iov_base;
+		dlen = v.iov_len;
+		if(c->want > dlen) {
+			data = (const char *)evbuffer_pullup(in, (ssize_t)c->want);
+			dlen = c->want;
+		}
+		r = engine_input(c, c->rx, data, dlen, &consumed, &want);
+		if(consumed) {
+			evbuffer_drain(in, consumed);
+			relay_stats.bytes_in += consumed;
+		}
+		c->want = 0;
+		switch(r) {
+			case RX_OK:
+				break;
+			case RX_NEED_MORE:
+				/* more than this piece of the buffer holds, or more than
+				 * has arrived */
+				c->want = want;
+				if(want > evbuffer_get_length(in))
+					return;
+				if(want > cfg.read_high_water) {
+					ilog(msrp, LOG_WARN, "connection %s: frame needs %zu "
+										 "contiguous bytes",
+							c->peer, want);
+					conn_close(c, "frame too large to handle");
+					return;
+				}
+				break;
+			case RX_PAUSED:
+				pause_conn(c);
+				return;
+			case RX_CLOSE:
+				conn_close(c, "protocol error");
+				return;
+		}
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct mconn *c = arg;
+	(void)bev;
+	process_input(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct mconn *c = arg;
+	(void)bev;
+	if(c->closing)
+		return;
+	/* below the low watermark: queued messages and paused senders go on */
+	for(int i = 0; i < c->nlegs; i++)
+		engine_leg_drained(c->legs[i]);
+	resume_paused();
+}
+
+static void set_keepalive(evutil_socket_t fd)
+{
+	int on = 1, idle = (int)cfg.keepalive_s, one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if(!cfg.keepalive_s)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+}
+
+static const char *ssl_error(void)
+{
+	static char buf[160];
+	unsigned long e = ERR_get_error();
+	if(!e)
+		return "TLS error";
+	ERR_error_string_n(e, buf, sizeof(buf));
+	return buf;
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct mconn *c = arg;
+
+	if(what & BEV_EVENT_CONNECTED) {
+		leg_t *leg = c->connecting;
+		set_keepalive(bufferevent_getfd(bev));
+		relay_stats.conns_connected++;
+		if(c->timer)
+			event_del(c->timer);
+		c->connecting = NULL;
+		if(leg)
+			engine_leg_connected(leg);
+		return;
+	}
+	if(what & BEV_EVENT_ERROR) {
+		const char *why = c->secure ? ssl_error() : strerror(EVUTIL_SOCKET_ERROR());
+		if(c->secure)
+			stats_error("tls_handshake");
+		if(c->connecting)
+			stats_error("connect_failed");
+		conn_close(c, why);
+		return;
+	}
+	if(what & BEV_EVENT_EOF)
+		conn_close(c, "closed by peer");
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct mconn *c = arg;
+	(void)fd;
+	(void)what;
+	if(c->connecting) {
+		stats_error("connect_failed");
+		conn_close(c, "connect timeout");
+	} else if(c->nlegs == 0) {
+		stats_error("idle_unbound");
+		conn_close(c, "no session bound in time");
+	}
+}
+
+static struct mconn *conn_new(struct bufferevent *bev, int secure)
+{
+	struct mconn *c = calloc(1, sizeof(*c));
+
+	if(!c)
+		return NULL;
+	c->rx = rx_new();
+	if(!c->rx) {
+		free(c);
+		return NULL;
+	}
+	c->bev = bev;
+	c->secure = secure;
+	c->timer = evtimer_new(base, on_timer, c);
+	c->next = conns;
+	if(conns)
+		conns->prev = c;
+	conns = c;
+	relay_stats.conns_open++;
+	bufferevent_setcb(bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(bev, EV_READ, 0, cfg.read_high_water);
+	bufferevent_setwatermark(bev, EV_WRITE, engine_config.max_queue / 2, 0);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
+		struct sockaddr *sa, int salen, void *arg)
+{
+	listener_t *li = arg;
+	struct bufferevent *bev;
+	struct mconn *c;
+	im_addr_t a;
+
+	(void)l;
+	set_keepalive(fd);
+	if(li->ep.secure) {
+		SSL *ssl = tls_new_server();
+		bev = ssl ? bufferevent_openssl_socket_new(base, fd, ssl,
+							BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)
+				  : NULL;
+	} else {
+		bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if(!bev) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c = conn_new(bev, li->ep.secure);
+	if(!c) {
+		bufferevent_free(bev);
+		return;
+	}
+	c->accepted = 1;
+	a.proto = IM_ADDR_TCP;
+	memcpy(&a.sa, sa, (size_t)salen);
+	a.salen = (socklen_t)salen;
+	im_addr_format(&a, c->peer, sizeof(c->peer));
+	relay_stats.conns_accepted++;
+	{
+		struct timeval tv = {(time_t)cfg.unbound_timeout_s, 0};
+		evtimer_add(c->timer, &tv);
+	}
+	ilog(msrp, LOG_DEBUG, "accepted %s", c->peer);
+}
+
+/* --- engine I/O --- */
+
+static struct evbuffer *pending(leg_t *leg)
+{
+	if(!leg->pending)
+		leg->pending = evbuffer_new();
+	return leg->pending;
+}
+
+static void io_leg_write(leg_t *leg, const void *data, size_t len)
+{
+	struct mconn *c = leg->conn;
+
+	relay_stats.bytes_out += len;
+	if(c && !c->closing)
+		bufferevent_write(c->bev, data, len);
+	else
+		evbuffer_add(pending(leg), data, len);
+}
+
+static size_t io_leg_queued(leg_t *leg)
+{
+	struct mconn *c = leg->conn;
+	if(c && !c->closing)
+		return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return leg->pending ? evbuffer_get_length(leg->pending) : 0;
+}
+
+static void io_conn_write(struct mconn *c, const void *data, size_t len)
+{
+	relay_stats.bytes_out += len;
+	if(!c->closing)
+		bufferevent_write(c->bev, data, len);
+}
+
+static size_t io_conn_queued(struct mconn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void io_bind(struct mconn *c, leg_t *leg)
+{
+	if(c->nlegs == c->caplegs) {
+		int cap = c->caplegs ? c->caplegs * 2 : 2;
+		leg_t **p = realloc(c->legs, sizeof(*p) * (size_t)cap);
+		if(!p)
+			return;
+		c->legs = p;
+		c->caplegs = cap;
+	}
+	c->legs[c->nlegs++] = leg;
+	leg->conn = c;
+	if(c->timer && c->accepted)
+		event_del(c->timer);
+	if(leg->pending && evbuffer_get_length(leg->pending))
+		bufferevent_write_buffer(c->bev, leg->pending);
+}
+
+static void io_unbind(leg_t *leg)
+{
+	struct mconn *c = leg->conn;
+
+	if(leg->pending) {
+		evbuffer_free(leg->pending);
+		leg->pending = NULL;
+	}
+	if(!c)
+		return;
+	conn_detach_leg(c, leg);
+	/* a connection that carries no session any more has no purpose */
+	if(c->nlegs == 0 && !c->connecting)
+		conn_close(c, "its sessions ended");
+	resume_paused();
+}
+
+static int target_of(leg_t *leg, struct sockaddr_storage *ss, int *sslen)
+{
+	char hp[160];
+	const msrp_uri_t *u = &leg->remote[0];
+
+	if(leg->cema) {
+		memcpy(ss, &leg->cema_addr.sa, leg->cema_addr.salen);
+		*sslen = (int)leg->cema_addr.salen;
+		return 0;
+	}
+	snprintf(hp, sizeof(hp), "%s%.*s%s:%u", u->ipv6 ? "[" : "", (int)u->host.len,
+			u->host.p, u->ipv6 ? "]" : "", u->port);
+	*sslen = (int)sizeof(*ss);
+	return evutil_parse_sockaddr_port(hp, (struct sockaddr *)ss, sslen);
+}
+
+static void io_connect(leg_t *leg)
+{
+	struct sockaddr_storage ss;
+	int sslen, secure = leg->remote[0].secure;
+	struct bufferevent *bev;
+	struct mconn *c;
+	struct timeval tv = {(time_t)cfg.connect_timeout_s, 0};
+
+	if(target_of(leg, &ss, &sslen) < 0) {
+		/* no DNS on the media path: SDP carries addresses */
+		engine_leg_connect_failed(leg, "remote path host is not a numeric address");
+		return;
+	}
+	if(secure) {
+		SSL *ssl = tls_new_client();
+		bev = ssl ? bufferevent_openssl_socket_new(base, -1, ssl,
+							BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)
+				  : NULL;
+	} else {
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if(!bev) {
+		engine_leg_connect_failed(leg, "cannot create a connection");
+		return;
+	}
+	c = conn_new(bev, secure);
+	if(!c) {
+		bufferevent_free(bev);
+		engine_leg_connect_failed(leg, "out of memory");
+		return;
+	}
+	snprintf(c->peer, sizeof(c->peer), "%.*s", (int)sizeof(c->peer) - 1,
+			leg->remote_path);
+	/* writes made while connecting wait in the output buffer */
+	io_bind(c, leg);
+	c->connecting = leg;
+	evtimer_add(c->timer, &tv);
+	if(bufferevent_socket_connect(bev, (struct sockaddr *)&ss, sslen) < 0)
+		conn_close(c, strerror(errno));
+}
+
+static void io_event(const char *type, json_t *data)
+{
+	if(relay.events)
+		events_post(relay.events, type, data);
+	else
+		json_decref(data);
+}
+
+static uint64_t io_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const engine_io_t io = {
+		.leg_write = io_leg_write,
+		.leg_queued = io_leg_queued,
+		.conn_write = io_conn_write,
+		.conn_queued = io_conn_queued,
+		.bind = io_bind,
+		.unbind = io_unbind,
+		.connect = io_connect,
+		.event = io_event,
+		.now_ms = io_now_ms,
+};
+
+const engine_io_t *mconn_engine_io(void)
+{
+	return &io;
+}
+
+/* --- listeners --- */
+
+void mconn_init(struct event_base *b, const mconn_config_t *c)
+{
+	base = b;
+	cfg = *c;
+	reaper = event_new(base, -1, 0, reap, NULL);
+}
+
+int mconn_listen(const char *spec, int secure, char *err, size_t errlen)
+{
+	const char *semi = strchr(spec, ';');
+	size_t alen = semi ? (size_t)(semi - spec) : strlen(spec);
+	im_addr_t a;
+	listener_t *li;
+	char host[INET6_ADDRSTRLEN + 8];
+
+	if(nlisteners == MAX_LISTENERS) {
+		snprintf(err, errlen, "too many MSRP listeners");
+		return -1;
+	}
+	if(im_addr_parse(spec, alen, &a, err, errlen) < 0)
+		return -1;
+	if(a.proto != IM_ADDR_TCP) {
+		snprintf(err, errlen, "%s: MSRP listens on tcp:", spec);
+		return -1;
+	}
+	li = &listeners[nlisteners];
+	memset(li, 0, sizeof(*li));
+	li->ep.secure = secure;
+	li->ep.ipv6 = a.sa.ss_family == AF_INET6;
+	li->ep.port = ntohs(li->ep.ipv6 ? ((struct sockaddr_in6 *)&a.sa)->sin6_port
+									: ((struct sockaddr_in *)&a.sa)->sin_port);
+	if(semi && strncmp(semi, ";advertise=", 11) == 0) {
+		snprintf(li->ep.host, sizeof(li->ep.host), "%s", semi + 11);
+	} else if(semi) {
+		snprintf(err, errlen, "%s: unknown listener option", spec);
+		return -1;
+	} else {
+		evutil_inet_ntop(a.sa.ss_family,
+				li->ep.ipv6 ? (void *)&((struct sockaddr_in6 *)&a.sa)->sin6_addr
+							: (void *)&((struct sockaddr_in *)&a.sa)->sin_addr,
+				host, sizeof(host));
+		snprintf(li->ep.host, sizeof(li->ep.host), "%s", host);
+	}
+	li->l = evconnlistener_new_bind(base, on_accept, li,
+			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+			512, (struct sockaddr *)&a.sa, (int)a.salen);
+	if(!li->l) {
+		snprintf(err, errlen, "%s: %s", spec, strerror(errno));
+		return -1;
+	}
+	nlisteners++;
+	ilog(msrp, LOG_INFO, "%s listening on %.*s, paths use %s",
+			secure ? "msrps" : "msrp", (int)alen, spec, li->ep.host);
+	return 0;
+}
+
+void mconn_publish_endpoints(void)
+{
+	local_endpoint_t eps[MAX_LISTENERS];
+	for(int i = 0; i < nlisteners; i++)
+		eps[i] = listeners[i].ep;
+	session_set_local_endpoints(eps, nlisteners);
+}
+
+void mconn_close_listeners(void)
+{
+	for(int i = 0; i < nlisteners; i++)
+		evconnlistener_free(listeners[i].l);
+	nlisteners = 0;
+}
+
+void mconn_close_all(void)
+{
+	while(conns)
+		conn_close(conns, "relay shutting down");
+	reap(-1, 0, NULL);
+	if(reaper)
+		event_free(reaper);
+	reaper = NULL;
+}
+
+json_t *mconn_stats(void)
+{
+	size_t n = 0, npaused = 0;
+	for(struct mconn *c = conns; c; c = c->next)
+		n++;
+	for(struct mconn *c = paused; c; c = c->paused_next)
+		npaused++;
+	return json_pack("{s:I, s:I, s:i}", "open", (json_int_t)n, "paused",
+			(json_int_t)npaused, "listeners", nlisteners);
+}

@@ -1,0 +1,60 @@
+/*
+ * Parsers for MSRP header values (RFC 4975 section 9): URIs and paths,
+ * Byte-Range, Status, Success-/Failure-Report. Pure functions on spans,
+ * each unit-tested and fuzzed on its own.
+ */
+#ifndef RELAY_MSRP_HDR_H
+#define RELAY_MSRP_HDR_H
+
+#include <stdint.h>
+
+#include "msrp_parser.h"
+
+#define MSRP_DEFAULT_PORT 2855
+#define MSRP_PATH_MAX 8
+
+typedef struct msrp_uri {
+	int secure; /* msrps */
+	msrp_span_t user;
+	msrp_span_t host; /* without IPv6 brackets */
+	int ipv6;
+	unsigned port; /* MSRP_DEFAULT_PORT when absent */
+	msrp_span_t session_id;
+	msrp_span_t transport;
+} msrp_uri_t;
+
+int msrp_uri_parse(const char *p, size_t n, msrp_uri_t *u);
+
+/* RFC 4975 section 6.1: scheme, host, port, session-id and transport. */
+int msrp_uri_equal(const msrp_uri_t *a, const msrp_uri_t *b);
+
+/* Space-separated URIs; returns how many (1..max) or -1. */
+int msrp_path_parse(msrp_span_t v, msrp_uri_t *out, int max);
+
+typedef struct msrp_range {
+	uint64_t start;
+	uint64_t end;	/* meaningful unless end_unknown */
+	uint64_t total; /* meaningful unless total_unknown */
+	int end_unknown;
+	int total_unknown;
+} msrp_range_t;
+
+int msrp_range_parse(msrp_span_t v, msrp_range_t *r);
+
+/* "000 200 OK": namespace, code, optional comment. */
+int msrp_status_parse(msrp_span_t v, int *code, msrp_span_t *comment);
+
+typedef enum msrp_report {
+	MSRP_REPORT_NO = 0,
+	MSRP_REPORT_YES,
+	MSRP_REPORT_PARTIAL,
+} msrp_report_t;
+
+/* Failure-Report: yes/no/partial (absent: yes). Success-Report: yes/no
+ * (absent: no). Returns -1 for any other value. */
+int msrp_failure_report_parse(const msrp_span_t *v);
+int msrp_success_report_parse(const msrp_span_t *v);
+
+int msrp_span_eq(msrp_span_t s, const char *lit);
+
+#endif
