@@ -79,7 +79,8 @@ void engine_respond(struct mconn *c, rxframe_t *f, int code, const char *comment
 static void copy_span(char *dst, size_t dstlen, msrp_span_t s)
 {
 	size_t n = s.len < dstlen - 1 ? s.len : dstlen - 1;
-	memcpy(dst, s.p, n);
+	if(n)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 
@@ -316,6 +317,7 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 				forward_report(f);
 			break;
 		case MSRP_RESPONSE:
+			copy_span(f->report_comment, sizeof(f->report_comment), mf->comment);
 			if(f->leg)
 				txn_on_response(f);
 			break;

@@ -48,7 +48,7 @@ json_t *stats_json(void)
 {
 	json_t *frames = json_object(), *errors = json_object();
 	json_t *responses = json_object(), *rejected = json_object();
-	char key[8];
+	char key[16];
 
 	for(int m = MSRP_RESPONSE; m <= MSRP_UNKNOWN_METHOD; m++)
 		json_object_set_new(frames, msrp_method_name((msrp_method_t)m),

@@ -111,7 +111,7 @@ void txn_on_response(rxframe_t *f)
 		stats_error("unmatched_response");
 		return;
 	}
-	txn_done(t, f->status, NULL);
+	txn_done(t, f->status, f->report_comment);
 }
 
 void txn_expire(uint64_t now)
