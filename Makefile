@@ -15,7 +15,7 @@ PYTHON := /usr/bin/python3
 CC ?= cc
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-LIB_CFLAGS := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror
+LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
 
 .PHONY: all deps modules relay check unit e2e test run fuzz clean \
 	$(MODULES)

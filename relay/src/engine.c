@@ -333,6 +333,17 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 	return 0;
 }
 
+static uint64_t body_limit(const rxframe_t *f)
+{
+	if(f->method == MSRP_SEND && f->range.start) {
+		if(!f->range.end_unknown)
+			return f->range.end - f->range.start + 1;
+		if(!f->range.total_unknown)
+			return f->range.total - f->range.start + 1;
+	}
+	return engine_config.max_message;
+}
+
 static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
 {
 	rxframe_t *f = &rx->f;
@@ -404,6 +415,15 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 		char flag = '$';
 		int found = msrp_body_scan(tid, data + pos, len - pos, &blen, &used, &flag);
 		rx_result_t rr = RX_OK;
+
+		/* a body longer than its Byte-Range says (or than any message may
+		 * be) is a broken frame, not a reason to keep reading */
+		if(f->body_seen + blen > body_limit(f)) {
+			ilog(msrp, LOG_WARN, "frame %s: body longer than its Byte-Range",
+					f->tid);
+			stats_error("malformed_frame");
+			return RX_CLOSE;
+		}
 
 		if(f->mode == BODY_CPIM_WAIT) {
 			rr = conference_cpim(f, data + pos, blen, found, want);

@@ -94,6 +94,11 @@ static void conn_close(struct mconn *c, const char *why)
 	c->closing = 1;
 	ilog(msrp, LOG_INFO, "connection %s closed: %s", c->peer, why);
 	engine_conn_closed(c, c->rx, why);
+	if(c->connecting) {
+		leg_t *leg = c->connecting;
+		conn_detach_leg(c, leg);
+		engine_leg_connect_failed(leg, why);
+	}
 	while(c->nlegs) {
 		leg_t *leg = c->legs[0];
 		int was = leg->state;
@@ -101,11 +106,6 @@ static void conn_close(struct mconn *c, const char *why)
 		leg->state = LEG_CLOSED;
 		if(was == LEG_CONNECTED || was == LEG_CONNECTING)
 			engine_event_leg_closed(leg, why);
-	}
-	if(c->connecting) {
-		leg_t *leg = c->connecting;
-		conn_detach_leg(c, leg);
-		engine_leg_connect_failed(leg, why);
 	}
 	if(c->paused)
 		conn_unlink_paused(c);

@@ -192,6 +192,8 @@ int msrp_range_parse(msrp_span_t v, msrp_range_t *r)
 		return -1;
 	if(!r->total_unknown && !r->end_unknown && r->end > r->total)
 		return -1;
+	if(!r->total_unknown && r->start > r->total + 1)
+		return -1;
 	return 0;
 }
 

@@ -81,7 +81,7 @@ static void ranges(void **state)
 	assert_int_equal(msrp_range_parse(S("1-0/0"), &r), 0);
 	assert_int_equal(msrp_range_parse(S("18446744073709551615-*/*"), &r), -1);
 	static const char *bad[] = {"", "0-1/1", "2-0/5", "1-5/4", "1-/5", "-1/1",
-			"1-2", "a-2/3", "1-2/b", "1-*/", "1--2/3"};
+			"1-2", "a-2/3", "1-2/b", "1-*/", "1--2/3", "9-*/3"};
 	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if(msrp_range_parse(S(bad[i]), &r) == 0)
 			fail_msg("accepted bad Byte-Range '%s'", bad[i]);

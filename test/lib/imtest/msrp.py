@@ -17,6 +17,7 @@ Success-Report asks for, and records everything it received.
 import os
 import re
 import socket
+import ssl
 import threading
 import time
 
@@ -149,15 +150,20 @@ class ReceivedMessage:
 
 
 class MsrpEndpoint:
-    def __init__(self, host="127.0.0.1", session_id=None):
+    """tls: an ssl.SSLContext; the endpoint then speaks msrps (server side
+    when it listens, client side when it connects)."""
+
+    def __init__(self, host="127.0.0.1", session_id=None, tls=None):
         self.host = host
         self.session_id = session_id or new_id(10)
+        self.tls = tls
         self.listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind((host, 0))
         self.port = self.listener.getsockname()[1]
         h = f"[{host}]" if ":" in host else host
-        self.path = f"msrp://{h}:{self.port}/{self.session_id};tcp"
+        scheme = "msrps" if tls else "msrp"
+        self.path = f"{scheme}://{h}:{self.port}/{self.session_id};tcp"
         self.to_path = []
         self.sock = None
         self.cond = threading.Condition()
@@ -171,6 +177,9 @@ class MsrpEndpoint:
         self.closed = False
         self.peer_closed = False
         self.errors = []
+        self.reading = threading.Event()
+        self.reading.set()
+        self.write_lock = threading.Lock()
 
     # -- connection --
     def listen(self):
@@ -181,12 +190,17 @@ class MsrpEndpoint:
     def _accept(self):
         try:
             s, _ = self.listener.accept()
-        except OSError:
+            if self.tls:
+                s = self.tls.wrap_socket(s, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            self.errors.append(f"accept: {e}")
             return
         self._attach(s)
 
     def connect(self, host, port):
         s = socket.create_connection((host, port), timeout=DEFAULT_TIMEOUT)
+        if self.tls:
+            s = self.tls.wrap_socket(s, server_hostname=host)
         s.settimeout(None)
         self._attach(s)
 
@@ -195,6 +209,13 @@ class MsrpEndpoint:
         if not m:
             raise MsrpError(f"bad MSRP URI {path!r}")
         self.connect(m.group(1).strip("[]"), int(m.group(2)))
+
+    def pause_reading(self):
+        """Stops reading: the peer's writes back up (slow receiver)."""
+        self.reading.clear()
+
+    def resume_reading(self):
+        self.reading.set()
 
     def _attach(self, s):
         with self.cond:
@@ -223,12 +244,14 @@ class MsrpEndpoint:
         self.close()
 
     def send_raw(self, data):
-        self.sock.sendall(data)
+        with self.write_lock:   # the reader thread answers on the same socket
+            self.sock.sendall(data)
 
     # -- receiving --
     def _read(self, s):
         buf = b""
         while True:
+            self.reading.wait()
             try:
                 chunk = s.recv(262144)
             except OSError:

@@ -132,8 +132,12 @@ def wait_until(probe, timeout, what):
 
 
 class Relay:
+    """The relay with a generated config: control on TCP and UNIX, MSRP on
+    a free port of ip; `extra` adds settings (a list value repeats the
+    key)."""
+
     def __init__(self, workdir, instance="relay1", control_port=None, kamailio_rpc=None,
-                 extra=None, ip="127.0.0.1"):
+                 extra=None, ip="127.0.0.1", msrp_port=None):
         self.workdir = workdir
         self.instance = instance
         self.ip = ip
@@ -141,14 +145,17 @@ class Relay:
         self.control_addr = f"tcp:{ip}:{self.control_port}"
         self.unix_control = os.path.join(workdir, f"{instance}-ctl.sock")
         self.conf = os.path.join(workdir, f"{instance}.conf")
+        self.msrp_port = msrp_port or free_port(ip)
         lines = [f"instance = {instance}",
                  f"control = {self.control_addr}",
                  f"control = unix:{self.unix_control}",
+                 f"msrp_listen = tcp:{ip}:{self.msrp_port}",
                  "log_level = info"]
         if kamailio_rpc:
             lines.append(f"kamailio_rpc = unix:{kamailio_rpc}")
         for k, v in (extra or {}).items():
-            lines.append(f"{k} = {v}")
+            for item in (v if isinstance(v, (list, tuple)) else [v]):
+                lines.append(f"{k} = {item}")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = Process(instance, [relay_binary(), "-c", self.conf, "-f"],
@@ -177,6 +184,14 @@ class Relay:
     def stop(self):
         rc = self.proc.stop()
         return self.proc.crash_report(rc)
+
+    def rss_kib(self):
+        """Resident memory of the relay process now."""
+        with open(f"/proc/{self.proc.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS")
 
 
 class Kamailio:
@@ -244,14 +259,14 @@ class ImServer:
     USERS = ("alice", "bob", "carol", "dave")
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", with_relay=True,
-                 relay_timeout_ms=300, defines=None):
+                 relay_timeout_ms=300, defines=None, relay_extra=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.relay = None
         relay_control = None
         rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
         if with_relay:
-            self.relay = Relay(workdir, kamailio_rpc=rpc_sock, ip=ip)
+            self.relay = Relay(workdir, kamailio_rpc=rpc_sock, ip=ip, extra=relay_extra)
             relay_control = f"{self.relay.control_addr};name={self.relay.instance}"
         else:
             relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"

@@ -1,0 +1,164 @@
+"""The relay's bridge (the participating function's MSRP B2BUA, UP-1,
+UP-2, D-20), driven over its control channel, with real MSRP endpoints
+on both legs and real Kamailio receiving its events."""
+
+import os
+
+import pytest
+
+from imtest.msrp import MsrpEndpoint
+from imtest.procs import wait_until
+from imtest.relay_sessions import bridge
+
+
+@pytest.fixture
+def ctl(server):
+    c = server.relay.control()
+    yield c
+    for s in c.call("session.list"):
+        c.call("session.destroy", {"id": s["id"]})
+    c.close()
+
+
+@pytest.mark.parametrize("setups", [("passive", "passive"), ("passive", "active"),
+                                    ("active", "active")])
+def test_text_both_ways_with_reports(ctl, setups):
+    a, b = bridge(ctl, "s-text", *setups)
+    mid, [tid] = a.ep.send_message(b"hello bob", success_report=True)
+    # the relay answers on the sender's hop (TR-1029 6.2.4)
+    resp = a.ep.wait_response(tid)
+    assert resp.status == 200
+    assert resp.get("To-Path") == a.ep.path and resp.get("From-Path") == a.local_path
+    got = b.ep.wait_message()
+    assert got.body == b"hello bob" and got.message_id == mid
+    # the frame b received is the relay's, on b's leg
+    send = next(f for f in b.ep.frames if f.method == "SEND" and f.body)
+    assert send.get("To-Path") == b.ep.path and send.get("From-Path") == b.local_path
+    report = a.ep.wait_report(mid)
+    assert report.get("Status") == "000 200 OK"
+    assert report.get("Byte-Range") == "1-9/9"
+    assert report.get("To-Path") == a.ep.path
+
+    mid2, _ = b.ep.send_message(b"hi alice", success_report=True)
+    assert a.ep.wait_message().body == b"hi alice"
+    assert b.ep.wait_report(mid2).get("Status") == "000 200 OK"
+
+
+def test_five_mib_in_64k_chunks_arrives_byte_identical(ctl):
+    a, b = bridge(ctl, "s-big")
+    body = os.urandom(5 * 1024 * 1024)
+    mid, tids = a.ep.send_message(body, content_type="application/octet-stream",
+                                  chunk_size=64 * 1024, success_report=True)
+    assert len(tids) == 80
+    got = b.ep.wait_message(timeout=60)
+    assert got.body == body
+    assert a.ep.wait_report(mid, timeout=60).get("Byte-Range") == f"1-{len(body)}/{len(body)}"
+    for t in tids:
+        assert a.ep.wait_response(t).status == 200
+
+
+def test_rechunked_to_the_legs_max_chunk(ctl):
+    a, b = bridge(ctl, "s-chunk", b_params={"max_chunk": 8192})
+    body = os.urandom(100000)
+    a.ep.send_message(body, content_type="application/octet-stream")
+    got = b.ep.wait_message()
+    assert got.body == body
+    sends = [f for f in b.ep.frames if f.method == "SEND" and f.body]
+    assert max(len(f.body) for f in sends) == 8192
+    assert len(sends) == 13
+
+
+def test_interrupted_message_keeps_byte_ranges(ctl):
+    """A chunk ended with '+', continued later; a message aborted with '#'."""
+    a, b = bridge(ctl, "s-interrupt")
+    a.ep.send_frame("SEND", [("Message-ID", "m1"), ("Byte-Range", "1-5/10"),
+                             ("Content-Type", "text/plain")], b"hello", "+")
+    a.ep.send_frame("SEND", [("Message-ID", "m1"), ("Byte-Range", "6-10/10"),
+                             ("Content-Type", "text/plain")], b"world", "$")
+    assert b.ep.wait_message().body == b"helloworld"
+    a.ep.send_frame("SEND", [("Message-ID", "m2"), ("Byte-Range", "1-3/9"),
+                             ("Content-Type", "text/plain")], b"abc", "#")
+    wait_until(lambda: any(f.flag == "#" for f in b.ep.frames), 10, "aborted chunk")
+    assert b.ep.messages["m2"].aborted
+
+
+def test_peer_error_becomes_failure_report(ctl):
+    a, b = bridge(ctl, "s-fail")
+    b.ep.respond = 415
+    mid, [tid] = a.ep.send_message(b"not wanted")
+    assert a.ep.wait_response(tid).status == 200       # our hop took it
+    report = a.ep.wait_report(mid)
+    assert report.get("Status").startswith("000 415")
+    # asked for no failure reports: none
+    mid2, _ = a.ep.send_message(b"quiet", failure_report="no")
+    mid3, _ = a.ep.send_message(b"loud")
+    a.ep.wait_report(mid3)
+    assert not any(r.get("Message-ID") == mid2 for r in a.ep.reports)
+
+
+def test_session_get_and_destroy_close_the_connections(ctl, server):
+    a, b = bridge(ctl, "s-life")
+    s = ctl.call("session.get", {"id": "s-life"})
+    assert [l["state"] for l in s["legs"]] == ["connected", "connected"]
+    assert s["legs"][0]["local_path"] == a.local_path
+    assert ctl.call("session.destroy", {"id": "s-life"}) == {"destroyed": True}
+    assert a.ep.wait_closed() and b.ep.wait_closed()
+    assert ctl.call("session.destroy", {"id": "s-life"}) == {"destroyed": False}
+    assert all(x["id"] != "s-life" for x in ctl.call("session.list"))
+
+
+def test_leg_closed_event_reaches_kamailio(ctl, server):
+    a, b = bridge(ctl, "s-close")
+    before = server.rpc.call("im_relay.show")[0]["events"]
+    b.ep.close()
+    wait_until(lambda: ctl.call("session.get", {"id": "s-close"})["legs"][1]["state"] == "closed",
+               10, "leg closed")
+    wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "leg_closed",
+               10, "leg_closed event at kamailio")
+    assert server.rpc.call("im_relay.show")[0]["events"] > before
+    # the closed leg refuses traffic for it
+    mid, [tid] = a.ep.send_message(b"into the void")
+    assert a.ep.wait_response(tid).status == 481
+
+
+def test_connect_failure_is_reported(ctl, server):
+    dead = MsrpEndpoint()          # never listens
+    ctl.call("session.create", {"id": "s-dead", "type": "bridge"})
+    ctl.call("leg.add", {"session": "s-dead", "id": "b", "remote_path": dead.path,
+                         "setup": "active"})
+    wait_until(lambda: ctl.call("session.get", {"id": "s-dead"})["legs"][0]["state"] == "closed",
+               10, "failed connect")
+    wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "connect_failed",
+               10, "connect_failed event at kamailio")
+
+
+def test_cema_connects_to_the_media_address(ctl):
+    """RFC 6714: with CEMA the relay connects to c=/m= address, not to the
+    a=path authority (here a documentation address nothing listens on)."""
+    b = MsrpEndpoint()
+    b.listen()
+    real = b.path
+    fake_path = real.replace("127.0.0.1", "192.0.2.1")
+    ctl.call("session.create", {"id": "s-cema", "type": "bridge"})
+    a = MsrpEndpoint()
+    la = ctl.call("leg.add", {"session": "s-cema", "id": "a", "remote_path": a.path})
+    a.connect_to(la["local_path"])
+    a.to_path = [la["local_path"]]
+    ctl.call("leg.add", {"session": "s-cema", "id": "b", "remote_path": fake_path,
+                         "setup": "active", "cema_addr": f"tcp:127.0.0.1:{b.port}"})
+    b.wait_connected()
+    a.send_message(b"via cema")
+    assert b.wait_message().body == b"via cema"
+
+
+def test_sender_must_be_the_negotiated_peer(ctl):
+    a, b = bridge(ctl, "s-spoof")
+    intruder = MsrpEndpoint()
+    intruder.connect_to(a.local_path)
+    intruder.to_path = [a.local_path]
+    mid, [tid] = intruder.send_message(b"let me in")
+    assert intruder.wait_response(tid).status == 403
+    # the real peer still works, and the intruder's message went nowhere
+    a.ep.send_message(b"still here")
+    assert b.ep.wait_message().body == b"still here"
+    assert [m.body for m in b.ep.completed] == [b"still here"]
