@@ -1,5 +1,6 @@
 #include "control_cmds.h"
 
+#include <malloc.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +51,9 @@ const char *cmd_stats(cmd_call_t *call)
 		json_object_set_new(s, "events", events_stats(relay.events));
 	json_object_set_new(s, "msrp", stats_json());
 	json_object_set_new(s, "connections", mconn_stats());
+	/* heap in use, for the per-leg memory cost (bench/) */
+	json_object_set_new(s, "heap_bytes",
+			json_integer((json_int_t)mallinfo2().uordblks));
 	call->result = s;
 	return NULL;
 }

@@ -26,6 +26,28 @@ engine_config_t engine_config = {
 
 const engine_io_t *eio;
 
+shared_buf_t *shared_buf_new(size_t cap)
+{
+	shared_buf_t *b = malloc(sizeof(*b) + cap);
+	if(b) {
+		b->refs = 1;
+		b->len = 0;
+		b->cap = cap;
+	}
+	return b;
+}
+
+void shared_buf_ref(shared_buf_t *b)
+{
+	b->refs++;
+}
+
+void shared_buf_unref(shared_buf_t *b)
+{
+	if(--b->refs == 0)
+		free(b);
+}
+
 #define SCRATCH_LEN (64 * 1024)
 char engine_scratch[SCRATCH_LEN];
 const size_t engine_scratch_len = SCRATCH_LEN;
@@ -42,6 +64,8 @@ rxstate_t *rx_new(void)
 
 void rx_free(rxstate_t *rx)
 {
+	if(rx)
+		forward_drop_stage(&rx->f);
 	free(rx);
 }
 
@@ -249,6 +273,7 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 	int nfrom = 0, found;
 	const msrp_span_t *v;
 
+	forward_drop_stage(f);
 	memset(f, 0, sizeof(*f));
 	copy_span(f->tid, sizeof(f->tid), mf->tid);
 	f->method = mf->method;
@@ -365,6 +390,7 @@ static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
 		case BODY_CPIM_WAIT:
 			break;
 	}
+	forward_drop_stage(f);
 	if(f->respond && f->method != MSRP_RESPONSE && f->method != MSRP_REPORT)
 		engine_respond(c, f, f->respond, f->respond_comment);
 	rx->in_body = 0;
@@ -483,6 +509,7 @@ void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg)
 		return;
 	rx->f.leg = NULL;
 	rx->f.msg = NULL;
+	forward_drop_stage(&rx->f);
 	rx->f.mode = BODY_DISCARD;
 	if(rx->f.respond)
 		rx->f.respond = 481;

@@ -46,9 +46,23 @@ typedef struct engine_config {
 
 extern engine_config_t engine_config;
 
+/* Body bytes of a piece, shared by every destination's output queue
+ * (zero-copy fan-out); freed with the last reference. */
+typedef struct shared_buf {
+	unsigned refs;
+	size_t len, cap;
+	char data[];
+} shared_buf_t;
+
+shared_buf_t *shared_buf_new(size_t cap);
+void shared_buf_ref(shared_buf_t *b);
+void shared_buf_unref(shared_buf_t *b);
+
 typedef struct engine_io {
 	/* append to a leg's output: its connection, or held until it has one */
 	void (*leg_write)(leg_t *leg, const void *data, size_t len);
+	/* the same for a shared buffer, which the output holds a reference to */
+	void (*leg_write_shared)(leg_t *leg, shared_buf_t *b);
 	size_t (*leg_queued)(leg_t *leg);
 	/* answers on the connection a request came from */
 	void (*conn_write)(struct mconn *c, const void *data, size_t len);

@@ -117,6 +117,8 @@ typedef struct rxframe {
 	char respond_comment[COMMENT_MAX];
 	body_mode_t mode;
 	inmsg_t *msg;
+	shared_buf_t *stage; /* forwarded body gathered for the next piece */
+	uint64_t stage_start; /* message offset of stage->data[0] */
 } rxframe_t;
 
 struct rxstate {
@@ -139,6 +141,7 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 void forward_report(rxframe_t *f);
 void forward_frame_done(rxframe_t *f, char flag);
 void forward_abort(rxframe_t *f);
+void forward_drop_stage(rxframe_t *f);
 void send_report(leg_t *to, const char *message_id, uint64_t start,
 		uint64_t end, uint64_t total, int total_unknown, int code,
 		const char *comment);

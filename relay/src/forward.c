@@ -266,9 +266,10 @@ int dests_ready(inmsg_t *m)
 	return 1;
 }
 
-/* One piece, a whole frame, to every destination. */
-static void emit_piece(rxframe_t *f, uint64_t start, const char *data,
-		size_t len, char flag)
+/* One piece, a whole frame, to every destination; the body is either a
+ * shared buffer (referenced by each output) or plain bytes (copied). */
+static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
+		const char *data, size_t len, char flag)
 {
 	inmsg_t *m = f->msg;
 	msrp_send_head_t h = {0};
@@ -313,7 +314,9 @@ static void emit_piece(rxframe_t *f, uint64_t start, const char *data,
 			t->failure_report = m->failure_report;
 		}
 		eio->leg_write(d, engine_scratch, n);
-		if(len)
+		if(shared && len)
+			eio->leg_write_shared(d, shared);
+		else if(len)
 			eio->leg_write(d, data, len);
 		n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, flag, 1);
 		eio->leg_write(d, engine_scratch, n);
@@ -324,46 +327,96 @@ static void emit_piece(rxframe_t *f, uint64_t start, const char *data,
 	m->forwarded += len;
 }
 
+/* Body bytes still to come in this frame, when its Byte-Range says. */
+static int known_remaining(const rxframe_t *f, uint64_t seen, uint64_t *left)
+{
+	if(!f->range.end_unknown) {
+		*left = f->range.end - f->range.start + 1 - seen;
+		return 1;
+	}
+	if(!f->range.total_unknown) {
+		*left = f->range.total - f->range.start + 1 - seen;
+		return 1;
+	}
+	return 0;
+}
+
+void forward_drop_stage(rxframe_t *f)
+{
+	if(f->stage)
+		shared_buf_unref(f->stage);
+	f->stage = NULL;
+}
+
+static rx_result_t emit_stage(rxframe_t *f, char flag)
+{
+	shared_buf_t *b = f->stage;
+
+	if(!dests_ready(f->msg)) {
+		relay_stats.pauses++;
+		return RX_PAUSED;
+	}
+	emit_piece(f, f->stage_start, b, NULL, b->len, flag);
+	f->leg->bytes_in += b->len;
+	forward_drop_stage(f);
+	return RX_OK;
+}
+
+/* Bytes are gathered into a piece of at most m->chunk (one copy), and a
+ * piece goes out as soon as it is full and more body is known to follow,
+ * or at the end-line with the frame's flag: cut-through, without holding
+ * a chunk in the input buffer. */
 rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 		size_t body_len, int at_end, char flag, size_t *consumed)
 {
 	inmsg_t *m = f->msg;
 	size_t off = 0;
+	uint64_t left;
 
 	(void)c;
 	*consumed = 0;
-	if(at_end && body_len == 0 && f->body_seen == 0) {
+	if(at_end && body_len == 0 && f->body_seen == 0 && !f->stage) {
 		if(!dests_ready(m))
 			return RX_PAUSED;
-		emit_piece(f, f->range.start, data, 0, flag);
+		emit_piece(f, f->range.start, NULL, "", 0, flag);
 		return RX_OK;
 	}
-	/* pieces of m->chunk bytes; at least one byte is kept back until the
-	 * end-line shows, so that the last piece carries the frame's flag */
 	for(;;) {
-		size_t avail = body_len - off, piece;
-		char pflag;
-
-		if(avail == 0)
-			break;
-		if(avail > m->chunk) {
-			piece = m->chunk;
-			pflag = '+';
-		} else if(at_end) {
-			piece = avail;
-			pflag = flag;
-		} else {
+		if(f->stage && f->stage->len == f->stage->cap) {
+			int more = off < body_len
+					   || (!at_end
+							   && known_remaining(f, f->body_seen + off, &left)
+							   && left > 0);
+			if(more || at_end) {
+				if(emit_stage(f, more ? '+' : flag) == RX_PAUSED) {
+					*consumed = off;
+					return RX_PAUSED;
+				}
+				if(!more)
+					break;
+				continue;
+			}
+			break; /* full, and whether the end follows is not known */
+		}
+		if(off == body_len) {
+			if(at_end && f->stage && emit_stage(f, flag) == RX_PAUSED) {
+				*consumed = off;
+				return RX_PAUSED;
+			}
 			break;
 		}
-		if(!dests_ready(m)) {
-			relay_stats.pauses++;
-			*consumed = off;
-			return RX_PAUSED;
+		if(!f->stage) {
+			f->stage = shared_buf_new(m->chunk);
+			if(!f->stage)
+				break;
+			f->stage_start = f->range.start + f->body_seen + off;
 		}
-		emit_piece(f, f->range.start + f->body_seen + off, data + off, piece,
-				pflag);
-		off += piece;
-		f->leg->bytes_in += piece;
+		size_t take = f->stage->cap - f->stage->len;
+		if(take > body_len - off)
+			take = body_len - off;
+		memcpy(f->stage->data + f->stage->len, data + off, take);
+		f->stage->len += take;
+		off += take;
 	}
 	*consumed = off;
 	return RX_OK;
@@ -410,9 +463,13 @@ void forward_abort(rxframe_t *f)
 
 	if(!m)
 		return;
-	/* the sender vanished mid-chunk: end the message where it stopped */
-	if(m->forwarded)
-		emit_piece(f, f->range.start + f->body_seen, "", 0, '#');
+	/* the sender vanished mid-chunk: end the message where it stopped,
+	 * with what was gathered */
+	if(f->stage && f->stage->len)
+		emit_piece(f, f->stage_start, f->stage, NULL, f->stage->len, '#');
+	else if(m->forwarded)
+		emit_piece(f, f->range.start + f->body_seen, NULL, "", 0, '#');
+	forward_drop_stage(f);
 	inmsg_free(f->leg, m);
 	f->msg = NULL;
 }

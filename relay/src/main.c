@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,6 +186,16 @@ static int write_pid_file(const char *path)
 	return fclose(fp);
 }
 
+/* One descriptor per MSRP connection: use all the system allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -193,6 +204,7 @@ int main(int argc, char **argv)
 	int rc, i, exit_code = 1;
 
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	config_init(&relay.cfg);
 	rc = config_parse_args(&relay.cfg, argc, argv, err, sizeof(err));
 	if(rc != 0) {
@@ -225,7 +237,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	relay.base = event_base_new();
+	{
+		/* coalesce the add/remove of write interest within one loop pass:
+		 * fewer epoll_ctl calls on busy connections */
+		struct event_config *ec = event_config_new();
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		relay.base = event_base_new_with_config(ec);
+		event_config_free(ec);
+	}
 	if(relay.base == NULL) {
 		ilog(core, LOG_ERR, "cannot create the event loop");
 		goto out;

@@ -2,13 +2,9 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +17,12 @@
 #include "events.h"
 #include "stats.h"
 #include "tls.h"
+#include "transport.h"
 
 #define MAX_LISTENERS 8
 
 struct mconn {
-	struct bufferevent *bev;
+	transport_t *t;
 	rxstate_t *rx;
 	leg_t **legs;
 	int nlegs, caplegs;
@@ -109,7 +106,8 @@ static void conn_close(struct mconn *c, const char *why)
 	}
 	if(c->paused)
 		conn_unlink_paused(c);
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if(c->t)
+		c->t->ops->pause_reading(c->t, 1);
 	if(c->timer)
 		event_del(c->timer);
 	if(c->prev)
@@ -134,7 +132,8 @@ static void reap(evutil_socket_t fd, short what, void *arg)
 		doomed = c->next;
 		if(c->timer)
 			event_free(c->timer);
-		bufferevent_free(c->bev);
+		if(c->t)
+			c->t->ops->free(c->t);
 		rx_free(c->rx);
 		free(c->legs);
 		free(c);
@@ -153,7 +152,7 @@ static void resume_paused(void)
 		c->paused_next = NULL;
 		if(c->closing)
 			continue;
-		bufferevent_enable(c->bev, EV_READ);
+		c->t->ops->pause_reading(c->t, 0);
 		process_input(c);
 	}
 }
@@ -165,14 +164,14 @@ static void pause_conn(struct mconn *c)
 	c->paused = 1;
 	c->paused_next = paused;
 	paused = c;
-	bufferevent_disable(c->bev, EV_READ);
+	c->t->ops->pause_reading(c->t, 1);
 }
 
 /* --- input --- */
 
 static void process_input(struct mconn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in = c->t->ops->input(c->t);
 
 	while(!c->closing && !c->paused) {
 		size_t len = evbuffer_get_length(in), dlen, consumed = 0, want = 0;
@@ -187,8 +186,10 @@ static void process_input(struct mconn *c)
 		data = v.iov_base;
 		dlen = v.iov_len;
 		if(c->want > dlen) {
-			data = (const char *)evbuffer_pullup(in, (ssize_t)c->want);
-			dlen = c->want;
+			/* everything there is, not just what was asked for: the
+			 * engine consumes as far as it can each time */
+			data = (const char *)evbuffer_pullup(in, -1);
+			dlen = len;
 		}
 		r = engine_input(c, c->rx, data, dlen, &consumed, &want);
 		if(consumed) {
@@ -223,17 +224,18 @@ static void process_input(struct mconn *c)
 	}
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void on_readable(void *arg)
 {
 	struct mconn *c = arg;
-	(void)bev;
 	process_input(c);
+	/* the input has room again: reading goes on unless paused */
+	if(!c->closing)
+		c->t->ops->pause_reading(c->t, c->paused);
 }
 
-static void on_write(struct bufferevent *bev, void *arg)
+static void on_drained(void *arg)
 {
 	struct mconn *c = arg;
-	(void)bev;
 	if(c->closing)
 		return;
 	/* below the low watermark: queued messages and paused senders go on */
@@ -242,55 +244,31 @@ static void on_write(struct bufferevent *bev, void *arg)
 	resume_paused();
 }
 
-static void set_keepalive(evutil_socket_t fd)
-{
-	int on = 1, idle = (int)cfg.keepalive_s, one = 1;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if(!cfg.keepalive_s)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
-}
-
-static const char *ssl_error(void)
-{
-	static char buf[160];
-	unsigned long e = ERR_get_error();
-	if(!e)
-		return "TLS error";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
-}
-
-static void on_event(struct bufferevent *bev, short what, void *arg)
+static void on_connected(void *arg)
 {
 	struct mconn *c = arg;
+	leg_t *leg = c->connecting;
 
-	if(what & BEV_EVENT_CONNECTED) {
-		leg_t *leg = c->connecting;
-		set_keepalive(bufferevent_getfd(bev));
-		relay_stats.conns_connected++;
-		if(c->timer)
-			event_del(c->timer);
-		c->connecting = NULL;
-		if(leg)
-			engine_leg_connected(leg);
-		return;
-	}
-	if(what & BEV_EVENT_ERROR) {
-		const char *why = c->secure ? ssl_error() : strerror(EVUTIL_SOCKET_ERROR());
-		if(c->secure)
-			stats_error("tls_handshake");
-		if(c->connecting)
-			stats_error("connect_failed");
-		conn_close(c, why);
-		return;
-	}
-	if(what & BEV_EVENT_EOF)
-		conn_close(c, "closed by peer");
+	relay_stats.conns_connected++;
+	if(c->timer)
+		event_del(c->timer);
+	c->connecting = NULL;
+	if(leg)
+		engine_leg_connected(leg);
 }
+
+static void on_closed(void *arg, const char *why, int tls_failure)
+{
+	struct mconn *c = arg;
+	if(tls_failure)
+		stats_error("tls_handshake");
+	if(c->connecting)
+		stats_error("connect_failed");
+	conn_close(c, why);
+}
+
+static const transport_events_t conn_events = {
+		on_readable, on_drained, on_connected, on_closed};
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -306,18 +284,25 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static struct mconn *conn_new(struct bufferevent *bev, int secure)
+/* A connection on an accepted socket (fd >= 0) or to sa. */
+static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
+		socklen_t salen)
 {
 	struct mconn *c = calloc(1, sizeof(*c));
+	transport_params_t p = {base, &conn_events, c, engine_config.max_queue / 2,
+			cfg.read_high_water, cfg.keepalive_s};
 
 	if(!c)
 		return NULL;
 	c->rx = rx_new();
-	if(!c->rx) {
+	c->t = c->rx ? (secure ? transport_tls_new(&p, fd, sa, salen)
+						   : transport_tcp_new(&p, fd, sa, salen))
+				 : NULL;
+	if(!c->t) {
+		rx_free(c->rx);
 		free(c);
 		return NULL;
 	}
-	c->bev = bev;
 	c->secure = secure;
 	c->timer = evtimer_new(base, on_timer, c);
 	c->next = conns;
@@ -325,10 +310,6 @@ static struct mconn *conn_new(struct bufferevent *bev, int secure)
 		conns->prev = c;
 	conns = c;
 	relay_stats.conns_open++;
-	bufferevent_setcb(bev, on_read, on_write, on_event, c);
-	bufferevent_setwatermark(bev, EV_READ, 0, cfg.read_high_water);
-	bufferevent_setwatermark(bev, EV_WRITE, engine_config.max_queue / 2, 0);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return c;
 }
 
@@ -336,27 +317,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		struct sockaddr *sa, int salen, void *arg)
 {
 	listener_t *li = arg;
-	struct bufferevent *bev;
 	struct mconn *c;
 	im_addr_t a;
 
 	(void)l;
-	set_keepalive(fd);
-	if(li->ep.secure) {
-		SSL *ssl = tls_new_server();
-		bev = ssl ? bufferevent_openssl_socket_new(base, fd, ssl,
-							BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)
-				  : NULL;
-	} else {
-		bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	}
-	if(!bev) {
-		evutil_closesocket(fd);
-		return;
-	}
-	c = conn_new(bev, li->ep.secure);
+	c = conn_new(li->ep.secure, fd, NULL, 0);
 	if(!c) {
-		bufferevent_free(bev);
+		evutil_closesocket(fd);
 		return;
 	}
 	c->accepted = 1;
@@ -387,16 +354,35 @@ static void io_leg_write(leg_t *leg, const void *data, size_t len)
 
 	relay_stats.bytes_out += len;
 	if(c && !c->closing)
-		bufferevent_write(c->bev, data, len);
+		evbuffer_add(c->t->ops->output(c->t), data, len);
 	else
 		evbuffer_add(pending(leg), data, len);
+}
+
+static void unref_shared(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	shared_buf_unref(arg);
+}
+
+static void io_leg_write_shared(leg_t *leg, shared_buf_t *b)
+{
+	struct mconn *c = leg->conn;
+	struct evbuffer *out = c && !c->closing ? c->t->ops->output(c->t)
+											: pending(leg);
+
+	relay_stats.bytes_out += b->len;
+	shared_buf_ref(b);
+	if(evbuffer_add_reference(out, b->data, b->len, unref_shared, b) < 0)
+		shared_buf_unref(b);
 }
 
 static size_t io_leg_queued(leg_t *leg)
 {
 	struct mconn *c = leg->conn;
 	if(c && !c->closing)
-		return evbuffer_get_length(bufferevent_get_output(c->bev));
+		return evbuffer_get_length(c->t->ops->output(c->t));
 	return leg->pending ? evbuffer_get_length(leg->pending) : 0;
 }
 
@@ -404,12 +390,12 @@ static void io_conn_write(struct mconn *c, const void *data, size_t len)
 {
 	relay_stats.bytes_out += len;
 	if(!c->closing)
-		bufferevent_write(c->bev, data, len);
+		evbuffer_add(c->t->ops->output(c->t), data, len);
 }
 
 static size_t io_conn_queued(struct mconn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return evbuffer_get_length(c->t->ops->output(c->t));
 }
 
 static void io_bind(struct mconn *c, leg_t *leg)
@@ -427,7 +413,7 @@ static void io_bind(struct mconn *c, leg_t *leg)
 	if(c->timer && c->accepted)
 		event_del(c->timer);
 	if(leg->pending && evbuffer_get_length(leg->pending))
-		bufferevent_write_buffer(c->bev, leg->pending);
+		evbuffer_add_buffer(c->t->ops->output(c->t), leg->pending);
 }
 
 static void io_unbind(leg_t *leg)
@@ -466,8 +452,7 @@ static int target_of(leg_t *leg, struct sockaddr_storage *ss, int *sslen)
 static void io_connect(leg_t *leg)
 {
 	struct sockaddr_storage ss;
-	int sslen, secure = leg->remote[0].secure;
-	struct bufferevent *bev;
+	int sslen;
 	struct mconn *c;
 	struct timeval tv = {(time_t)cfg.connect_timeout_s, 0};
 
@@ -476,22 +461,10 @@ static void io_connect(leg_t *leg)
 		engine_leg_connect_failed(leg, "remote path host is not a numeric address");
 		return;
 	}
-	if(secure) {
-		SSL *ssl = tls_new_client();
-		bev = ssl ? bufferevent_openssl_socket_new(base, -1, ssl,
-							BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)
-				  : NULL;
-	} else {
-		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	}
-	if(!bev) {
-		engine_leg_connect_failed(leg, "cannot create a connection");
-		return;
-	}
-	c = conn_new(bev, secure);
+	c = conn_new(leg->remote[0].secure, -1, (struct sockaddr *)&ss,
+			(socklen_t)sslen);
 	if(!c) {
-		bufferevent_free(bev);
-		engine_leg_connect_failed(leg, "out of memory");
+		engine_leg_connect_failed(leg, strerror(errno));
 		return;
 	}
 	snprintf(c->peer, sizeof(c->peer), "%.*s", (int)sizeof(c->peer) - 1,
@@ -500,8 +473,6 @@ static void io_connect(leg_t *leg)
 	io_bind(c, leg);
 	c->connecting = leg;
 	evtimer_add(c->timer, &tv);
-	if(bufferevent_socket_connect(bev, (struct sockaddr *)&ss, sslen) < 0)
-		conn_close(c, strerror(errno));
 }
 
 static void io_event(const char *type, json_t *data)
@@ -521,6 +492,7 @@ static uint64_t io_now_ms(void)
 
 static const engine_io_t io = {
 		.leg_write = io_leg_write,
+		.leg_write_shared = io_leg_write_shared,
 		.leg_queued = io_leg_queued,
 		.conn_write = io_conn_write,
 		.conn_queued = io_conn_queued,

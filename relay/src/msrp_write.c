@@ -121,19 +121,34 @@ size_t msrp_write_report(char *out, size_t cap, const char *tid,
 	return len;
 }
 
+/* Transaction ids and Message-IDs need to be unique, not secret: a
+ * xorshift generator seeded once from the kernel, no syscall per frame. */
+static uint64_t next_random(void)
+{
+	static uint64_t state;
+	if(state == 0) {
+		if(getrandom(&state, sizeof(state), 0) != (ssize_t)sizeof(state)
+				|| state == 0)
+			state = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&state;
+	}
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
 static void random_ident(char *out, size_t n)
 {
 	static const char alphabet[] =
 			"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	unsigned char raw[32];
+	uint64_t r = 0;
 
-	if(getrandom(raw, n, 0) != (ssize_t)n) {
-		/* no kernel randomness: uniqueness still holds with a counter */
-		static unsigned long long counter;
-		snprintf((char *)raw, sizeof(raw), "%0*llx", (int)n, ++counter);
+	for(size_t i = 0; i < n; i++) {
+		if(i % 10 == 0)
+			r = next_random();
+		out[i] = alphabet[r % 62];
+		r /= 62;
 	}
-	for(size_t i = 0; i < n; i++)
-		out[i] = alphabet[raw[i] % 62];
 	out[n] = '\0';
 }
 

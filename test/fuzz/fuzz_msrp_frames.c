@@ -27,6 +27,11 @@ static void w_leg(leg_t *l, const void *d, size_t n)
 	(void)d;
 	sink_bytes += n;
 }
+static void w_shared(leg_t *l, shared_buf_t *b)
+{
+	(void)l;
+	sink_bytes += b->len;
+}
 static size_t q_leg(leg_t *l)
 {
 	(void)l;
@@ -64,7 +69,7 @@ static uint64_t now(void)
 {
 	return now_ms;
 }
-static const engine_io_t io = {w_leg, q_leg, w_conn, q_conn, bind_leg, unbind_leg,
+static const engine_io_t io = {w_leg, w_shared, q_leg, w_conn, q_conn, bind_leg, unbind_leg,
 		connect_leg, event, now};
 
 static const char *peer[] = {"msrp://10.0.0.1:7000/aaaa;tcp",

@@ -1,0 +1,63 @@
+/*
+ * MSRP connection transports (Redis's ConnectionType model): plain TCP
+ * and TLS are two implementations of one interface, so the connection
+ * code above never tests which one it has.
+ *
+ * A transport owns an input and an output evbuffer. The owner reads the
+ * input when told it grew, appends to the output (writing starts by
+ * itself), and hears when the output drained below its low watermark,
+ * when an outgoing connection is up, and when the connection ended.
+ */
+#ifndef RELAY_TRANSPORT_H
+#define RELAY_TRANSPORT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct evbuffer;
+
+typedef struct transport_events {
+	void (*readable)(void *owner);
+	void (*drained)(void *owner);
+	void (*connected)(void *owner);
+	void (*closed)(void *owner, const char *why, int tls_failure);
+} transport_events_t;
+
+typedef struct transport transport_t;
+
+typedef struct transport_ops {
+	const char *name;
+	struct evbuffer *(*input)(transport_t *t);
+	struct evbuffer *(*output)(transport_t *t);
+	void (*pause_reading)(transport_t *t, int paused);
+	void (*free)(transport_t *t);
+} transport_ops_t;
+
+struct transport {
+	const transport_ops_t *ops;
+	const transport_events_t *ev;
+	void *owner;
+	size_t low_water; /* output below this: drained */
+	size_t read_max;  /* input above this: stop reading */
+};
+
+typedef struct transport_params {
+	struct event_base *base;
+	const transport_events_t *ev;
+	void *owner;
+	size_t low_water;
+	size_t read_max;
+	unsigned keepalive_s; /* TCP keep-alive idle time, 0: off */
+} transport_params_t;
+
+/* TCP_NODELAY and keep-alive on a connection's socket. */
+void transport_socket_options(int fd, unsigned keepalive_s);
+
+/* fd >= 0: an accepted socket; otherwise connect to sa. NULL on failure. */
+transport_t *transport_tcp_new(const transport_params_t *p, int fd,
+		const struct sockaddr *sa, socklen_t salen);
+transport_t *transport_tls_new(const transport_params_t *p, int fd,
+		const struct sockaddr *sa, socklen_t salen);
+
+#endif
