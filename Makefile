@@ -4,7 +4,7 @@
 #   make test   install what is missing, build, run every test
 #
 # Other targets: deps, all (default), modules, relay, check, unit, e2e,
-# fuzz, clean.
+# fuzz, bench, clean.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -17,7 +17,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
 
-.PHONY: all deps modules relay check unit e2e test run fuzz clean \
+.PHONY: all deps modules relay check unit e2e test run fuzz bench clean \
 	$(MODULES)
 
 all: modules relay check
@@ -68,6 +68,10 @@ run: deps
 
 fuzz: all
 	@$(MAKE) --no-print-directory -C test/fuzz run
+
+# Benchmarks, not tests: prints the README's tables (bench/run.py)
+bench: all
+	@$(MAKE) --no-print-directory -C bench run
 
 clean:
 	@for m in $(MODULES); do \

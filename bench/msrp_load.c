@@ -45,9 +45,10 @@ typedef struct opts {
 	size_t size;   /* message size */
 	size_t chunk;  /* chunk size for large messages */
 	int window;	   /* messages in flight per session */
+	int timeout_s; /* give up (exit 1) after this long */
 } opts_t;
 
-static opts_t o = {"ours", "bridge", NULL, NULL, 0, 1, 1000, 200, 0, 32};
+static opts_t o = {"ours", "bridge", NULL, NULL, 0, 1, 1000, 200, 0, 32, 120};
 
 typedef struct conn conn_t;
 typedef struct session {
@@ -520,7 +521,8 @@ int main(int argc, char **argv)
 	static struct option lo[] = {{"target", 1, 0, 't'}, {"mode", 1, 0, 'm'},
 			{"ctl", 1, 0, 'c'}, {"msrp", 1, 0, 'r'}, {"b-port", 1, 0, 'p'},
 			{"sessions", 1, 0, 'n'}, {"messages", 1, 0, 'M'}, {"size", 1, 0, 's'},
-			{"chunk", 1, 0, 'k'}, {"window", 1, 0, 'w'}, {0, 0, 0, 0}};
+			{"chunk", 1, 0, 'k'}, {"window", 1, 0, 'w'}, {"timeout", 1, 0, 'T'},
+			{0, 0, 0, 0}};
 	int ch, nsess, legs = 2;
 	struct rlimit rl;
 
@@ -536,6 +538,7 @@ int main(int argc, char **argv)
 			case 's': o.size = (size_t)atol(optarg); break;
 			case 'k': o.chunk = (size_t)atol(optarg); break;
 			case 'w': o.window = atoi(optarg); break;
+			case 'T': o.timeout_s = atoi(optarg); break;
 			default:
 				fprintf(stderr, "see bench/run.py for usage\n");
 				return 2;
@@ -604,7 +607,7 @@ int main(int argc, char **argv)
 	double t0 = now();
 	for(int i = 0; i < nsess; i++)
 		pump(&ss[i]);
-	run_loop(600);
+	run_loop(o.timeout_s);
 	double dt = now() - t0;
 	if(strcmp(o.target, "ours") == 0)
 		teardown_ours(nsess);

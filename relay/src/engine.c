@@ -65,7 +65,7 @@ rxstate_t *rx_new(void)
 void rx_free(rxstate_t *rx)
 {
 	if(rx)
-		forward_drop_stage(&rx->f);
+		rxframe_release(&rx->f);
 	free(rx);
 }
 
@@ -140,66 +140,98 @@ static void bind_leg(struct mconn *c, leg_t *leg)
  * (Content-Disposition, Content-ID, Content-Description...). */
 static int copy_mime_headers(rxframe_t *f, const msrp_frame_t *mf)
 {
+	size_t need = 0;
+	char *p;
+
+	for(int i = 0; i < mf->nheaders; i++)
+		if(mf->headers[i].id == MSRP_H_OTHER)
+			need += mf->headers[i].name.len + 2 + mf->headers[i].value.len + 2;
 	f->mime_len = 0;
+	if(need == 0)
+		return 0;
+	if(need >= MIME_MAX || (f->mime = malloc(need)) == NULL)
+		return -1;
+	p = f->mime;
 	for(int i = 0; i < mf->nheaders; i++) {
 		const msrp_header_t *h = &mf->headers[i];
-		size_t need;
 		if(h->id != MSRP_H_OTHER)
 			continue;
-		need = h->name.len + 2 + h->value.len + 2;
-		if(f->mime_len + need >= sizeof(f->mime))
-			return -1;
-		memcpy(f->mime + f->mime_len, h->name.p, h->name.len);
-		f->mime_len += h->name.len;
-		memcpy(f->mime + f->mime_len, ": ", 2);
-		f->mime_len += 2;
-		memcpy(f->mime + f->mime_len, h->value.p, h->value.len);
-		f->mime_len += h->value.len;
-		memcpy(f->mime + f->mime_len, "\r\n", 2);
-		f->mime_len += 2;
+		memcpy(p, h->name.p, h->name.len);
+		p += h->name.len;
+		memcpy(p, ": ", 2);
+		p += 2;
+		memcpy(p, h->value.p, h->value.len);
+		p += h->value.len;
+		memcpy(p, "\r\n", 2);
+		p += 2;
 	}
+	f->mime_len = need;
 	return 0;
 }
 
+void rxframe_release(rxframe_t *f)
+{
+	forward_drop_stage(f);
+	free(f->mime);
+	f->mime = NULL;
+	f->mime_len = 0;
+}
+
+/* The first URI of a path value, as text. */
+static msrp_span_t first_uri(const msrp_span_t *v)
+{
+	const char *sp = memchr(v->p, ' ', v->len);
+	msrp_span_t s = {v->p, sp ? (size_t)(sp - v->p) : v->len};
+	return s;
+}
+
 /* Finds the leg a frame is for (its first To-Path URI's session-id) and
- * fills the addressing part of f. Returns -1 when the frame cannot even
- * be answered (no usable To-Path or From-Path). */
+ * fills the addressing part of f. Only the URIs the relay uses are parsed:
+ * the first of To-Path, the first and (for sessmatch) the last of
+ * From-Path. Returns -1 when the frame cannot even be answered. */
 static int address_frame(const msrp_frame_t *mf, rxframe_t *f,
-		msrp_uri_t *from_path, int *nfrom)
+		msrp_uri_t *from_last)
 {
 	const msrp_span_t *to = msrp_frame_header(mf, MSRP_H_TO_PATH);
 	const msrp_span_t *from = msrp_frame_header(mf, MSRP_H_FROM_PATH);
-	msrp_uri_t to_path[MSRP_PATH_MAX];
-	const char *sp;
+	msrp_uri_t to_first, from_first;
+	msrp_span_t t, fr, last;
 
-	if(!to || !from || msrp_path_parse(*to, to_path, MSRP_PATH_MAX) < 1)
+	if(!to || !from)
 		return -1;
-	*nfrom = msrp_path_parse(*from, from_path, MSRP_PATH_MAX);
-	if(*nfrom < 1)
+	t = first_uri(to);
+	fr = first_uri(from);
+	if(msrp_uri_parse(t.p, t.len, &to_first) < 0
+			|| msrp_uri_parse(fr.p, fr.len, &from_first) < 0)
 		return -1;
+	last = fr;
+	if(fr.len < from->len) {
+		const char *sp = memrchr(from->p, ' ', from->len);
+		last.p = sp + 1;
+		last.len = from->len - (size_t)(last.p - from->p);
+		if(msrp_uri_parse(last.p, last.len, from_last) < 0)
+			return -1;
+	} else {
+		*from_last = from_first;
+	}
 	/* responses and our answers go to the previous hop only */
-	sp = memchr(from->p, ' ', from->len);
-	copy_span(f->prev_hop, sizeof(f->prev_hop),
-			(msrp_span_t){from->p, sp ? (size_t)(sp - from->p) : from->len});
-	sp = memchr(to->p, ' ', to->len);
-	copy_span(f->our_uri, sizeof(f->our_uri),
-			(msrp_span_t){to->p, sp ? (size_t)(sp - to->p) : to->len});
-	f->leg = to_path[0].session_id.len
-					 ? leg_by_sid(to_path[0].session_id.p,
-							   to_path[0].session_id.len)
-					 : NULL;
-	if(f->leg && (f->leg->secure != to_path[0].secure))
+	copy_span(f->prev_hop, sizeof(f->prev_hop), fr);
+	copy_span(f->our_uri, sizeof(f->our_uri), t);
+	f->leg = to_first.session_id.len ? leg_by_sid(to_first.session_id.p,
+											   to_first.session_id.len)
+									 : NULL;
+	if(f->leg && f->leg->secure != to_first.secure)
 		f->leg = NULL; /* msrp vs msrps is part of the session's identity */
 	return 0;
 }
 
 /* RFC 4975 sessmatch: the peer at the far end of the From-Path must be the
  * one negotiated for this leg. */
-static int from_path_matches(const leg_t *leg, const msrp_uri_t *from, int n)
+static int from_path_matches(const leg_t *leg, const msrp_uri_t *from_last)
 {
 	if(leg->nremote == 0)
 		return 1; /* not known yet: the SDP answer is still on its way */
-	return msrp_uri_equal(&from[n - 1], &leg->remote[leg->nremote - 1]);
+	return msrp_uri_equal(from_last, &leg->remote[leg->nremote - 1]);
 }
 
 static void on_send_head(
@@ -269,11 +301,11 @@ static void on_send_head(
 static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 {
 	rxframe_t *f = &rx->f;
-	msrp_uri_t from[MSRP_PATH_MAX];
-	int nfrom = 0, found;
+	msrp_uri_t from_last;
+	int found;
 	const msrp_span_t *v;
 
-	forward_drop_stage(f);
+	rxframe_release(f);
 	memset(f, 0, sizeof(*f));
 	copy_span(f->tid, sizeof(f->tid), mf->tid);
 	f->method = mf->method;
@@ -282,15 +314,18 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 	f->failure_report = MSRP_REPORT_YES;
 	stats_frame_in(mf->method);
 
-	if(address_frame(mf, f, from, &nfrom) < 0) {
+	if(address_frame(mf, f, &from_last) < 0) {
 		ilog(msrp, LOG_WARN, "frame %s without a usable To-Path/From-Path",
 				f->tid);
 		stats_error("bad_path");
 		return -1;
 	}
 	found = leg_usable(f->leg);
+	ilog(msrp, LOG_DEBUG, "%s %s for %s%s%s", msrp_method_name(mf->method), f->tid,
+			f->leg ? f->leg->session->id : "no session", f->leg ? "/" : "",
+			f->leg ? f->leg->id : "");
 	if(found && mf->method != MSRP_RESPONSE) {
-		if(!from_path_matches(f->leg, from, nfrom)) {
+		if(!from_path_matches(f->leg, &from_last)) {
 			ilog(msrp, LOG_WARN, "session %s leg %s: From-Path %s is not the "
 								 "negotiated peer",
 					f->leg->session->id, f->leg->id, f->prev_hop);
@@ -390,7 +425,7 @@ static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
 		case BODY_CPIM_WAIT:
 			break;
 	}
-	forward_drop_stage(f);
+	rxframe_release(f);
 	if(f->respond && f->method != MSRP_RESPONSE && f->method != MSRP_REPORT)
 		engine_respond(c, f, f->respond, f->respond_comment);
 	rx->in_body = 0;

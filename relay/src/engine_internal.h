@@ -24,9 +24,12 @@ extern char engine_scratch[];
 extern const size_t engine_scratch_len;
 
 /* A message arriving on a leg, followed across its chunks. */
+#define INLINE_DESTS 4
+
 typedef struct inmsg {
 	char message_id[MID_MAX];
-	leg_t **dests;
+	leg_t **dests; /* inline_dests, or malloc'd for big conferences */
+	leg_t *inline_dests[INLINE_DESTS];
 	int ndests;
 	size_t chunk;	   /* piece size towards dests */
 	int rejected;	   /* status each chunk gets; 0: accepted */
@@ -108,7 +111,7 @@ typedef struct rxframe {
 	msrp_range_t range;
 	int success_report, failure_report;
 	char content_type[CT_MAX];
-	char mime[MIME_MAX]; /* other MIME headers, copied on */
+	char *mime; /* other MIME headers, copied on; malloc'd, most have none */
 	size_t mime_len;
 	int report_code; /* REPORT Status */
 	char report_comment[COMMENT_MAX];
@@ -142,6 +145,8 @@ void forward_report(rxframe_t *f);
 void forward_frame_done(rxframe_t *f, char flag);
 void forward_abort(rxframe_t *f);
 void forward_drop_stage(rxframe_t *f);
+/* Frees what a frame holds (stage, MIME headers). */
+void rxframe_release(rxframe_t *f);
 void send_report(leg_t *to, const char *message_id, uint64_t start,
 		uint64_t end, uint64_t total, int total_unknown, int code,
 		const char *comment);

@@ -21,6 +21,11 @@ static unsigned inflight_count(leg_t *leg)
 	return HASH_COUNT(leg->inmsgs);
 }
 
+/* Freed inmsgs are kept for reuse: one per message otherwise. */
+#define INMSG_POOL_MAX 1024
+static inmsg_t *inmsg_pool;
+static unsigned inmsg_pooled;
+
 inmsg_t *inmsg_get(leg_t *leg, const char *mid, int *created)
 {
 	inmsg_t *m;
@@ -31,9 +36,14 @@ inmsg_t *inmsg_get(leg_t *leg, const char *mid, int *created)
 		return m;
 	if(inflight_count(leg) >= engine_config.max_inflight)
 		return NULL;
-	m = calloc(1, sizeof(*m));
-	if(!m)
+	if(inmsg_pool) {
+		m = inmsg_pool;
+		inmsg_pool = *(inmsg_t **)m;
+		inmsg_pooled--;
+		memset(m, 0, sizeof(*m));
+	} else if((m = calloc(1, sizeof(*m))) == NULL) {
 		return NULL;
+	}
 	snprintf(m->message_id, sizeof(m->message_id), "%s", mid);
 	HASH_ADD_STR(leg->inmsgs, message_id, m);
 	*created = 1;
@@ -45,20 +55,29 @@ void inmsg_free(leg_t *leg, inmsg_t *m)
 	HASH_DEL(leg->inmsgs, m);
 	if(m->data)
 		store_release(m->received);
-	free(m->dests);
+	if(m->dests != m->inline_dests)
+		free(m->dests);
 	free(m->data);
-	free(m);
+	if(inmsg_pooled < INMSG_POOL_MAX) {
+		*(inmsg_t **)m = inmsg_pool;
+		inmsg_pool = m;
+		inmsg_pooled++;
+	} else {
+		free(m);
+	}
 }
 
 static int set_dests(inmsg_t *m, leg_t **dests, int n)
 {
-	free(m->dests);
+	if(m->dests != m->inline_dests)
+		free(m->dests);
 	m->dests = NULL;
 	m->ndests = 0;
 	m->chunk = engine_config.default_max_chunk;
 	if(n == 0)
 		return 0;
-	m->dests = malloc(sizeof(*dests) * (size_t)n);
+	m->dests = n <= INLINE_DESTS ? m->inline_dests
+								 : malloc(sizeof(*dests) * (size_t)n);
 	if(!m->dests)
 		return -1;
 	memcpy(m->dests, dests, sizeof(*dests) * (size_t)n);
@@ -302,6 +321,13 @@ static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
 					d->session->id, d->id);
 			continue;
 		}
+		/* a small piece goes out as one write: head, body and end-line */
+		if(!shared && len <= 4096 && n + len + MSRP_END_LINE_MAX < engine_scratch_len) {
+			memcpy(engine_scratch + n, data, len);
+			n += len;
+			n += msrp_write_end_line(engine_scratch + n, engine_scratch_len - n,
+					tid, flag, 1);
+		}
 		t = txn_start(d, TXN_FORWARD, tid);
 		if(t) {
 			t->origin = f->leg;
@@ -314,12 +340,14 @@ static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
 			t->failure_report = m->failure_report;
 		}
 		eio->leg_write(d, engine_scratch, n);
-		if(shared && len)
-			eio->leg_write_shared(d, shared);
-		else if(len)
-			eio->leg_write(d, data, len);
-		n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, flag, 1);
-		eio->leg_write(d, engine_scratch, n);
+		if(shared || len > 4096) {
+			if(shared && len)
+				eio->leg_write_shared(d, shared);
+			else if(len)
+				eio->leg_write(d, data, len);
+			n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, flag, 1);
+			eio->leg_write(d, engine_scratch, n);
+		}
 		d->frames_out++;
 		d->bytes_out += len;
 		relay_stats.frames_out++;
@@ -381,6 +409,15 @@ rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 		emit_piece(f, f->range.start, NULL, "", 0, flag);
 		return RX_OK;
 	}
+	/* the rest of the frame is all here and fits one piece: no staging */
+	if(at_end && !f->stage && body_len <= m->chunk && body_len) {
+		if(!dests_ready(m))
+			return RX_PAUSED;
+		emit_piece(f, f->range.start + f->body_seen, NULL, data, body_len, flag);
+		f->leg->bytes_in += body_len;
+		*consumed = body_len;
+		return RX_OK;
+	}
 	for(;;) {
 		if(f->stage && f->stage->len == f->stage->cap) {
 			int more = off < body_len
@@ -406,7 +443,12 @@ rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 			break;
 		}
 		if(!f->stage) {
-			f->stage = shared_buf_new(m->chunk);
+			/* sized to what this frame still brings, when known: a small
+			 * message does not take a whole chunk of memory */
+			size_t cap = m->chunk;
+			if(known_remaining(f, f->body_seen + off, &left) && left < cap)
+				cap = left ? (size_t)left : 1;
+			f->stage = shared_buf_new(cap);
 			if(!f->stage)
 				break;
 			f->stage_start = f->range.start + f->body_seen + off;

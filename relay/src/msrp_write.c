@@ -1,19 +1,48 @@
 #include "msrp_write.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "msrp_hdr.h"
 
-/* snprintf that reports "did not fit" as 0 */
-#define APPEND(...)                                         \
-	do {                                                    \
-		int n_ = snprintf(out + len, cap - len, __VA_ARGS__); \
-		if(n_ < 0 || (size_t)n_ >= cap - len)               \
-			return 0;                                       \
-		len += (size_t)n_;                                  \
-	} while(0)
+/* The writers append pieces with memcpy and format numbers by hand:
+ * snprintf was a sixth of the relay's time on small messages. */
+typedef struct wbuf {
+	char *p;
+	size_t len, cap;
+	int overflow;
+} wbuf_t;
+
+static void put(wbuf_t *b, const char *s, size_t n)
+{
+	if(b->overflow || n >= b->cap - b->len) {
+		b->overflow = 1;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void puts_(wbuf_t *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void put_u64(wbuf_t *b, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v);
+	put(b, tmp + i, sizeof(tmp) - i);
+}
+
+static size_t done(wbuf_t *b)
+{
+	return b->overflow ? 0 : b->len;
+}
 
 static const char *report_value(int v)
 {
@@ -28,40 +57,64 @@ static const char *report_value(int v)
 
 size_t msrp_write_send_head(char *out, size_t cap, const msrp_send_head_t *h)
 {
-	size_t len = 0;
+	wbuf_t b = {out, 0, cap, 0};
 
-	APPEND("MSRP %s SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: %s\r\n",
-			h->tid, h->to_path, h->from_path, h->message_id);
-	APPEND("Byte-Range: %llu-", (unsigned long long)h->start);
+	puts_(&b, "MSRP ");
+	puts_(&b, h->tid);
+	puts_(&b, " SEND\r\nTo-Path: ");
+	puts_(&b, h->to_path);
+	puts_(&b, "\r\nFrom-Path: ");
+	puts_(&b, h->from_path);
+	puts_(&b, "\r\nMessage-ID: ");
+	puts_(&b, h->message_id);
+	puts_(&b, "\r\nByte-Range: ");
+	put_u64(&b, h->start);
+	put(&b, "-", 1);
 	if(h->end_unknown)
-		APPEND("*/");
+		put(&b, "*", 1);
 	else
-		APPEND("%llu/", (unsigned long long)h->end);
+		put_u64(&b, h->end);
+	put(&b, "/", 1);
 	if(h->total_unknown)
-		APPEND("*\r\n");
+		put(&b, "*", 1);
 	else
-		APPEND("%llu\r\n", (unsigned long long)h->total);
+		put_u64(&b, h->total);
+	put(&b, "\r\n", 2);
 	if(h->success_report)
-		APPEND("Success-Report: yes\r\n");
-	if(h->failure_report >= 0 && h->failure_report != MSRP_REPORT_YES)
-		APPEND("Failure-Report: %s\r\n", report_value(h->failure_report));
-	if(h->mime_headers && h->mime_len) {
-		if(h->mime_len >= cap - len)
-			return 0;
-		memcpy(out + len, h->mime_headers, h->mime_len);
-		len += h->mime_len;
+		puts_(&b, "Success-Report: yes\r\n");
+	if(h->failure_report >= 0 && h->failure_report != MSRP_REPORT_YES) {
+		puts_(&b, "Failure-Report: ");
+		puts_(&b, report_value(h->failure_report));
+		put(&b, "\r\n", 2);
 	}
-	if(h->content_type)
-		APPEND("Content-Type: %s\r\n\r\n", h->content_type);
-	return len;
+	if(h->mime_headers && h->mime_len)
+		put(&b, h->mime_headers, h->mime_len);
+	if(h->content_type) {
+		puts_(&b, "Content-Type: ");
+		puts_(&b, h->content_type);
+		put(&b, "\r\n\r\n", 4);
+	}
+	return done(&b);
 }
 
 size_t msrp_write_end_line(
 		char *out, size_t cap, const char *tid, char flag, int after_body)
 {
-	size_t len = 0;
-	APPEND("%s-------%s%c\r\n", after_body ? "\r\n" : "", tid, flag);
-	return len;
+	wbuf_t b = {out, 0, cap, 0};
+	if(after_body)
+		put(&b, "\r\n", 2);
+	puts_(&b, "-------");
+	puts_(&b, tid);
+	put(&b, &flag, 1);
+	put(&b, "\r\n", 2);
+	return done(&b);
+}
+
+static void put_code(wbuf_t *b, int code)
+{
+	char c[3] = {(char)('0' + code / 100 % 10), (char)('0' + code / 10 % 10),
+			(char)('0' + code % 10)};
+	put(b, c, 3);
 }
 
 const char *msrp_status_comment(int code)
@@ -94,11 +147,22 @@ const char *msrp_status_comment(int code)
 size_t msrp_write_response(char *out, size_t cap, const char *tid, int code,
 		const char *comment, const char *to_uri, const char *from_uri)
 {
-	size_t len = 0;
-	APPEND("MSRP %s %03d %s\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-			tid, code, comment ? comment : msrp_status_comment(code), to_uri,
-			from_uri, tid);
-	return len;
+	wbuf_t b = {out, 0, cap, 0};
+
+	puts_(&b, "MSRP ");
+	puts_(&b, tid);
+	put(&b, " ", 1);
+	put_code(&b, code);
+	put(&b, " ", 1);
+	puts_(&b, comment ? comment : msrp_status_comment(code));
+	puts_(&b, "\r\nTo-Path: ");
+	puts_(&b, to_uri);
+	puts_(&b, "\r\nFrom-Path: ");
+	puts_(&b, from_uri);
+	puts_(&b, "\r\n-------");
+	puts_(&b, tid);
+	puts_(&b, "$\r\n");
+	return done(&b);
 }
 
 size_t msrp_write_report(char *out, size_t cap, const char *tid,
@@ -106,19 +170,33 @@ size_t msrp_write_report(char *out, size_t cap, const char *tid,
 		uint64_t start, uint64_t end, uint64_t total, int total_unknown,
 		int code, const char *comment)
 {
-	size_t len = 0;
-	APPEND("MSRP %s REPORT\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: "
-		   "%s\r\n",
-			tid, to_path, from_path, message_id);
+	wbuf_t b = {out, 0, cap, 0};
+
+	puts_(&b, "MSRP ");
+	puts_(&b, tid);
+	puts_(&b, " REPORT\r\nTo-Path: ");
+	puts_(&b, to_path);
+	puts_(&b, "\r\nFrom-Path: ");
+	puts_(&b, from_path);
+	puts_(&b, "\r\nMessage-ID: ");
+	puts_(&b, message_id);
+	puts_(&b, "\r\nByte-Range: ");
+	put_u64(&b, start);
+	put(&b, "-", 1);
+	put_u64(&b, end);
+	put(&b, "/", 1);
 	if(total_unknown)
-		APPEND("Byte-Range: %llu-%llu/*\r\n", (unsigned long long)start,
-				(unsigned long long)end);
+		put(&b, "*", 1);
 	else
-		APPEND("Byte-Range: %llu-%llu/%llu\r\n", (unsigned long long)start,
-				(unsigned long long)end, (unsigned long long)total);
-	APPEND("Status: 000 %03d %s\r\n-------%s$\r\n", code,
-			comment ? comment : msrp_status_comment(code), tid);
-	return len;
+		put_u64(&b, total);
+	puts_(&b, "\r\nStatus: 000 ");
+	put_code(&b, code);
+	put(&b, " ", 1);
+	puts_(&b, comment ? comment : msrp_status_comment(code));
+	puts_(&b, "\r\n-------");
+	puts_(&b, tid);
+	puts_(&b, "$\r\n");
+	return done(&b);
 }
 
 /* Transaction ids and Message-IDs need to be unique, not secret: a

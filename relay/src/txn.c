@@ -15,6 +15,11 @@
 static txn_t *oldest, *newest;
 static size_t ntxns;
 
+/* Freed transactions are kept for reuse: one per piece otherwise. */
+#define TXN_POOL_MAX 4096
+static txn_t *pool;
+static unsigned pooled;
+
 size_t txn_count(void)
 {
 	return ntxns;
@@ -22,8 +27,15 @@ size_t txn_count(void)
 
 txn_t *txn_start(leg_t *leg, txn_kind_t kind, const char *tid)
 {
-	txn_t *t = calloc(1, sizeof(*t));
+	txn_t *t = pool;
 
+	if(t) {
+		pool = t->tnext;
+		pooled--;
+		memset(t, 0, sizeof(*t));
+	} else {
+		t = calloc(1, sizeof(*t));
+	}
 	if(!t) {
 		ilog(msrp, LOG_ERR, "out of memory: transaction %s not tracked", tid);
 		return NULL;
@@ -56,7 +68,13 @@ static void txn_free(txn_t *t)
 		newest = t->tprev;
 	HASH_DEL(t->leg->txns, t);
 	ntxns--;
-	free(t);
+	if(pooled < TXN_POOL_MAX) {
+		t->tnext = pool;
+		pool = t;
+		pooled++;
+	} else {
+		free(t);
+	}
 }
 
 static void txn_done(txn_t *t, int code, const char *comment)

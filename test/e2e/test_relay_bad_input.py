@@ -28,8 +28,9 @@ def witness(ctl):
     a, b = bridge(ctl, "witness")
 
     def still_works():
+        index = len(b.ep.completed)     # counted before it can arrive
         a.ep.send_message(b"still fine")
-        assert b.ep.wait_message(index=len(b.ep.completed)).body == b"still fine"
+        assert b.ep.wait_message(index=index).body == b"still fine"
     return still_works
 
 

@@ -150,7 +150,7 @@ class Relay:
                  f"control = {self.control_addr}",
                  f"control = unix:{self.unix_control}",
                  f"msrp_listen = tcp:{ip}:{self.msrp_port}",
-                 "log_level = info"]
+                 f"log_level = {os.environ.get('IMTEST_RELAY_LOG', 'info')}"]
         if kamailio_rpc:
             lines.append(f"kamailio_rpc = unix:{kamailio_rpc}")
         for k, v in (extra or {}).items():

@@ -22,7 +22,8 @@ def add_leg(ctl, session, leg_id, ep, setup="passive", **params):
     ep.to_path = [leg["local_path"]]
     if setup == "passive":
         ep.connect_to(leg["local_path"])
-        ep.bind()
+        # answered: the relay has bound the connection to the leg
+        assert ep.wait_response(ep.bind()).status == 200
     else:
         ep.wait_connected()
     return Member(leg_id, ep, leg["local_path"])
