@@ -89,6 +89,34 @@ static int set_dests(inmsg_t *m, leg_t **dests, int n)
 	return 0;
 }
 
+/* a=accept-types (RFC 4975 8.6): a star takes anything, "type/" + star a whole
+ * type; parameters of the content type are ignored. An empty list (not
+ * negotiated) takes anything. */
+static int type_accepted(const char *accept, const char *ct)
+{
+	size_t ctlen = strcspn(ct, "; \t");
+	const char *slash = memchr(ct, '/', ctlen);
+	const char *p = accept;
+
+	if(!accept[0])
+		return 1;
+	while(*p) {
+		size_t n;
+		while(*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if(n == 1 && p[0] == '*')
+			return 1;
+		if(n == ctlen && strncasecmp(p, ct, n) == 0)
+			return 1;
+		if(slash && n >= 2 && p[n - 1] == '*' && p[n - 2] == '/'
+				&& (size_t)(slash - ct) == n - 2 && strncasecmp(p, ct, n - 2) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static leg_t *other_leg(leg_t *leg)
 {
 	for(leg_t *l = leg->session->legs; l; l = l->next)
@@ -144,6 +172,10 @@ int forward_send_head(struct mconn *c, rxframe_t *f)
 		leg_t *o = other_leg(leg);
 		if(!leg_usable(o)) {
 			reject_message(f, m, 481, "the other leg is gone");
+			return 0;
+		}
+		if(!type_accepted(o->accept_types, f->content_type)) {
+			reject_message(f, m, 415, "the peer does not accept this type");
 			return 0;
 		}
 		set_dests(m, &o, 1);
@@ -253,12 +285,17 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 			dests[n++] = to;
 		}
 	}
-	/* MS-3 2: too big for a recipient's a=max-size: skip and report */
+	/* MS-3 2: too big for a recipient's a=max-size: skip and report;
+	 * the same for a recipient that does not take message/cpim */
 	int kept = 0;
 	for(int i = 0; i < n; i++) {
 		if(dests[i]->max_size && !m->total_unknown
 				&& m->total > dests[i]->max_size) {
 			delivery_event(dests[i], m->message_id, 413, "max-size", leg);
+			continue;
+		}
+		if(!type_accepted(dests[i]->accept_types, f->content_type)) {
+			delivery_event(dests[i], m->message_id, 415, "accept-types", leg);
 			continue;
 		}
 		dests[kept++] = dests[i];

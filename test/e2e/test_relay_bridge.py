@@ -162,3 +162,20 @@ def test_sender_must_be_the_negotiated_peer(ctl):
     a.ep.send_message(b"still here")
     assert b.ep.wait_message().body == b"still here"
     assert [m.body for m in b.ep.completed] == [b"still here"]
+
+
+def test_type_the_peer_does_not_accept_is_415(ctl):
+    """RFC 4975 8.6: the relay checks the other leg's a=accept-types."""
+    a, b = bridge(ctl, "s-types", b_params={"accept_types": "message/cpim text/*"})
+    mid, [tid] = a.ep.send_message(b"\x00\x01", content_type="application/octet-stream")
+    assert a.ep.wait_response(tid).status == 415
+    a.ep.send_message(b"plain is fine", content_type="text/plain;charset=UTF-8")
+    assert b.ep.wait_message().body == b"plain is fine"
+    assert [m.body for m in b.ep.completed] == [b"plain is fine"]
+
+
+def test_idle_session_is_reported(ctl, server):
+    a, b = bridge(ctl, "s-idle")
+    ctl.call("session.create", {"id": "s-idle", "type": "bridge", "idle_timeout_s": 1})
+    wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "session_idle",
+               10, "session_idle at kamailio")

@@ -86,10 +86,15 @@ class Process:
         else:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(grace)
+                self.proc.wait(5)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+                # slow: note what it is doing while it still is
+                self._record_hang()
+                try:
+                    self.proc.wait(grace)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait()
         # children that outlived their parent are killed too
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -97,6 +102,24 @@ class Process:
             pass
         self.log.close()
         return self.proc.returncode
+
+    def _record_hang(self):
+        """What every process of the group was doing when it would not
+        stop, appended to the log for whoever reads the failure."""
+        lines = [f"=== {self.name} did not stop after SIGTERM: process states ==="]
+        ps = subprocess.run(["ps", "-o", "pid,stat,wchan:32,cmd", "-g", str(self.proc.pid)],
+                            capture_output=True, text=True).stdout
+        lines.append(ps)
+        for row in ps.splitlines()[1:]:
+            pid = row.split()[0]
+            for what in ("syscall", "stack"):
+                try:
+                    with open(f"/proc/{pid}/{what}") as f:
+                        lines.append(f"{pid} {what}: {f.read().strip()}")
+                except OSError:
+                    pass
+        self.log.write(("\n".join(lines) + "\n").encode())
+        self.log.flush()
 
     def log_text(self):
         with open(self.log_path, "rb") as f:
