@@ -291,7 +291,14 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 	for(int i = 0; i < n; i++) {
 		if(dests[i]->max_size && !m->total_unknown
 				&& m->total > dests[i]->max_size) {
+			char why[COMMENT_MAX];
 			delivery_event(dests[i], m->message_id, 413, "max-size", leg);
+			/* NNI-18: the sender hears of it in a failure REPORT */
+			snprintf(why, sizeof(why), "max-size of %.*s", (int)sizeof(why) - 20,
+					dests[i]->identity);
+			if(m->failure_report != MSRP_REPORT_NO)
+				send_report(leg, m->message_id, 1, m->total, m->total, 0, 413,
+						why);
 			continue;
 		}
 		if(!type_accepted(dests[i]->accept_types, f->content_type)) {

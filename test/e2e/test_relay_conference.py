@@ -97,6 +97,9 @@ def test_recipient_with_small_max_size_is_skipped_and_reported(ctl, server):
     wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "delivery_report",
                10, "delivery_report at kamailio")
     assert m["carol"].ep.completed == []
+    # NNI-18: the sender gets a failure REPORT naming the skipped recipient
+    report = m["alice"].ep.wait_report(mid)
+    assert report.get("Status") == "000 413 max-size of sip:carol@home1.net"
     # a small one still reaches carol
     (mid2, _), small = send_cpim(m["alice"], "<sip:alice@home1.net>", f"<{CONF}>", "hi")
     assert m["carol"].ep.wait_message().body == small
