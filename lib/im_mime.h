@@ -1,0 +1,45 @@
+/*
+ * The SDP of a SIP body that may be multipart (RFC 2046 section 5.1): an
+ * ad-hoc group INVITE carries multipart/mixed with the SDP and a
+ * recipient-list resource list (RFC 5366, CF-2), and the SDP alone is
+ * what gets rewritten and put back in its place.
+ *
+ * Pure C on caller buffers; the part is a view into the body.
+ */
+#ifndef IM_MIME_H
+#define IM_MIME_H
+
+#include <stddef.h>
+
+#include "im_span.h"
+
+/* Longest boundary RFC 2046 allows */
+#define IM_MIME_MAX_BOUNDARY 70
+
+/*
+ * Finds the body of want_type ("application/sdp") in a body of type
+ * content_type (a Content-Type header value). Media types compare without
+ * case, parameters ignored. A body of want_type is the part itself; in a
+ * multipart/<any> body the first top-level part of want_type (nested
+ * multiparts are not searched; a part without Content-Type is text/plain).
+ * The part starts after the empty line ending its headers and ends before
+ * the CRLF (or LF) of the next delimiter; a part whose headers end at the
+ * delimiter (RFC 2046 allows it) is empty, and splicing text there would
+ * make it a header: such a part can only be refused.
+ *
+ * 0: *part set; 1: no such part (another type, or no part of that type);
+ * -1: a malformed multipart (no or bad boundary parameter, no delimiter,
+ * no close delimiter, part headers not ended by an empty line).
+ */
+int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
+		im_span_t *part);
+
+/*
+ * Writes body with part (a view into body, as im_mime_find gives) replaced
+ * by repl[0..repl_len). Returns the length (not NUL terminated), or 0 when
+ * out is too small or part is not inside body.
+ */
+size_t im_mime_splice(im_span_t body, im_span_t part, const char *repl,
+		size_t repl_len, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,694 @@
+#include "im_sdp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct line_iter {
+	const char *p;
+	size_t len, pos;
+} line_iter_t;
+
+/* The next line without its CRLF or LF (a peer may send either); the last
+ * line may lack one. 0 at the end. */
+static int next_line(line_iter_t *it, im_span_t *line)
+{
+	const char *nl;
+	size_t n;
+
+	if(it->pos >= it->len)
+		return 0;
+	line->p = it->p + it->pos;
+	nl = memchr(line->p, '\n', it->len - it->pos);
+	n = nl ? (size_t)(nl - line->p) : it->len - it->pos;
+	it->pos += n + (nl != NULL);
+	if(n && line->p[n - 1] == '\r')
+		n--;
+	line->len = n;
+	return 1;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int span_is(im_span_t s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.len == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+static im_span_t trim(im_span_t s)
+{
+	while(s.len && is_blank(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while(s.len && is_blank(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+/* The next blank-separated word of *rest, which moves past it. */
+static im_span_t next_word(im_span_t *rest)
+{
+	im_span_t w;
+
+	while(rest->len && is_blank(rest->p[0])) {
+		rest->p++;
+		rest->len--;
+	}
+	w.p = rest->p;
+	w.len = 0;
+	while(w.len < rest->len && !is_blank(rest->p[w.len]))
+		w.len++;
+	rest->p += w.len;
+	rest->len -= w.len;
+	return w;
+}
+
+static int is_type(im_span_t line, char type)
+{
+	return line.len >= 2 && line.p[0] == type && line.p[1] == '=';
+}
+
+/* "a=name" or "a=name:value"; the value without surrounding blanks. */
+static int is_attr(im_span_t line, im_span_t *name, im_span_t *value)
+{
+	const char *colon;
+
+	if(!is_type(line, 'a'))
+		return 0;
+	name->p = line.p + 2;
+	name->len = line.len - 2;
+	colon = memchr(name->p, ':', name->len);
+	value->p = name->p + name->len;
+	value->len = 0;
+	if(colon) {
+		value->p = colon + 1;
+		value->len = name->len - (size_t)(colon + 1 - name->p);
+		name->len = (size_t)(colon - name->p);
+		*value = trim(*value);
+	}
+	*name = trim(*name);
+	return 1;
+}
+
+/* At most 5 digits, so no overflow; 0..65535. */
+static int parse_port(im_span_t s, unsigned *port)
+{
+	unsigned v = 0;
+
+	if(s.len == 0 || s.len > 5)
+		return -1;
+	for(size_t i = 0; i < s.len; i++) {
+		if(!is_digit(s.p[i]))
+			return -1;
+		v = v * 10 + (unsigned)(s.p[i] - '0');
+	}
+	if(v > 65535)
+		return -1;
+	*port = v;
+	return 0;
+}
+
+static const char *const setup_names[] = {
+		[IM_SETUP_ACTIVE] = "active",
+		[IM_SETUP_PASSIVE] = "passive",
+		[IM_SETUP_ACTPASS] = "actpass",
+		[IM_SETUP_HOLDCONN] = "holdconn",
+};
+
+static int parse_setup(im_span_t v, im_sdp_setup_t *setup)
+{
+	for(int s = IM_SETUP_ACTIVE; s <= IM_SETUP_HOLDCONN; s++) {
+		if(span_is(v, setup_names[s])) {
+			*setup = (im_sdp_setup_t)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int is_direction(im_span_t name)
+{
+	return span_is(name, "sendrecv") || span_is(name, "sendonly")
+		   || span_is(name, "recvonly") || span_is(name, "inactive");
+}
+
+typedef struct mline {
+	im_span_t media, proto;
+	im_span_t port_word; /* "<port>" or "<port>/<count>" */
+	unsigned port;
+	int has_count;
+} mline_t;
+
+static const char *parse_mline(im_span_t line, mline_t *ml)
+{
+	im_span_t rest = {line.p + 2, line.len - 2}, port, fmt;
+	const char *slash;
+	unsigned count;
+
+	ml->media = next_word(&rest);
+	ml->port_word = next_word(&rest);
+	ml->proto = next_word(&rest);
+	fmt = next_word(&rest);
+	if(!fmt.len)
+		return "bad m= line";
+	port = ml->port_word;
+	slash = memchr(port.p, '/', port.len);
+	ml->has_count = slash != NULL;
+	if(slash) {
+		im_span_t c = {slash + 1, port.len - (size_t)(slash + 1 - port.p)};
+		port.len = (size_t)(slash - port.p);
+		if(parse_port(c, &count) < 0)
+			return "bad m= port";
+	}
+	if(parse_port(port, &ml->port) < 0)
+		return "bad m= port";
+	return NULL;
+}
+
+static int is_addr_char(char c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c == ':';
+}
+
+/* "c=IN IP4|IP6 <address>[/ttl...]"; the address may be a name. */
+static const char *parse_cline(im_span_t line, im_span_t *addr, int *ipv6)
+{
+	im_span_t rest = {line.p + 2, line.len - 2};
+	im_span_t net = next_word(&rest), type = next_word(&rest);
+	im_span_t a = next_word(&rest);
+	const char *slash;
+
+	if(!span_is(net, "IN") || next_word(&rest).len)
+		return "bad c= line";
+	if(span_is(type, "IP4"))
+		*ipv6 = 0;
+	else if(span_is(type, "IP6"))
+		*ipv6 = 1;
+	else
+		return "bad c= line";
+	slash = memchr(a.p, '/', a.len);
+	if(slash)
+		a.len = (size_t)(slash - a.p);
+	if(a.len == 0)
+		return "bad c= line";
+	for(size_t i = 0; i < a.len; i++) {
+		if(!is_addr_char(a.p[i]))
+			return "bad c= line";
+	}
+	*addr = a;
+	return NULL;
+}
+
+static int is_host_char(char c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
+		   || c == '%' || c == '!' || c == '$' || c == '&' || c == '\''
+		   || c == '(' || c == ')' || c == '*' || c == '+' || c == ','
+		   || c == '=';
+}
+
+static int is_session_id_char(char c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
+		   || c == '+' || c == '=' || c == '/';
+}
+
+/*
+ * RFC 4975 section 9: msrp[s]://[userinfo@]host[:port][/session-id]
+ * ;transport *(;param). The same grammar as the relay's URI parser, so
+ * what passes here is a path the relay accepts.
+ */
+static int split_msrp_uri(
+		im_span_t u, im_span_t *host, unsigned *port, int *ipv6)
+{
+	const char *p = u.p;
+	size_t n = u.len, i, start;
+
+	if(n >= 7 && strncasecmp(p, "msrp://", 7) == 0)
+		i = 7;
+	else if(n >= 8 && strncasecmp(p, "msrps://", 8) == 0)
+		i = 8;
+	else
+		return -1;
+	for(size_t k = i; k < n && p[k] != '/' && p[k] != ';'; k++) {
+		if(p[k] == '@') {
+			i = k + 1;
+			break;
+		}
+	}
+	*ipv6 = 0;
+	if(i < n && p[i] == '[') {
+		start = ++i;
+		while(i < n && (is_alnum(p[i]) || p[i] == ':' || p[i] == '.'))
+			i++;
+		if(i >= n || p[i] != ']' || i == start)
+			return -1;
+		*ipv6 = 1;
+		host->p = p + start;
+		host->len = i - start;
+		i++;
+	} else {
+		start = i;
+		while(i < n && is_host_char(p[i]))
+			i++;
+		if(i == start)
+			return -1;
+		host->p = p + start;
+		host->len = i - start;
+	}
+	if(host->len > IM_MSRP_MAX_HOST)
+		return -1;
+	*port = IM_MSRP_DEFAULT_PORT;
+	if(i < n && p[i] == ':') {
+		im_span_t digits = {p + ++i, 0};
+		while(i < n && is_digit(p[i])) {
+			i++;
+			digits.len++;
+		}
+		if(parse_port(digits, port) < 0 || *port == 0)
+			return -1;
+	}
+	if(i < n && p[i] == '/') {
+		start = ++i;
+		while(i < n && is_session_id_char(p[i]))
+			i++;
+		if(i == start)
+			return -1;
+	}
+	if(i >= n || p[i] != ';')
+		return -1; /* the transport is mandatory */
+	start = ++i;
+	while(i < n && is_alnum(p[i]))
+		i++;
+	if(i == start)
+		return -1;
+	while(i < n) {
+		if(p[i] != ';')
+			return -1;
+		start = ++i;
+		while(i < n && p[i] != ';')
+			i++;
+		if(i == start)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *check_path(im_span_t v)
+{
+	im_span_t rest = v, uri, host;
+	unsigned port;
+	int ipv6;
+
+	if(v.len == 0)
+		return "bad a=path uri";
+	while((uri = next_word(&rest)).len) {
+		if(split_msrp_uri(uri, &host, &port, &ipv6) < 0)
+			return "bad a=path uri";
+	}
+	return NULL;
+}
+
+/* What the MSRP media section holds. */
+typedef struct msrp_section {
+	int has_c, c_ipv6, has_path, has_setup;
+	im_span_t c;
+	im_sdp_setup_t setup;
+	im_span_t direction;
+} msrp_section_t;
+
+static const char *media_attr(
+		im_span_t name, im_span_t value, im_sdp_msrp_t *m, msrp_section_t *sec)
+{
+	if(span_is(name, "path")) {
+		if(sec->has_path)
+			return "duplicate a=path";
+		sec->has_path = 1;
+		m->path = value;
+		return check_path(value);
+	}
+	if(span_is(name, "setup")) {
+		if(parse_setup(value, &sec->setup) < 0)
+			return "bad a=setup";
+		sec->has_setup = 1;
+	} else if(span_is(name, "msrp-cema")) {
+		m->cema = 1;
+	} else if(span_is(name, "accept-types")) {
+		if(!m->accept_types.p)
+			m->accept_types = value;
+	} else if(span_is(name, "accept-wrapped-types")) {
+		if(!m->accept_wrapped_types.p)
+			m->accept_wrapped_types = value;
+	} else if(span_is(name, "max-size")) {
+		long long v = 0;
+		/* 18 digits cannot overflow a long long */
+		if(value.len == 0 || value.len > 18)
+			return "bad a=max-size";
+		for(size_t i = 0; i < value.len; i++) {
+			if(!is_digit(value.p[i]))
+				return "bad a=max-size";
+			v = v * 10 + (value.p[i] - '0');
+		}
+		m->max_size = v;
+	} else if(span_is(name, "file-selector")) {
+		m->has_file_selector = 1;
+	} else if(is_direction(name) && !sec->direction.p) {
+		sec->direction = name;
+	}
+	return NULL;
+}
+
+static int fail(const char **err, const char *reason)
+{
+	*err = reason;
+	return -1;
+}
+
+int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
+		int *no_msrp, const char **err)
+{
+	line_iter_t it = {sdp, len, 0};
+	im_span_t line, name, value, sess_c = {NULL, 0}, sess_dir = {NULL, 0};
+	msrp_section_t sec;
+	im_sdp_setup_t sess_setup = IM_SETUP_NONE;
+	int media = -1, in_msrp = 0, found = 0, nlines = 0, blank = 0;
+	int have_o = 0, sess_c_ipv6 = 0;
+	const char *e = NULL;
+
+	memset(m, 0, sizeof(*m));
+	memset(&sec, 0, sizeof(sec));
+	m->max_size = -1;
+	m->media_index = -1;
+	*no_msrp = 0;
+	*err = NULL;
+	if(len > IM_SDP_MAX_LEN)
+		return fail(err, "sdp too large");
+	if(len && memchr(sdp, '\0', len))
+		return fail(err, "nul byte in sdp");
+	while(next_line(&it, &line)) {
+		if(line.len > IM_SDP_MAX_LINE)
+			return fail(err, "sdp line too long");
+		if(memchr(line.p, '\r', line.len))
+			return fail(err, "bad line end in sdp");
+		/* tolerated only at the end, where some stacks add one */
+		if(line.len == 0) {
+			blank = 1;
+			continue;
+		}
+		if(blank)
+			return fail(err, "empty line in sdp");
+		if(line.len < 2 || line.p[1] != '=' || line.p[0] < 'a'
+				|| line.p[0] > 'z')
+			return fail(err, "bad sdp line");
+		if(nlines++ == 0) {
+			if(line.len != 3 || memcmp(line.p, "v=0", 3) != 0)
+				return fail(err, "sdp must start with v=0");
+			continue;
+		}
+		switch(line.p[0]) {
+			case 'v':
+				return fail(err, "duplicate v= line");
+			case 'o':
+				if(media >= 0 || have_o)
+					return fail(err, "misplaced o= line");
+				have_o = 1;
+				break;
+			case 'm': {
+				mline_t ml;
+				if((e = parse_mline(line, &ml)) != NULL)
+					return fail(err, e);
+				media++;
+				in_msrp = !found && ml.port != 0 && span_is(ml.media, "message")
+						  && (span_is(ml.proto, "TCP/MSRP")
+								  || span_is(ml.proto, "TCP/TLS/MSRP"));
+				if(in_msrp) {
+					if(ml.has_count)
+						return fail(err, "bad m= port");
+					found = 1;
+					m->port = ml.port;
+					m->tls = span_is(ml.proto, "TCP/TLS/MSRP");
+					m->media_index = media;
+				}
+				break;
+			}
+			case 'c': {
+				/* every c= the rewrite replaces; the first one counts */
+				im_span_t addr;
+				int ipv6;
+				if(media >= 0 && !in_msrp)
+					break;
+				if((e = parse_cline(line, &addr, &ipv6)) != NULL)
+					return fail(err, e);
+				if(media < 0 && !sess_c.p) {
+					sess_c = addr;
+					sess_c_ipv6 = ipv6;
+				} else if(in_msrp && !sec.has_c) {
+					sec.c = addr;
+					sec.c_ipv6 = ipv6;
+					sec.has_c = 1;
+				}
+				break;
+			}
+			case 'a':
+				if(!is_attr(line, &name, &value))
+					break;
+				if(in_msrp) {
+					e = media_attr(name, value, m, &sec);
+				} else if(media < 0 && span_is(name, "setup")) {
+					if(parse_setup(value, &sess_setup) < 0)
+						e = "bad a=setup";
+				} else if(media < 0 && is_direction(name) && !sess_dir.p) {
+					sess_dir = name;
+				}
+				if(e)
+					return fail(err, e);
+				break;
+			default:
+				break;
+		}
+	}
+	if(nlines == 0)
+		return fail(err, "empty sdp");
+	if(!have_o)
+		return fail(err, "missing o= line");
+	if(!found) {
+		*no_msrp = 1;
+		return fail(err, "no msrp media");
+	}
+	if(!sec.has_path)
+		return fail(err, "missing a=path");
+	if(sec.has_c) {
+		m->conn_ip = sec.c;
+		m->ipv6 = sec.c_ipv6;
+	} else if(sess_c.p) {
+		m->conn_ip = sess_c;
+		m->ipv6 = sess_c_ipv6;
+	} else {
+		return fail(err, "missing c= line");
+	}
+	m->setup = sec.has_setup ? sec.setup : sess_setup;
+	m->direction = sec.direction.p ? sec.direction : sess_dir;
+	return 0;
+}
+
+typedef struct out_buf {
+	char *p;
+	size_t cap, len;
+	int overflow;
+	int counting; /* im_sdp_rewrite_len: the same walk, nothing written */
+} out_buf_t;
+
+static void put(out_buf_t *o, const char *s, size_t n)
+{
+	if(o->overflow || n == 0)
+		return;
+	if(o->counting) {
+		o->len += n;
+		return;
+	}
+	if(n > o->cap - o->len) {
+		o->overflow = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void put_str(out_buf_t *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_span(out_buf_t *o, im_span_t s)
+{
+	put(o, s.p, s.len);
+}
+
+static void put_ull(out_buf_t *o, unsigned long long v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%llu", v);
+	put(o, b, (size_t)n);
+}
+
+static void put_addr(out_buf_t *o, const im_sdp_rewrite_t *rw)
+{
+	put_str(o, rw->ipv6 ? "IN IP6 " : "IN IP4 ");
+	put_str(o, rw->ip);
+	put_str(o, "\r\n");
+}
+
+static void put_setup(out_buf_t *o, im_sdp_setup_t setup)
+{
+	if(setup < IM_SETUP_ACTIVE || setup > IM_SETUP_HOLDCONN)
+		return;
+	put_str(o, "a=setup:");
+	put_str(o, setup_names[setup]);
+	put_str(o, "\r\n");
+}
+
+/* The m= line with its port replaced (and a port count dropped). */
+static void put_mline(out_buf_t *o, im_span_t line, unsigned port)
+{
+	mline_t ml;
+	const char *tail;
+
+	if(parse_mline(line, &ml) != NULL) {
+		put_span(o, line);
+		put_str(o, "\r\n");
+		return;
+	}
+	tail = ml.port_word.p + ml.port_word.len;
+	put_str(o, "m=");
+	put_span(o, ml.media);
+	put_str(o, " ");
+	put_ull(o, port);
+	put(o, tail, (size_t)(line.p + line.len - tail));
+	put_str(o, "\r\n");
+}
+
+/* Whether the MSRP media section already has a=setup and a=msrp-cema,
+ * which decides what goes after its a=path. */
+static void scan_msrp_section(const char *sdp, size_t len, int media_index,
+		int *has_setup, int *has_cema)
+{
+	line_iter_t it = {sdp, len, 0};
+	im_span_t line, name, value;
+	int media = -1;
+
+	*has_setup = *has_cema = 0;
+	while(next_line(&it, &line)) {
+		if(is_type(line, 'm'))
+			media++;
+		else if(media == media_index && is_attr(line, &name, &value)) {
+			*has_setup |= span_is(name, "setup");
+			*has_cema |= span_is(name, "msrp-cema");
+		}
+	}
+}
+
+static void write_sdp(out_buf_t *o, const char *sdp, size_t len,
+		const im_sdp_msrp_t *m, const im_sdp_rewrite_t *rw)
+{
+	line_iter_t it = {sdp, len, 0};
+	im_span_t line, name, value;
+	int media = -1, in_msrp = 0, added = 0, has_setup, has_cema;
+
+	scan_msrp_section(sdp, len, m->media_index, &has_setup, &has_cema);
+	while(next_line(&it, &line)) {
+		if(line.len == 0)
+			continue;
+		if(is_type(line, 'm')) {
+			media++;
+			in_msrp = media == m->media_index;
+			put_mline(o, line, in_msrp ? rw->port : 0);
+			continue;
+		}
+		if(media < 0 && is_type(line, 'o')) {
+			put_str(o, "o=- ");
+			put_ull(o, rw->sess_id);
+			put_str(o, " ");
+			put_ull(o, rw->sess_version);
+			put_str(o, " ");
+			put_addr(o, rw);
+			continue;
+		}
+		if((media < 0 || in_msrp) && is_type(line, 'c')) {
+			put_str(o, "c=");
+			put_addr(o, rw);
+			continue;
+		}
+		if(is_attr(line, &name, &value)) {
+			/* it would apply to the MSRP media; ours is written there */
+			if(media < 0 && span_is(name, "setup"))
+				continue;
+			if(in_msrp && span_is(name, "setup")) {
+				put_setup(o, rw->setup);
+				continue;
+			}
+			if(in_msrp && span_is(name, "msrp-cema")) {
+				if(rw->cema)
+					put_str(o, "a=msrp-cema\r\n");
+				continue;
+			}
+			if(in_msrp && span_is(name, "path")) {
+				put_str(o, "a=path:");
+				put_str(o, rw->path);
+				put_str(o, "\r\n");
+				if(!added && !has_setup)
+					put_setup(o, rw->setup);
+				if(!added && !has_cema && rw->cema)
+					put_str(o, "a=msrp-cema\r\n");
+				added = 1;
+				continue;
+			}
+		}
+		put_span(o, line);
+		put_str(o, "\r\n");
+	}
+}
+
+size_t im_sdp_rewrite(const char *sdp, size_t len, const im_sdp_msrp_t *m,
+		const im_sdp_rewrite_t *rw, char *out, size_t outlen)
+{
+	out_buf_t o = {out, out ? outlen : 0, 0, 0, 0};
+
+	write_sdp(&o, sdp, len, m, rw);
+	return o.overflow ? 0 : o.len;
+}
+
+size_t im_sdp_rewrite_len(const char *sdp, size_t len, const im_sdp_msrp_t *m,
+		const im_sdp_rewrite_t *rw)
+{
+	out_buf_t o = {NULL, 0, 0, 0, 1};
+
+	write_sdp(&o, sdp, len, m, rw);
+	return o.len;
+}
+
+int im_msrp_path_addr(const char *path, size_t len, char *host, size_t hostlen,
+		unsigned *port, int *ipv6)
+{
+	im_span_t rest = {path, len}, uri = next_word(&rest), h;
+
+	if(split_msrp_uri(uri, &h, port, ipv6) < 0 || h.len >= hostlen)
+		return -1;
+	memcpy(host, h.p, h.len);
+	host[h.len] = '\0';
+	return 0;
+}

@@ -1,0 +1,822 @@
+/*
+ * The MSRP media of SDP offers and answers (RFC 4975 section 8, TR-1029,
+ * 3GPP TS 24.247 A.5; OP-3, TP-3, D-19). Every parse input is also fed
+ * at every truncation length from an exactly sized heap copy, so ASan
+ * sees any read past the end.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_sdp.h"
+
+/* RFC 4975 section 8 style: Alice's offer */
+static const char rfc4975_offer[] = "v=0\r\n"
+									"o=alice 2890844526 2890844527 IN IP4 "
+									"alice.example.com\r\n"
+									"s= -\r\n"
+									"c=IN IP4 alice.example.com\r\n"
+									"t=0 0\r\n"
+									"m=message 7654 TCP/MSRP *\r\n"
+									"a=accept-types:text/plain\r\n"
+									"a=path:msrp://alice.example.com:7654/"
+									"jshA7weztas;tcp\r\n";
+
+/* RFC 4975 section 8 style: over TLS, through a relay (RFC 4976) */
+static const char rfc4975_tls[] =
+		"v=0\r\n"
+		"o=bob 2890844612 2890844616 IN IP4 bob.example.com\r\n"
+		"s= -\r\n"
+		"c=IN IP4 bob.example.com\r\n"
+		"t=0 0\r\n"
+		"m=message 12763 TCP/TLS/MSRP *\r\n"
+		"a=accept-types:message/cpim text/plain text/html\r\n"
+		"a=accept-wrapped-types:text/plain image/*\r\n"
+		"a=max-size:131072\r\n"
+		"a=path:msrps://relay.example.net:2855/kjhd37s2s20w2a;tcp "
+		"msrps://bob.example.com:12763/9di4eae923wzd;tcp\r\n";
+
+/* TR-1029 section 5 offer from client A */
+static const char tr1029_offer[] = "v=0\r\n"
+								   "o=- 1710950739 1710950739 IN IP4 "
+								   "192.0.2.10\r\n"
+								   "s=-\r\n"
+								   "c=IN IP4 192.0.2.10\r\n"
+								   "t=0 0\r\n"
+								   "m=message 2855 TCP/MSRP *\r\n"
+								   "a=accept-types:message/cpim\r\n"
+								   "a=path:msrp://192.0.2.10:2855/"
+								   "1710950739;tcp\r\n"
+								   "a=sendrecv\r\n";
+
+/* 3GPP TS 24.247 A.5.2 step 1: the focus offers, active */
+static const char gpp_offer[] =
+		"v=0\r\n"
+		"o=- 2987933615 2987933615 IN IP6 5555::aaa:bbb:ccc:ddd\r\n"
+		"s=-\r\n"
+		"c=IN IP6 5555::aaa:bbb:ccc:ddd\r\n"
+		"t=0 0\r\n"
+		"m=message 2855 TCP/MSRP *\r\n"
+		"a=accept-types:message/cpim text/plain text/html\r\n"
+		"a=path:msrp://[5555::aaa:bbb:ccc:ddd]:2855/s111271;tcp\r\n"
+		"a=max-size:131072\r\n"
+		"a=msrp-cema\r\n"
+		"a=setup:active\r\n";
+
+/* audio refused by us, MSRP media with its own c=, LF only */
+static const char audio_and_message[] = "v=0\n"
+										"o=carol 1 2 IN IP4 10.0.0.1\n"
+										"s=-\n"
+										"c=IN IP4 10.0.0.1\n"
+										"t=0 0\n"
+										"a=setup:passive\n"
+										"a=recvonly\n"
+										"m=audio 49170/2 RTP/AVP 0 8\n"
+										"c=IN IP4 10.0.0.2\n"
+										"a=rtpmap:0 PCMU/8000\n"
+										"a=sendonly\n"
+										"m=message 9000 TCP/MSRP *\n"
+										"c=IN IP6 2001:db8::5\n"
+										"a=accept-types:text/plain\n"
+										"a=path:msrp://[2001:db8::5]:9000/"
+										"x1;tcp\n";
+
+/* a refused MSRP stream before the one in use */
+static const char refused_then_msrp[] =
+		"v=0\r\n"
+		"o=- 7 7 IN IP4 203.0.113.9\r\n"
+		"s=-\r\n"
+		"c=IN IP4 203.0.113.9\r\n"
+		"t=0 0\r\n"
+		"m=message 0 TCP/MSRP *\r\n"
+		"a=path:msrp://203.0.113.9:1111/old;tcp\r\n"
+		"a=msrp-cema\r\n"
+		"m=message 7777 TCP/TLS/MSRP *\r\n"
+		"a=accept-types:message/cpim\r\n"
+		"a=file-selector:name:\"a.txt\" type:text/plain size:10\r\n"
+		"a=path:msrps://203.0.113.9:7777/new;tcp\r\n"
+		"a=setup:actpass\r\n";
+
+static void assert_span(im_span_t s, const char *want)
+{
+	char got[512];
+
+	assert_true(s.len < sizeof(got));
+	memcpy(got, s.p ? s.p : "", s.len);
+	got[s.len] = '\0';
+	assert_string_equal(got, want);
+}
+
+static void lf_only(const char *crlf, char *out)
+{
+	for(; *crlf; crlf++) {
+		if(*crlf != '\r')
+			*out++ = *crlf;
+	}
+	*out = '\0';
+}
+
+/* Each prefix parses or fails cleanly, and what parses rewrites into an
+ * exactly sized buffer; ASan guards the ends of both copies. (The size
+ * bound cases are too big to cut everywhere.) */
+static void every_cut(const char *sdp, size_t len)
+{
+	static const im_sdp_rewrite_t rw = {"msrp://192.0.2.1:1/a;tcp", "192.0.2.1",
+			0, 1, IM_SETUP_ACTIVE, 1, 1, 1};
+	size_t biglen = 2 * len + 1024;
+	char *big;
+
+	if(len > 16384)
+		return;
+	big = malloc(biglen);
+	for(size_t n = 0; n <= len; n++) {
+		char *copy = malloc(n ? n : 1);
+		im_sdp_msrp_t m;
+		int no_msrp;
+		const char *err;
+		size_t need;
+		char *out;
+
+		memcpy(copy, sdp, n);
+		if(im_sdp_parse_msrp(copy, n, &m, &no_msrp, &err) < 0) {
+			assert_non_null(err);
+			free(copy);
+			continue;
+		}
+		need = im_sdp_rewrite(copy, n, &m, &rw, big, biglen);
+		assert_true(need > 0);
+		assert_int_equal(im_sdp_rewrite_len(copy, n, &m, &rw), need);
+		out = malloc(need);
+		assert_int_equal(im_sdp_rewrite(copy, n, &m, &rw, out, need), need);
+		assert_memory_equal(out, big, need);
+		assert_int_equal(im_sdp_rewrite(copy, n, &m, &rw, out, need - 1), 0);
+		free(out);
+		free(copy);
+	}
+	free(big);
+}
+
+static im_sdp_msrp_t parse_ok(const char *sdp)
+{
+	im_sdp_msrp_t m;
+	int no_msrp = -1;
+	const char *err = NULL;
+
+	every_cut(sdp, strlen(sdp));
+	if(im_sdp_parse_msrp(sdp, strlen(sdp), &m, &no_msrp, &err) < 0)
+		fail_msg("parse failed: %s", err);
+	assert_int_equal(no_msrp, 0);
+	return m;
+}
+
+static void expect_malformed(const char *sdp, size_t len, const char *reason)
+{
+	im_sdp_msrp_t m;
+	int no_msrp = -1;
+	const char *err = NULL;
+
+	every_cut(sdp, len);
+	assert_int_equal(im_sdp_parse_msrp(sdp, len, &m, &no_msrp, &err), -1);
+	assert_int_equal(no_msrp, 0);
+	assert_non_null(err);
+	assert_string_equal(err, reason);
+}
+
+static void expect_bad(const char *sdp, const char *reason)
+{
+	expect_malformed(sdp, strlen(sdp), reason);
+}
+
+static void expect_no_msrp(const char *sdp)
+{
+	im_sdp_msrp_t m;
+	int no_msrp = -1;
+	const char *err = NULL;
+
+	every_cut(sdp, strlen(sdp));
+	assert_int_equal(
+			im_sdp_parse_msrp(sdp, strlen(sdp), &m, &no_msrp, &err), -1);
+	assert_int_equal(no_msrp, 1);
+	assert_non_null(err);
+}
+
+static void rfc4975_offers(void **state)
+{
+	im_sdp_msrp_t m;
+
+	(void)state;
+	m = parse_ok(rfc4975_offer);
+	assert_span(m.conn_ip, "alice.example.com");
+	assert_int_equal(m.ipv6, 0);
+	assert_int_equal(m.port, 7654);
+	assert_int_equal(m.tls, 0);
+	assert_span(m.path, "msrp://alice.example.com:7654/jshA7weztas;tcp");
+	assert_int_equal(m.setup, IM_SETUP_NONE);
+	assert_int_equal(m.cema, 0);
+	assert_span(m.accept_types, "text/plain");
+	assert_int_equal(m.accept_wrapped_types.len, 0);
+	assert_true(m.max_size == -1);
+	assert_int_equal(m.direction.len, 0);
+	assert_int_equal(m.media_index, 0);
+	assert_int_equal(m.has_file_selector, 0);
+
+	m = parse_ok(rfc4975_tls);
+	assert_int_equal(m.port, 12763);
+	assert_int_equal(m.tls, 1);
+	assert_span(m.accept_types, "message/cpim text/plain text/html");
+	assert_span(m.accept_wrapped_types, "text/plain image/*");
+	assert_true(m.max_size == 131072);
+	assert_span(m.path, "msrps://relay.example.net:2855/kjhd37s2s20w2a;tcp "
+						"msrps://bob.example.com:12763/9di4eae923wzd;tcp");
+}
+
+static void tr1029_offer_parses(void **state)
+{
+	im_sdp_msrp_t m;
+	char lf[1024];
+
+	(void)state;
+	m = parse_ok(tr1029_offer);
+	assert_span(m.conn_ip, "192.0.2.10");
+	assert_int_equal(m.port, 2855);
+	assert_span(m.accept_types, "message/cpim");
+	assert_span(m.path, "msrp://192.0.2.10:2855/1710950739;tcp");
+	assert_span(m.direction, "sendrecv");
+	assert_int_equal(m.setup, IM_SETUP_NONE);
+
+	/* the same offer with bare LF line ends and no final line end */
+	lf_only(tr1029_offer, lf);
+	lf[strlen(lf) - 1] = '\0';
+	m = parse_ok(lf);
+	assert_span(m.path, "msrp://192.0.2.10:2855/1710950739;tcp");
+	assert_span(m.direction, "sendrecv");
+}
+
+static void gpp_offer_parses(void **state)
+{
+	im_sdp_msrp_t m;
+
+	(void)state;
+	m = parse_ok(gpp_offer);
+	assert_span(m.conn_ip, "5555::aaa:bbb:ccc:ddd");
+	assert_int_equal(m.ipv6, 1);
+	assert_int_equal(m.setup, IM_SETUP_ACTIVE);
+	assert_int_equal(m.cema, 1);
+	assert_true(m.max_size == 131072);
+	assert_span(m.path, "msrp://[5555::aaa:bbb:ccc:ddd]:2855/s111271;tcp");
+}
+
+static void media_and_session_levels(void **state)
+{
+	im_sdp_msrp_t m;
+
+	(void)state;
+	/* the media's c= wins; session a=setup and direction are defaults */
+	m = parse_ok(audio_and_message);
+	assert_int_equal(m.media_index, 1);
+	assert_int_equal(m.port, 9000);
+	assert_span(m.conn_ip, "2001:db8::5");
+	assert_int_equal(m.ipv6, 1);
+	assert_int_equal(m.setup, IM_SETUP_PASSIVE);
+	assert_span(m.direction, "recvonly");
+
+	/* media-level attributes override the session's */
+	m = parse_ok("v=0\r\n"
+				 "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				 "a=setup:passive\r\n"
+				 "a=recvonly\r\n"
+				 "m=message 9 TCP/MSRP *\r\n"
+				 "c=IN IP4 10.0.0.3\r\n"
+				 "a=path:msrp://10.0.0.3:9/s;tcp\r\n"
+				 "a=setup:holdconn\r\n"
+				 "a=inactive\r\n");
+	assert_span(m.conn_ip, "10.0.0.3");
+	assert_int_equal(m.setup, IM_SETUP_HOLDCONN);
+	assert_span(m.direction, "inactive");
+
+	/* a multicast-style TTL is not part of the address */
+	m = parse_ok("v=0\r\n"
+				 "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				 "c=IN IP4 224.2.1.1/127\r\n"
+				 "m=message 9 TCP/MSRP *\r\n"
+				 "a=path:msrp://10.0.0.3:9/s;tcp\r\n");
+	assert_span(m.conn_ip, "224.2.1.1");
+}
+
+static void several_m_lines(void **state)
+{
+	im_sdp_msrp_t m;
+
+	(void)state;
+	m = parse_ok(refused_then_msrp);
+	assert_int_equal(m.media_index, 1);
+	assert_int_equal(m.port, 7777);
+	assert_int_equal(m.tls, 1);
+	assert_span(m.path, "msrps://203.0.113.9:7777/new;tcp");
+	assert_int_equal(m.cema, 0); /* that of the refused stream */
+	assert_int_equal(m.setup, IM_SETUP_ACTPASS);
+	assert_int_equal(m.has_file_selector, 1);
+
+	/* a second MSRP line is not looked at (and is refused on rewrite) */
+	m = parse_ok("v=0\r\n"
+				 "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				 "c=IN IP4 10.0.0.1\r\n"
+				 "m=message 1 TCP/MSRP *\r\n"
+				 "a=path:msrp://10.0.0.1:1/a;tcp\r\n"
+				 "m=message 2 TCP/MSRP *\r\n"
+				 "a=path:msrp://10.0.0.1:2/b;tcp\r\n"
+				 "a=max-size:x\r\n");
+	assert_int_equal(m.port, 1);
+	assert_true(m.max_size == -1);
+}
+
+static void no_msrp_media(void **state)
+{
+	(void)state;
+	expect_no_msrp("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n");
+	expect_no_msrp("v=0\r\n"
+				   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				   "c=IN IP4 10.0.0.1\r\n"
+				   "m=audio 49170 RTP/AVP 0\r\n");
+	expect_no_msrp("v=0\r\n"
+				   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				   "c=IN IP4 10.0.0.1\r\n"
+				   "m=message 0 TCP/MSRP *\r\n"
+				   "a=path:msrp://10.0.0.1:1/a;tcp\r\n");
+	/* another transport is a stream we cannot take: 488 */
+	expect_no_msrp("v=0\r\n"
+				   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				   "c=IN IP4 10.0.0.1\r\n"
+				   "m=message 2855 UDP/MSRP *\r\n"
+				   "a=path:msrp://10.0.0.1:1/a;tcp\r\n");
+	expect_no_msrp("v=0\r\n"
+				   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+				   "c=IN IP4 10.0.0.1\r\n"
+				   "m=text 2855 TCP/MSRP *\r\n"
+				   "a=path:msrp://10.0.0.1:1/a;tcp\r\n");
+}
+
+#define HEAD "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=IN IP4 10.0.0.1\r\n"
+#define MLINE "m=message 2855 TCP/MSRP *\r\n"
+#define PATH "a=path:msrp://10.0.0.1:2855/s;tcp\r\n"
+
+static void malformed(void **state)
+{
+	char big[IM_SDP_MAX_LEN + 1];
+	char line[IM_SDP_MAX_LINE + 64];
+
+	(void)state;
+	expect_bad("", "empty sdp");
+	expect_bad("\r\n", "empty sdp");
+	expect_bad("hello world\r\n", "bad sdp line");
+	expect_bad("v=1\r\n", "sdp must start with v=0");
+	expect_bad("o=- 1 1 IN IP4 10.0.0.1\r\nv=0\r\n", "sdp must start with v=0");
+	expect_bad("v=0\r\n" MLINE PATH, "missing o= line");
+	expect_bad(
+			HEAD "o=- 2 2 IN IP4 10.0.0.1\r\n" MLINE PATH, "misplaced o= line");
+	expect_bad(
+			HEAD MLINE "o=- 2 2 IN IP4 10.0.0.1\r\n" PATH, "misplaced o= line");
+	expect_bad(HEAD "v=0\r\n" MLINE PATH, "duplicate v= line");
+	expect_bad(HEAD MLINE "A=path:x\r\n", "bad sdp line");
+	expect_bad(HEAD MLINE "a\r\n", "bad sdp line");
+	expect_bad(HEAD "\r\n" MLINE PATH, "empty line in sdp");
+	expect_bad(HEAD MLINE "a=sendrecv\rx\r\n" PATH, "bad line end in sdp");
+	expect_malformed(HEAD "s=a\0b\r\n" MLINE PATH,
+			sizeof(HEAD "s=a\0b\r\n" MLINE PATH) - 1, "nul byte in sdp");
+
+	/* the MSRP media itself */
+	expect_bad(HEAD MLINE "a=accept-types:text/plain\r\n", "missing a=path");
+	expect_bad(HEAD MLINE, "missing a=path");
+	expect_bad(HEAD MLINE PATH PATH, "duplicate a=path");
+	expect_bad(
+			"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n" MLINE PATH, "missing c= line");
+	expect_bad("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n"
+			   "m=audio 1 RTP/AVP 0\r\nc=IN IP4 10.0.0.1\r\n" MLINE PATH,
+			"missing c= line");
+	expect_bad(HEAD "m=message 70000 TCP/MSRP *\r\n" PATH, "bad m= port");
+	expect_bad(HEAD "m=message 12a TCP/MSRP *\r\n" PATH, "bad m= port");
+	expect_bad(HEAD "m=message -1 TCP/MSRP *\r\n" PATH, "bad m= port");
+	expect_bad(HEAD "m=message 2855/2 TCP/MSRP *\r\n" PATH, "bad m= port");
+	expect_bad(HEAD "m=audio 5/x RTP/AVP 0\r\n" MLINE PATH, "bad m= port");
+	expect_bad(HEAD "m=message 2855 TCP/MSRP\r\n" PATH, "bad m= line");
+	expect_bad(HEAD "m=message\r\n" PATH, "bad m= line");
+	expect_bad(HEAD MLINE PATH "a=max-size:12k\r\n", "bad a=max-size");
+	expect_bad(HEAD MLINE PATH "a=max-size:\r\n", "bad a=max-size");
+	expect_bad(HEAD MLINE PATH "a=max-size:-1\r\n", "bad a=max-size");
+	expect_bad(HEAD MLINE PATH "a=max-size:1234567890123456789\r\n",
+			"bad a=max-size");
+	expect_bad(HEAD MLINE PATH "a=setup:sideways\r\n", "bad a=setup");
+	expect_bad(HEAD "a=setup:\r\n" MLINE PATH, "bad a=setup");
+	expect_bad(HEAD MLINE "c=IN IP5 10.0.0.1\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 10.0.0.1 x\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 10.0.0.1;x\r\n" PATH, "bad c= line");
+	expect_bad("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=ATM NSAP x\r\n" MLINE PATH,
+			"bad c= line");
+
+	/* every URI of the path, not only the first */
+	expect_bad(HEAD MLINE "a=path:\r\n", "bad a=path uri");
+	expect_bad(HEAD MLINE "a=path:http://10.0.0.1/s\r\n", "bad a=path uri");
+	expect_bad(
+			HEAD MLINE "a=path:msrp://10.0.0.1:2855/s\r\n", "bad a=path uri");
+	expect_bad(HEAD MLINE "a=path:msrp://10.0.0.1:2855/s;tcp msrp://x\r\n",
+			"bad a=path uri");
+	expect_bad(
+			HEAD MLINE "a=path:msrp://10.0.0.1:0/s;tcp\r\n", "bad a=path uri");
+
+	/* a truncated body: what remains lacks the path */
+	expect_malformed(tr1029_offer,
+			strstr(tr1029_offer, "a=path") - tr1029_offer, "missing a=path");
+
+	/* size bounds */
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "v=0\r\n", 5);
+	expect_malformed(big, sizeof(big), "sdp too large");
+	memset(line, 'x', sizeof(line));
+	memcpy(line, HEAD "s=", sizeof(HEAD "s=") - 1);
+	memcpy(line + sizeof(HEAD) - 1 + IM_SDP_MAX_LINE + 1, "\r\n", 2);
+	expect_malformed(
+			line, sizeof(HEAD) - 1 + IM_SDP_MAX_LINE + 3, "sdp line too long");
+}
+
+static void tolerated(void **state)
+{
+	im_sdp_msrp_t m;
+
+	(void)state;
+	/* trailing empty lines, unknown lines and attributes */
+	m = parse_ok(HEAD MLINE PATH "a=x-custom\r\nb=AS:64\r\n\r\n\r\n");
+	assert_span(m.path, "msrp://10.0.0.1:2855/s;tcp");
+	/* names without case, blanks around words */
+	m = parse_ok(HEAD "m=Message  2855  tcp/tls/msrp  *\r\n"
+					  "a=path: msrp://10.0.0.1:2855/s;tcp  \r\n"
+					  "a=Setup:Passive\r\n");
+	assert_int_equal(m.tls, 1);
+	assert_int_equal(m.setup, IM_SETUP_PASSIVE);
+	assert_span(m.path, "msrp://10.0.0.1:2855/s;tcp");
+	/* the line length bound is inclusive */
+	{
+		char line[IM_SDP_MAX_LINE + 256];
+		size_t n = sizeof(HEAD MLINE PATH) - 1;
+		memcpy(line, HEAD MLINE PATH, n);
+		memcpy(line + n, "i=", 2);
+		memset(line + n + 2, 'y', IM_SDP_MAX_LINE - 2);
+		memcpy(line + n + IM_SDP_MAX_LINE, "\r\n", 3);
+		m = parse_ok(line);
+		assert_int_equal(m.port, 2855);
+	}
+}
+
+static void path_addr(void **state)
+{
+	char host[64];
+	unsigned port = 0;
+	int ipv6 = -1;
+	const char *p;
+
+	(void)state;
+	p = "msrp://alice.example.com:7654/jshA7weztas;tcp";
+	assert_int_equal(
+			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
+			0);
+	assert_string_equal(host, "alice.example.com");
+	assert_int_equal(port, 7654);
+	assert_int_equal(ipv6, 0);
+
+	p = " msrps://[2001:db8::1]:12763/abc;tcp msrp://10.0.0.1:1/y;tcp";
+	assert_int_equal(
+			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
+			0);
+	assert_string_equal(host, "2001:db8::1");
+	assert_int_equal(port, 12763);
+	assert_int_equal(ipv6, 1);
+
+	p = "MSRP://user@192.0.2.7:9/s;tcp;foo=bar";
+	assert_int_equal(
+			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
+			0);
+	assert_string_equal(host, "192.0.2.7");
+	assert_int_equal(port, 9);
+	assert_int_equal(ipv6, 0);
+
+	/* no port: the MSRP default; no session id */
+	p = "msrp://relay.example.net;tcp";
+	assert_int_equal(
+			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
+			0);
+	assert_string_equal(host, "relay.example.net");
+	assert_int_equal(port, IM_MSRP_DEFAULT_PORT);
+
+	/* the host must fit with its NUL */
+	p = "msrp://abcd:1/s;tcp";
+	assert_int_equal(
+			im_msrp_path_addr(p, strlen(p), host, 4, &port, &ipv6), -1);
+	assert_int_equal(im_msrp_path_addr(p, strlen(p), host, 5, &port, &ipv6), 0);
+	assert_string_equal(host, "abcd");
+
+	/* only len bytes are read */
+	p = "msrp://10.0.0.1:2855/s;tcpXXXX";
+	assert_int_equal(im_msrp_path_addr(p, strlen(p) - 4, host, sizeof(host),
+							 &port, &ipv6),
+			0);
+}
+
+/* a host buffer of IM_MSRP_MAX_HOST + 1 always fits: the parse of a=path
+ * refuses what im_msrp_path_addr could not return */
+static void path_host_bound(void **state)
+{
+	char uri[IM_MSRP_MAX_HOST + 64], sdp[IM_MSRP_MAX_HOST + 256];
+	char host[IM_MSRP_MAX_HOST + 1];
+	unsigned port;
+	int ipv6, no_msrp;
+	im_sdp_msrp_t m;
+	const char *err;
+
+	(void)state;
+	for(size_t n = IM_MSRP_MAX_HOST; n <= IM_MSRP_MAX_HOST + 1; n++) {
+		int ok = n == IM_MSRP_MAX_HOST ? 0 : -1;
+		memcpy(uri, "msrp://", 7);
+		memset(uri + 7, 'h', n);
+		strcpy(uri + 7 + n, ":1/s;tcp");
+		assert_int_equal(im_msrp_path_addr(uri, strlen(uri), host, sizeof(host),
+								 &port, &ipv6),
+				ok);
+		snprintf(sdp, sizeof(sdp), HEAD MLINE "a=path:%s\r\n", uri);
+		assert_int_equal(
+				im_sdp_parse_msrp(sdp, strlen(sdp), &m, &no_msrp, &err), ok);
+	}
+}
+
+static void path_addr_malformed(void **state)
+{
+	static const char *const bad[] = {
+			"",
+			"   ",
+			"msrp://",
+			"sip:bob@example.com",
+			"msrp://:2855/s;tcp",
+			"msrp://host:0/s;tcp",
+			"msrp://host:65536/s;tcp",
+			"msrp://host:123456/s;tcp",
+			"msrp://host:12x/s;tcp",
+			"msrp://host:/s;tcp",
+			"msrp://host:2855/s",
+			"msrp://host:2855/;tcp",
+			"msrp://host:2855/s;",
+			"msrp://host:2855/s;tcp;",
+			"msrp://[::1/s;tcp",
+			"msrp://[]:1/s;tcp",
+			"msrp://[::1]x/s;tcp",
+			"msrp://ho st:1/s;tcp",
+	};
+	char host[64];
+	unsigned port;
+	int ipv6;
+
+	(void)state;
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = strlen(bad[i]);
+		char *copy = malloc(n ? n : 1);
+		memcpy(copy, bad[i], n);
+		if(im_msrp_path_addr(copy, n, host, sizeof(host), &port, &ipv6) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		free(copy);
+	}
+}
+
+static const im_sdp_rewrite_t relay4 = {"msrp://198.51.100.7:40001/r1a2b3;tcp",
+		"198.51.100.7", 0, 40001, IM_SETUP_NONE, 0, 42, 1};
+
+/* The rewrite gives want, the same at every buffer size from the length
+ * needed on, and 0 below it. */
+static void expect_rewrite(
+		const char *sdp, const im_sdp_rewrite_t *rw, const char *want)
+{
+	im_sdp_msrp_t m = parse_ok(sdp);
+	size_t need = strlen(want), n;
+	char out[4096];
+
+	n = im_sdp_rewrite(sdp, strlen(sdp), &m, rw, out, sizeof(out));
+	assert_true(n < sizeof(out));
+	out[n] = '\0';
+	assert_string_equal(out, want);
+	assert_int_equal(im_sdp_rewrite_len(sdp, strlen(sdp), &m, rw), need);
+	for(size_t cap = 0; cap <= need + 16; cap++) {
+		char *buf = malloc(cap ? cap : 1);
+		n = im_sdp_rewrite(sdp, strlen(sdp), &m, rw, cap ? buf : NULL, cap);
+		if(cap < need) {
+			assert_int_equal(n, 0);
+		} else {
+			assert_int_equal(n, need);
+			assert_memory_equal(buf, want, need);
+		}
+		free(buf);
+	}
+}
+
+static void rewrite_tr1029(void **state)
+{
+	im_sdp_rewrite_t rw = relay4;
+
+	(void)state;
+	expect_rewrite(tr1029_offer, &relay4,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"a=accept-types:message/cpim\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+			"a=sendrecv\r\n");
+
+	/* towards a peer that uses them: added after a=path */
+	rw.setup = IM_SETUP_ACTIVE;
+	rw.cema = 1;
+	expect_rewrite(tr1029_offer, &rw,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"a=accept-types:message/cpim\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+			"a=setup:active\r\n"
+			"a=msrp-cema\r\n"
+			"a=sendrecv\r\n");
+}
+
+static void rewrite_gpp(void **state)
+{
+	im_sdp_rewrite_t rw = {"msrp://[2001:db8::7]:2855/s2;tcp", "2001:db8::7", 1,
+			2855, IM_SETUP_PASSIVE, 1, 18446744073709551615ULL, 0};
+
+	(void)state;
+	/* replaced where they were */
+	expect_rewrite(gpp_offer, &rw,
+			"v=0\r\n"
+			"o=- 18446744073709551615 0 IN IP6 2001:db8::7\r\n"
+			"s=-\r\n"
+			"c=IN IP6 2001:db8::7\r\n"
+			"t=0 0\r\n"
+			"m=message 2855 TCP/MSRP *\r\n"
+			"a=accept-types:message/cpim text/plain text/html\r\n"
+			"a=path:msrp://[2001:db8::7]:2855/s2;tcp\r\n"
+			"a=max-size:131072\r\n"
+			"a=msrp-cema\r\n"
+			"a=setup:passive\r\n");
+
+	/* towards a TR-1029 peer: neither */
+	expect_rewrite(gpp_offer, &relay4,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"a=accept-types:message/cpim text/plain text/html\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+			"a=max-size:131072\r\n");
+}
+
+static void rewrite_other_media(void **state)
+{
+	im_sdp_rewrite_t rw = relay4;
+
+	(void)state;
+	/* LF in, CRLF out; audio refused with its lines kept; the session
+	 * a=setup gives way to the media's */
+	rw.setup = IM_SETUP_ACTIVE;
+	expect_rewrite(audio_and_message, &rw,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"a=recvonly\r\n"
+			"m=audio 0 RTP/AVP 0 8\r\n"
+			"c=IN IP4 10.0.0.2\r\n"
+			"a=rtpmap:0 PCMU/8000\r\n"
+			"a=sendonly\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"a=accept-types:text/plain\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+			"a=setup:active\r\n");
+
+	expect_rewrite(refused_then_msrp, &relay4,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 0 TCP/MSRP *\r\n"
+			"a=path:msrp://203.0.113.9:1111/old;tcp\r\n"
+			"a=msrp-cema\r\n"
+			"m=message 40001 TCP/TLS/MSRP *\r\n"
+			"a=accept-types:message/cpim\r\n"
+			"a=file-selector:name:\"a.txt\" type:text/plain size:10\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n");
+
+	/* trailing empty lines dropped, a missing last line end added */
+	expect_rewrite(HEAD MLINE "a=path:msrp://10.0.0.1:2855/s;tcp\r\n\r\n",
+			&relay4,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n");
+	expect_rewrite(HEAD MLINE "a=path:msrp://10.0.0.1:2855/s;tcp", &relay4,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"m=message 40001 TCP/MSRP *\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n");
+}
+
+/* the output can be much longer than the input: size it with
+ * im_sdp_rewrite_len, not with a margin */
+static void rewrite_grows(void **state)
+{
+	static const char head[] = "v=0\no=- 1 1 IN IP4 a\nm=message 1 TCP/MSRP *\n"
+							   "a=path:msrp://a:1/s;tcp\n";
+	char sdp[sizeof(head) + 600 * 11];
+	size_t len = sizeof(head) - 1, need;
+	im_sdp_msrp_t m;
+	int no_msrp;
+	const char *err;
+	char *out;
+
+	(void)state;
+	memcpy(sdp, head, len);
+	for(int i = 0; i < 600; i++, len += 11)
+		memcpy(sdp + len, "c=IN IP4 a\n", 11);
+	assert_int_equal(im_sdp_parse_msrp(sdp, len, &m, &no_msrp, &err), 0);
+	need = im_sdp_rewrite_len(sdp, len, &m, &relay4);
+	assert_true(need > 2 * len);
+	out = malloc(need);
+	assert_int_equal(im_sdp_rewrite(sdp, len, &m, &relay4, out, need), need);
+	assert_int_equal(im_sdp_rewrite(sdp, len, &m, &relay4, out, need - 1), 0);
+	free(out);
+}
+
+/* what the rewrite writes parses back to what was asked */
+static void rewrite_round_trip(void **state)
+{
+	static const char *const offers[] = {rfc4975_offer, rfc4975_tls,
+			tr1029_offer, gpp_offer, audio_and_message, refused_then_msrp};
+	im_sdp_rewrite_t rw = {"msrps://[2001:db8::9]:5/z;tcp", "2001:db8::9", 1, 5,
+			IM_SETUP_HOLDCONN, 1, 3, 4};
+	char out[4096];
+
+	(void)state;
+	for(size_t i = 0; i < sizeof(offers) / sizeof(offers[0]); i++) {
+		im_sdp_msrp_t m = parse_ok(offers[i]), back;
+		int no_msrp;
+		const char *err;
+		size_t n = im_sdp_rewrite(
+				offers[i], strlen(offers[i]), &m, &rw, out, sizeof(out));
+
+		assert_true(n > 0);
+		assert_int_equal(im_sdp_parse_msrp(out, n, &back, &no_msrp, &err), 0);
+		assert_span(back.conn_ip, "2001:db8::9");
+		assert_int_equal(back.ipv6, 1);
+		assert_int_equal(back.port, 5);
+		assert_span(back.path, "msrps://[2001:db8::9]:5/z;tcp");
+		assert_int_equal(back.setup, IM_SETUP_HOLDCONN);
+		assert_int_equal(back.cema, 1);
+		assert_int_equal(back.media_index, m.media_index);
+		assert_int_equal(back.tls, m.tls);
+		assert_true(back.max_size == m.max_size);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+			cmocka_unit_test(rfc4975_offers),
+			cmocka_unit_test(tr1029_offer_parses),
+			cmocka_unit_test(gpp_offer_parses),
+			cmocka_unit_test(media_and_session_levels),
+			cmocka_unit_test(several_m_lines),
+			cmocka_unit_test(no_msrp_media),
+			cmocka_unit_test(malformed),
+			cmocka_unit_test(tolerated),
+			cmocka_unit_test(path_addr),
+			cmocka_unit_test(path_host_bound),
+			cmocka_unit_test(path_addr_malformed),
+			cmocka_unit_test(rewrite_tr1029),
+			cmocka_unit_test(rewrite_gpp),
+			cmocka_unit_test(rewrite_other_media),
+			cmocka_unit_test(rewrite_grows),
+			cmocka_unit_test(rewrite_round_trip),
+	};
+	return cmocka_run_group_tests_name("im_sdp", tests, NULL, NULL);
+}
