@@ -8,6 +8,8 @@ endif
 
 include $(COREPATH)/Makefile.defs
 auto_gen=
-DEFS += -I$(COREPATH) -I$(TOP)/lib
+DEFS += -I$(COREPATH) -I$(TOP)/lib -I$(TOP)/modules/common
 # lib/ sources compiled into each module as position-independent objects
 LIBS += $(TOP)/build/lib/libim.a
+# our modules build without a warning
+CFLAGS += -Werror

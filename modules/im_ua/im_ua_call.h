@@ -1,0 +1,139 @@
+/*
+ * B2BUA calls in shared memory: two SIP dialogs ("legs") bridged by one
+ * call. Leg A is the dialog whose INVITE created the call (we are its UAS),
+ * leg B the one we opened (we are its UAC).
+ *
+ * Every Kamailio process can reach a call: SIP workers through the index
+ * (either leg's Call-ID, or the call id carried in our Contact), tm
+ * callbacks through the reference they hold, the timer and RPC through the
+ * list of all calls. A call is reference counted (imua_call_ref/unref) and
+ * its fields are guarded by its own lock; the index and the list have
+ * their own locks and never hold a call lock while taking theirs.
+ */
+#ifndef IM_UA_CALL_H
+#define IM_UA_CALL_H
+
+#include "core/ip_addr.h"
+#include "core/locking.h"
+#include "core/str.h"
+
+#include "im_ua_load.h"
+
+#define IMUA_LEG_A 0
+#define IMUA_LEG_B 1
+#define IMUA_OTHER(leg) (1 - (leg))
+
+typedef enum imua_state {
+	IMUA_INVITING = 0, /* leg B's INVITE pending, leg A not answered */
+	IMUA_ANSWERED,	   /* 2xx sent to leg A, its ACK not seen yet */
+	IMUA_CONFIRMED,
+	IMUA_TERMINATING, /* BYEs sent, waiting for their answers */
+	IMUA_ENDED,		  /* out of the index; freed with the last reference */
+} imua_state_t;
+
+/* Who refreshes a leg's session (RFC 4028). */
+typedef enum imua_refresher {
+	IMUA_REFRESH_NONE = 0, /* no session timer on this leg */
+	IMUA_REFRESH_US,
+	IMUA_REFRESH_PEER,
+} imua_refresher_t;
+
+typedef struct imua_leg {
+	str call_id;
+	str local_tag, remote_tag;
+	str local_uri, remote_uri;
+	str local_dname, remote_dname;
+	str remote_target; /* the peer's Contact URI */
+	str route_set;	   /* Route values in sending order, comma separated */
+	str dst_uri;	   /* next hop when the route set does not give one */
+	str contact;	   /* our Contact header value on this leg */
+	str allow;		   /* the peer's Allow */
+	str version;	   /* the peer's User-Agent or Server */
+	str sdp;		   /* the last SDP we sent on this leg */
+	str sdp_type;	   /* its Content-Type */
+	unsigned int local_cseq, remote_cseq;
+	int remote_cseq_set;
+	struct socket_info *sock;
+	int peer_timer; /* the peer said Supported: timer */
+	int early;		/* a provisional response arrived (we may CANCEL) */
+
+	/* session timer */
+	unsigned int se;
+	imua_refresher_t refresher;
+	unsigned int refresh_at, expire_at; /* ticks; 0: not armed */
+	int refresh_pending;
+
+	/* the incoming INVITE or re-INVITE we have not answered finally */
+	int uas_pending;
+	unsigned int uas_hash, uas_label;
+	unsigned int uas_cseq;
+	/* our INVITE or re-INVITE on this leg awaiting its final response */
+	int uac_pending;
+	unsigned int uac_hash, uac_label;
+
+	int bye_sent, bye_answered;
+} imua_leg_t;
+
+typedef struct imua_index_entry {
+	struct imua_index_entry *next;
+	str key;
+	struct imua_call *call;
+	int leg; /* -1: the call id, not a leg's Call-ID */
+	int linked;
+} imua_index_entry_t;
+
+struct imua_call {
+	gen_lock_t lock;
+	int ref; /* guarded by lock */
+	char key[24]; /* our Contacts' user parts carry it */
+	imua_state_t state;
+	imua_leg_t leg[2];
+
+	const imua_hooks_t *hooks;
+	void *app;
+	int ended_reported;
+	int cancel_pending; /* CANCEL leg B once it is early */
+
+	unsigned int created, answered_at, confirmed_at; /* ticks */
+	unsigned int ack_deadline;						 /* ticks; 0: none */
+	unsigned int ending_since;						 /* ticks */
+	char end_reason[64];
+
+	imua_index_entry_t ix[3]; /* leg A Call-ID, leg B Call-ID, key */
+	struct imua_call *next_all, *prev_all;
+};
+
+int imua_calls_init(int hash_size);
+void imua_calls_destroy(void);
+
+/* A new call with one reference for the caller and one for the table;
+ * key from imua_new_key, or NULL for a new one. */
+imua_call_t *imua_call_new(const char *key);
+int imua_new_key(char *key, int keylen);
+
+/* Makes the call reachable by its key and its legs' Call-IDs (set them
+ * first). */
+int imua_call_index(imua_call_t *c);
+
+/* Finds a call by a leg's Call-ID; *leg says which. Adds a reference. */
+imua_call_t *imua_call_by_callid(const str *callid, int *leg);
+/* By the key in our Contact ("<key>" or "<key>-<a|b>"). Adds a reference. */
+imua_call_t *imua_call_by_key(const str *key);
+
+void imua_call_ref(imua_call_t *c);
+void imua_call_unref(imua_call_t *c);
+
+/* Takes the call out of the index and the list (the table's reference is
+ * dropped). Call with the call unlocked. */
+void imua_call_unlink(imua_call_t *c);
+
+/* Walks every call with a reference held; fn returns non-zero to stop. */
+void imua_calls_foreach(int (*fn)(imua_call_t *c, void *arg), void *arg);
+unsigned int imua_calls_count(void);
+
+/* Replaces *dst by a shm copy of src (under the call lock). */
+int imua_str_set(str *dst, const char *s, int len);
+
+const char *imua_state_name(imua_state_t s);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * How a call ends, whatever started it (a BYE on either leg, a CANCEL, a
+ * failure of leg B, no ACK, a session timer, the owner or an operator):
+ * an unanswered leg A gets its final response and leg B its CANCEL; an
+ * established leg that did not send the BYE gets one (OP-8, OP-9, TP-6).
+ * The owner hears of it once (ended hook); the call leaves the table
+ * when no BYE or INVITE of ours is waiting for an answer any more.
+ */
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/timer.h"
+
+#include "im_ua.h"
+#include "im_ua_flow.h"
+
+static str method_bye = str_init("BYE");
+
+static const char *reason_of(int code)
+{
+	switch(code) {
+		case 408:
+			return "Request Timeout";
+		case 480:
+			return "Temporarily Unavailable";
+		case 487:
+			return "Request Terminated";
+		case 488:
+			return "Not Acceptable Here";
+		case 503:
+			return "Service Unavailable";
+		default:
+			return "Server Internal Error";
+	}
+}
+
+void imua_report_ended(imua_call_t *c)
+{
+	int report;
+
+	lock_get(&c->lock);
+	report = !c->ended_reported && c->hooks && c->hooks->ended;
+	c->ended_reported = 1;
+	if(!c->end_reason[0])
+		snprintf(c->end_reason, sizeof(c->end_reason), "ended");
+	lock_release(&c->lock);
+	if(report)
+		c->hooks->ended(c, c->app, c->end_reason);
+}
+
+void imua_maybe_finish(imua_call_t *c)
+{
+	int done = 0;
+
+	lock_get(&c->lock);
+	if(c->state == IMUA_TERMINATING) {
+		done = !c->leg[IMUA_LEG_B].uac_pending;
+		for(int i = 0; i < 2; i++) {
+			if(c->leg[i].bye_sent && !c->leg[i].bye_answered)
+				done = 0;
+		}
+		if(done)
+			c->state = IMUA_ENDED;
+	}
+	lock_release(&c->lock);
+	if(!done)
+		return;
+	LM_INFO("call %s: ended (%s)\n", c->key, c->end_reason);
+	imua_report_ended(c);
+	imua_call_unlink(c);
+}
+
+static void send_bye(imua_call_t *c, int leg)
+{
+	imua_tx_t *tx = imua_tx_new(c, IMUA_TX_BYE, leg);
+
+	if(tx)
+		tx->method = METHOD_BYE;
+	if(tx && imua_leg_send(c, leg, &method_bye, NULL, NULL, tx) == 0)
+		return;
+	if(tx)
+		imua_tx_free(tx);
+	lock_get(&c->lock);
+	c->leg[leg].bye_answered = 1;
+	lock_release(&c->lock);
+}
+
+static int established(const imua_call_t *c, int leg)
+{
+	if(leg == IMUA_LEG_A)
+		return c->state >= IMUA_ANSWERED;
+	return c->leg[IMUA_LEG_B].remote_tag.len > 0;
+}
+
+void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
+{
+	int bye[2] = {0, 0}, reply_a = 0, cancel_b = 0;
+	unsigned int hash = 0, label = 0;
+	char tag[64];
+	str totag = {tag, 0};
+	str text;
+
+	lock_get(&c->lock);
+	if(c->state == IMUA_TERMINATING || c->state == IMUA_ENDED) {
+		lock_release(&c->lock);
+		imua_maybe_finish(c);
+		return;
+	}
+	if(!c->end_reason[0])
+		snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	if(c->state == IMUA_INVITING) {
+		imua_leg_t *a = &c->leg[IMUA_LEG_A], *b = &c->leg[IMUA_LEG_B];
+
+		if(a->uas_pending && a->local_tag.len < (int)sizeof(tag)) {
+			reply_a = 1;
+			a->uas_pending = 0;
+			hash = a->uas_hash;
+			label = a->uas_label;
+			memcpy(tag, a->local_tag.s, a->local_tag.len);
+			totag.len = a->local_tag.len;
+		}
+		a->bye_sent = a->bye_answered = 1; /* never established */
+		/* a 2xx of leg B still to come is answered with a BYE (see
+		 * answered()); before any provisional a CANCEL must wait */
+		if(b->uac_pending) {
+			if(b->early)
+				cancel_b = 1;
+			else
+				c->cancel_pending = 1;
+		}
+	} else {
+		for(int i = 0; i < 2; i++) {
+			if(i == by_leg) {
+				c->leg[i].bye_sent = c->leg[i].bye_answered = 1;
+				continue;
+			}
+			if(established(c, i) && !c->leg[i].bye_sent) {
+				c->leg[i].bye_sent = 1;
+				bye[i] = 1;
+			}
+		}
+	}
+	c->state = IMUA_TERMINATING;
+	c->ending_since = get_ticks();
+	lock_release(&c->lock);
+
+	LM_INFO("call %s: ending (%s)\n", c->key, reason);
+	imua_report_ended(c);
+	if(reply_a) {
+		text.s = (char *)reason_of(code_a);
+		text.len = strlen(text.s);
+		imua_reply_trans(hash, label, code_a, &text, NULL, NULL, &totag);
+	}
+	if(cancel_b)
+		imua_send_cancel_b(c);
+	for(int i = 0; i < 2; i++) {
+		if(bye[i])
+			send_bye(c, i);
+	}
+	imua_maybe_finish(c);
+}
+
+void imua_bye_response(imua_tx_t *tx, struct tmcb_params *ps)
+{
+	imua_call_t *c = tx->call;
+
+	LM_DBG("call %s: BYE on leg %c answered %d\n", c->key, 'a' + tx->leg,
+			ps->code);
+	lock_get(&c->lock);
+	c->leg[tx->leg].bye_answered = 1;
+	lock_release(&c->lock);
+	imua_maybe_finish(c);
+}
+
+int imua_terminate(const str *key, const char *reason)
+{
+	imua_call_t *c = imua_call_by_key(key);
+
+	if(!c)
+		return -1;
+	imua_end(c, -1, reason, 503);
+	imua_call_unref(c);
+	return 1;
+}

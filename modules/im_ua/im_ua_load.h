@@ -1,0 +1,164 @@
+/*
+ * im_ua bind API: how other modules (im_pf, later im_cf and im_store) run
+ * B2BUA calls on Kamailio's tm without writing SIP dialog code.
+ *
+ *   imua_api_t ua;
+ *   if(load_im_ua_api(&ua) < 0) return -1;      (in mod_init)
+ *   ua.b2b_invite(msg, &invite, key, sizeof(key));
+ *
+ * The owner supplies hooks for what only it knows (the SDP of each side,
+ * the headers the OMA procedures add) and is told when the call ends on
+ * any path, so it can release what it holds (relay legs, its app data).
+ */
+#ifndef IM_UA_LOAD_H
+#define IM_UA_LOAD_H
+
+#include "core/dprint.h"
+#include "core/parser/msg_parser.h"
+#include "core/sr_module.h"
+#include "core/str.h"
+
+typedef struct imua_call imua_call_t;
+
+/* What a hook hands back: headers and body in pkg memory (im_ua frees
+ * them), or a refusal. */
+typedef struct imua_out {
+	int code;	/* 0: go on; 4xx-6xx: refuse with this */
+	str reason; /* static text for the refusal */
+	str hdrs;	/* extra headers, each ending in CRLF (pkg) */
+	str body;	/* body (pkg) */
+	str ctype;	/* its Content-Type (static or pkg, not freed) */
+	/* replaces our Contact on the leg answered (e.g. a decodable alias of
+	 * a focus URI, D-9): user part and header parameters (pkg) */
+	str contact_user, contact_params;
+} imua_out_t;
+
+typedef struct imua_hooks {
+	/* Leg B answered the initial INVITE with a 2xx: build leg A's 2xx (or
+	 * refuse, and the call is torn down). */
+	int (*answered)(imua_call_t *c, void *app, struct sip_msg *rpl,
+			imua_out_t *out);
+	/* An offer in a re-INVITE or UPDATE arrived on leg `from`: build the
+	 * offer for the other leg (or refuse it, e.g. 488). */
+	int (*reoffer)(imua_call_t *c, void *app, int from, struct sip_msg *req,
+			imua_out_t *out);
+	/* The other leg answered that offer with a 2xx: build the answer for
+	 * leg `from`; the new media take effect now. */
+	int (*reanswer)(imua_call_t *c, void *app, int from, struct sip_msg *rpl,
+			imua_out_t *out);
+	/* The call is over, whatever the path (BYE, failure, CANCEL, timeout,
+	 * session-timer expiry, terminate). Called once; app is the owner's
+	 * to free. */
+	void (*ended)(imua_call_t *c, void *app, const char *reason);
+} imua_hooks_t;
+
+typedef enum imua_refresher_pref {
+	IMUA_PREF_UAC = 0, /* the side that sent the INVITE refreshes */
+	IMUA_PREF_UAS,	   /* the side that answered refreshes */
+} imua_refresher_pref_t;
+
+/* Leg B of a new call, and how to answer leg A. */
+typedef struct imua_invite {
+	str key; /* from new_key (e.g. to name the relay session first); empty:
+				im_ua makes one */
+	str ruri;	 /* leg B's Request-URI */
+	str dst_uri; /* next hop (outbound proxy, peer); empty: by ruri */
+	str from_uri, from_dname;
+	str to_uri, to_dname;
+	str hdrs; /* leg B INVITE headers, CRLF-terminated: Accept-Contact,
+				 P-Asserted-Identity, Privacy, Content-Type ...; im_ua adds
+				 Contact, Allow, Supported and the session timer */
+	str body;
+	str ctype; /* the body's Content-Type */
+	/* appended to our Contact on leg B / on leg A's answer, e.g.
+	 * ";+g.oma.sip-im" */
+	str contact_params_b, contact_params_a;
+	/* our Contact's user part on leg B; empty: "<key>-b" */
+	str contact_user_b;
+	/* Session-Expires to ask on leg B (0: none) and the refresher asked
+	 * for there; the refresher chosen for leg A when its INVITE leaves
+	 * the choice to us */
+	unsigned int se_b;
+	int refresher_b_uas; /* add ";refresher=uas" (TP-3) */
+	imua_refresher_pref_t refresher_a;
+	const imua_hooks_t *hooks;
+	void *app;
+} imua_invite_t;
+
+/* Facts about a call for its owner. Views valid while the call is
+ * referenced. */
+typedef struct imua_call_info {
+	const char *key;
+	int state; /* imua_state_t */
+	str remote_target[2];
+	str version[2];
+	str call_id[2];
+} imua_call_info_t;
+
+/*
+ * Creates a call for the INVITE msg (leg A: its tm transaction, created
+ * if the caller has not, and 100 Trying) and sends leg B's INVITE.
+ * Returns 1 and the call's key in key: from now on im_ua answers the
+ * INVITE, and the ended hook reports the end. 0: a retransmission was
+ * absorbed. -1: nothing was created or sent; rej says what to answer
+ * (with reply below).
+ */
+typedef int (*imua_b2b_invite_f)(struct sip_msg *msg,
+		const imua_invite_t *inv, char *key, int keylen, imua_out_t *rej);
+/* Answers msg on its transaction (created if needed): rejections of the
+ * participating function, with Warning and other headers. */
+typedef int (*imua_reply_f)(struct sip_msg *msg, int code, const str *reason,
+		const str *hdrs, const str *ctype, const str *body);
+/* Frees what an imua_out_t holds in pkg. */
+typedef void (*imua_out_free_f)(imua_out_t *out);
+/* Ends a call: CANCEL/487 before an answer, BYE both legs after. */
+typedef int (*imua_terminate_f)(const str *key, const char *reason);
+/* The target a request to our Contact alias maps back to (OP-5): the
+ * remote target of the other leg. 1 and the URI copied to out, or -1. */
+typedef int (*imua_alias_target_f)(const str *user, char *out, int outlen);
+typedef int (*imua_call_info_f)(
+		imua_call_t *c, imua_call_info_t *info);
+typedef unsigned int (*imua_count_f)(void);
+/* A fresh call key (for invite.key). */
+typedef int (*imua_new_key_f)(char *key, int keylen);
+/* The headers of msg that cross a B2BUA (not Via, tags, CSeq, Contact,
+ * routes, lengths, credentials, session timer, ...), minus the header
+ * types whose bit (1ULL << HDR_..._T) is in skip: pkg, caller frees. */
+typedef int (*imua_copy_headers_f)(
+		struct sip_msg *msg, unsigned long long skip, str *out);
+/* Walks every call with its owner's app data. */
+typedef void (*imua_foreach_f)(
+		int (*fn)(imua_call_t *c, void *app, void *arg), void *arg);
+/* Ends a call found by foreach (as terminate does). */
+typedef void (*imua_end_f)(imua_call_t *c, const char *reason);
+
+typedef struct imua_api {
+	imua_b2b_invite_f b2b_invite;
+	imua_reply_f reply;
+	imua_out_free_f out_free;
+	imua_terminate_f terminate;
+	imua_alias_target_f alias_target;
+	imua_call_info_f call_info;
+	imua_count_f count;
+	imua_new_key_f new_key;
+	imua_copy_headers_f copy_headers;
+	imua_foreach_f foreach;
+	imua_end_f end;
+} imua_api_t;
+
+typedef int (*bind_im_ua_f)(imua_api_t *api);
+int bind_im_ua(imua_api_t *api);
+
+static inline int load_im_ua_api(imua_api_t *api)
+{
+	bind_im_ua_f bind;
+
+	bind = (bind_im_ua_f)find_export("bind_im_ua", NO_SCRIPT, 0);
+	if(!bind) {
+		LM_ERR("cannot find bind_im_ua: is im_ua loaded before?\n");
+		return -1;
+	}
+	return bind(api);
+}
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * im_ua: a SIP user-agent layer on tm for the IM server's B2BUAs.
+ *
+ * Exports and wiring only: the call table is im_ua_call.c, setup
+ * im_ua_invite.c, in-dialog requests im_ua_indlg.c, the end of a call
+ * im_ua_end.c, session timers im_ua_timer.c, RPC im_ua_rpc.c; other
+ * modules use the bind API of im_ua_load.h.
+ */
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/dset.h"
+#include "core/kemi.h"
+#include "core/mod_fix.h"
+#include "core/parser/parse_uri.h"
+#include "core/sr_module.h"
+#include "core/timer_proc.h"
+
+#include "im_ua.h"
+#include "im_ua_flow.h"
+#include "im_ua_rpc.h"
+
+MODULE_VERSION
+
+struct tm_binds imua_tmb;
+sl_api_t imua_slb;
+
+int imua_session_expires = 1800;
+int imua_min_se = 90;
+int imua_ack_timeout = 32;
+int imua_hash_size = 4096;
+str imua_contact_host = STR_NULL;
+str imua_allow = str_init(
+		"INVITE, ACK, CANCEL, BYE, UPDATE, INFO, MESSAGE, REFER, NOTIFY, "
+		"SUBSCRIBE, OPTIONS");
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+static int ki_im_ua_dispatch(struct sip_msg *msg)
+{
+	return imua_dispatch(msg);
+}
+
+static int w_im_ua_dispatch(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_ua_dispatch(msg);
+}
+
+static int ki_im_ua_cancel(struct sip_msg *msg)
+{
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->REQ_METHOD != METHOD_CANCEL)
+		return -1;
+	return imua_cancel(msg);
+}
+
+static int w_im_ua_cancel(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_ua_cancel(msg);
+}
+
+static int alias_target(const str *user, char *out, int outlen)
+{
+	imua_call_t *c = imua_call_by_key(user);
+	int leg, ret = -1;
+
+	if(!c)
+		return -1;
+	/* "<key>-a" is our Contact towards leg A: it stands for leg B's peer */
+	leg = (user->len > 2 && user->s[user->len - 1] == 'b') ? IMUA_LEG_A
+														   : IMUA_LEG_B;
+	lock_get(&c->lock);
+	if(c->leg[leg].remote_target.len > 0
+			&& c->leg[leg].remote_target.len < outlen) {
+		memcpy(out, c->leg[leg].remote_target.s, c->leg[leg].remote_target.len);
+		out[c->leg[leg].remote_target.len] = '\0';
+		ret = 1;
+	}
+	lock_release(&c->lock);
+	imua_call_unref(c);
+	return ret;
+}
+
+/* OP-5: a request sent to one of our Contacts outside its dialog goes to
+ * what that Contact stands for. */
+static int ki_im_ua_map_ruri(struct sip_msg *msg)
+{
+	char target[1024];
+	str t;
+
+	if(parse_sip_msg_uri(msg) < 0 || !msg->parsed_uri.user.len)
+		return -1;
+	if(alias_target(&msg->parsed_uri.user, target, sizeof(target)) < 0)
+		return -1;
+	t.s = target;
+	t.len = strlen(target);
+	if(rewrite_uri(msg, &t) < 0)
+		return -1;
+	return 1;
+}
+
+static int w_im_ua_map_ruri(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_ua_map_ruri(msg);
+}
+
+static int call_info(imua_call_t *c, imua_call_info_t *info)
+{
+	info->key = c->key;
+	info->state = c->state;
+	for(int i = 0; i < 2; i++) {
+		info->remote_target[i] = c->leg[i].remote_target;
+		info->version[i] = c->leg[i].version;
+		info->call_id[i] = c->leg[i].call_id;
+	}
+	return 0;
+}
+
+typedef struct foreach_ctx {
+	int (*fn)(imua_call_t *c, void *app, void *arg);
+	void *arg;
+} foreach_ctx_t;
+
+static int foreach_one(imua_call_t *c, void *arg)
+{
+	foreach_ctx_t *f = arg;
+
+	return f->fn(c, c->app, f->arg);
+}
+
+static void foreach(int (*fn)(imua_call_t *c, void *app, void *arg), void *arg)
+{
+	foreach_ctx_t f = {fn, arg};
+
+	imua_calls_foreach(foreach_one, &f);
+}
+
+static void end_call(imua_call_t *c, const char *reason)
+{
+	imua_end(c, -1, reason, 503);
+}
+
+int bind_im_ua(imua_api_t *api)
+{
+	if(!api)
+		return -1;
+	api->b2b_invite = imua_b2b_invite;
+	api->reply = imua_reply;
+	api->out_free = imua_out_free;
+	api->terminate = imua_terminate;
+	api->alias_target = alias_target;
+	api->call_info = call_info;
+	api->count = imua_calls_count;
+	api->new_key = imua_new_key;
+	api->copy_headers = imua_copy_headers_api;
+	api->foreach = foreach;
+	api->end = end_call;
+	return 0;
+}
+
+static cmd_export_t cmds[] = {
+		{"im_ua_dispatch", (cmd_function)w_im_ua_dispatch, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"im_ua_cancel", (cmd_function)w_im_ua_cancel, 0, 0, 0, REQUEST_ROUTE},
+		{"im_ua_map_ruri", (cmd_function)w_im_ua_map_ruri, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"bind_im_ua", (cmd_function)bind_im_ua, NO_SCRIPT, 0, 0, 0},
+		{0, 0, 0, 0, 0, 0}};
+
+static param_export_t params[] = {
+		{"session_expires", PARAM_INT, &imua_session_expires},
+		{"min_se", PARAM_INT, &imua_min_se},
+		{"ack_timeout", PARAM_INT, &imua_ack_timeout},
+		{"hash_size", PARAM_INT, &imua_hash_size},
+		{"contact_host", PARAM_STR, &imua_contact_host},
+		{"allow", PARAM_STR, &imua_allow}, {0, 0, 0}};
+
+struct module_exports exports = {
+		"im_ua",		 /* module name */
+		DEFAULT_DLFLAGS, /* dlopen flags */
+		cmds,			 /* cmd (cfg function) exports */
+		params,			 /* param exports */
+		imua_rpc_cmds,	 /* RPC method exports */
+		0,				 /* pseudo-variables exports */
+		0,				 /* response handling function */
+		mod_init,		 /* module init function */
+		child_init,		 /* per-child init function */
+		mod_destroy		 /* module destroy function */
+};
+
+static int mod_init(void)
+{
+	if(imua_min_se < 1) {
+		LM_ERR("min_se must be at least 1 second\n");
+		return -1;
+	}
+	if(imua_session_expires < imua_min_se) {
+		LM_ERR("session_expires (%d) must not be below min_se (%d)\n",
+				imua_session_expires, imua_min_se);
+		return -1;
+	}
+	if(imua_ack_timeout < 1) {
+		LM_ERR("ack_timeout must be at least 1 second\n");
+		return -1;
+	}
+	if(load_tm_api(&imua_tmb) < 0) {
+		LM_ERR("cannot bind tm: load it before im_ua\n");
+		return -1;
+	}
+	if(sl_load_api(&imua_slb) < 0) {
+		LM_ERR("cannot bind sl: load it before im_ua\n");
+		return -1;
+	}
+	if(imua_calls_init(imua_hash_size) < 0)
+		return -1;
+	register_basic_timers(1);
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	if(rank == PROC_MAIN
+			&& fork_basic_timer(PROC_TIMER, "IM_UA TIMER", 1, imua_timer,
+					   NULL, 1)
+					   < 0) {
+		LM_ERR("cannot start the im_ua timer process\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	imua_calls_destroy();
+}
+
+/* clang-format off */
+static sr_kemi_t sr_kemi_im_ua_exports[] = {
+	{ str_init("im_ua"), str_init("dispatch"),
+		SR_KEMIP_INT, ki_im_ua_dispatch,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("im_ua"), str_init("cancel"),
+		SR_KEMIP_INT, ki_im_ua_cancel,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("im_ua"), str_init("map_ruri"),
+		SR_KEMIP_INT, ki_im_ua_map_ruri,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_im_ua_exports);
+	return 0;
+}

@@ -1,0 +1,536 @@
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_require.h"
+#include "core/parser/parse_rr.h"
+#include "core/parser/parse_supported.h"
+#include "core/parser/parse_uri.h"
+#include "core/rand/cryptorand.h"
+#include "core/socket_info.h"
+#include "core/trim.h"
+#include "core/ut.h"
+
+#include "im_ua.h"
+#include "im_ua_flow.h"
+#include "im_ua_sip.h"
+
+void imua_new_tag(char *out, int n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int r = 0;
+
+	for(int i = 0; i < n; i++) {
+		if(i % 8 == 0)
+			r = cryptorand();
+		out[i] = hex[r & 0xf];
+		r >>= 4;
+	}
+	out[n] = '\0';
+}
+
+int imua_uri_proto(const str *ruri, const str *dst_uri)
+{
+	struct sip_uri u;
+	const str *target = (dst_uri && dst_uri->len) ? dst_uri : ruri;
+
+	if(!target || !target->len || parse_uri(target->s, target->len, &u) < 0)
+		return PROTO_UDP;
+	if(u.proto != PROTO_NONE)
+		return u.proto;
+	return u.type == SIPS_URI_T ? PROTO_TLS : PROTO_UDP;
+}
+
+int imua_contact(im_kbuf_t *b, const char *user, struct socket_info *sock,
+		int proto, const str *params)
+{
+	struct socket_info **list;
+
+	if(sock && sock->proto != proto)
+		sock = NULL;
+	if(!sock) {
+		list = get_sock_info_list(proto);
+		sock = list ? *list : NULL;
+	}
+	if(!sock && !imua_contact_host.len) {
+		LM_ERR("no %s listener for our Contact\n", proto2a(proto));
+		return -1;
+	}
+	im_kbuf_addf(b, "<sip:%s@", user);
+	if(imua_contact_host.len)
+		im_kbuf_adds(b, &imua_contact_host);
+	else if(sock->useinfo.name.len)
+		im_kbuf_addf(b, "%.*s:%.*s", sock->useinfo.name.len,
+				sock->useinfo.name.s, sock->useinfo.port_no_str.len,
+				sock->useinfo.port_no_str.s);
+	else
+		im_kbuf_addf(b, "%.*s:%.*s", sock->address_str.len,
+				sock->address_str.s, sock->port_no_str.len,
+				sock->port_no_str.s);
+	if(proto == PROTO_TCP)
+		im_kbuf_addf(b, ";transport=tcp");
+	else if(proto == PROTO_TLS)
+		im_kbuf_addf(b, ";transport=tls");
+	im_kbuf_addf(b, ">");
+	im_kbuf_adds(b, params);
+	return b->failed ? -1 : 0;
+}
+
+/* Headers that belong to one dialog or one hop, or that im_ua writes
+ * itself for each leg. */
+static int is_leg_own_header(const struct hdr_field *h)
+{
+	switch(h->type) {
+		case HDR_VIA_T:
+		case HDR_TO_T:
+		case HDR_FROM_T:
+		case HDR_CSEQ_T:
+		case HDR_CALLID_T:
+		case HDR_CONTACT_T:
+		case HDR_MAXFORWARDS_T:
+		case HDR_ROUTE_T:
+		case HDR_RECORDROUTE_T:
+		case HDR_CONTENTTYPE_T:
+		case HDR_CONTENTLENGTH_T:
+		case HDR_AUTHORIZATION_T:
+		case HDR_PROXYAUTH_T:
+		case HDR_WWW_AUTHENTICATE_T:
+		case HDR_PROXY_AUTHENTICATE_T:
+		case HDR_SUPPORTED_T:
+		case HDR_REQUIRE_T:
+		case HDR_PROXYREQUIRE_T:
+		case HDR_ALLOW_T:
+		case HDR_USERAGENT_T:
+		case HDR_SERVER_T:
+		case HDR_SESSIONEXPIRES_T:
+		case HDR_MIN_SE_T:
+		case HDR_PATH_T:
+			return 1;
+		default:
+			break;
+	}
+	/* reliable provisionals (RFC 3262) are hop by hop here */
+	if((h->name.len == 4 && strncasecmp(h->name.s, "RSeq", 4) == 0)
+			|| (h->name.len == 4 && strncasecmp(h->name.s, "RAck", 4) == 0))
+		return 1;
+	return 0;
+}
+
+static int copy_headers(struct sip_msg *msg, unsigned long long skip,
+		im_kbuf_t *b)
+{
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		if(is_leg_own_header(h))
+			continue;
+		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
+			continue;
+		im_kbuf_add(b, h->name.s, h->len);
+	}
+	return b->failed ? -1 : 0;
+}
+
+int imua_copy_headers(struct sip_msg *msg, im_kbuf_t *b)
+{
+	return copy_headers(msg, 0, b);
+}
+
+int imua_copy_headers_api(struct sip_msg *msg, unsigned long long skip,
+		str *out)
+{
+	im_kbuf_t b = {0};
+
+	out->s = NULL;
+	out->len = 0;
+	if(copy_headers(msg, skip, &b) < 0) {
+		im_kbuf_free(&b);
+		return -1;
+	}
+	out->s = b.s;
+	out->len = b.len;
+	return 0;
+}
+
+int imua_get_se(struct sip_msg *msg, imua_se_t *se)
+{
+	char *p, *end;
+	unsigned long v = 0;
+
+	memset(se, 0, sizeof(*se));
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	if(!msg->session_expires)
+		return 0;
+	p = msg->session_expires->body.s;
+	end = p + msg->session_expires->body.len;
+	while(p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if(p >= end || *p < '0' || *p > '9')
+		return -1;
+	while(p < end && *p >= '0' && *p <= '9') {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if(v > 0xffffffffUL)
+			return -1;
+		p++;
+	}
+	se->value = (unsigned int)v;
+	/* ;refresher=uac|uas among the parameters */
+	for(; p < end; p++) {
+		if(end - p >= 10 && strncasecmp(p, "refresher=", 10) == 0) {
+			p += 10;
+			if(end - p >= 3 && strncasecmp(p, "uac", 3) == 0)
+				se->refresher = 1;
+			else if(end - p >= 3 && strncasecmp(p, "uas", 3) == 0)
+				se->refresher = 2;
+			break;
+		}
+	}
+	return 0;
+}
+
+unsigned int imua_get_min_se(struct sip_msg *msg)
+{
+	unsigned int v = 0;
+	str s;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->min_se)
+		return 0;
+	s = msg->min_se->body;
+	trim(&s);
+	while(s.len > 0 && *s.s >= '0' && *s.s <= '9' && v < 100000000) {
+		v = v * 10 + (unsigned int)(*s.s - '0');
+		s.s++;
+		s.len--;
+	}
+	return v;
+}
+
+int imua_supports_timer(struct sip_msg *msg)
+{
+	if(parse_supported(msg) < 0)
+		return 0;
+	return (get_supported(msg) & F_OPTION_TAG_TIMER) ? 1 : 0;
+}
+
+str imua_unsupported_require(struct sip_msg *msg)
+{
+	str none = STR_NULL;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return none;
+	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		char *p, *end;
+
+		if(h->type != HDR_REQUIRE_T)
+			continue;
+		p = h->body.s;
+		end = p + h->body.len;
+		while(p < end) {
+			str tag;
+
+			while(p < end && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			tag.s = p;
+			while(p < end && *p != ',' && *p != ' ' && *p != '\t')
+				p++;
+			tag.len = (int)(p - tag.s);
+			if(tag.len == 0)
+				continue;
+			if(tag.len == 5 && strncasecmp(tag.s, "timer", 5) == 0)
+				continue;
+			return tag;
+		}
+	}
+	return none;
+}
+
+void imua_get_body(struct sip_msg *msg, str *body, str *ctype)
+{
+	body->s = NULL;
+	body->len = 0;
+	ctype->s = NULL;
+	ctype->len = 0;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return;
+	if(msg->content_type) {
+		*ctype = msg->content_type->body;
+		trim(ctype);
+	}
+	body->s = get_body(msg);
+	if(!body->s)
+		return;
+	body->len = (int)(msg->buf + msg->len - body->s);
+	if(msg->content_length && msg->content_length->parsed) {
+		int cl = get_content_length(msg);
+		if(cl < body->len)
+			body->len = cl;
+	}
+	if(body->len <= 0) {
+		body->s = NULL;
+		body->len = 0;
+	}
+}
+
+int imua_reply_trans(unsigned int hash, unsigned int label, int code,
+		const str *reason, const str *hdrs, const str *body,
+		const str *totag)
+{
+	struct cell *saved = imua_tmb.t_gett();
+	int saved_branch = imua_tmb.t_gett_branch();
+	struct cell *t = NULL;
+	int ret;
+
+	if(imua_tmb.t_lookup_ident(&t, hash, label) < 0 || !t) {
+		imua_tmb.t_sett(saved, saved_branch);
+		LM_WARN("transaction %u:%u to answer %d is gone\n", hash, label, code);
+		return -1;
+	}
+	/* t_reply_with_body drops the reference t_lookup_ident took */
+	ret = imua_tmb.t_reply_with_body(t, code, (str *)reason, (str *)body,
+			(str *)hdrs, (str *)totag);
+	imua_tmb.t_sett(saved, saved_branch);
+	if(ret < 0) {
+		LM_ERR("cannot send %d on transaction %u:%u\n", code, hash, label);
+		return -1;
+	}
+	return 0;
+}
+
+imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg)
+{
+	imua_tx_t *tx = shm_malloc(sizeof(*tx));
+
+	if(!tx) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(tx, 0, sizeof(*tx));
+	imua_call_ref(c);
+	tx->call = c;
+	tx->kind = kind;
+	tx->leg = leg;
+	return tx;
+}
+
+void imua_tx_free(imua_tx_t *tx)
+{
+	if(!tx)
+		return;
+	imua_call_unref(tx->call);
+	shm_free(tx);
+}
+
+/* What a request needs of its leg, copied out of shm under the call lock
+ * so the send runs unlocked. */
+typedef struct leg_snapshot {
+	im_kbuf_t mem;
+	str call_id, local_tag, remote_tag, local_uri, remote_uri;
+	str local_dname, remote_dname, remote_target, route_set, dst_uri;
+	struct socket_info *sock;
+	unsigned int cseq;
+} leg_snapshot_t;
+
+static void snap(leg_snapshot_t *s, str *dst, const str *src, int *off)
+{
+	*off = s->mem.len;
+	im_kbuf_add(&s->mem, src->s ? src->s : "", src->len);
+	dst->len = src->len;
+	dst->s = NULL;
+}
+
+static void snap_fix(leg_snapshot_t *s, str *dst, int off)
+{
+	dst->s = dst->len ? s->mem.s + off : NULL;
+}
+
+static int take_snapshot(imua_call_t *c, int leg, int next_cseq,
+		leg_snapshot_t *s)
+{
+	imua_leg_t *l = &c->leg[leg];
+	str *dst[] = {&s->call_id, &s->local_tag, &s->remote_tag, &s->local_uri,
+			&s->remote_uri, &s->local_dname, &s->remote_dname,
+			&s->remote_target, &s->route_set, &s->dst_uri};
+	const str *src[] = {&l->call_id, &l->local_tag, &l->remote_tag,
+			&l->local_uri, &l->remote_uri, &l->local_dname, &l->remote_dname,
+			&l->remote_target, &l->route_set, &l->dst_uri};
+	int off[10];
+	size_t n = sizeof(dst) / sizeof(dst[0]);
+
+	memset(s, 0, sizeof(*s));
+	lock_get(&c->lock);
+	for(size_t i = 0; i < n; i++)
+		snap(s, dst[i], src[i], &off[i]);
+	s->sock = l->sock;
+	s->cseq = next_cseq ? ++l->local_cseq : l->local_cseq;
+	lock_release(&c->lock);
+	if(s->mem.failed) {
+		im_kbuf_free(&s->mem);
+		return -1;
+	}
+	for(size_t i = 0; i < n; i++)
+		snap_fix(s, dst[i], off[i]);
+	return 0;
+}
+
+int imua_leg_send(imua_call_t *c, int leg, const str *method,
+		const str *hdrs, const str *body, imua_tx_t *tx)
+{
+	leg_snapshot_t s;
+	dlg_t dlg;
+	uac_req_t uac_r;
+	unsigned int hash = 0, label = 0;
+	int ret, is_invite;
+
+	is_invite = method->len == 6 && memcmp(method->s, "INVITE", 6) == 0;
+	if(take_snapshot(c, leg, 1, &s) < 0)
+		return -1;
+	memset(&dlg, 0, sizeof(dlg));
+	dlg.id.call_id = s.call_id;
+	dlg.id.loc_tag = s.local_tag;
+	dlg.id.rem_tag = s.remote_tag;
+	dlg.loc_seq.value = s.cseq;
+	dlg.loc_seq.is_set = 1;
+	dlg.loc_uri = s.local_uri;
+	dlg.rem_uri = s.remote_uri;
+	dlg.loc_dname = s.local_dname;
+	dlg.rem_dname = s.remote_dname;
+	dlg.rem_target = s.remote_target;
+	dlg.dst_uri = s.dst_uri;
+	dlg.state = s.remote_tag.len ? DLG_CONFIRMED : DLG_NEW;
+	dlg.send_sock = s.sock;
+	if(s.route_set.len
+			&& parse_rr_body(s.route_set.s, s.route_set.len, &dlg.route_set)
+					   < 0) {
+		LM_ERR("call %s: bad route set of leg %c\n", c->key, 'a' + leg);
+		im_kbuf_free(&s.mem);
+		return -1;
+	}
+	if(is_invite) {
+		lock_get(&c->lock);
+		c->leg[leg].uac_pending = 1;
+		lock_release(&c->lock);
+	}
+	set_uac_req(&uac_r, (str *)method, (str *)hdrs, (str *)body, &dlg,
+			TMCB_LOCAL_COMPLETED | TMCB_LOCAL_RESPONSE_IN | TMCB_DESTROY,
+			imua_tx_callback, tx);
+	ret = imua_tmb.t_uac_with_ids(&uac_r, &hash, &label);
+	if(dlg.route_set)
+		free_rr(&dlg.route_set);
+	im_kbuf_free(&s.mem);
+	if(ret < 0) {
+		LM_ERR("call %s: cannot send %.*s on leg %c\n", c->key, method->len,
+				method->s, 'a' + leg);
+		if(is_invite) {
+			lock_get(&c->lock);
+			c->leg[leg].uac_pending = 0;
+			lock_release(&c->lock);
+		}
+		return -1;
+	}
+	if(is_invite) {
+		lock_get(&c->lock);
+		c->leg[leg].uac_hash = hash;
+		c->leg[leg].uac_label = label;
+		lock_release(&c->lock);
+	}
+	return 0;
+}
+
+void imua_add_answer_headers(im_kbuf_t *b, const imua_leg_t *l)
+{
+	im_kbuf_addf(b, "Contact: %.*s\r\nAllow: %.*s\r\nSupported: timer\r\n",
+			l->contact.len, l->contact.s, imua_allow.len, imua_allow.s);
+	imua_add_se_headers(b, l, 0, l->peer_timer);
+}
+
+void imua_add_out(im_kbuf_t *b, const imua_out_t *out)
+{
+	im_kbuf_adds(b, &out->hdrs);
+	if(out->body.len)
+		im_kbuf_addf(b, "Content-Type: %.*s\r\n", out->ctype.len, out->ctype.s);
+}
+
+int imua_tx_claim(imua_tx_t *tx)
+{
+	imua_call_t *c = tx->call;
+	int first;
+
+	lock_get(&c->lock);
+	first = !tx->done;
+	tx->done = 1;
+	if(first && tx->method == METHOD_INVITE)
+		c->leg[tx->leg].uac_pending = 0;
+	lock_release(&c->lock);
+	return first;
+}
+
+void imua_leg_from_2xx(imua_leg_t *l, struct sip_msg *rpl, unsigned int now)
+{
+	imua_se_t se;
+	str uri;
+
+	if(rpl && rpl != FAKED_REPLY) {
+		if(imua_get_se(rpl, &se) == 0 && se.value) {
+			l->se = se.value;
+			l->refresher =
+					se.refresher == 2 ? IMUA_REFRESH_PEER : IMUA_REFRESH_US;
+		}
+		if(imua_contact_uri(rpl, &uri) == 0)
+			imua_str_set(&l->remote_target, uri.s, uri.len);
+	}
+	imua_timer_arm(l, now);
+}
+
+void imua_add_se_headers(im_kbuf_t *b, const imua_leg_t *l, int as_uac,
+		int peer_supports)
+{
+	const char *who;
+
+	if(!l->se || l->refresher == IMUA_REFRESH_NONE)
+		return;
+	if(as_uac)
+		who = l->refresher == IMUA_REFRESH_US ? "uac" : "uas";
+	else
+		who = l->refresher == IMUA_REFRESH_US ? "uas" : "uac";
+	im_kbuf_addf(b, "Session-Expires: %u;refresher=%s\r\n", l->se, who);
+	if(!as_uac && peer_supports)
+		im_kbuf_addf(b, "Require: timer\r\n");
+}
+
+void imua_tx_callback(struct cell *t, int type, struct tmcb_params *ps)
+{
+	imua_tx_t *tx = ps->param ? (imua_tx_t *)*ps->param : NULL;
+
+	if(!tx)
+		return;
+	if(type & TMCB_DESTROY) {
+		*ps->param = NULL;
+		imua_tx_free(tx);
+		return;
+	}
+	if(tx->kind == IMUA_TX_INVITE_B) {
+		imua_invite_b_response(tx, type, ps);
+		return;
+	}
+	/* in-dialog requests: only their final response matters */
+	if(!(type & TMCB_LOCAL_COMPLETED) || ps->code < 200)
+		return;
+	switch(tx->kind) {
+		case IMUA_TX_BRIDGED:
+			imua_bridged_response(tx, ps);
+			break;
+		case IMUA_TX_REFRESH:
+			imua_refresh_response(tx, ps);
+			break;
+		case IMUA_TX_BYE:
+			imua_bye_response(tx, ps);
+			break;
+		default:
+			break;
+	}
+}
