@@ -9,6 +9,7 @@
 #include "core/action.h"
 
 #include "im_relay_event.h"
+#include "im_relay_media.h"
 #include "im_relay_set.h"
 
 str imr_event_callback = STR_NULL;
@@ -145,6 +146,12 @@ int imr_event_handle(const str *instance, const str *type, const str *data,
 		imr_relay_set_state(r, IMR_STATE_UP, NULL);
 	else if(strcmp(tbuf, "relay_stopping") == 0)
 		imr_relay_set_state(r, IMR_STATE_DOWN, "relay announced its shutdown");
+
+	if(strcmp(tbuf, "leg_closed") == 0 || strcmp(tbuf, "connect_failed") == 0)
+		imr_watch_leg_event(r, tbuf,
+				json_string_value(json_object_get(jdata, "session")),
+				json_string_value(json_object_get(jdata, "leg")));
+	imr_watch_check(r);
 
 	LM_DBG("relay %s event %s\n", r->name, tbuf);
 	imr_current.type = *type;

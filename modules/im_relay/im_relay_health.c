@@ -7,6 +7,7 @@
 
 #include "im_relay_conn.h"
 #include "im_relay_health.h"
+#include "im_relay_media.h"
 
 int imr_health_interval = 2;
 
@@ -46,5 +47,6 @@ void imr_health_timer(unsigned int ticks, void *param)
 	for(int i = 0; i < imr_relay_count; i++) {
 		if(imr_relay_ping(&imr_relays[i], &rtt, err, sizeof(err)) < 0)
 			LM_DBG("relay %s: %s\n", imr_relays[i].name, err);
+		imr_watch_check(&imr_relays[i]);
 	}
 }

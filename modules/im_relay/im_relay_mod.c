@@ -14,6 +14,7 @@
 #include "im_relay_conn.h"
 #include "im_relay_event.h"
 #include "im_relay_health.h"
+#include "im_relay_load.h"
 #include "im_relay_rpc.h"
 #include "im_relay_set.h"
 
@@ -31,6 +32,10 @@ static param_export_t params[] = {
 		{"event_callback", PARAM_STR, &imr_event_callback},
 		{0, 0, 0}};
 
+static cmd_export_t cmds[] = {
+		{"bind_im_relay", (cmd_function)bind_im_relay, NO_SCRIPT, 0, 0, 0},
+		{0, 0, 0, 0, 0, 0}};
+
 static pv_export_t mod_pvs[] = {
 		{{"imrelay", sizeof("imrelay") - 1}, PVT_OTHER, imr_pv_get, 0,
 				imr_pv_parse_name, 0, 0, 0},
@@ -39,7 +44,7 @@ static pv_export_t mod_pvs[] = {
 struct module_exports exports = {
 		"im_relay",		 /* module name */
 		DEFAULT_DLFLAGS, /* dlopen flags */
-		0,				 /* cmd (cfg function) exports */
+		cmds,			 /* cmd (cfg function) exports */
 		params,			 /* param exports */
 		imr_rpc_cmds,	 /* RPC method exports */
 		mod_pvs,		 /* pseudo-variables exports */

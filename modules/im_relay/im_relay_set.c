@@ -249,6 +249,8 @@ int imr_relay_record_identity(
 	if(boot_id && boot_id[0]) {
 		restarted = r->boot_id[0] != '\0' && strcmp(r->boot_id, boot_id) != 0;
 		snprintf(r->boot_id, sizeof(r->boot_id), "%s", boot_id);
+		if(restarted)
+			r->restart_pending = 1;
 	}
 	lock_release(&r->lock);
 	if(restarted)

@@ -45,6 +45,9 @@ typedef struct imr_relay {
 	unsigned long events;
 	time_t last_event_time;
 	char last_event[IMR_EVENT_TYPE_MAX];
+	/* media watchers (im_relay_watch.c) were told its sessions are gone */
+	int lost_notified;
+	int restart_pending; /* a new boot id was seen, not yet reported */
 } imr_relay_t;
 
 extern imr_relay_t *imr_relays;

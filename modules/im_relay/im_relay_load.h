@@ -1,0 +1,107 @@
+/*
+ * im_relay bind API: the media side of a B2BUA call for other modules.
+ *
+ * A bridge is one relay session with two legs, "a" facing party 0 (the
+ * one whose INVITE we answer) and "b" facing party 1 (the one we invite).
+ * An offer from one party sets both legs up and gives the offer for the
+ * other party (c=, m= port, a=path of the relay, a=setup and a=msrp-cema
+ * as each party understands them, D-19); the answer to it completes the
+ * legs and gives the answer for the offerer (OP-3, TP-3, OP-4, TP-4).
+ *
+ *   imr_api_t relay;
+ *   if(load_im_relay_api(&relay) < 0) return -1;     (in mod_init)
+ *
+ * imr_bridge_t holds no pointers: the caller keeps it in shm with its
+ * call and may use it from any process.
+ */
+#ifndef IM_RELAY_LOAD_H
+#define IM_RELAY_LOAD_H
+
+#include "core/dprint.h"
+#include "core/sr_module.h"
+#include "core/str.h"
+
+#define IMR_SESSION_ID_MAX 48
+#define IMR_PATH_MAX 192
+
+typedef struct imr_side {
+	int created;	   /* its relay leg exists */
+	int relay_active;  /* the relay connects to this party */
+	int uses_setup;	   /* the party writes a=setup (RFC 6135) */
+	int cema;		   /* the party offered a=msrp-cema (RFC 6714) */
+	int tls, ipv6;
+	unsigned long long sess_id, sess_version; /* our o= towards it */
+	char local_path[IMR_PATH_MAX];
+} imr_side_t;
+
+typedef struct imr_bridge {
+	int relay; /* index of the relay in use; -1: none */
+	char session[IMR_SESSION_ID_MAX];
+	imr_side_t side[2];
+} imr_bridge_t;
+
+/* Who a party is, for the relay's CPIM checks and private messages
+ * (UP-3: its IM-client/IM-serv version token). */
+typedef struct imr_party {
+	str uri;
+	str display;
+	str version;
+} imr_party_t;
+
+/* Why an operation failed: the SIP answer it calls for. */
+typedef struct imr_err {
+	int code; /* 400 malformed SDP, 488 no usable MSRP media, 503 no relay,
+				 500 otherwise */
+	char text[160];
+} imr_err_t;
+
+/* Opens a bridge on a relay that is up (weighted choice, then failover);
+ * 503 within the control timeout of each relay tried when none answers. */
+typedef int (*imr_bridge_open_f)(
+		imr_bridge_t *b, const char *session_id, imr_err_t *e);
+/* Destroys the relay session (best effort). */
+typedef void (*imr_bridge_close_f)(imr_bridge_t *b);
+/*
+ * Party `from` (0 or 1) offers sdp: its leg is set from it and the other
+ * party's leg made ready; *out (pkg, caller frees) is the offer for the
+ * other party.
+ */
+typedef int (*imr_offer_f)(imr_bridge_t *b, int from, const str *sdp,
+		const imr_party_t *from_party, const imr_party_t *to_party, str *out,
+		imr_err_t *e);
+/* The other party answered with sdp: its leg completed; *out is the
+ * answer for party `from`. */
+typedef int (*imr_answer_f)(imr_bridge_t *b, int from, const str *sdp,
+		const imr_party_t *to_party, str *out, imr_err_t *e);
+
+/* What happened on the media plane that ends calls: "relay_lost" (the
+ * relay is down or restarted: every session on it is gone; session is
+ * NULL), "leg_closed" or "connect_failed" (a leg of session). */
+typedef void (*imr_watch_f)(
+		int relay, const char *what, const char *session, const char *leg);
+typedef int (*imr_watch_register_f)(imr_watch_f fn);
+
+typedef struct imr_api {
+	imr_bridge_open_f bridge_open;
+	imr_bridge_close_f bridge_close;
+	imr_offer_f offer;
+	imr_answer_f answer;
+	imr_watch_register_f watch;
+} imr_api_t;
+
+typedef int (*bind_im_relay_f)(imr_api_t *api);
+int bind_im_relay(imr_api_t *api);
+
+static inline int load_im_relay_api(imr_api_t *api)
+{
+	bind_im_relay_f bind;
+
+	bind = (bind_im_relay_f)find_export("bind_im_relay", NO_SCRIPT, 0);
+	if(!bind) {
+		LM_ERR("cannot find bind_im_relay: is im_relay loaded before?\n");
+		return -1;
+	}
+	return bind(api);
+}
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * The SIP side of the media plane (im_relay_load.h): choosing a relay,
+ * its bridge session and legs over the control channel, and the SDP each
+ * party sees (lib/im_sdp.c does the text).
+ *
+ * TCP direction (RFC 4975 section 8.2, RFC 6135, D-19): without a=setup
+ * the offerer connects; with it, the answerer's a=setup says who does.
+ * The relay answers the offerer passive unless it asked us to connect;
+ * towards the answerer it offers actpass when the offerer used a=setup
+ * (and nothing otherwise), and takes whatever role the answer leaves it.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/rand/cryptorand.h"
+
+#include "im_relay_conn.h"
+#include "im_relay_load.h"
+#include "im_relay_media.h"
+#include "im_relay_set.h"
+#include "im_sdp.h"
+
+static const char *leg_name(int side)
+{
+	return side == 0 ? "a" : "b";
+}
+
+static void fail(imr_err_t *e, int code, const char *fmt, const char *arg)
+{
+	e->code = code;
+	snprintf(e->text, sizeof(e->text), fmt, arg ? arg : "");
+}
+
+/* Relays in the order to try: up (or not yet probed) ones by weighted
+ * random choice, down ones never. Returns how many. */
+static int candidates(int *order)
+{
+	int n = 0, total = 0, w[64];
+
+	for(int i = 0; i < imr_relay_count && n < 64; i++) {
+		imr_relay_t *r = &imr_relays[i];
+		imr_state_t st;
+
+		lock_get(&r->lock);
+		st = r->state;
+		lock_release(&r->lock);
+		if(st == IMR_STATE_DOWN)
+			continue;
+		order[n] = i;
+		w[n] = r->weight > 0 ? r->weight : 1;
+		total += w[n];
+		n++;
+	}
+	/* weighted shuffle: pick, remove, repeat */
+	for(int k = 0; k < n - 1; k++) {
+		int pick = (int)(cryptorand() % (unsigned int)total), j = k;
+		while(pick >= w[j]) {
+			pick -= w[j];
+			j++;
+		}
+		total -= w[j];
+		int oi = order[k], ow = w[k];
+		order[k] = order[j];
+		w[k] = w[j];
+		order[j] = oi;
+		w[j] = ow;
+	}
+	return n;
+}
+
+static int bridge_open(imr_bridge_t *b, const char *session_id, imr_err_t *e)
+{
+	int order[64], n;
+	char err[IMR_ERROR_MAX] = "";
+
+	memset(b, 0, sizeof(*b));
+	b->relay = -1;
+	if(strlen(session_id) >= sizeof(b->session)) {
+		fail(e, 500, "session id too long", NULL);
+		return -1;
+	}
+	snprintf(b->session, sizeof(b->session), "%s", session_id);
+	for(int s = 0; s < 2; s++)
+		b->side[s].sess_id =
+				((unsigned long long)cryptorand() << 20) ^ cryptorand();
+	n = candidates(order);
+	for(int i = 0; i < n; i++) {
+		imr_relay_t *r = &imr_relays[order[i]];
+		json_t *params, *result = NULL;
+		imr_call_status_t st;
+
+		params = json_pack("{s:s, s:s}", "id", b->session, "type", "bridge");
+		st = imr_call(r, "session.create", params, &result, err, sizeof(err));
+		json_decref(params);
+		if(result)
+			json_decref(result);
+		if(st == IMR_CALL_OK) {
+			b->relay = order[i];
+			return 0;
+		}
+		LM_WARN("relay %s refused or failed session %s: %s\n", r->name,
+				b->session, err);
+		if(st == IMR_CALL_RPC_ERROR)
+			break; /* the relay answered: another would say the same */
+	}
+	if(err[0])
+		fail(e, 503, "no MSRP relay available: %s", err);
+	else
+		fail(e, 503, "no MSRP relay available%s", n ? "" : " (all down)");
+	return -1;
+}
+
+static void bridge_close(imr_bridge_t *b)
+{
+	json_t *params, *result = NULL;
+	char err[IMR_ERROR_MAX];
+
+	if(b->relay < 0 || b->relay >= imr_relay_count)
+		return;
+	params = json_pack("{s:s}", "id", b->session);
+	if(imr_call(&imr_relays[b->relay], "session.destroy", params, &result, err,
+			   sizeof(err))
+			!= IMR_CALL_OK)
+		LM_WARN("relay %s: session %s not destroyed: %s\n",
+				imr_relays[b->relay].name, b->session, err);
+	json_decref(params);
+	if(result)
+		json_decref(result);
+	b->relay = -1;
+}
+
+static json_t *span_json(im_span_t s)
+{
+	return json_stringn(s.p ? s.p : "", s.len);
+}
+
+/* leg.add or leg.update; the relay's local path lands in side->local_path */
+static int set_leg(imr_bridge_t *b, int side, json_t *params, imr_err_t *e)
+{
+	json_t *result = NULL;
+	const char *path;
+	char err[IMR_ERROR_MAX];
+	imr_side_t *sd = &b->side[side];
+	imr_call_status_t st;
+
+	if(b->relay < 0) {
+		fail(e, 500, "no relay session", NULL);
+		json_decref(params);
+		return -1;
+	}
+	json_object_set_new(params, "session", json_string(b->session));
+	json_object_set_new(params, "id", json_string(leg_name(side)));
+	st = imr_call(&imr_relays[b->relay], sd->created ? "leg.update" : "leg.add",
+			params, &result, err, sizeof(err));
+	json_decref(params);
+	if(st != IMR_CALL_OK) {
+		LM_WARN("relay %s session %s leg %s: %s\n",
+				imr_relays[b->relay].name, b->session, leg_name(side), err);
+		if(st == IMR_CALL_RPC_ERROR)
+			fail(e, 488, "media not acceptable to the relay: %s", err);
+		else
+			fail(e, 503, "MSRP relay unavailable: %s", err);
+		return -1;
+	}
+	path = json_string_value(json_object_get(result, "local_path"));
+	if(!path || strlen(path) >= sizeof(sd->local_path)) {
+		json_decref(result);
+		fail(e, 500, "relay gave no local path", NULL);
+		return -1;
+	}
+	snprintf(sd->local_path, sizeof(sd->local_path), "%s", path);
+	sd->created = 1;
+	json_decref(result);
+	return 0;
+}
+
+static void add_party(json_t *p, const imr_party_t *who)
+{
+	if(!who)
+		return;
+	if(who->uri.len)
+		json_object_set_new(p, "identity", json_stringn(who->uri.s, who->uri.len));
+	if(who->display.len)
+		json_object_set_new(
+				p, "display", json_stringn(who->display.s, who->display.len));
+	if(who->version.len)
+		json_object_set_new(
+				p, "version", json_stringn(who->version.s, who->version.len));
+}
+
+/* RFC 6714: an active relay connects to the c= / m= address when both
+ * ends use CEMA. */
+static void add_cema(json_t *p, const im_sdp_msrp_t *m, int use)
+{
+	char addr[96];
+
+	if(use) {
+		snprintf(addr, sizeof(addr), "tcp:%s%.*s%s:%u", m->ipv6 ? "[" : "",
+				(int)m->conn_ip.len, m->conn_ip.p, m->ipv6 ? "]" : "",
+				m->port);
+		json_object_set_new(p, "cema_addr", json_string(addr));
+	} else {
+		json_object_set_new(p, "cema_addr", json_string(""));
+	}
+}
+
+static int parse(const str *sdp, im_sdp_msrp_t *m, imr_err_t *e)
+{
+	const char *why = NULL;
+	int no_msrp = 0;
+
+	if(!sdp || !sdp->len) {
+		fail(e, 488, "no SDP offer", NULL);
+		return -1;
+	}
+	if(im_sdp_parse_msrp(sdp->s, (size_t)sdp->len, m, &no_msrp, &why) < 0) {
+		if(no_msrp)
+			fail(e, 488, "no MSRP media (m=message ... TCP/MSRP)", NULL);
+		else
+			fail(e, 400, "malformed SDP: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes sdp again for party `to`, the relay in the MSRP media's place. */
+static int rewrite(imr_bridge_t *b, int to, const str *sdp,
+		const im_sdp_msrp_t *m, im_sdp_setup_t setup, int cema, str *out,
+		imr_err_t *e)
+{
+	imr_side_t *sd = &b->side[to];
+	im_sdp_rewrite_t rw;
+	char host[64];
+	unsigned port;
+	int v6;
+	size_t cap, n;
+
+	if(im_msrp_path_addr(sd->local_path, strlen(sd->local_path), host,
+			   sizeof(host), &port, &v6)
+			< 0) {
+		fail(e, 500, "bad relay path %s", sd->local_path);
+		return -1;
+	}
+	memset(&rw, 0, sizeof(rw));
+	rw.path = sd->local_path;
+	rw.ip = host;
+	rw.ipv6 = v6;
+	rw.port = port;
+	rw.setup = setup;
+	rw.cema = cema;
+	rw.sess_id = sd->sess_id;
+	rw.sess_version = ++sd->sess_version;
+	cap = im_sdp_rewrite_len(sdp->s, (size_t)sdp->len, m, &rw);
+	out->s = cap ? pkg_malloc(cap) : NULL;
+	if(!out->s) {
+		PKG_MEM_ERROR;
+		fail(e, 500, "out of memory", NULL);
+		return -1;
+	}
+	n = im_sdp_rewrite(sdp->s, (size_t)sdp->len, m, &rw, out->s, cap);
+	if(n == 0) {
+		pkg_free(out->s);
+		out->s = NULL;
+		fail(e, 500, "SDP rewrite failed", NULL);
+		return -1;
+	}
+	out->len = (int)n;
+	return 0;
+}
+
+static im_sdp_setup_t role(int relay_active)
+{
+	return relay_active ? IM_SETUP_ACTIVE : IM_SETUP_PASSIVE;
+}
+
+static int offer(imr_bridge_t *b, int from, const str *sdp,
+		const imr_party_t *from_party, const imr_party_t *to_party, str *out,
+		imr_err_t *e)
+{
+	int to = 1 - from, first = !b->side[to].created;
+	imr_side_t *sf = &b->side[from], *st = &b->side[to];
+	im_sdp_msrp_t m;
+	json_t *p;
+	im_sdp_setup_t setup_out;
+
+	if(parse(sdp, &m, e) < 0)
+		return -1;
+	sf->uses_setup = m.setup != IM_SETUP_NONE;
+	sf->cema = m.cema;
+	sf->tls = m.tls;
+	sf->ipv6 = m.ipv6;
+	/* we answer `from`: it connects unless it asked us to */
+	sf->relay_active = m.setup == IM_SETUP_PASSIVE;
+	p = json_pack("{s:o, s:s, s:b, s:b, s:o}", "remote_path",
+			span_json(m.path), "setup", sf->relay_active ? "active" : "passive",
+			"tls", m.tls, "ipv6", m.ipv6, "accept_types",
+			span_json(m.accept_types));
+	if(m.max_size >= 0)
+		json_object_set_new(p, "max_size", json_integer(m.max_size));
+	add_cema(p, &m, sf->relay_active && m.cema);
+	add_party(p, from_party);
+	if(set_leg(b, from, p, e) < 0)
+		return -1;
+	if(first) {
+		/* the other leg waits for the answer to learn its peer */
+		p = json_pack("{s:s, s:b, s:b}", "setup", "passive", "tls", m.tls,
+				"ipv6", m.ipv6);
+		add_party(p, to_party);
+		if(set_leg(b, to, p, e) < 0)
+			return -1;
+		st->tls = m.tls;
+		st->ipv6 = m.ipv6;
+	}
+	st->uses_setup = sf->uses_setup;
+	st->cema = m.cema;
+	if(!sf->uses_setup)
+		setup_out = IM_SETUP_NONE;
+	else if(first)
+		setup_out = IM_SETUP_ACTPASS;
+	else
+		setup_out = role(st->relay_active);
+	return rewrite(b, to, sdp, &m, setup_out, m.cema, out, e);
+}
+
+static int answer(imr_bridge_t *b, int from, const str *sdp,
+		const imr_party_t *to_party, str *out, imr_err_t *e)
+{
+	int to = 1 - from;
+	imr_side_t *sf = &b->side[from], *st = &b->side[to];
+	im_sdp_msrp_t m;
+	json_t *p;
+
+	if(parse(sdp, &m, e) < 0)
+		return -1;
+	if(m.tls != st->tls) {
+		fail(e, 488, "the answer changed the MSRP transport", NULL);
+		return -1;
+	}
+	/* we offered `to`: we connect unless its answer says it does */
+	st->relay_active = m.setup != IM_SETUP_ACTIVE;
+	p = json_pack("{s:o, s:s, s:o}", "remote_path", span_json(m.path), "setup",
+			st->relay_active ? "active" : "passive", "accept_types",
+			span_json(m.accept_types));
+	if(m.max_size >= 0)
+		json_object_set_new(p, "max_size", json_integer(m.max_size));
+	add_cema(p, &m, st->relay_active && st->cema && m.cema);
+	add_party(p, to_party);
+	if(set_leg(b, to, p, e) < 0)
+		return -1;
+	return rewrite(b, from, sdp, &m,
+			sf->uses_setup ? role(sf->relay_active) : IM_SETUP_NONE, sf->cema,
+			out, e);
+}
+
+int bind_im_relay(imr_api_t *api)
+{
+	if(!api)
+		return -1;
+	api->bridge_open = bridge_open;
+	api->bridge_close = bridge_close;
+	api->offer = offer;
+	api->answer = answer;
+	api->watch = imr_watch_register;
+	return 0;
+}

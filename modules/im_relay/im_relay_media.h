@@ -1,0 +1,22 @@
+/*
+ * The media API's pieces that live in other files: the watchers told
+ * when relay sessions die (im_relay_watch.c).
+ */
+#ifndef IM_RELAY_MEDIA_H
+#define IM_RELAY_MEDIA_H
+
+#include "im_relay_load.h"
+#include "im_relay_set.h"
+
+int imr_watch_register(imr_watch_f fn);
+
+/* A leg_closed or connect_failed event for session/leg. */
+void imr_watch_leg_event(imr_relay_t *r, const char *what,
+		const char *session, const char *leg);
+
+/* Tells the watchers once that relay r lost its sessions if it is down or
+ * restarted since they last heard. Called where no SIP is being handled:
+ * the health timer and the event handler. */
+void imr_watch_check(imr_relay_t *r);
+
+#endif
