@@ -9,8 +9,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 db=${1:?usage: db-init.sh <sqlite file>}
 kschema=/usr/share/kamailio/db_sqlite
 
-if [ -s "$db" ] && sqlite3 "$db" "SELECT 1 FROM version WHERE table_name='im_server'" | grep -q 1; then
-	exit 0
+schema=$(sed -n "s/.*'im_server', \([0-9]*\)).*/\1/p" "$top/db/sqlite/im_server.sql")
+if [ -s "$db" ]; then
+	have=$(sqlite3 "$db" "SELECT table_version FROM version WHERE table_name='im_server'" 2>/dev/null || true)
+	if [ "$have" = "$schema" ]; then
+		exit 0
+	fi
+	echo "db-init: $db has IM server schema '${have:-none}', this version needs $schema;" >&2
+	echo "db-init: move it away (its users: scripts/im-user.sh $db list) and run again" >&2
+	exit 1
 fi
 mkdir -p "$(dirname "$db")"
 tmp="$db.tmp.$$"

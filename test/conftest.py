@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 
+from imtest.nni import SipTap  # noqa: E402
 from imtest.procs import ImServer  # noqa: E402
 from imtest.sip import SipUA  # noqa: E402
 
@@ -30,15 +31,51 @@ def server(tmp_path_factory):
     stop_server(s)
 
 
+class TwoDomains:
+    """home1.net (127.0.0.1) and home2.net (127.0.0.2), each with its
+    Kamailio and relay, interconnected through a SipTap (127.0.0.3) that
+    shows the tests every SIP message of the NNI leg."""
+
+    def __init__(self, workdir, **kw):
+        self.tap = SipTap()
+        self.home1 = ImServer(str(workdir / "home1"), domain="home1.net", ip="127.0.0.1", **kw)
+        self.home2 = ImServer(str(workdir / "home2"), domain="home2.net", ip="127.0.0.2", **kw)
+        for s in (self.home1, self.home2):
+            self.tap.route(s)
+        self.home1.add_peer("home2.net", self.tap.uri)
+        self.home2.add_peer("home1.net", self.tap.uri)
+
+    def start(self):
+        self.home1.start()
+        self.home2.start()
+        return self
+
+    def stop(self):
+        problems = [self.home1.stop(), self.home2.stop()]
+        self.tap.close()
+        return "; ".join(p for p in problems if p) or None
+
+
+@pytest.fixture(scope="module")
+def nni(tmp_path_factory):
+    """Two interconnected IM domains for a test module."""
+    d = TwoDomains(tmp_path_factory.mktemp("nni")).start()
+    yield d
+    problems = d.stop()
+    if problems:
+        pytest.fail(f"server crashed: {problems}", pytrace=False)
+
+
 @pytest.fixture
-def make_ua(server):
-    """make_ua('alice', transport='tcp', register=True) -> SipUA."""
+def make_ua(request):
+    """make_ua('alice', transport='tcp', register=True, srv=None) -> SipUA,
+    a user of srv (default: the module's `server`), on srv's address."""
     uas = []
 
     def make(user, transport="udp", register=True, password=None, srv=None):
-        srv = srv or server
+        srv = srv or request.getfixturevalue("server")
         ua = SipUA(user, srv.domain, password or srv.password(user), proxy=srv.sip_addr,
-                   transport=transport)
+                   transport=transport, local_ip=srv.kamailio.ip)
         uas.append(ua)
         if register:
             r = ua.register()

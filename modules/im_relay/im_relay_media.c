@@ -120,6 +120,15 @@ static void bridge_close(imr_bridge_t *b)
 
 	if(b->relay < 0 || b->relay >= imr_relay_count)
 		return;
+	/* a relay that is down has lost the session or will not hear us: do
+	 * not spend a control timeout per call on it */
+	lock_get(&imr_relays[b->relay].lock);
+	if(imr_relays[b->relay].state == IMR_STATE_DOWN) {
+		lock_release(&imr_relays[b->relay].lock);
+		b->relay = -1;
+		return;
+	}
+	lock_release(&imr_relays[b->relay].lock);
 	params = json_pack("{s:s}", "id", b->session);
 	if(imr_call(&imr_relays[b->relay], "session.destroy", params, &result, err,
 			   sizeof(err))

@@ -237,6 +237,45 @@ imua_call_t *imua_call_by_callid(const str *callid, int *leg)
 	return lookup(callid, 1, leg);
 }
 
+static int str_eq(const str *a, const str *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->s, b->s, a->len) == 0);
+}
+
+imua_call_t *imua_call_by_dialog(
+		const str *callid, const str *from_tag, const str *to_tag, int *leg)
+{
+	unsigned int slot;
+	imua_call_t *found = NULL;
+
+	if(!tbl || !callid->len)
+		return NULL;
+	slot = slot_of(callid);
+	lock_set_get(tbl->slot_locks, lock_of(slot));
+	for(imua_index_entry_t *e = tbl->slots[slot]; e && !found; e = e->next) {
+		imua_leg_t *l;
+		int match;
+
+		if(e->leg < 0 || !str_eq(&e->key, callid))
+			continue;
+		l = &e->call->leg[e->leg];
+		lock_get(&e->call->lock);
+		/* a CANCEL (no To tag) names our UAS leg by its From tag only */
+		match = str_eq(&l->remote_tag, from_tag)
+				&& (to_tag ? str_eq(&l->local_tag, to_tag)
+						   : e->leg == IMUA_LEG_A);
+		if(match)
+			e->call->ref++;
+		lock_release(&e->call->lock);
+		if(match) {
+			found = e->call;
+			*leg = e->leg;
+		}
+	}
+	lock_set_release(tbl->slot_locks, lock_of(slot));
+	return found;
+}
+
 imua_call_t *imua_call_by_key(const str *key)
 {
 	str k = *key;

@@ -117,6 +117,12 @@ int imua_call_index(imua_call_t *c);
 
 /* Finds a call by a leg's Call-ID; *leg says which. Adds a reference. */
 imua_call_t *imua_call_by_callid(const str *callid, int *leg);
+/* The leg whose dialog a request belongs to: Call-ID and both tags (a
+ * same-domain session has two of our legs with one Call-ID), or, with
+ * to_tag NULL, the UAS leg whose INVITE had from_tag (CANCEL). Adds a
+ * reference. */
+imua_call_t *imua_call_by_dialog(
+		const str *callid, const str *from_tag, const str *to_tag, int *leg);
 /* By the key in our Contact ("<key>" or "<key>-<a|b>"). Adds a reference. */
 imua_call_t *imua_call_by_key(const str *key);
 

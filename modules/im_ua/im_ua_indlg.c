@@ -317,7 +317,11 @@ int imua_dispatch(struct sip_msg *msg)
 	method = msg->REQ_METHOD;
 	callid = msg->callid->body;
 	trim(&callid);
-	c = imua_call_by_callid(&callid, &leg);
+	c = imua_call_by_dialog(&callid, &get_from(msg)->tag_value,
+			&get_to(msg)->tag_value, &leg);
+	tags_ok = c != NULL;
+	if(!c)
+		c = imua_call_by_callid(&callid, &leg);
 	if(!c) {
 		if(!is_our_contact(msg))
 			return -1;
@@ -328,11 +332,6 @@ int imua_dispatch(struct sip_msg *msg)
 	}
 	str2int(&get_cseq(msg)->number, &cseq);
 	lock_get(&c->lock);
-	tags_ok = c->leg[leg].remote_tag.len
-			  && str_strcmp(&get_from(msg)->tag_value, &c->leg[leg].remote_tag)
-						 == 0
-			  && str_strcmp(&get_to(msg)->tag_value, &c->leg[leg].local_tag)
-						 == 0;
 	live = c->state == IMUA_ANSWERED || c->state == IMUA_CONFIRMED;
 	if(tags_ok && method != METHOD_ACK && method != METHOD_CANCEL) {
 		/* RFC 3261 12.2.2: a CSeq lower than the last one is refused */

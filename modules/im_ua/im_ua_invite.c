@@ -718,15 +718,13 @@ int imua_cancel(struct sip_msg *msg)
 		return -1;
 	callid = msg->callid->body;
 	trim(&callid);
-	c = imua_call_by_callid(&callid, &leg);
+	c = imua_call_by_dialog(&callid, &get_from(msg)->tag_value, NULL, &leg);
 	if(!c)
 		return -1;
 	if(str2int(&get_cseq(msg)->number, &cseq) < 0)
 		cseq = 0;
 	lock_get(&c->lock);
-	ours = leg == IMUA_LEG_A && cseq == c->leg[IMUA_LEG_A].uas_cseq
-		   && str_strcmp(&get_from(msg)->tag_value, &c->leg[IMUA_LEG_A].remote_tag)
-					  == 0;
+	ours = cseq == c->leg[IMUA_LEG_A].uas_cseq;
 	lock_release(&c->lock);
 	if(!ours) {
 		imua_call_unref(c);

@@ -6,7 +6,27 @@ import socket
 
 import pytest
 
+from imtest.procs import free_port
 from imtest.rawsip import UdpProbe, message_bytes
+
+# The probes stand for an interconnected IM server (im_peer "peer.example"):
+# a request from them to a user of ours is terminating traffic.
+PEER_IP = "127.0.0.4"
+
+
+@pytest.fixture(scope="module")
+def peer_port(server):
+    port = free_port(PEER_IP)
+    assert server.rpc.call("im_pf.peer_set", "peer.example", f"sip:{PEER_IP}:{port}") == "ok"
+    yield port
+    server.rpc.call("im_pf.peer_del", "peer.example")
+
+
+@pytest.fixture
+def probe(server, peer_port):
+    p = UdpProbe(server.sip_addr, bind=(PEER_IP, peer_port))
+    yield p
+    p.close()
 
 
 @pytest.fixture
@@ -20,17 +40,11 @@ def good_message(server, probe, text=b"good"):
     return message_bytes(server.uri("bob"), "sip:x@peer.example", probe.port, body=text)
 
 
-def assert_still_serving(server, bob, probe=None):
-    own = probe is None
-    probe = probe or UdpProbe(server.sip_addr)
-    try:
-        probe.send(good_message(server, probe))
-        assert probe.status() == 200
-        req = bob.wait_request("MESSAGE")
-        assert req.msg.body == b"good"
-    finally:
-        if own:
-            probe.close()
+def assert_still_serving(server, bob, probe):
+    probe.send(good_message(server, probe))
+    assert probe.status() == 200
+    req = bob.wait_request("MESSAGE")
+    assert req.msg.body == b"good"
 
 
 def replace(old, new):
@@ -57,20 +71,15 @@ UDP_CASES = [
 
 
 @pytest.mark.parametrize("name,breaker,expected", UDP_CASES, ids=[c[0] for c in UDP_CASES])
-def test_malformed_udp_request(server, bob, name, breaker, expected):
-    probe = UdpProbe(server.sip_addr)
-    try:
-        probe.send(breaker(good_message(server, probe, b"evil")))
-        assert probe.status(timeout=2.0 if expected else 0.7) == expected
-        assert_still_serving(server, bob, probe)
-        assert all(m.body != b"evil" for m in bob.received), f"{name} was forwarded"
-    finally:
-        probe.close()
+def test_malformed_udp_request(server, bob, probe, name, breaker, expected):
+    probe.send(breaker(good_message(server, probe, b"evil")))
+    assert probe.status(timeout=2.0 if expected else 0.7) == expected
+    assert_still_serving(server, bob, probe)
+    assert all(m.body != b"evil" for m in bob.received), f"{name} was forwarded"
 
 
 def tcp_connect(server):
-    s = socket.create_connection(server.sip_addr, timeout=10)
-    return s
+    return socket.create_connection(server.sip_addr, timeout=10, source_address=(PEER_IP, 0))
 
 
 def read_until_closed_or_status(s):
@@ -84,7 +93,7 @@ def read_until_closed_or_status(s):
     return int(data.split(b" ", 2)[1])
 
 
-def test_tcp_garbage_closes_only_that_connection(server, bob):
+def test_tcp_garbage_closes_only_that_connection(server, bob, peer_port):
     bystander = tcp_connect(server)
     s = tcp_connect(server)
     s.sendall(bytes(range(1, 256)) * 40 + b"\r\n\r\n")
@@ -98,18 +107,18 @@ def test_tcp_garbage_closes_only_that_connection(server, bob):
     bystander.close()
 
 
-def test_tcp_body_cut_short_is_not_forwarded(server, bob):
+def test_tcp_body_cut_short_is_not_forwarded(server, bob, probe):
     s = tcp_connect(server)
     port = s.getsockname()[1]
     data = message_bytes(server.uri("bob"), "sip:x@peer.example", port,
                          body=b"evil-but-cut", content_length=5000, transport="TCP")
     s.sendall(data)
     s.close()
-    assert_still_serving(server, bob)
+    assert_still_serving(server, bob, probe)
     assert all(b"evil" not in m.body for m in bob.received)
 
 
-def test_tcp_endless_headers_are_cut_off(server, bob):
+def test_tcp_endless_headers_are_cut_off(server, bob, probe):
     s = tcp_connect(server)
     port = s.getsockname()[1]
     s.sendall(b"MESSAGE sip:bob@home1.net SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:%d\r\n" % port)
@@ -123,4 +132,4 @@ def test_tcp_endless_headers_are_cut_off(server, bob):
         s.settimeout(10)
         assert read_until_closed_or_status(s) in (None, 400, 513)
     s.close()
-    assert_still_serving(server, bob)
+    assert_still_serving(server, bob, probe)

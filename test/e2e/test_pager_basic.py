@@ -132,9 +132,10 @@ def test_register_for_unknown_user_is_refused(server, make_ua):
 
 
 def test_message_to_other_domain_is_refused(server, make_ua):
+    """A domain we do not interconnect with (no im_peer row): no route."""
     alice = make_ua("alice")
     resp = alice.message("sip:bob@elsewhere.example", "hi")
-    assert resp.status == 403
+    assert resp.status == 404
 
 
 def test_registration_survives_in_location_table(server, make_ua):

@@ -1,11 +1,23 @@
 """The test user agent's dialog features (INVITE/ACK/BYE/CANCEL/re-INVITE,
 SUBSCRIBE/NOTIFY, REFER, PUBLISH, digest auth on each) through the real
-Kamailio proxy, so that later tests can rely on them."""
+Kamailio proxy, so that later tests can rely on them. The participating
+function runs in proxy mode here (D-2): what one UA sends is what the
+other gets."""
 
 import threading
 
+import pytest
+
+from conftest import start_server, stop_server
 from imtest.msrp import MsrpEndpoint
 from imtest.sdp import Sdp, msrp_sdp
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = start_server(tmp_path_factory.mktemp("ua"), defines={"PF_MODE": '"proxy"'})
+    yield s
+    stop_server(s)
 
 
 def answer_in_background(ua, method, *statuses, **kw):

@@ -13,6 +13,7 @@ import random
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 
@@ -64,6 +65,7 @@ class Process:
         self.env = env
         self.proc = None
         self.died_early = False
+        self.killed = False
 
     def start(self):
         self.log = open(self.log_path, "ab")
@@ -74,12 +76,22 @@ class Process:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def kill(self):
+        """SIGKILL the whole process group, on purpose (a crash the test
+        provokes): stop() then has nothing to report."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.killed = True
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 
     def stop(self, grace=15.0):
         """TERM, then KILL the whole process group. Returns the exit code."""
         if self.proc is None:
+            return 0
+        if self.killed:
+            self.log.close()
             return 0
         if self.proc.poll() is not None:
             self.died_early = True
@@ -239,6 +251,7 @@ class Kamailio:
             "RPC_DGRAM": f'"{self.rpc_sock}"',
             "RELAY_TIMEOUT_MS": str(relay_timeout_ms),
             "SIP_CHILDREN": str(children),
+            "WARN_AGENT": f'"{domain}"',
         }
         if relay_control:
             d["RELAY_CONTROL"] = f'"{relay_control}"'
@@ -257,6 +270,12 @@ class Kamailio:
     def init_db(self):
         subprocess.run([os.path.join(TOP, "scripts", "db-init.sh"), self.db], check=True,
                        stdout=subprocess.DEVNULL)
+
+    def sql(self, statement, args=()):
+        """Runs one statement on the server's database (before it starts,
+        or for tables it reads at each request)."""
+        with sqlite3.connect(self.db) as db:
+            return db.execute(statement, args).fetchall()
 
     def add_user(self, user, password):
         subprocess.run([os.path.join(TOP, "scripts", "im-user.sh"), self.db, "add",
@@ -296,14 +315,24 @@ class ImServer:
         self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
                                  relay_timeout_ms=relay_timeout_ms, defines=defines)
         self.domain = domain
+        self.peers = []
 
     def password(self, user):
         return f"{user}-pw"
+
+    def add_peer(self, domain, address, features="*"):
+        """An interconnected IM domain (im_peer): its requests go to
+        address (sip:IP:PORT), and requests from there are trusted
+        terminating traffic. Before start()."""
+        self.peers.append((domain, address, features))
 
     def start(self):
         self.kamailio.init_db()
         for u in self.USERS:
             self.kamailio.add_user(u, self.password(u))
+        for domain, address, features in self.peers:
+            self.kamailio.sql("INSERT INTO im_peer (domain, address, features) VALUES (?, ?, ?)",
+                              (domain, address, features))
         self.kamailio.start()
         if self.relay:
             self.relay.start()

@@ -23,10 +23,11 @@ def message_bytes(to_uri, from_uri, via_port, body=b"hi", content_length=None,
 class UdpProbe:
     """A bare UDP socket that sends raw datagrams and reads the answers."""
 
-    def __init__(self, server_addr):
+    def __init__(self, server_addr, bind=("127.0.0.1", 0)):
         self.server = server_addr
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(bind)
         self.port = self.sock.getsockname()[1]
 
     def send(self, data):

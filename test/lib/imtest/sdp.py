@@ -23,7 +23,8 @@ def msrp_sdp(path, ip="127.0.0.1", accept_types="message/cpim text/plain",
         lines.append(f"a=accept-wrapped-types:{accept_wrapped}")
     if max_size is not None:
         lines.append(f"a=max-size:{max_size}")
-    lines.append(f"a=setup:{setup}")
+    if setup:
+        lines.append(f"a=setup:{setup}")
     if cema:
         lines.append("a=msrp-cema")
     if direction:

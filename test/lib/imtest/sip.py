@@ -637,6 +637,13 @@ class SipUA:
             return self.send_request(msg).wait_final()
         return self.request("REFER", uri, headers=h, body=body, content_type=content_type)
 
+    def request_in_dialog(self, dialog, method, body=b"", content_type=None, headers=None,
+                          timeout=DEFAULT_TIMEOUT):
+        """A request inside dialog (either side's); its final response."""
+        msg = self.build_request(method, dialog.remote_target, dialog=dialog, body=body,
+                                 content_type=content_type, headers=headers)
+        return self.send_request(msg).wait_final(timeout)
+
     def publish(self, uri, event, body, content_type, expires=3600, headers=None):
         h = [("Event", event), ("Expires", str(expires))] + list(headers or [])
         return self.request("PUBLISH", uri, headers=h, body=body, content_type=content_type)

@@ -1,0 +1,28 @@
+-- Schema of the IM server's own tables, PostgreSQL flavour (see
+-- db/sqlite/im_server.sql for what each table is).
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 2);
+
+CREATE TABLE im_policy (
+    id SERIAL PRIMARY KEY NOT NULL,
+    scope VARCHAR(255) DEFAULT '*' NOT NULL,
+    name VARCHAR(64) NOT NULL,
+    value VARCHAR(255) NOT NULL,
+    CONSTRAINT im_policy_scope_name_idx UNIQUE (scope, name)
+);
+
+CREATE TABLE im_access_rule (
+    id SERIAL PRIMARY KEY NOT NULL,
+    owner VARCHAR(255) NOT NULL,
+    sender VARCHAR(255) DEFAULT '*' NOT NULL,
+    media VARCHAR(32) DEFAULT '*' NOT NULL,
+    action VARCHAR(16) DEFAULT 'reject' NOT NULL,
+    CONSTRAINT im_access_rule_idx UNIQUE (owner, sender, media)
+);
+
+CREATE TABLE im_peer (
+    id SERIAL PRIMARY KEY NOT NULL,
+    domain VARCHAR(128) NOT NULL,
+    address VARCHAR(160) NOT NULL,
+    features VARCHAR(255) DEFAULT '*' NOT NULL,
+    CONSTRAINT im_peer_domain_idx UNIQUE (domain)
+);

@@ -1,0 +1,60 @@
+/*
+ * The checks of the participating function, in the order the OMA TS
+ * lists them:
+ *   originating (OP-1): service authorisation 403/127, client version
+ *     403 + Error-Info, pager content 415 + Accept, session / Large
+ *     Message / file transfer SDP 488;
+ *   terminating (TP-1): barring (isb, ipab) 403/127, Shared Policy access
+ *     rules 403/122, operator content and size policy 415/488.
+ * Policy comes from im_policy (operator '*' rows, overridden per user)
+ * and im_access_rule; user settings published by clients (isb, ipab)
+ * live in im_policy under the user's scope too, so every reader goes
+ * through impf_policy_load().
+ */
+#ifndef IM_PF_CHECKS_H
+#define IM_PF_CHECKS_H
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "im_pf.h"
+
+typedef struct impf_policy {
+	int service_denied;			/* service = deny */
+	char client_version[128];	/* client_version: a User-Agent must have it */
+	char client_upgrade_url[256]; /* client_upgrade_url: for Error-Info */
+	char pager_types[256];		/* pager_content_types, comma separated */
+	char session_types[256];	/* session_accept_types, comma separated */
+	long long max_size;			/* max_size in bytes, -1: none */
+	int isb;  /* incoming session barring (IM session, file transfer) */
+	int ipab; /* incoming personal alert barring (pager, Large Message) */
+} impf_policy_t;
+
+/* The policy that applies to user (the operator's, then the user's own
+ * rows). 0, or -1 when the database failed. */
+int impf_policy_load(const str *user, impf_policy_t *p);
+
+/* A refusal to send: code, reason and headers (Warning, Error-Info,
+ * Accept, ...) ending in CRLF. */
+typedef struct impf_refusal {
+	int code;
+	char reason[64];
+	char hdrs[512];
+} impf_refusal_t;
+
+void impf_refuse(impf_refusal_t *r, int code, const char *reason,
+		int warn_code, const char *warn_text);
+/* Appends Warning: 399 <agent> "<text>" (D-34) to r's headers. */
+void impf_refusal_warning(impf_refusal_t *r, const char *text);
+
+/* 0: the request passes; -1: r says how to refuse it. sdp may be empty. */
+int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
+		const str *sdp, const str *originator, impf_refusal_t *r);
+int impf_check_terminating(struct sip_msg *msg, impf_kind_t kind,
+		const str *sdp, const str *owner, const str *sender,
+		impf_refusal_t *r);
+/* OP-4 / TP-4: the SDP policy alone, for re-INVITEs. */
+int impf_check_sdp(const impf_policy_t *p, impf_kind_t kind, const str *sdp,
+		impf_refusal_t *r);
+
+#endif

@@ -1,0 +1,177 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "lib/srdb1/db.h"
+
+#include "im_pf.h"
+#include "im_pf_db.h"
+
+#define IMPF_DB_MAX_COLS 8
+
+static db_func_t impf_dbf;
+static db1_con_t *impf_db = NULL;
+
+int impf_db_init(void)
+{
+	if(!impf_db_url.len) {
+		LM_ERR("db_url is not set\n");
+		return -1;
+	}
+	if(db_bind_mod(&impf_db_url, &impf_dbf) < 0) {
+		LM_ERR("cannot bind the database module for %.*s\n", impf_db_url.len,
+				impf_db_url.s);
+		return -1;
+	}
+	if(!DB_CAPABILITY(impf_dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE)) {
+		LM_ERR("the database module cannot query, insert and delete\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int db_connect(void)
+{
+	if(impf_db)
+		return 0;
+	impf_db = impf_dbf.init(&impf_db_url);
+	if(!impf_db) {
+		LM_ERR("cannot connect to the database\n");
+		return -1;
+	}
+	return 0;
+}
+
+void impf_db_close(void)
+{
+	if(impf_db) {
+		impf_dbf.close(impf_db);
+		impf_db = NULL;
+	}
+}
+
+static int use(const char *table)
+{
+	/* the driver keeps a pointer to the str, not a copy */
+	static str t;
+
+	t.s = (char *)table;
+	t.len = strlen(table);
+
+	if(db_connect() < 0)
+		return -1;
+	return impf_dbf.use_table(impf_db, &t);
+}
+
+static void set_keys(const char **names, const str *vals, int n, db_key_t *k,
+		db_val_t *v, str *kstore)
+{
+	for(int i = 0; i < n; i++) {
+		kstore[i].s = (char *)names[i];
+		kstore[i].len = strlen(names[i]);
+		k[i] = &kstore[i];
+		memset(&v[i], 0, sizeof(v[i]));
+		VAL_TYPE(&v[i]) = DB1_STR;
+		VAL_STR(&v[i]) = vals[i];
+	}
+}
+
+static void value_text(db_val_t *v, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if(VAL_NULL(v))
+		return;
+	switch(VAL_TYPE(v)) {
+		case DB1_STRING:
+			snprintf(out, outlen, "%s", VAL_STRING(v));
+			break;
+		case DB1_STR:
+		case DB1_BLOB:
+			snprintf(out, outlen, "%.*s", VAL_STR(v).len, VAL_STR(v).s);
+			break;
+		case DB1_INT:
+			snprintf(out, outlen, "%d", VAL_INT(v));
+			break;
+		case DB1_BIGINT:
+			snprintf(out, outlen, "%lld", VAL_BIGINT(v));
+			break;
+		default:
+			break;
+	}
+}
+
+int impf_db_select(const char *table, const char **keys, const str *vals,
+		int nkeys, const char **cols, int ncols, impf_row_f fn, void *arg)
+{
+	db_key_t k[IMPF_DB_MAX_COLS], c[IMPF_DB_MAX_COLS];
+	db_val_t v[IMPF_DB_MAX_COLS];
+	str kstore[IMPF_DB_MAX_COLS], cstore[IMPF_DB_MAX_COLS];
+	char text[IMPF_DB_MAX_COLS][512], *row[IMPF_DB_MAX_COLS];
+	db1_res_t *res = NULL;
+	int n;
+
+	if(nkeys > IMPF_DB_MAX_COLS || ncols > IMPF_DB_MAX_COLS || use(table) < 0)
+		return -1;
+	set_keys(keys, vals, nkeys, k, v, kstore);
+	for(int i = 0; i < ncols; i++) {
+		cstore[i].s = (char *)cols[i];
+		cstore[i].len = strlen(cols[i]);
+		c[i] = &cstore[i];
+		row[i] = text[i];
+	}
+	if(impf_dbf.query(impf_db, nkeys ? k : NULL, 0, nkeys ? v : NULL, c, nkeys,
+			   ncols, 0, &res)
+					< 0
+			|| !res) {
+		LM_ERR("query of %s failed\n", table);
+		return -1;
+	}
+	n = RES_ROW_N(res);
+	for(int r = 0; r < n; r++) {
+		db_val_t *rv = ROW_VALUES(&RES_ROWS(res)[r]);
+		for(int i = 0; i < ncols; i++)
+			value_text(&rv[i], text[i], sizeof(text[i]));
+		if(fn && fn(row, ncols, arg) != 0)
+			break;
+	}
+	impf_dbf.free_result(impf_db, res);
+	return n;
+}
+
+int impf_db_del(const char *table, const char **keys, const str *vals,
+		int nkeys)
+{
+	db_key_t k[IMPF_DB_MAX_COLS];
+	db_val_t v[IMPF_DB_MAX_COLS];
+	str kstore[IMPF_DB_MAX_COLS];
+
+	if(nkeys > IMPF_DB_MAX_COLS || use(table) < 0)
+		return -1;
+	set_keys(keys, vals, nkeys, k, v, kstore);
+	if(impf_dbf.delete(impf_db, k, 0, v, nkeys) < 0) {
+		LM_ERR("delete from %s failed\n", table);
+		return -1;
+	}
+	if(impf_dbf.affected_rows)
+		return impf_dbf.affected_rows(impf_db);
+	return 0;
+}
+
+int impf_db_put(const char *table, const char **keys, const str *keyvals,
+		int nkeys, const char **cols, const str *vals, int ncols)
+{
+	db_key_t k[IMPF_DB_MAX_COLS];
+	db_val_t v[IMPF_DB_MAX_COLS];
+	str kstore[IMPF_DB_MAX_COLS];
+
+	if(impf_db_del(table, keys, keyvals, nkeys) < 0)
+		return -1;
+	if(ncols > IMPF_DB_MAX_COLS)
+		return -1;
+	set_keys(cols, vals, ncols, k, v, kstore);
+	if(impf_dbf.insert(impf_db, k, v, ncols) < 0) {
+		LM_ERR("insert into %s failed\n", table);
+		return -1;
+	}
+	return 0;
+}

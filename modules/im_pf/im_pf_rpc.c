@@ -1,0 +1,326 @@
+/*
+ * Operator commands of the participating function: its policy, the
+ * users' access rules and the interconnected peers, edited in the
+ * database (kamcmd im_pf.policy_set '*' service deny, ...).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/rpc.h"
+
+#include "im_pf.h"
+#include "im_pf_db.h"
+#include "im_pf_route.h"
+#include "im_pf_rpc.h"
+
+static const char *policy_names[] = {"service", "client_version",
+		"client_upgrade_url", "pager_content_types", "session_accept_types",
+		"max_size", "isb", "ipab", NULL};
+
+static const char *media_names[] = {"*", "pager-mode-message",
+		"message-session", "file-transfer", "large-message", NULL};
+
+static int one_of(const str *v, const char **list)
+{
+	for(int i = 0; list[i]; i++) {
+		if(strlen(list[i]) == (size_t)v->len
+				&& strncasecmp(list[i], v->s, v->len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int valid_value(const str *name, const str *value, const char **why)
+{
+	if(name->len == 7 && strncmp(name->s, "service", 7) == 0) {
+		*why = "service is allow or deny";
+		return (value->len == 5 && strncasecmp(value->s, "allow", 5) == 0)
+			   || (value->len == 4 && strncasecmp(value->s, "deny", 4) == 0);
+	}
+	if((name->len == 3 && strncmp(name->s, "isb", 3) == 0)
+			|| (name->len == 4 && strncmp(name->s, "ipab", 4) == 0)) {
+		*why = "barring is true or false";
+		return (value->len == 4 && strncasecmp(value->s, "true", 4) == 0)
+			   || (value->len == 5 && strncasecmp(value->s, "false", 5) == 0);
+	}
+	if(name->len == 8 && strncmp(name->s, "max_size", 8) == 0) {
+		*why = "max_size is a number of bytes";
+		for(int i = 0; i < value->len; i++)
+			if(value->s[i] < '0' || value->s[i] > '9')
+				return 0;
+		return value->len > 0 && value->len < 19;
+	}
+	*why = "value too long";
+	return value->len < 250;
+}
+
+static const char *impf_rpc_policy_set_doc[] = {
+		"Set a policy: scope ('*' for the operator default, or a user's URI), "
+		"name (service, client_version, client_upgrade_url, "
+		"pager_content_types, session_accept_types, max_size, isb, ipab), "
+		"value.",
+		0};
+
+static void impf_rpc_policy_set(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"scope", "name"};
+	static const char *cols[] = {"scope", "name", "value"};
+	str v[3];
+	const char *why;
+
+	if(rpc->scan(ctx, "SSS", &v[0], &v[1], &v[2]) < 3) {
+		rpc->fault(ctx, 400, "expected scope, name, value");
+		return;
+	}
+	if(!v[0].len || v[0].len > 250) {
+		rpc->fault(ctx, 400, "scope is '*' or a user's URI");
+		return;
+	}
+	if(!one_of(&v[1], policy_names)) {
+		rpc->fault(ctx, 400, "unknown policy %.*s", v[1].len, v[1].s);
+		return;
+	}
+	if(!valid_value(&v[1], &v[2], &why)) {
+		rpc->fault(ctx, 400, "%s", why);
+		return;
+	}
+	if(impf_db_put("im_policy", keys, v, 2, cols, v, 3) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
+static const char *impf_rpc_policy_del_doc[] = {
+		"Remove a policy: scope, name.", 0};
+
+static void impf_rpc_policy_del(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"scope", "name"};
+	str v[2];
+
+	if(rpc->scan(ctx, "SS", &v[0], &v[1]) < 2) {
+		rpc->fault(ctx, 400, "expected scope, name");
+		return;
+	}
+	if(impf_db_del("im_policy", keys, v, 2) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
+typedef struct list_ctx {
+	rpc_t *rpc;
+	void *ctx;
+	const char **cols;
+} list_ctx_t;
+
+static int list_row(char **v, int n, void *arg)
+{
+	list_ctx_t *l = arg;
+	void *th;
+
+	if(l->rpc->add(l->ctx, "{", &th) < 0)
+		return 1;
+	for(int i = 0; i < n; i++)
+		l->rpc->struct_add(th, "s", l->cols[i], v[i]);
+	return 0;
+}
+
+static void list_table(rpc_t *rpc, void *ctx, const char *table,
+		const char **cols, int ncols, const char *key)
+{
+	str k = STR_NULL;
+	list_ctx_t l = {rpc, ctx, cols};
+	const char *keys[] = {key};
+
+	if(key && rpc->scan(ctx, "*S", &k) < 1)
+		k.len = 0;
+	if(impf_db_select(table, keys, &k, k.len ? 1 : 0, cols, ncols, list_row, &l)
+			< 0)
+		rpc->fault(ctx, 500, "database error");
+}
+
+static const char *impf_rpc_policy_list_doc[] = {
+		"List the policies (of one scope).", 0};
+
+static void impf_rpc_policy_list(rpc_t *rpc, void *ctx)
+{
+	static const char *cols[] = {"scope", "name", "value"};
+
+	list_table(rpc, ctx, "im_policy", cols, 3, "scope");
+}
+
+static const char *impf_rpc_access_set_doc[] = {
+		"Set an access rule of a user (TP-1 step 2): owner URI, sender ('*', "
+		"'*@domain' or a URI), media ('*', pager-mode-message, "
+		"message-session, file-transfer, large-message), action (allow or "
+		"reject).",
+		0};
+
+static void impf_rpc_access_set(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"owner", "sender", "media"};
+	static const char *cols[] = {"owner", "sender", "media", "action"};
+	str v[4];
+
+	if(rpc->scan(ctx, "SSSS", &v[0], &v[1], &v[2], &v[3]) < 4) {
+		rpc->fault(ctx, 400, "expected owner, sender, media, action");
+		return;
+	}
+	if(!v[0].len || v[0].len > 250 || !v[1].len || v[1].len > 250) {
+		rpc->fault(ctx, 400, "owner and sender must be given");
+		return;
+	}
+	if(!one_of(&v[2], media_names)) {
+		rpc->fault(ctx, 400, "unknown media %.*s", v[2].len, v[2].s);
+		return;
+	}
+	if(!((v[3].len == 5 && strncasecmp(v[3].s, "allow", 5) == 0)
+			   || (v[3].len == 6 && strncasecmp(v[3].s, "reject", 6) == 0))) {
+		rpc->fault(ctx, 400, "action is allow or reject");
+		return;
+	}
+	if(impf_db_put("im_access_rule", keys, v, 3, cols, v, 4) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
+static const char *impf_rpc_access_del_doc[] = {
+		"Remove an access rule: owner, sender, media.", 0};
+
+static void impf_rpc_access_del(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"owner", "sender", "media"};
+	str v[3];
+
+	if(rpc->scan(ctx, "SSS", &v[0], &v[1], &v[2]) < 3) {
+		rpc->fault(ctx, 400, "expected owner, sender, media");
+		return;
+	}
+	if(impf_db_del("im_access_rule", keys, v, 3) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
+static const char *impf_rpc_access_list_doc[] = {
+		"List the access rules (of one owner).", 0};
+
+static void impf_rpc_access_list(rpc_t *rpc, void *ctx)
+{
+	static const char *cols[] = {"owner", "sender", "media", "action"};
+
+	list_table(rpc, ctx, "im_access_rule", cols, 4, "owner");
+}
+
+static void reload_peers(rpc_t *rpc, void *ctx)
+{
+	char err[256];
+
+	if(impf_peers_reload(err, sizeof(err)) < 0) {
+		rpc->fault(ctx, 500, "peers not reloaded: %s", err);
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
+static const char *impf_rpc_peer_set_doc[] = {
+		"Set an interconnected IM domain: domain, address (sip:IP:PORT, where "
+		"its requests go and come from), [features: '*' or a list of pager, "
+		"large_message, deferred, history, predefined (D-3)].",
+		0};
+
+static void impf_rpc_peer_set(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"domain"};
+	static const char *cols[] = {"domain", "address", "features"};
+	str v[3] = {STR_NULL, STR_NULL, str_init("*")};
+	char err[256];
+
+	if(rpc->scan(ctx, "SS*S", &v[0], &v[1], &v[2]) < 2) {
+		rpc->fault(ctx, 400, "expected domain, address [, features]");
+		return;
+	}
+	if(!v[0].len || v[0].len > 120 || v[1].len < 5 || v[1].len > 150
+			|| strncasecmp(v[1].s, "sip", 3) != 0 || v[2].len > 250) {
+		rpc->fault(ctx, 400, "domain and a sip: address are needed");
+		return;
+	}
+	if(impf_peer_check(&v[0], &v[1], err, sizeof(err)) < 0) {
+		rpc->fault(ctx, 400, "%s", err);
+		return;
+	}
+	if(impf_db_put("im_peer", keys, v, 1, cols, v, 3) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	reload_peers(rpc, ctx);
+}
+
+static const char *impf_rpc_peer_del_doc[] = {"Remove a peer domain.", 0};
+
+static void impf_rpc_peer_del(rpc_t *rpc, void *ctx)
+{
+	static const char *keys[] = {"domain"};
+	str v;
+
+	if(rpc->scan(ctx, "S", &v) < 1) {
+		rpc->fault(ctx, 400, "expected domain");
+		return;
+	}
+	if(impf_db_del("im_peer", keys, &v, 1) < 0) {
+		rpc->fault(ctx, 500, "database error");
+		return;
+	}
+	reload_peers(rpc, ctx);
+}
+
+static const char *impf_rpc_peer_list_doc[] = {
+		"The peer domains in use (as loaded).", 0};
+
+static void impf_rpc_peer_list(rpc_t *rpc, void *ctx)
+{
+	impf_peer_t p;
+	char feat[128];
+	void *th;
+
+	for(int i = 0; impf_peer_get(i, &p) == 0; i++) {
+		if(rpc->add(ctx, "{", &th) < 0)
+			return;
+		impf_features_print(p.features, feat, sizeof(feat));
+		rpc->struct_add(th, "sss", "domain", p.domain, "address", p.address,
+				"features", feat);
+	}
+}
+
+static const char *impf_rpc_peer_reload_doc[] = {
+		"Reload the peer domains from the database.", 0};
+
+static void impf_rpc_peer_reload(rpc_t *rpc, void *ctx)
+{
+	reload_peers(rpc, ctx);
+}
+
+rpc_export_t impf_rpc_cmds[] = {
+		{"im_pf.policy_set", impf_rpc_policy_set, impf_rpc_policy_set_doc, 0},
+		{"im_pf.policy_del", impf_rpc_policy_del, impf_rpc_policy_del_doc, 0},
+		{"im_pf.policy_list", impf_rpc_policy_list, impf_rpc_policy_list_doc,
+				RET_ARRAY},
+		{"im_pf.access_set", impf_rpc_access_set, impf_rpc_access_set_doc, 0},
+		{"im_pf.access_del", impf_rpc_access_del, impf_rpc_access_del_doc, 0},
+		{"im_pf.access_list", impf_rpc_access_list, impf_rpc_access_list_doc,
+				RET_ARRAY},
+		{"im_pf.peer_set", impf_rpc_peer_set, impf_rpc_peer_set_doc, 0},
+		{"im_pf.peer_del", impf_rpc_peer_del, impf_rpc_peer_del_doc, 0},
+		{"im_pf.peer_list", impf_rpc_peer_list, impf_rpc_peer_list_doc,
+				RET_ARRAY},
+		{"im_pf.peer_reload", impf_rpc_peer_reload, impf_rpc_peer_reload_doc,
+				0},
+		{0, 0, 0, 0}};

@@ -1,0 +1,225 @@
+"""1-1 IM sessions across the NNI (E2E-2, TR-1029 flows): A@home1.net
+invites B@home2.net through the originating participating function of
+home1 and the terminating one of home2, both B2BUAs (D-2), with each
+domain's relay in the media path (NNI-01, UP-1). The tap between the
+domains shows the NNI leg."""
+
+import os
+import re
+
+import pytest
+
+from imtest.im_session import ImSession
+from imtest import cpim
+from imtest.sdp import Sdp
+from imtest.sipmsg import NameAddr
+
+
+def nni_invites(nni):
+    return nni.tap.requests("INVITE")
+
+
+def relay_sessions(server):
+    return server.relay.call("session.list")
+
+
+def assert_all_released(nni):
+    """No call in either Kamailio, no session in either relay."""
+    for s in (nni.home1, nni.home2):
+        assert s.rpc.call("im_ua.list") == [], f"{s.domain} still has calls"
+        assert relay_sessions(s) == [], f"{s.domain} relay still has sessions"
+
+
+def wait_released(nni):
+    from imtest.procs import wait_until
+    wait_until(lambda: all(s.rpc.call("im_ua.list") == [] and relay_sessions(s) == []
+                           for s in (nni.home1, nni.home2)), 15, "release of calls and legs")
+
+
+@pytest.fixture
+def pair(nni, make_ua):
+    return make_ua("alice", srv=nni.home1), make_ua("bob", srv=nni.home2)
+
+
+def test_session_headers_on_each_leg(nni, pair):
+    """OP-3, TP-3, NNI-05, NNI-10, C-6, C-7, D-9, D-10."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob"))
+    s.invite()
+    at_b = s.ring()
+    s.answer(headers=[("P-Asserted-Identity", "<sip:bob@home2.net>")])
+    final = s.established()
+
+    # the NNI leg, home1 -> home2: a new dialog with the relay's media
+    inv = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE")
+    assert inv.call_id != s.call.invite_msg.call_id
+    assert inv.from_.tag != s.call.invite_msg.from_.tag
+    assert inv.get("user-agent") == "IM-serv/OMA1.0"
+    assert "+g.oma.sip-im" in inv.get("accept-contact")
+    contact = NameAddr.parse(inv.get("contact"))
+    assert "+g.oma.sip-im" in contact.params
+    assert "127.0.0.1" in contact.uri          # home1's own URI, not alice's
+    assert NameAddr.parse(inv.get("p-asserted-identity")).uri == "sip:alice@home1.net"
+    assert "timer" in inv.get_all("supported")
+    assert inv.get("session-expires") is not None
+    assert "BYE" in inv.get_all("allow")
+    offer_nni = Sdp(inv.body)
+    assert offer_nni.path[0].startswith(f"msrp://127.0.0.1:{nni.home1.relay.msrp_port}/")
+    assert offer_nni.connection_ip == "127.0.0.1"
+    assert s.a_ep.path not in inv.body.decode()
+
+    # the NNI leg's 200, home2 -> home1 (TP-3 200 OK)
+    ok = nni.tap.wait(lambda m: not m.is_request and m.status == 200 and m.cseq[1] == "INVITE")
+    assert ok.get("server") == "IM-serv/OMA1.0"
+    assert "timer" in ok.get_all("require")
+    assert re.search(r"refresher=uas", ok.get("session-expires"))
+    assert "INVITE" in ok.get_all("allow")
+    assert NameAddr.parse(ok.get("p-asserted-identity")).uri == "sip:bob@home2.net"
+    ok_contact = NameAddr.parse(ok.get("contact"))
+    assert "+g.oma.sip-im" in ok_contact.params and "127.0.0.2" in ok_contact.uri
+    assert Sdp(ok.body).path[0].startswith(f"msrp://127.0.0.2:{nni.home2.relay.msrp_port}/")
+
+    # leg towards bob: TP-3
+    m = at_b.msg
+    assert m.uri.startswith("sip:bob@127.0.0.2:")
+    assert m.get("user-agent") == "IM-serv/OMA1.0"
+    assert "+g.oma.sip-im" in m.get("accept-contact")
+    assert re.match(r"\d+;refresher=uas", m.get("session-expires"))
+    assert "timer" in m.get_all("supported")
+    assert NameAddr.parse(m.get("p-asserted-identity")).uri == "sip:alice@home1.net"
+    assert "+g.oma.sip-im" in NameAddr.parse(m.get("contact")).params
+    assert "127.0.0.2" in NameAddr.parse(m.get("contact")).uri
+    assert m.call_id not in (inv.call_id, s.call.invite_msg.call_id)
+    assert Sdp(m.body).path[0].startswith(f"msrp://127.0.0.2:{nni.home2.relay.msrp_port}/")
+
+    # the 200 alice gets: C-7, D-9 (a Contact of home1 that maps back)
+    assert final.get("server") == "IM-serv/OMA1.0"
+    assert "INVITE" in final.get_all("allow")
+    fc = NameAddr.parse(final.get("contact"))
+    assert "+g.oma.sip-im" in fc.params and "127.0.0.1" in fc.uri
+    assert Sdp(final.body).path[0].startswith(f"msrp://127.0.0.1:{nni.home1.relay.msrp_port}/")
+    assert s.b_ep.path not in final.body.decode()
+
+    s.connect_media()
+    s.bye_from_a()
+    wait_released(nni)
+    s.close()
+
+
+@pytest.mark.parametrize("offer_setup,answer_setup", [
+    ("active", "passive"), ("active", "active"), (None, None)])
+def test_msrp_both_ways_and_reports(nni, pair, offer_setup, answer_setup):
+    """UP-1, UP-2: each hop answers its own 200, SENDs and REPORTs cross
+    both relays; a=setup as each client uses it (D-19)."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob"), offer_setup=offer_setup,
+                  answer_setup=answer_setup).start()
+    mid, tids = s.send_a("hello bob", success_report=True)
+    assert s.a_ep.wait_response(tids[0]).status == 200
+    got = s.b_ep.wait_message()
+    assert got.body == b"hello bob"
+    report = s.a_ep.wait_report(mid)
+    assert report.get("Status").startswith("000 200")
+
+    _, tids = s.send_b("hello alice")
+    assert s.b_ep.wait_response(tids[0]).status == 200
+    assert s.a_ep.wait_message().body == b"hello alice"
+    s.bye_from_a()
+    wait_released(nni)
+    s.close()
+
+
+def test_one_mib_message_in_chunks(nni, pair):
+    """A 1 MiB message in 16 chunks arrives intact, and its success REPORT
+    covers the whole of it."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    data = os.urandom(1024 * 1024)
+    mid, tids = s.send_a(data, content_type="text/plain", chunk_size=64 * 1024,
+                         success_report=True)
+    assert all(s.a_ep.wait_response(t).status == 200 for t in tids)
+    got = s.b_ep.wait_message(timeout=30)
+    assert got.body == data
+    assert s.a_ep.wait_report(mid, timeout=30).get("Byte-Range").endswith(f"/{len(data)}")
+    s.bye_from_b()
+    wait_released(nni)
+    s.close()
+
+
+def test_bye_from_callee_ends_both_legs(nni, pair):
+    """TP-6 then OP-8 in the other direction: B's BYE reaches A."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    resp, bye_at_a = s.bye_from_b()
+    assert resp.status == 200
+    assert bye_at_a.msg.call_id == s.call.invite_msg.call_id
+    wait_released(nni)
+    s.close()
+
+
+def test_cancel_before_answer(nni, pair):
+    """OP-7, TP-5, NNI-08, NNI-11: 200 to the CANCEL and 487 to the INVITE
+    at each B2BUA, the CANCEL reaches bob, nothing stays allocated."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob"))
+    s.invite()
+    s.ring()
+    s.call.tx.wait_response(lambda r: r.status == 180)
+    assert s.call.cancel().status == 200
+    assert s.call.wait_final().status == 487
+    cancel = bob.wait_request("CANCEL")
+    assert cancel.msg.call_id == s.b_req.msg.call_id
+    nni.tap.wait(lambda m: not m.is_request and m.status == 487)
+    wait_released(nni)
+    s.close()
+
+
+def test_reinvite_changes_msrp_parameters(nni, pair):
+    """OP-4, TP-4: a re-INVITE from A crosses both PFs with the relay's SDP;
+    the new accept-types reach B and the answer comes back."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    from imtest.sdp import msrp_sdp
+    import threading
+    got = {}
+
+    def answer():
+        req = bob.wait_request("INVITE")
+        got["req"] = req
+        req.reply(200, body=msrp_sdp(s.b_ep.path, ip="127.0.0.2", setup="passive",
+                                     accept_types="message/cpim"),
+                  content_type="application/sdp")
+    t = threading.Thread(target=answer)
+    t.start()
+    resp = s.call.reinvite(msrp_sdp(s.a_ep.path, setup="active", accept_types="text/plain",
+                                    max_size=4096))
+    t.join(10)
+    assert resp.status == 200
+    assert Sdp(got["req"].msg.body).attr("accept-types") == "text/plain"
+    assert Sdp(got["req"].msg.body).attr("max-size") == "4096"
+    assert Sdp(resp.body).attr("accept-types") == "message/cpim"
+    assert Sdp(resp.body).path == Sdp(s.final.body).path
+    bob.wait_request("ACK")
+    # the relay took the new parameters: bob now accepts CPIM only
+    _, tids = s.send_a("plain text", content_type="text/plain")
+    assert s.a_ep.wait_response(tids[0]).status == 415
+    body = cpim.build("<sip:alice@home1.net>", "<sip:bob@home2.net>", "after re-INVITE")
+    s.send_a(body, content_type="message/cpim")
+    assert s.b_ep.wait_message().body == body
+    s.bye_from_a()
+    wait_released(nni)
+    s.close()
+
+
+def test_content_the_callee_does_not_accept_is_refused(nni, pair):
+    """The relay enforces the accept-types of the receiving side: 415 to
+    the sender, nothing delivered."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    _, tids = s.send_a(b"\x00\x01", content_type="application/octet-stream")
+    assert s.a_ep.wait_response(tids[0]).status == 415
+    s.send_a("but this is fine")
+    assert s.b_ep.wait_message().body == b"but this is fine"
+    s.bye_from_a()
+    wait_released(nni)
+    s.close()

@@ -1,0 +1,118 @@
+"""Session timers on the B2BUA legs (RFC 4028, OP-9, E2E-15) and the
+media plane failing under a session: both SIP legs get a BYE."""
+
+import pytest
+
+from conftest import start_server, stop_server
+from imtest.im_session import ImSession
+from imtest.procs import wait_until
+from imtest.sdp import Sdp
+
+
+@pytest.fixture(scope="module")
+def short_timers(tmp_path_factory):
+    """Session intervals of 4 s (Min-SE 2 s): a refresher refreshes every
+    2 s, a leg nobody refreshes ends after 3 s."""
+    s = start_server(tmp_path_factory.mktemp("timers"),
+                     defines={"SESSION_EXPIRES": "4", "MIN_SE": "2"})
+    yield s
+    stop_server(s)
+
+
+def released(server):
+    return server.rpc.call("im_ua.list") == [] and server.relay.call("session.list") == []
+
+
+BOB_TIMER = [("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE"), ("Supported", "timer"),
+             ("Session-Expires", "4;refresher=uac")]
+
+
+def test_expiry_when_the_client_does_not_refresh(short_timers, make_ua):
+    """alice asks to refresh (refresher=uac) and never does: her leg
+    expires and the B2BUA sends BYE to her and towards bob (OP-9). bob's
+    leg, which we refresh with UPDATE, was kept alive meanwhile."""
+    alice, bob = make_ua("alice", srv=short_timers), make_ua("bob", srv=short_timers)
+    bob.auto_reply["UPDATE"] = 200
+    alice.auto_reply["BYE"] = 200
+    bob.auto_reply["BYE"] = 200
+    s = ImSession(alice, bob, short_timers.uri("bob"),
+                  headers=[("Session-Expires", "4;refresher=uac"), ("Supported", "timer")])
+    s.invite()
+    s.ring()
+    s.answer(headers=BOB_TIMER)
+    final = s.established()
+    assert final.get("session-expires") == "4;refresher=uac"
+    assert "timer" in final.get_all("require")
+    assert s.b_req.msg.get("session-expires") == "4;refresher=uas"
+
+    update = bob.wait_request("UPDATE", timeout=10)
+    assert update.msg.get("session-expires") == "4;refresher=uac"
+    bye_a = alice.wait_request("BYE", timeout=10)
+    bye_b = bob.wait_request("BYE", timeout=10)
+    assert bye_a.msg.call_id == s.call.invite_msg.call_id
+    assert bye_b.msg.call_id == s.b_req.msg.call_id
+    wait_until(lambda: released(short_timers), 15, "release")
+    s.close()
+
+
+def test_we_refresh_a_client_without_timer_support(short_timers, make_ua):
+    """alice does not support timers: we are the refresher of her leg and
+    re-INVITE her with the SDP she already has; the session lives on."""
+    alice, bob = make_ua("alice", srv=short_timers), make_ua("bob", srv=short_timers)
+    bob.auto_reply["UPDATE"] = 200
+    s = ImSession(alice, bob, short_timers.uri("bob"))
+    s.invite()
+    s.ring()
+    s.answer(headers=BOB_TIMER)
+    final = s.established()
+    assert final.get("session-expires") == "4;refresher=uas"
+    assert not final.get_all("require")
+    s.connect_media()
+    for _ in range(2):
+        refresh = alice.wait_request("INVITE", timeout=10)
+        assert refresh.msg.to.tag == s.call.dialog.local_tag
+        assert Sdp(refresh.msg.body).lines == Sdp(final.body).lines
+        refresh.reply(200, body=s.offer, content_type="application/sdp")
+    s.send_a("still talking")
+    assert s.b_ep.wait_message().body == b"still talking"
+    s.bye_from_a()
+    wait_until(lambda: released(short_timers), 15, "release")
+    s.close()
+
+
+def test_session_interval_below_min_se(short_timers, make_ua):
+    alice, bob = make_ua("alice", srv=short_timers), make_ua("bob", srv=short_timers)
+    s = ImSession(alice, bob, short_timers.uri("bob"),
+                  headers=[("Session-Expires", "1"), ("Supported", "timer")])
+    s.invite()
+    resp = s.call.wait_final()
+    assert resp.status == 422 and resp.get("min-se") == "2"
+    s.close()
+
+
+def test_relay_killed_mid_session(tmp_path, make_ua):
+    """The relay dies under a session: Kamailio notices (health check) and
+    BYEs both SIP legs; a new session then gets 503 with a Warning."""
+    server = start_server(tmp_path)
+    alice, bob = make_ua("alice", srv=server), make_ua("bob", srv=server)
+    try:
+        alice.auto_reply["BYE"] = 200
+        bob.auto_reply["BYE"] = 200
+        s = ImSession(alice, bob, server.uri("bob")).start()
+        server.relay.proc.kill()
+        assert alice.wait_request("BYE", timeout=15).msg.call_id == s.call.invite_msg.call_id
+        assert bob.wait_request("BYE", timeout=15).msg.call_id == s.b_req.msg.call_id
+        wait_until(lambda: server.rpc.call("im_ua.list") == [], 15, "calls released")
+        s.close()
+
+        s2 = ImSession(alice, bob, server.uri("bob"))
+        s2.invite()
+        resp = s2.call.wait_final()
+        assert resp.status == 503
+        assert "relay" in resp.get("warning")
+        s2.close()
+    finally:
+        for ua in (alice, bob):
+            ua.register(expires=0)
+            ua.registered = False
+        stop_server(server)
