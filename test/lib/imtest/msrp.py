@@ -16,6 +16,7 @@ Success-Report asks for, and records everything it received.
 
 import os
 import re
+import select
 import socket
 import ssl
 import threading
@@ -180,6 +181,9 @@ class MsrpEndpoint:
         self.reading = threading.Event()
         self.reading.set()
         self.write_lock = threading.Lock()
+        # an SSL object is not safe for a reader and a writer at once
+        # (OpenSSL): TLS sockets are non-blocking, each call under this lock
+        self.ssl_lock = threading.Lock()
 
     # -- connection --
     def listen(self):
@@ -218,6 +222,8 @@ class MsrpEndpoint:
         self.reading.set()
 
     def _attach(self, s):
+        if self.tls:
+            s.setblocking(False)
         with self.cond:
             self.sock = s
             self.cond.notify_all()
@@ -245,7 +251,40 @@ class MsrpEndpoint:
 
     def send_raw(self, data):
         with self.write_lock:   # the reader thread answers on the same socket
-            self.sock.sendall(data)
+            if self.tls:
+                self._tls_sendall(self.sock, data)
+            else:
+                self.sock.sendall(data)
+
+    def _tls_sendall(self, s, data):
+        view = memoryview(data)
+        deadline = time.monotonic() + 60
+        while view:
+            with self.ssl_lock:
+                try:
+                    view = view[s.send(view):]
+                    continue
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("TLS peer not reading")
+            select.select([s], [s], [], 0.2)
+
+    def _recv(self, s):
+        if not self.tls:
+            return s.recv(262144)
+        while True:
+            if not s.pending():
+                r, _, _ = select.select([s], [], [], 0.5)
+                if not r:
+                    if self.closed:
+                        return b""
+                    continue
+            with self.ssl_lock:
+                try:
+                    return s.recv(262144)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    continue
 
     # -- receiving --
     def _read(self, s):
@@ -253,8 +292,8 @@ class MsrpEndpoint:
         while True:
             self.reading.wait()
             try:
-                chunk = s.recv(262144)
-            except OSError:
+                chunk = self._recv(s)
+            except (OSError, ValueError):
                 chunk = b""
             if not chunk:
                 with self.cond:
