@@ -67,6 +67,17 @@ def nni(tmp_path_factory):
 
 
 @pytest.fixture
+def ctl(server):
+    """A control connection to the module's relay; the sessions a test
+    left are destroyed after it."""
+    c = server.relay.control()
+    yield c
+    for s in c.call("session.list"):
+        c.call("session.destroy", {"id": s["id"]})
+    c.close()
+
+
+@pytest.fixture
 def make_ua(request):
     """make_ua('alice', transport='tcp', register=True, srv=None) -> SipUA,
     a user of srv (default: the module's `server`), on srv's address."""

@@ -36,6 +36,9 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 	X("event_retry_max_ms", T_INT, event_retry_max_ms, "5000",               \
 			"longest wait between retransmissions of an unacknowledged "     \
 			"event")                                                         \
+	X("events_muted", T_STRING, events_muted, "leg_connected",                \
+			"event types not posted to Kamailio, comma separated; empty: "   \
+			"post every type")                                               \
 	X("drain_timeout_ms", T_INT, drain_timeout_ms, "2000",                   \
 			"on SIGTERM, how long to wait for pending work before exiting")    \
 	X("msrp_listen", T_LIST, msrp_listen, "tcp:127.0.0.1:2855",               \

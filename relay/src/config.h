@@ -34,6 +34,7 @@ typedef struct relay_config {
 	int control_max_line;
 	int event_queue_max;
 	int event_retry_max_ms;
+	char *events_muted;
 	int drain_timeout_ms;
 	config_list_t msrp_listen;
 	config_list_t msrps_listen;

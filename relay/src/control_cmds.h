@@ -22,8 +22,8 @@ typedef struct cmd_call {
 	X(help, "help", "the command list")                                             \
 	X(session_create, "session.create",                                             \
 			"{id, type: bridge|conference|endpoint, identity?, private_messages?, " \
-			"allow_non_cpim?, idle_timeout_s?}: create, or update the options "     \
-			"of the session with that id")                                          \
+			"allow_non_cpim?, idle_timeout_s?, legs?: [leg.add params]}: create, "  \
+			"or update the options of the session with that id (and its legs)")    \
 	X(session_destroy, "session.destroy",                                           \
 			"{id}: remove the session, its legs and their connections")             \
 	X(session_get, "session.get", "{id}: the session and its legs")                 \

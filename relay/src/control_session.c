@@ -126,6 +126,66 @@ static json_t *session_json(const session_t *s, int with_legs)
 	return j;
 }
 
+static const char *leg_add_or_update(cmd_call_t *call, int must_exist);
+
+/* Takes back the legs this call added to an existing session (leg i
+ * failed): legs that were only updated keep their new parameters. */
+static void remove_created_legs(session_t *s, json_t *out)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(out, i, r)
+	{
+		leg_t *l;
+
+		if(!json_is_true(json_object_get(r, "created")))
+			continue;
+		l = leg_find(s, json_string_value(json_object_get(r, "id")));
+		if(l)
+			leg_remove(l, "a sibling leg was refused");
+	}
+}
+
+/* session.create with "legs": each is a leg.add of its own, the results in
+ * the session's "legs" (one round trip for a B2BUA's two legs). */
+static const char *create_legs(cmd_call_t *call, session_t *s, json_t *legs)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *leg;
+
+	json_array_foreach(legs, i, leg)
+	{
+		cmd_call_t sub = {0};
+		const char *err;
+
+		if(!json_is_object(leg)) {
+			remove_created_legs(s, out);
+			json_decref(out);
+			return invalid(call, "%s", "legs: each leg is an object");
+		}
+		sub.params = json_deep_copy(leg);
+		json_object_set_new(sub.params, "session", json_string(s->id));
+		err = leg_add_or_update(&sub, 0);
+		json_decref(sub.params);
+		if(err) {
+			remove_created_legs(s, out);
+			json_decref(out);
+			char why[sizeof(errbuf)];
+
+			/* err may be errbuf itself */
+			snprintf(why, sizeof(why), "%s", err);
+			call->code = sub.code;
+			snprintf(errbuf, sizeof(errbuf), "leg %zu: %.200s", i, why);
+			return errbuf;
+		}
+		json_array_append_new(out, sub.result);
+	}
+	json_object_set_new(call->result, "legs", out);
+	return NULL;
+}
+
 const char *cmd_session_create(cmd_call_t *call)
 {
 	int bad = 0, created, priv = -1, non_cpim = -1;
@@ -136,9 +196,14 @@ const char *cmd_session_create(cmd_call_t *call)
 	int t = session_type_parse(type);
 	session_t *s;
 
+	json_t *legs = json_object_get(call->params, "legs");
+	const char *err;
+
 	opt_bool(call, "private_messages", &priv, &bad);
 	opt_bool(call, "allow_non_cpim", &non_cpim, &bad);
 	opt_int(call, "idle_timeout_s", &idle, &bad);
+	if(legs && (!json_is_array(legs) || json_array_size(legs) > 2))
+		return invalid(call, "%s", "legs: an array of at most two leg objects");
 	if(bad)
 		return invalid(call, "%s", "identity must be a string, "
 								  "private_messages/allow_non_cpim booleans, "
@@ -163,6 +228,14 @@ const char *cmd_session_create(cmd_call_t *call)
 		s->idle_timeout_s = (unsigned)idle;
 	call->result = session_json(s, 0);
 	json_object_set_new(call->result, "created", json_boolean(created));
+	if(legs && (err = create_legs(call, s, legs)) != NULL) {
+		/* all or nothing: a session made here goes again */
+		if(created)
+			session_destroy(s, "its legs were refused");
+		json_decref(call->result);
+		call->result = NULL;
+		return err;
+	}
 	return NULL;
 }
 

@@ -43,6 +43,8 @@ struct events {
 	size_t pending;
 	TAILQ_HEAD(, pending_event) queue;
 	unsigned long posted, acked, rejected, retransmits, dropped, send_errors;
+	unsigned long muted_count;
+	char muted[512];
 };
 
 static long long now_ms(void)
@@ -215,7 +217,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 events_t *events_new(struct event_base *base, const char *target,
 		const char *instance, const char *boot_id, int queue_max,
-		int retry_max_ms, char *err, size_t errlen)
+		int retry_max_ms, const char *muted, char *err, size_t errlen)
 {
 	events_t *ev = calloc(1, sizeof(*ev));
 	struct timeval tick = {0, EVENT_TICK_MS * 1000};
@@ -233,6 +235,11 @@ events_t *events_new(struct event_base *base, const char *target,
 												 : EVENT_RETRY_FIRST_MS;
 	snprintf(ev->instance, sizeof(ev->instance), "%s", instance);
 	snprintf(ev->boot_id, sizeof(ev->boot_id), "%s", boot_id);
+	/* ",type,type," so a lookup is one strstr of ",type," */
+	snprintf(ev->muted, sizeof(ev->muted), ",%s,", muted ? muted : "");
+	for(char *c = ev->muted; *c; c++)
+		if(*c == ' ')
+			*c = ',';
 	if(target) {
 		if(im_addr_parse(target, strlen(target), &ev->target, err, errlen)
 				< 0) {
@@ -275,12 +282,26 @@ void events_free(events_t *ev)
 	free(ev);
 }
 
+static int is_muted(const events_t *ev, const char *type)
+{
+	char key[40];
+
+	snprintf(key, sizeof(key), ",%s,", type);
+	return strstr(ev->muted, key) != NULL;
+}
+
 void events_post(events_t *ev, const char *type, json_t *data)
 {
 	pending_event_t *p;
 	json_t *req;
 	char *data_text;
 
+	if(is_muted(ev, type)) {
+		ev->muted_count++;
+		if(data)
+			json_decref(data);
+		return;
+	}
 	ev->posted++;
 	if(data == NULL)
 		data = json_object();
@@ -346,8 +367,9 @@ size_t events_pending(const events_t *ev)
 
 json_t *events_stats(const events_t *ev)
 {
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "enabled",
-			ev->have_target, "posted", (json_int_t)ev->posted, "acked",
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"enabled", ev->have_target, "posted", (json_int_t)ev->posted,
+			"muted", (json_int_t)ev->muted_count, "acked",
 			(json_int_t)ev->acked, "rejected", (json_int_t)ev->rejected,
 			"retransmits", (json_int_t)ev->retransmits, "dropped",
 			(json_int_t)ev->dropped, "send_errors",

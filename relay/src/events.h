@@ -18,8 +18,7 @@ typedef struct events events_t;
 /* target NULL: events are counted and dropped with a warning at start. */
 events_t *events_new(struct event_base *base, const char *target,
 		const char *instance, const char *boot_id, int queue_max,
-		int retry_max_ms, char *err,
-		size_t errlen);
+		int retry_max_ms, const char *muted, char *err, size_t errlen);
 void events_free(events_t *ev);
 
 /* Queues and sends an event; data (may be NULL) is stolen. */

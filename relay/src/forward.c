@@ -424,10 +424,8 @@ static rx_result_t emit_stage(rxframe_t *f, char flag)
 {
 	shared_buf_t *b = f->stage;
 
-	if(!dests_ready(f->msg)) {
-		relay_stats.pauses++;
+	if(!dests_ready(f->msg))
 		return RX_PAUSED;
-	}
 	emit_piece(f, f->stage_start, b, NULL, b->len, flag);
 	f->leg->bytes_in += b->len;
 	forward_drop_stage(f);

@@ -265,7 +265,8 @@ int main(int argc, char **argv)
 				"kamailio_rpc not set: events to Kamailio are disabled");
 	relay.events = events_new(relay.base, relay.cfg.kamailio_rpc,
 			relay.instance, relay.boot_id, relay.cfg.event_queue_max,
-			relay.cfg.event_retry_max_ms, err, sizeof(err));
+			relay.cfg.event_retry_max_ms, relay.cfg.events_muted, err,
+			sizeof(err));
 	if(relay.events == NULL) {
 		ilog(core, LOG_ERR, "%s", err);
 		goto out;

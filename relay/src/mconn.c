@@ -29,6 +29,7 @@ struct mconn {
 	leg_t *connecting; /* active leg whose connect is in progress */
 	int secure;
 	int accepted;
+	int local; /* an in-process connection (transport_pipe.c) */
 	int paused;
 	int closing;
 	size_t want;
@@ -41,6 +42,7 @@ struct mconn {
 typedef struct listener {
 	struct evconnlistener *l;
 	local_endpoint_t ep;
+	struct sockaddr_storage bound;
 } listener_t;
 
 static struct event_base *base;
@@ -101,7 +103,10 @@ static void conn_close(struct mconn *c, const char *why)
 		int was = leg->state;
 		conn_detach_leg(c, leg);
 		leg->state = LEG_CLOSED;
-		if(was == LEG_CONNECTED || was == LEG_CONNECTING)
+		/* the other end of an in-process connection is a leg of ours,
+		 * gone because its session was ended on purpose: Kamailio knows */
+		if((was == LEG_CONNECTED || was == LEG_CONNECTING)
+				&& !(c->local && strcmp(why, "closed by peer") == 0))
 			engine_event_leg_closed(leg, why);
 	}
 	if(c->paused)
@@ -161,6 +166,8 @@ static void pause_conn(struct mconn *c)
 {
 	if(c->paused)
 		return;
+	/* counted here, whichever queue made the engine stop reading */
+	relay_stats.pauses++;
 	c->paused = 1;
 	c->paused_next = paused;
 	paused = c;
@@ -284,25 +291,36 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* A connection on an accepted socket (fd >= 0) or to sa. */
-static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
-		socklen_t salen)
+static transport_params_t params_for(struct mconn *c)
 {
-	struct mconn *c = calloc(1, sizeof(*c));
 	transport_params_t p = {base, &conn_events, c, engine_config.max_queue / 2,
 			cfg.read_high_water, cfg.keepalive_s};
+	return p;
+}
+
+static struct mconn *conn_alloc(void)
+{
+	struct mconn *c = calloc(1, sizeof(*c));
 
 	if(!c)
 		return NULL;
 	c->rx = rx_new();
-	c->t = c->rx ? (secure ? transport_tls_new(&p, fd, sa, salen)
-						   : transport_tcp_new(&p, fd, sa, salen))
-				 : NULL;
-	if(!c->t) {
-		rx_free(c->rx);
+	if(!c->rx) {
 		free(c);
 		return NULL;
 	}
+	return c;
+}
+
+static void conn_discard(struct mconn *c)
+{
+	rx_free(c->rx);
+	free(c);
+}
+
+/* The connection, its transport attached, joins the list. */
+static struct mconn *conn_link(struct mconn *c, int secure)
+{
 	c->secure = secure;
 	c->timer = evtimer_new(base, on_timer, c);
 	c->next = conns;
@@ -311,6 +329,91 @@ static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
 	conns = c;
 	relay_stats.conns_open++;
 	return c;
+}
+
+/* A connection on an accepted socket (fd >= 0) or to sa. */
+static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
+		socklen_t salen)
+{
+	struct mconn *c = conn_alloc();
+	transport_params_t p;
+
+	if(!c)
+		return NULL;
+	p = params_for(c);
+	c->t = secure ? transport_tls_new(&p, fd, sa, salen)
+				  : transport_tcp_new(&p, fd, sa, salen);
+	if(!c->t) {
+		conn_discard(c);
+		return NULL;
+	}
+	return conn_link(c, secure);
+}
+
+static void start_unbound_timer(struct mconn *c)
+{
+	struct timeval tv = {(time_t)cfg.unbound_timeout_s, 0};
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * A connection to one of our own plain listeners: two connections joined
+ * in memory, the accepted end waiting for its binding SEND like any other.
+ * NULL when they cannot be made.
+ */
+static struct mconn *conn_new_local(leg_t *leg)
+{
+	struct mconn *a = conn_alloc(), *b = a ? conn_alloc() : NULL;
+	transport_params_t pa, pb;
+
+	if(!b) {
+		if(a)
+			conn_discard(a);
+		return NULL;
+	}
+	pa = params_for(a);
+	pb = params_for(b);
+	if(transport_pipe_pair(&pa, &pb, &a->t, &b->t) < 0) {
+		conn_discard(a);
+		conn_discard(b);
+		return NULL;
+	}
+	conn_link(a, 0);
+	conn_link(b, 0);
+	a->local = b->local = 1;
+	b->accepted = 1;
+	relay_stats.conns_local++;
+	snprintf(b->peer, sizeof(b->peer), "local:%.*s", (int)sizeof(b->peer) - 7,
+			leg->local_path);
+	relay_stats.conns_accepted++;
+	start_unbound_timer(b);
+	ilog(msrp, LOG_DEBUG, "session %s leg %s: in-process connection",
+			leg->session->id, leg->id);
+	return a;
+}
+
+/* Whether ss is the address one of our plain listeners is bound to. */
+static int is_own_listener(const struct sockaddr_storage *ss)
+{
+	for(int i = 0; i < nlisteners; i++) {
+		const listener_t *li = &listeners[i];
+		if(li->ep.secure || li->bound.ss_family != ss->ss_family)
+			continue;
+		if(ss->ss_family == AF_INET) {
+			const struct sockaddr_in *x = (const void *)&li->bound,
+									 *y = (const void *)ss;
+			if(x->sin_port == y->sin_port
+					&& x->sin_addr.s_addr == y->sin_addr.s_addr)
+				return 1;
+		} else if(ss->ss_family == AF_INET6) {
+			const struct sockaddr_in6 *x = (const void *)&li->bound,
+									  *y = (const void *)ss;
+			if(x->sin6_port == y->sin6_port
+					&& memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
@@ -332,10 +435,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	a.salen = (socklen_t)salen;
 	im_addr_format(&a, c->peer, sizeof(c->peer));
 	relay_stats.conns_accepted++;
-	{
-		struct timeval tv = {(time_t)cfg.unbound_timeout_s, 0};
-		evtimer_add(c->timer, &tv);
-	}
+	start_unbound_timer(c);
 	ilog(msrp, LOG_DEBUG, "accepted %s", c->peer);
 }
 
@@ -461,8 +561,11 @@ static void io_connect(leg_t *leg)
 		engine_leg_connect_failed(leg, "remote path host is not a numeric address");
 		return;
 	}
-	c = conn_new(leg->remote[0].secure, -1, (struct sockaddr *)&ss,
-			(socklen_t)sslen);
+	if(!leg->remote[0].secure && !leg->cema && is_own_listener(&ss))
+		c = conn_new_local(leg);
+	else
+		c = conn_new(leg->remote[0].secure, -1, (struct sockaddr *)&ss,
+				(socklen_t)sslen);
 	if(!c) {
 		engine_leg_connect_failed(leg, strerror(errno));
 		return;
@@ -537,6 +640,7 @@ int mconn_listen(const char *spec, int secure, char *err, size_t errlen)
 	}
 	li = &listeners[nlisteners];
 	memset(li, 0, sizeof(*li));
+	memcpy(&li->bound, &a.sa, a.salen);
 	li->ep.secure = secure;
 	li->ep.ipv6 = a.sa.ss_family == AF_INET6;
 	li->ep.port = ntohs(li->ep.ipv6 ? ((struct sockaddr_in6 *)&a.sa)->sin6_port

@@ -66,13 +66,14 @@ json_t *stats_json(void)
 	STATS_ERROR_KINDS(X)
 #undef X
 	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
-					 "s:I, s:I, s:o}",
+					 "s:I, s:I, s:I, s:o}",
 			"frames_in", frames, "frames_out",
 			(json_int_t)relay_stats.frames_out, "responses_sent", responses,
 			"rejected", rejected, "errors", errors, "bytes_in",
 			(json_int_t)relay_stats.bytes_in, "bytes_out",
 			(json_int_t)relay_stats.bytes_out, "connections_accepted",
-			(json_int_t)relay_stats.conns_accepted, "connections_connected",
+			(json_int_t)relay_stats.conns_accepted, "connections_local",
+			(json_int_t)relay_stats.conns_local, "connections_connected",
 			(json_int_t)relay_stats.conns_connected, "connections_open",
 			(json_int_t)relay_stats.conns_open, "queue_high_water_bytes",
 			(json_int_t)relay_stats.queue_high_water, "pauses",
@@ -153,6 +154,9 @@ char *stats_prometheus(void)
 			relay_stats.conns_open);
 	metric(&b, "imrelay_connections_accepted_total", "counter",
 			"MSRP connections accepted.", relay_stats.conns_accepted);
+	metric(&b, "imrelay_connections_local_total", "counter",
+			"In-process connections between legs of this relay.",
+			relay_stats.conns_local);
 	metric(&b, "imrelay_queue_high_water_bytes", "gauge",
 			"Largest output queue seen on a leg.",
 			relay_stats.queue_high_water);

@@ -33,6 +33,7 @@ typedef struct relay_stats {
 	uint64_t rejected[10];
 	uint64_t bytes_in, bytes_out;
 	uint64_t conns_accepted, conns_connected, conns_open;
+	uint64_t conns_local; /* in-process pairs (transport_pipe.c) */
 #define X(k) uint64_t err_##k;
 	STATS_ERROR_KINDS(X)
 #undef X

@@ -59,5 +59,9 @@ transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen);
 transport_t *transport_tls_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen);
+/* Two ends connected in memory (transport_pipe.c): *a the connecting
+ * side (it hears connected), *b the accepting one. 0 or -1. */
+int transport_pipe_pair(const transport_params_t *active,
+		const transport_params_t *passive, transport_t **a, transport_t **b);
 
 #endif

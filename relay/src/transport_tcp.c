@@ -25,8 +25,10 @@ typedef struct tcp {
 	int paused;
 	int dead;
 	int reading; /* rev is added */
+	int writing; /* wev is added: the socket was full */
 	struct evbuffer *in, *out;
 	struct event *rev, *wev;
+	struct event *flush; /* deferred write at the end of the loop pass */
 } tcp_t;
 
 /* Reads while the owner wants them and the input has room. */
@@ -63,6 +65,7 @@ static void tcp_dead(tcp_t *c, const char *why)
 	c->dead = 1;
 	update_reading(c);
 	event_del(c->wev);
+	c->writing = 0;
 	c->t.ev->closed(c->t.owner, why, 0);
 }
 
@@ -71,8 +74,44 @@ static void on_out_added(struct evbuffer *buf, const struct evbuffer_cb_info *in
 {
 	tcp_t *c = arg;
 	(void)buf;
-	if(info->n_added && !c->dead && !c->connecting)
+	/* writes made in this loop pass go out together, without asking
+	 * epoll first: only a full socket waits for EV_WRITE */
+	if(info->n_added && !c->dead && !c->connecting && !c->writing)
+		event_active(c->flush, EV_WRITE, 0);
+}
+
+static void write_out(tcp_t *c)
+{
+	size_t before = evbuffer_get_length(c->out);
+
+	if(before) {
+		int n = evbuffer_write(c->out, c->fd);
+		if(n < 0 && errno != EAGAIN && errno != EINTR) {
+			tcp_dead(c, strerror(errno));
+			return;
+		}
+	}
+	if(evbuffer_get_length(c->out) == 0) {
+		if(c->writing) {
+			event_del(c->wev);
+			c->writing = 0;
+		}
+	} else if(!c->writing) {
 		event_add(c->wev, NULL);
+		c->writing = 1;
+	}
+	/* what the owner waits for: the queue went back under its mark */
+	if(before > c->t.low_water && evbuffer_get_length(c->out) <= c->t.low_water)
+		c->t.ev->drained(c->t.owner);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	tcp_t *c = arg;
+	(void)fd;
+	(void)what;
+	if(!c->dead && !c->connecting)
+		write_out(c);
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)
@@ -124,17 +163,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		if(c->dead)
 			return;
 	}
-	if(evbuffer_get_length(c->out)) {
-		int n = evbuffer_write(c->out, fd);
-		if(n < 0 && errno != EAGAIN && errno != EINTR) {
-			tcp_dead(c, strerror(errno));
-			return;
-		}
-	}
-	if(evbuffer_get_length(c->out) == 0)
-		event_del(c->wev);
-	if(evbuffer_get_length(c->out) <= c->t.low_water)
-		c->t.ev->drained(c->t.owner);
+	(void)fd;
+	write_out(c);
 }
 
 static struct evbuffer *tcp_input(transport_t *t)
@@ -159,6 +189,7 @@ static void tcp_free(transport_t *t)
 	tcp_t *c = (tcp_t *)t;
 	event_free(c->rev);
 	event_free(c->wev);
+	event_free(c->flush);
 	evbuffer_free(c->in);
 	evbuffer_free(c->out);
 	close(c->fd);
@@ -201,9 +232,12 @@ transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 	c->out = evbuffer_new();
 	c->rev = event_new(p->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(p->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->flush = event_new(p->base, -1, 0, on_flush, c);
 	evbuffer_add_cb(c->out, on_out_added, c);
-	if(c->connecting)
+	if(c->connecting) {
 		event_add(c->wev, NULL);
+		c->writing = 1;
+	}
 	update_reading(c);
 	return &c->t;
 }

@@ -14,15 +14,6 @@ from imtest.relay_sessions import bridge
 
 
 @pytest.fixture
-def ctl(server):
-    c = server.relay.control()
-    yield c
-    for s in c.call("session.list"):
-        c.call("session.destroy", {"id": s["id"]})
-    c.close()
-
-
-@pytest.fixture
 def witness(ctl):
     """A healthy session that must keep working through every bad input."""
     a, b = bridge(ctl, "witness")

@@ -11,15 +11,6 @@ from imtest.procs import wait_until
 from imtest.relay_sessions import bridge
 
 
-@pytest.fixture
-def ctl(server):
-    c = server.relay.control()
-    yield c
-    for s in c.call("session.list"):
-        c.call("session.destroy", {"id": s["id"]})
-    c.close()
-
-
 @pytest.mark.parametrize("setups", [("passive", "passive"), ("passive", "active"),
                                     ("active", "active")])
 def test_text_both_ways_with_reports(ctl, setups):

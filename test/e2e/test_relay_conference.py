@@ -13,15 +13,6 @@ from imtest.relay_sessions import add_leg, conference
 CONF = "sip:conf-1234@home1.net"
 
 
-@pytest.fixture
-def ctl(server):
-    c = server.relay.control()
-    yield c
-    for s in c.call("session.list"):
-        c.call("session.destroy", {"id": s["id"]})
-    c.close()
-
-
 def send_cpim(member, frm, to, text, **kw):
     body = cpim.build(frm, to, text)
     return member.ep.send_message(body, content_type="message/cpim", **kw), body

@@ -13,15 +13,6 @@ from imtest.procs import ImServer, wait_until
 from imtest.relay_sessions import add_leg
 
 
-@pytest.fixture
-def ctl(server):
-    c = server.relay.control()
-    yield c
-    for s in c.call("session.list"):
-        c.call("session.destroy", {"id": s["id"]})
-    c.close()
-
-
 def endpoint_leg(ctl, sid, setup="passive"):
     ctl.call("session.create", {"id": sid, "type": "endpoint"})
     return add_leg(ctl, sid, "user", MsrpEndpoint(), setup)
