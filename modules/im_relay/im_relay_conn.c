@@ -19,6 +19,7 @@ int imr_max_reply_size = 1024 * 1024;
 
 typedef struct imr_conn {
 	int fd;
+	int unread; /* replies to requests sent without waiting (imr_post) */
 	json_int_t next_id;
 	char *buf;
 	size_t len;
@@ -61,6 +62,7 @@ static void conn_close(imr_conn_t *c)
 		close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->unread = 0;
 }
 
 static imr_conn_t *conn_get(imr_relay_t *r)
@@ -187,6 +189,15 @@ static int conn_read_line(imr_conn_t *c, long long deadline, size_t *linelen,
 			c->buf = nbuf;
 			c->cap = ncap;
 		}
+		/* a reply is never there the instant the request left: wait first
+		 * (one recv that would fail less per call) */
+		if(!c->len) {
+			int rc = wait_fd(c->fd, POLLIN, deadline);
+			if(rc == IO_TIMEOUT) {
+				snprintf(err, errlen, "no reply within %d ms", imr_timeout_ms);
+				return IO_TIMEOUT;
+			}
+		}
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if(n > 0) {
 			c->len += (size_t)n;
@@ -261,6 +272,37 @@ done:
 	return status;
 }
 
+/* One JSON-RPC request as the line the relay reads (malloc'ed). */
+static char *request_line(json_int_t id, const char *method, json_t *params,
+		char *err, size_t errlen)
+{
+	json_t *jreq = json_pack(
+			"{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", id, "method", method);
+	char *req, *line;
+	size_t l;
+
+	if(jreq && params)
+		json_object_set(jreq, "params", params);
+	req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
+	if(jreq)
+		json_decref(jreq);
+	if(req == NULL) {
+		snprintf(err, errlen, "cannot encode request");
+		return NULL;
+	}
+	/* one object per line; jansson escapes newlines inside */
+	l = strlen(req);
+	line = realloc(req, l + 2);
+	if(line == NULL) {
+		free(req);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	line[l] = '\n';
+	line[l + 1] = '\0';
+	return line;
+}
+
 imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 		json_t **result, char *err, size_t errlen)
 {
@@ -269,7 +311,6 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 	imr_conn_t *c = conn_get(r);
 	imr_call_status_t status = IMR_CALL_FAILED;
 	char *req = NULL;
-	json_t *jreq = NULL;
 	json_int_t id;
 	int rc = IO_ERROR, attempt;
 	size_t linelen;
@@ -280,27 +321,9 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 		return IMR_CALL_FAILED;
 	}
 	id = ++c->next_id;
-	jreq = json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", id, "method",
-			method);
-	if(jreq && params)
-		json_object_set(jreq, "params", params);
-	req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
-	if(req == NULL) {
-		snprintf(err, errlen, "cannot encode request");
+	req = request_line(id, method, params, err, errlen);
+	if(req == NULL)
 		goto out;
-	}
-	/* the relay reads one object per line; jansson escapes newlines */
-	{
-		size_t l = strlen(req);
-		char *line = realloc(req, l + 2);
-		if(line == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		req = line;
-		req[l] = '\n';
-		req[l + 1] = '\0';
-	}
 
 	/* A kept-alive connection may have died since the last call (relay
 	 * restarted): then retry once on a fresh one. Commands are idempotent
@@ -313,6 +336,14 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 				break;
 		}
 		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+		/* the answers to what was posted come first */
+		while(rc == IO_OK && c->unread > 0) {
+			rc = conn_read_line(c, deadline, &linelen, err, errlen);
+			if(rc == IO_OK) {
+				consume_line(c, linelen);
+				c->unread--;
+			}
+		}
 		if(rc == IO_OK)
 			rc = conn_read_line(c, deadline, &linelen, err, errlen);
 		if(rc == IO_OK)
@@ -337,7 +368,33 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 out:
 	if(req)
 		free(req);
-	if(jreq)
-		json_decref(jreq);
 	return status;
+}
+
+int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
+		size_t errlen)
+{
+	long long deadline = now_us() + (long long)imr_timeout_ms * 1000;
+	imr_conn_t *c = conn_get(r);
+	char *req;
+	int rc;
+
+	if(c == NULL) {
+		snprintf(err, errlen, "out of pkg memory");
+		return -1;
+	}
+	req = request_line(++c->next_id, method, params, err, errlen);
+	if(req == NULL)
+		return -1;
+	rc = c->fd < 0 ? conn_open(r, c, deadline, err, errlen) : IO_OK;
+	if(rc == IO_OK)
+		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+	free(req);
+	if(rc != IO_OK) {
+		conn_close(c);
+		imr_relay_record_failure(r, rc == IO_TIMEOUT, err);
+		return -1;
+	}
+	c->unread++;
+	return 0;
 }

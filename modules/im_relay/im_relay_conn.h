@@ -28,6 +28,12 @@ typedef enum imr_call_status {
 imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 		json_t **result, char *err, size_t errlen);
 
+/* Sends method without waiting for its answer (read and dropped before
+ * the next imr_call's): for what the caller cannot act upon anyway, such
+ * as destroying a session. 0, or -1 with err. */
+int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
+		size_t errlen);
+
 /* Closes this process's connections (shutdown, or after a fork). */
 void imr_conn_close_all(void);
 

@@ -73,9 +73,6 @@ static int candidates(int *order)
 
 static int bridge_open(imr_bridge_t *b, const char *session_id, imr_err_t *e)
 {
-	int order[64], n;
-	char err[IMR_ERROR_MAX] = "";
-
 	memset(b, 0, sizeof(*b));
 	b->relay = -1;
 	if(strlen(session_id) >= sizeof(b->session)) {
@@ -86,25 +83,65 @@ static int bridge_open(imr_bridge_t *b, const char *session_id, imr_err_t *e)
 	for(int s = 0; s < 2; s++)
 		b->side[s].sess_id =
 				((unsigned long long)cryptorand() << 20) ^ cryptorand();
-	n = candidates(order);
+	return 0;
+}
+
+static int take_local_path(imr_side_t *sd, json_t *leg, imr_err_t *e)
+{
+	const char *path = json_string_value(json_object_get(leg, "local_path"));
+
+	if(!path || strlen(path) >= sizeof(sd->local_path)) {
+		fail(e, 500, "relay gave no local path", NULL);
+		return -1;
+	}
+	snprintf(sd->local_path, sizeof(sd->local_path), "%s", path);
+	sd->created = 1;
+	return 0;
+}
+
+/*
+ * The bridge with both its legs in one exchange, on a relay that is up
+ * (weighted choice); a relay that does not answer is passed over for the
+ * next. legs (borrowed) are the leg.add parameters of sides 0 and 1.
+ */
+static int create_bridge(imr_bridge_t *b, json_t *legs, imr_err_t *e)
+{
+	int order[64], n = candidates(order);
+	char err[IMR_ERROR_MAX] = "";
+
 	for(int i = 0; i < n; i++) {
 		imr_relay_t *r = &imr_relays[order[i]];
-		json_t *params, *result = NULL;
+		json_t *params, *result = NULL, *made;
 		imr_call_status_t st;
 
-		params = json_pack("{s:s, s:s}", "id", b->session, "type", "bridge");
+		params = json_pack("{s:s, s:s, s:O}", "id", b->session, "type", "bridge",
+				"legs", legs);
 		st = imr_call(r, "session.create", params, &result, err, sizeof(err));
 		json_decref(params);
-		if(result)
-			json_decref(result);
 		if(st == IMR_CALL_OK) {
+			made = json_object_get(result, "legs");
 			b->relay = order[i];
+			if(json_array_size(made) != 2
+					|| take_local_path(&b->side[0], json_array_get(made, 0), e) < 0
+					|| take_local_path(&b->side[1], json_array_get(made, 1), e)
+							   < 0) {
+				json_decref(result);
+				fail(e, 500, "relay answered session.create without its legs",
+						NULL);
+				return -1;
+			}
+			json_decref(result);
 			return 0;
 		}
+		if(result)
+			json_decref(result);
 		LM_WARN("relay %s refused or failed session %s: %s\n", r->name,
 				b->session, err);
-		if(st == IMR_CALL_RPC_ERROR)
-			break; /* the relay answered: another would say the same */
+		if(st == IMR_CALL_RPC_ERROR) {
+			/* the relay answered: another would say the same */
+			fail(e, 488, "media not acceptable to the relay: %s", err);
+			return -1;
+		}
 	}
 	if(err[0])
 		fail(e, 503, "no MSRP relay available: %s", err);
@@ -115,7 +152,7 @@ static int bridge_open(imr_bridge_t *b, const char *session_id, imr_err_t *e)
 
 static void bridge_close(imr_bridge_t *b)
 {
-	json_t *params, *result = NULL;
+	json_t *params;
 	char err[IMR_ERROR_MAX];
 
 	if(b->relay < 0 || b->relay >= imr_relay_count)
@@ -129,15 +166,14 @@ static void bridge_close(imr_bridge_t *b)
 		return;
 	}
 	lock_release(&imr_relays[b->relay].lock);
+	/* nothing to do with the answer: the SIP side has ended already */
 	params = json_pack("{s:s}", "id", b->session);
-	if(imr_call(&imr_relays[b->relay], "session.destroy", params, &result, err,
+	if(imr_post(&imr_relays[b->relay], "session.destroy", params, err,
 			   sizeof(err))
-			!= IMR_CALL_OK)
+			< 0)
 		LM_WARN("relay %s: session %s not destroyed: %s\n",
 				imr_relays[b->relay].name, b->session, err);
 	json_decref(params);
-	if(result)
-		json_decref(result);
 	b->relay = -1;
 }
 
@@ -311,17 +347,25 @@ static int offer(imr_bridge_t *b, int from, const str *sdp,
 		json_object_set_new(p, "max_size", json_integer(m.max_size));
 	add_cema(p, &m, sf->relay_active && m.cema);
 	add_party(p, from_party);
-	if(set_leg(b, from, p, e) < 0)
-		return -1;
 	if(first) {
 		/* the other leg waits for the answer to learn its peer */
-		p = json_pack("{s:s, s:b, s:b}", "setup", "passive", "tls", m.tls,
-				"ipv6", m.ipv6);
-		add_party(p, to_party);
-		if(set_leg(b, to, p, e) < 0)
+		json_t *q = json_pack("{s:s, s:s, s:b, s:b}", "id", leg_name(to),
+				"setup", "passive", "tls", m.tls, "ipv6", m.ipv6);
+		json_t *legs = json_array();
+		int ret;
+
+		add_party(q, to_party);
+		json_object_set_new(p, "id", json_string(leg_name(from)));
+		json_array_append_new(legs, from == 0 ? p : q);
+		json_array_append_new(legs, from == 0 ? q : p);
+		ret = create_bridge(b, legs, e);
+		json_decref(legs);
+		if(ret < 0)
 			return -1;
 		st->tls = m.tls;
 		st->ipv6 = m.ipv6;
+	} else if(set_leg(b, from, p, e) < 0) {
+		return -1;
 	}
 	st->uses_setup = sf->uses_setup;
 	st->cema = m.cema;
