@@ -146,7 +146,6 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 	lock_release(&c->lock);
 
 	LM_INFO("call %s: ending (%s)\n", c->key, reason);
-	imua_report_ended(c);
 	if(reply_a) {
 		text.s = (char *)reason_of(code_a);
 		text.len = strlen(text.s);
@@ -158,6 +157,9 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 		if(bye[i])
 			send_bye(c, i);
 	}
+	/* the owner releases the media last: our BYE reaches the other side
+	 * before the relay closes the connections it would notice first */
+	imua_report_ended(c);
 	imua_maybe_finish(c);
 }
 
