@@ -8,6 +8,7 @@
 #include "core/parser/msg_parser.h"
 #include "core/trim.h"
 
+#include "im_pf_cache.h"
 #include "im_pf_checks.h"
 #include "im_pf_db.h"
 #include "im_sdp.h"
@@ -35,7 +36,13 @@ static int truthy(const char *v)
 		   || strcmp(v, "1") == 0 || strcasecmp(v, "on") == 0;
 }
 
-static int apply_row(char **v, int n, void *arg)
+void impf_policy_defaults(impf_policy_t *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_size = -1;
+}
+
+int impf_policy_apply(char **v, int n, void *arg)
 {
 	impf_policy_t *p = arg;
 	const char *name = v[0], *value = v[1];
@@ -67,14 +74,13 @@ int impf_policy_load(const str *user, impf_policy_t *p)
 {
 	static const char *keys[] = {"scope"};
 	static const char *cols[] = {"name", "value"};
-	str any = str_init("*");
 
-	memset(p, 0, sizeof(*p));
-	p->max_size = -1;
-	if(impf_db_select("im_policy", keys, &any, 1, cols, 2, apply_row, p) < 0)
-		return -1;
-	if(user && user->len
-			&& impf_db_select("im_policy", keys, user, 1, cols, 2, apply_row, p)
+	/* the operator's part from memory; the database only for a user who
+	 * has rows of his own */
+	impf_cache_operator_policy(p);
+	if(impf_cache_has_policy(user)
+			&& impf_db_select("im_policy", keys, user, 1, cols, 2,
+					   impf_policy_apply, p)
 					   < 0)
 		return -1;
 	return 0;
@@ -343,7 +349,7 @@ int impf_check_terminating(struct sip_msg *msg, impf_kind_t kind,
 		return -1;
 	}
 	/* step 2: the owner's access rules, the most specific match decides */
-	if(kind != IMPF_KIND_OTHER
+	if(kind != IMPF_KIND_OTHER && impf_cache_has_rules(owner)
 			&& impf_db_select("im_access_rule", keys, owner, 1, cols, 3,
 					   access_row, &a)
 					   < 0)

@@ -30,6 +30,11 @@ typedef struct impf_policy {
 	int ipab; /* incoming personal alert barring (pager, Large Message) */
 } impf_policy_t;
 
+void impf_policy_defaults(impf_policy_t *p);
+/* Row callback of impf_db_select: columns name, value into an
+ * impf_policy_t (arg). */
+int impf_policy_apply(char **vals, int ncols, void *arg);
+
 /* The policy that applies to user (the operator's, then the user's own
  * rows). 0, or -1 when the database failed. */
 int impf_policy_load(const str *user, impf_policy_t *p);

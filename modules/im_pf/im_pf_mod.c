@@ -19,6 +19,7 @@
 #include "core/socket_info.h"
 
 #include "im_pf.h"
+#include "im_pf_cache.h"
 #include "im_pf_checks.h"
 #include "im_pf_db.h"
 #include "im_pf_route.h"
@@ -302,7 +303,7 @@ static int mod_init(void)
 		LM_ERR("cannot bind rr: load it before im_pf\n");
 		return -1;
 	}
-	if(impf_db_init() < 0 || impf_peers_init() < 0)
+	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0)
 		return -1;
 	if(impf_peers_reload(err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the IM peers: %s\n", err);
@@ -324,6 +325,7 @@ static void mod_destroy(void)
 {
 	impf_db_close();
 	impf_peers_destroy();
+	impf_cache_destroy();
 }
 
 /* clang-format off */

@@ -11,6 +11,7 @@
 #include "core/rpc.h"
 
 #include "im_pf.h"
+#include "im_pf_cache.h"
 #include "im_pf_db.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
@@ -86,7 +87,7 @@ static void impf_rpc_policy_set(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "%s", why);
 		return;
 	}
-	if(impf_db_put("im_policy", keys, v, 2, cols, v, 3) < 0) {
+	if(impf_db_put("im_policy", keys, v, 2, cols, v, 3) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
 	}
@@ -105,7 +106,7 @@ static void impf_rpc_policy_del(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "expected scope, name");
 		return;
 	}
-	if(impf_db_del("im_policy", keys, v, 2) < 0) {
+	if(impf_db_del("im_policy", keys, v, 2) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
 	}
@@ -184,7 +185,7 @@ static void impf_rpc_access_set(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "action is allow or reject");
 		return;
 	}
-	if(impf_db_put("im_access_rule", keys, v, 3, cols, v, 4) < 0) {
+	if(impf_db_put("im_access_rule", keys, v, 3, cols, v, 4) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
 	}
@@ -203,7 +204,7 @@ static void impf_rpc_access_del(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "expected owner, sender, media");
 		return;
 	}
-	if(impf_db_del("im_access_rule", keys, v, 3) < 0) {
+	if(impf_db_del("im_access_rule", keys, v, 3) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
 	}
@@ -308,7 +309,28 @@ static void impf_rpc_peer_reload(rpc_t *rpc, void *ctx)
 	reload_peers(rpc, ctx);
 }
 
+static const char *impf_rpc_reload_doc[] = {
+		"Read the policy, access rules and peers from the database again "
+		"(after editing the tables directly).",
+		0};
+
+static void impf_rpc_reload(rpc_t *rpc, void *ctx)
+{
+	char err[256];
+
+	if(impf_cache_reload() < 0) {
+		rpc->fault(ctx, 500, "policy not reloaded: database error");
+		return;
+	}
+	if(impf_peers_reload(err, sizeof(err)) < 0) {
+		rpc->fault(ctx, 500, "peers not reloaded: %s", err);
+		return;
+	}
+	rpc->rpl_printf(ctx, "ok");
+}
+
 rpc_export_t impf_rpc_cmds[] = {
+		{"im_pf.reload", impf_rpc_reload, impf_rpc_reload_doc, 0},
 		{"im_pf.policy_set", impf_rpc_policy_set, impf_rpc_policy_set_doc, 0},
 		{"im_pf.policy_del", impf_rpc_policy_del, impf_rpc_policy_del_doc, 0},
 		{"im_pf.policy_list", impf_rpc_policy_list, impf_rpc_policy_list_doc,

@@ -175,3 +175,31 @@ def test_policy_rpc_refuses_bad_input(server):
         server.rpc.call("im_pf.peer_set", "home9.net", "sip:peer.example.com:5060")
     assert "numeric" in e.value.message
     assert server.rpc.call("im_pf.policy_list") == []
+
+
+def test_direct_table_edits_take_effect_on_reload(server, make_ua):
+    """Policy is cached in shared memory (read per request only for users
+    known to have rows): an operator who edits the tables directly runs
+    im_pf.reload, after which the edit applies; RPC edits apply at once."""
+    alice, bob = make_ua("alice"), make_ua("bob")
+    db = server.kamailio
+    db.sql("INSERT INTO im_policy (scope, name, value) VALUES (?, 'service', 'deny')",
+           ("sip:alice@home1.net",))
+    try:
+        assert server.rpc.call("im_pf.reload") == "ok"
+        resp = invite(alice, server.uri("bob"))
+        assert resp.status == 403 and warning_code(resp) == "127"
+        db.sql("INSERT INTO im_access_rule (owner, sender, media, action) "
+               "VALUES ('sip:bob@home1.net', 'sip:alice@home1.net', '*', 'reject')")
+        db.sql("DELETE FROM im_policy WHERE scope = 'sip:alice@home1.net'")
+        assert server.rpc.call("im_pf.reload") == "ok"
+        resp = invite(alice, server.uri("bob"))
+        assert resp.status == 403 and warning_code(resp) == "122"
+    finally:
+        db.sql("DELETE FROM im_policy WHERE scope = 'sip:alice@home1.net'")
+        db.sql("DELETE FROM im_access_rule WHERE owner = 'sip:bob@home1.net'")
+        server.rpc.call("im_pf.reload")
+    s = ImSession(alice, bob, server.uri("bob")).start()
+    s.bye_from_a()
+    s.close()
+    nothing_left(server)
