@@ -32,10 +32,9 @@ def test_local_session_through_both_functions(server, make_ua):
         f"msrp://127.0.0.1:{server.relay.msrp_port}/")
 
     data = os.urandom(256 * 1024)
-    mid, _ = s.send_a(data, content_type="text/plain", chunk_size=32 * 1024,
-                      success_report=True)
-    assert s.b_ep.wait_message(timeout=20).body == data
-    assert s.a_ep.wait_report(mid).get("Status").startswith("000 200")
+    got, report = s.transfer_a(data, 32 * 1024)
+    assert got.body == data
+    assert report.get("Status").startswith("000 200")
     s.send_b("back")
     assert s.a_ep.wait_message().body == b"back"
     s.bye_from_b()
@@ -61,10 +60,9 @@ def test_large_message_mode(server, make_ua):
     assert final.get("server") == "IM-serv/OMA1.0"
     s.connect_media()
     data = os.urandom(300 * 1024)
-    mid, _ = s.send_a(data, content_type="text/plain", chunk_size=64 * 1024,
-                      success_report=True)
-    assert s.b_ep.wait_message(timeout=20).body == data
-    s.a_ep.wait_report(mid)
+    got, report = s.transfer_a(data, 64 * 1024)
+    assert report.get("Status").startswith("000 200")
+    assert got.body == data
     s.bye_from_a()
     wait_until(lambda: released(server), 15, "release")
     s.close()

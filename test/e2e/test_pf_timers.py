@@ -116,3 +116,64 @@ def test_relay_killed_mid_session(tmp_path, make_ua):
             ua.register(expires=0)
             ua.registered = False
         stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def short_nni(tmp_path_factory):
+    from conftest import TwoDomains
+    d = TwoDomains(tmp_path_factory.mktemp("timers-nni"),
+                   defines={"SESSION_EXPIRES": "4", "MIN_SE": "2"}).start()
+    yield d
+    problems = d.stop()
+    assert not problems, problems
+
+
+def test_expiry_across_the_nni(short_nni, make_ua):
+    """alice (home1) lets her leg expire: home1 BYEs her and sends its BYE
+    over the NNI, home2 answers it and BYEs bob."""
+    alice = make_ua("alice", srv=short_nni.home1)
+    bob = make_ua("bob", srv=short_nni.home2)
+    bob.auto_reply["UPDATE"] = 200
+    alice.auto_reply["BYE"] = 200
+    bob.auto_reply["BYE"] = 200
+    s = ImSession(alice, bob, short_nni.home2.uri("bob"),
+                  headers=[("Session-Expires", "4;refresher=uac"), ("Supported", "timer")])
+    mark = short_nni.tap.mark()
+    s.invite()
+    s.ring()
+    s.answer(headers=BOB_TIMER)
+    s.established()
+    assert alice.wait_request("BYE", timeout=10).msg.call_id == s.call.invite_msg.call_id
+    assert bob.wait_request("BYE", timeout=10).msg.call_id == s.b_req.msg.call_id
+    short_nni.tap.wait(lambda m: m.is_request and m.method == "BYE", since=mark)
+    # the NNI leg was refreshed by home2 (TP-3: refresher=uas) meanwhile
+    assert short_nni.tap.messages(lambda m: m.is_request and m.method == "UPDATE")
+    for srv in (short_nni.home1, short_nni.home2):
+        wait_until(lambda: released(srv), 15, f"release at {srv.domain}")
+    s.close()
+
+
+def test_relay_killed_on_the_terminating_side(tmp_path, make_ua):
+    """home2's relay dies: home2 BYEs bob and, over the NNI, home1, which
+    BYEs alice."""
+    from conftest import TwoDomains
+    d = TwoDomains(tmp_path).start()
+    alice = make_ua("alice", srv=d.home1)
+    bob = make_ua("bob", srv=d.home2)
+    try:
+        alice.auto_reply["BYE"] = 200
+        bob.auto_reply["BYE"] = 200
+        s = ImSession(alice, bob, d.home2.uri("bob")).start()
+        d.home2.relay.proc.kill()
+        assert bob.wait_request("BYE", timeout=15).msg.call_id == s.b_req.msg.call_id
+        assert alice.wait_request("BYE", timeout=15).msg.call_id == s.call.invite_msg.call_id
+        wait_until(lambda: d.home1.rpc.call("im_ua.list") == []
+                   and d.home2.rpc.call("im_ua.list") == []
+                   and d.home1.relay.call("session.list") == [], 15, "release")
+        s.close()
+    finally:
+        for ua in (alice, bob):
+            ua.register(expires=0)
+            ua.registered = False
+        problems = d.stop()
+        assert not problems, problems

@@ -26,7 +26,7 @@ class ImSession:
         if large:
             self.offer_kw.setdefault("direction", "sendonly")
         self.a_ep = MsrpEndpoint(host=caller.local_ip)
-        self.b_ep = MsrpEndpoint(host=callee.local_ip)
+        self.b_ep = MsrpEndpoint(host=callee.local_ip) if callee else None
         self.call = self.b_req = self.final = None
 
     # -- SIP --
@@ -111,6 +111,14 @@ class ImSession:
     def send_b(self, text, **kw):
         return self.b_ep.send_message(text, **kw)
 
+    def transfer_a(self, data, chunk_size, timeout=20):
+        """data from the caller in chunks, asking for a success report;
+        returns what the callee received and the report the caller got."""
+        mid, _ = self.send_a(data, content_type="text/plain", chunk_size=chunk_size,
+                             success_report=True)
+        got = self.b_ep.wait_message(timeout=timeout)
+        return got, self.a_ep.wait_report(mid, timeout=timeout)
+
     # -- ending --
     @staticmethod
     def _answer_bye(ua, timeout):
@@ -140,5 +148,6 @@ class ImSession:
         return resp, got["bye"]
 
     def close(self):
-        self.a_ep.close()
-        self.b_ep.close()
+        for ep in (self.a_ep, self.b_ep):
+            if ep:
+                ep.close()

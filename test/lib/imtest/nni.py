@@ -43,14 +43,21 @@ class SipTap:
         with self.cond:
             return [m for _, _, m in self.log if pred(m)]
 
-    def wait(self, pred, timeout=10.0, what="message"):
-        """The first message crossing the tap that satisfies pred."""
+    def mark(self):
+        """Where the log is now: wait(since=mark()) sees only what follows."""
         with self.cond:
-            ok = self.cond.wait_for(lambda: any(pred(m) for _, _, m in self.log), timeout)
-            if not ok:
+            return len(self.log)
+
+    def wait(self, pred, timeout=10.0, what="message", since=0):
+        """The first message crossing the tap (after since) that satisfies
+        pred."""
+        def found():
+            return next((m for _, _, m in self.log[since:] if pred(m)), None)
+        with self.cond:
+            if not self.cond.wait_for(lambda: found() is not None, timeout):
                 raise AssertionError(f"no {what} crossed the NNI within {timeout}s "
-                                     f"(saw {[m for _, _, m in self.log]})")
-            return next(m for _, _, m in self.log if pred(m))
+                                     f"(saw {[m for _, _, m in self.log[since:]]})")
+            return found()
 
     def requests(self, method):
         return self.messages(lambda m: m.is_request and m.method == method)

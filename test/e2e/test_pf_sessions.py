@@ -1,39 +1,69 @@
-"""1-1 IM sessions across the NNI (E2E-2, TR-1029 flows): A@home1.net
-invites B@home2.net through the originating participating function of
-home1 and the terminating one of home2, both B2BUAs (D-2), with each
-domain's relay in the media path (NNI-01, UP-1). The tap between the
-domains shows the NNI leg."""
+"""1-1 IM sessions (E2E-2, TR-1029 flows) in three topologies:
+
+- nni: A@home1.net invites B@home2.net through the originating
+  participating function of home1 and the terminating one of home2, both
+  B2BUAs (D-2), each domain's relay in the media path (NNI-01, UP-1); the
+  tap between the domains shows the NNI leg;
+- local: both users in home1.net, the session through both functions of
+  one server (two calls, two relay bridges);
+- proxy: the same in proxy mode (D-2): SDP and MSRP end to end.
+"""
 
 import os
 import re
 
 import pytest
 
-from imtest.im_session import ImSession
+from conftest import start_server, stop_server
 from imtest import cpim
+from imtest.im_session import ImSession
+from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
 
-def nni_invites(nni):
-    return nni.tap.requests("INVITE")
+@pytest.fixture(scope="module")
+def proxy_server(tmp_path_factory):
+    s = start_server(tmp_path_factory.mktemp("proxy"), defines={"PF_MODE": '"proxy"'})
+    yield s
+    stop_server(s)
 
 
-def relay_sessions(server):
-    return server.relay.call("session.list")
+class Topology:
+    def __init__(self, name, caller_srv, callee_srv):
+        self.name = name
+        self.caller_srv, self.callee_srv = caller_srv, callee_srv
+        self.b2bua = name != "proxy"
+
+    def servers(self):
+        return {self.caller_srv, self.callee_srv}
+
+    def released(self):
+        return all(s.rpc.call("im_ua.list") == [] and s.relay.call("session.list") == []
+                   for s in self.servers())
+
+    def wait_released(self):
+        wait_until(self.released, 15, "release of calls and relay legs")
 
 
-def assert_all_released(nni):
-    """No call in either Kamailio, no session in either relay."""
-    for s in (nni.home1, nni.home2):
-        assert s.rpc.call("im_ua.list") == [], f"{s.domain} still has calls"
-        assert relay_sessions(s) == [], f"{s.domain} relay still has sessions"
+@pytest.fixture(params=["nni", "local", "proxy"])
+def topo(request):
+    if request.param == "nni":
+        nni = request.getfixturevalue("nni")
+        return Topology("nni", nni.home1, nni.home2)
+    srv = request.getfixturevalue("server" if request.param == "local" else "proxy_server")
+    return Topology(request.param, srv, srv)
+
+
+@pytest.fixture
+def users(topo, make_ua):
+    alice = make_ua("alice", srv=topo.caller_srv)
+    bob = make_ua("bob", srv=topo.callee_srv)
+    return alice, bob, topo.callee_srv.uri("bob")
 
 
 def wait_released(nni):
-    from imtest.procs import wait_until
-    wait_until(lambda: all(s.rpc.call("im_ua.list") == [] and relay_sessions(s) == []
-                           for s in (nni.home1, nni.home2)), 15, "release of calls and legs")
+    Topology("nni", nni.home1, nni.home2).wait_released()
 
 
 @pytest.fixture
@@ -45,13 +75,14 @@ def test_session_headers_on_each_leg(nni, pair):
     """OP-3, TP-3, NNI-05, NNI-10, C-6, C-7, D-9, D-10."""
     alice, bob = pair
     s = ImSession(alice, bob, nni.home2.uri("bob"))
+    mark = nni.tap.mark()
     s.invite()
     at_b = s.ring()
     s.answer(headers=[("P-Asserted-Identity", "<sip:bob@home2.net>")])
     final = s.established()
 
     # the NNI leg, home1 -> home2: a new dialog with the relay's media
-    inv = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE")
+    inv = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE", since=mark)
     assert inv.call_id != s.call.invite_msg.call_id
     assert inv.from_.tag != s.call.invite_msg.from_.tag
     assert inv.get("user-agent") == "IM-serv/OMA1.0"
@@ -69,7 +100,8 @@ def test_session_headers_on_each_leg(nni, pair):
     assert s.a_ep.path not in inv.body.decode()
 
     # the NNI leg's 200, home2 -> home1 (TP-3 200 OK)
-    ok = nni.tap.wait(lambda m: not m.is_request and m.status == 200 and m.cseq[1] == "INVITE")
+    ok = nni.tap.wait(lambda m: not m.is_request and m.status == 200
+                      and m.cseq[1] == "INVITE", since=mark)
     assert ok.get("server") == "IM-serv/OMA1.0"
     assert "timer" in ok.get_all("require")
     assert re.search(r"refresher=uas", ok.get("session-expires"))
@@ -108,11 +140,11 @@ def test_session_headers_on_each_leg(nni, pair):
 
 @pytest.mark.parametrize("offer_setup,answer_setup", [
     ("active", "passive"), ("active", "active"), (None, None)])
-def test_msrp_both_ways_and_reports(nni, pair, offer_setup, answer_setup):
+def test_msrp_both_ways_and_reports(topo, users, offer_setup, answer_setup):
     """UP-1, UP-2: each hop answers its own 200, SENDs and REPORTs cross
-    both relays; a=setup as each client uses it (D-19)."""
-    alice, bob = pair
-    s = ImSession(alice, bob, nni.home2.uri("bob"), offer_setup=offer_setup,
+    the relays; a=setup as each client uses it (D-19)."""
+    alice, bob, to = users
+    s = ImSession(alice, bob, to, offer_setup=offer_setup,
                   answer_setup=answer_setup).start()
     mid, tids = s.send_a("hello bob", success_report=True)
     assert s.a_ep.wait_response(tids[0]).status == 200
@@ -125,15 +157,15 @@ def test_msrp_both_ways_and_reports(nni, pair, offer_setup, answer_setup):
     assert s.b_ep.wait_response(tids[0]).status == 200
     assert s.a_ep.wait_message().body == b"hello alice"
     s.bye_from_a()
-    wait_released(nni)
+    topo.wait_released()
     s.close()
 
 
-def test_one_mib_message_in_chunks(nni, pair):
+def test_one_mib_message_in_chunks(topo, users):
     """A 1 MiB message in 16 chunks arrives intact, and its success REPORT
     covers the whole of it."""
-    alice, bob = pair
-    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    alice, bob, to = users
+    s = ImSession(alice, bob, to).start()
     data = os.urandom(1024 * 1024)
     mid, tids = s.send_a(data, content_type="text/plain", chunk_size=64 * 1024,
                          success_report=True)
@@ -142,26 +174,26 @@ def test_one_mib_message_in_chunks(nni, pair):
     assert got.body == data
     assert s.a_ep.wait_report(mid, timeout=30).get("Byte-Range").endswith(f"/{len(data)}")
     s.bye_from_b()
-    wait_released(nni)
+    topo.wait_released()
     s.close()
 
 
-def test_bye_from_callee_ends_both_legs(nni, pair):
+def test_bye_from_callee_ends_both_legs(topo, users):
     """TP-6 then OP-8 in the other direction: B's BYE reaches A."""
-    alice, bob = pair
-    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    alice, bob, to = users
+    s = ImSession(alice, bob, to).start()
     resp, bye_at_a = s.bye_from_b()
     assert resp.status == 200
     assert bye_at_a.msg.call_id == s.call.invite_msg.call_id
-    wait_released(nni)
+    topo.wait_released()
     s.close()
 
 
-def test_cancel_before_answer(nni, pair):
+def test_cancel_before_answer(topo, users):
     """OP-7, TP-5, NNI-08, NNI-11: 200 to the CANCEL and 487 to the INVITE
     at each B2BUA, the CANCEL reaches bob, nothing stays allocated."""
-    alice, bob = pair
-    s = ImSession(alice, bob, nni.home2.uri("bob"))
+    alice, bob, to = users
+    s = ImSession(alice, bob, to)
     s.invite()
     s.ring()
     s.call.tx.wait_response(lambda r: r.status == 180)
@@ -169,16 +201,15 @@ def test_cancel_before_answer(nni, pair):
     assert s.call.wait_final().status == 487
     cancel = bob.wait_request("CANCEL")
     assert cancel.msg.call_id == s.b_req.msg.call_id
-    nni.tap.wait(lambda m: not m.is_request and m.status == 487)
-    wait_released(nni)
+    topo.wait_released()
     s.close()
 
 
-def test_reinvite_changes_msrp_parameters(nni, pair):
+def test_reinvite_changes_msrp_parameters(topo, users):
     """OP-4, TP-4: a re-INVITE from A crosses both PFs with the relay's SDP;
     the new accept-types reach B and the answer comes back."""
-    alice, bob = pair
-    s = ImSession(alice, bob, nni.home2.uri("bob")).start()
+    alice, bob, to = users
+    s = ImSession(alice, bob, to).start()
     from imtest.sdp import msrp_sdp
     import threading
     got = {}
@@ -186,7 +217,7 @@ def test_reinvite_changes_msrp_parameters(nni, pair):
     def answer():
         req = bob.wait_request("INVITE")
         got["req"] = req
-        req.reply(200, body=msrp_sdp(s.b_ep.path, ip="127.0.0.2", setup="passive",
+        req.reply(200, body=msrp_sdp(s.b_ep.path, ip=bob.local_ip, setup="passive",
                                      accept_types="message/cpim"),
                   content_type="application/sdp")
     t = threading.Thread(target=answer)
@@ -200,14 +231,15 @@ def test_reinvite_changes_msrp_parameters(nni, pair):
     assert Sdp(resp.body).attr("accept-types") == "message/cpim"
     assert Sdp(resp.body).path == Sdp(s.final.body).path
     bob.wait_request("ACK")
-    # the relay took the new parameters: bob now accepts CPIM only
-    _, tids = s.send_a("plain text", content_type="text/plain")
-    assert s.a_ep.wait_response(tids[0]).status == 415
-    body = cpim.build("<sip:alice@home1.net>", "<sip:bob@home2.net>", "after re-INVITE")
+    if topo.b2bua:
+        # the relay took the new parameters: bob now accepts CPIM only
+        _, tids = s.send_a("plain text", content_type="text/plain")
+        assert s.a_ep.wait_response(tids[0]).status == 415
+    body = cpim.build("<sip:alice@home1.net>", f"<{to}>", "after re-INVITE")
     s.send_a(body, content_type="message/cpim")
     assert s.b_ep.wait_message().body == body
     s.bye_from_a()
-    wait_released(nni)
+    topo.wait_released()
     s.close()
 
 
@@ -223,3 +255,52 @@ def test_content_the_callee_does_not_accept_is_refused(nni, pair):
     s.bye_from_a()
     wait_released(nni)
     s.close()
+
+
+def test_large_message_across_the_nni(nni, pair):
+    """OP-11 and TP-8 on two domains: the large-message tag on every leg,
+    a sendonly session through both relays."""
+    alice, bob = pair
+    s = ImSession(alice, bob, nni.home2.uri("bob"), large=True,
+                  answer_kw={"direction": "recvonly"})
+    mark = nni.tap.mark()
+    s.invite()
+    at_b = s.ring()
+    inv = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE", since=mark)
+    assert "+g.oma.sip-im.large-message" in NameAddr.parse(inv.get("contact")).params
+    assert "+g.oma.sip-im.large-message" in inv.get("accept-contact")
+    assert "+g.oma.sip-im.large-message" in NameAddr.parse(at_b.msg.get("contact")).params
+    s.answer()
+    final = s.established()
+    assert "+g.oma.sip-im.large-message" in NameAddr.parse(final.get("contact")).params
+    s.connect_media()
+    data = os.urandom(200 * 1024)
+    got, report = s.transfer_a(data, 50 * 1024)
+    assert report.get("Status").startswith("000 200")
+    assert got.body == data
+    s.bye_from_a()
+    wait_released(nni)
+    s.close()
+
+
+def test_large_message_to_a_peer_without_it(tmp_path, make_ua):
+    """D-3: a peer configured without large_message gets no Large Message:
+    403 + 122 at the originating side, nothing sent over the NNI."""
+    from conftest import TwoDomains
+    d = TwoDomains(tmp_path)
+    d.home1.peers = [("home2.net", d.tap.uri, "pager")]
+    d.start()
+    alice = make_ua("alice", srv=d.home1)
+    try:
+        s = ImSession(alice, None, d.home2.uri("bob"), large=True)
+        s.invite()
+        resp = s.call.wait_final()
+        assert resp.status == 403
+        assert re.match(r'^399 \S+ "122 ', resp.get("warning"))
+        assert d.tap.requests("INVITE") == []
+        s.close()
+    finally:
+        alice.register(expires=0)
+        alice.registered = False
+        problems = d.stop()
+        assert not problems, problems
