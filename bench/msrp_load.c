@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "msrp_parser.h"
 
 typedef struct opts {
@@ -81,19 +82,6 @@ static int ep;
 static long total_delivered, total_target;
 static uint64_t bytes_delivered;
 static char *payload;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 static int split_hostport(const char *hp, struct sockaddr_in *sa)
 {

@@ -150,6 +150,23 @@ class Process:
         return "; ".join(problems) or None
 
 
+def interrupt_launcher(p, output):
+    """Ends a launcher script (make run / run-nni) started in a session of
+    its own as a terminal's Ctrl-C does, SIGINT to its process group;
+    returns its exit code and its whole output."""
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGINT)
+    rest = p.stdout.read()
+    rc = p.wait(60)
+    return rc, "".join(output) + rest
+
+
+def processes_under(workdir):
+    """Command lines of the processes still running from workdir."""
+    r = subprocess.run(["pgrep", "-af", str(workdir)], capture_output=True, text=True)
+    return r.stdout.strip()
+
+
 def wait_until(probe, timeout, what):
     """Retries probe() until it returns a true value; the probe itself
     blocks on a socket, so this is a readiness poll, not a timed sleep."""
@@ -232,7 +249,7 @@ class Relay:
 class Kamailio:
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", sip_port=None,
                  relay_control=None, relay_timeout_ms=300, defines=None,
-                 cfg=None, children=2):
+                 cfg=None, children=2, shm_mb=64, mem_manager=None):
         self.workdir = workdir
         self.domain = domain
         self.ip = ip
@@ -256,7 +273,8 @@ class Kamailio:
         if relay_control:
             d["RELAY_CONTROL"] = f'"{relay_control}"'
         d.update(defines or {})
-        argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", "64", "-M", "8",
+        argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", str(shm_mb), "-M", "8",
+                *(["-x", mem_manager] if mem_manager else []),
                 "-Y", workdir, "-w", workdir]
         for k, v in d.items():
             argv += ["-A", f"{k}={v}"]
@@ -301,7 +319,8 @@ class ImServer:
     USERS = ("alice", "bob", "carol", "dave")
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", with_relay=True,
-                 relay_timeout_ms=300, defines=None, relay_extra=None):
+                 relay_timeout_ms=300, defines=None, relay_extra=None, shm_mb=64,
+                 mem_manager=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.relay = None
@@ -313,7 +332,8 @@ class ImServer:
         else:
             relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"
         self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
-                                 relay_timeout_ms=relay_timeout_ms, defines=defines)
+                                 relay_timeout_ms=relay_timeout_ms, defines=defines,
+                                 shm_mb=shm_mb, mem_manager=mem_manager)
         self.domain = domain
         self.peers = []
 
