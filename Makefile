@@ -17,7 +17,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
 
-.PHONY: all deps modules relay check unit e2e test run fuzz bench clean \
+.PHONY: all deps modules relay check unit e2e test run run-nni fuzz bench clean \
 	$(MODULES)
 
 all: modules relay check
@@ -65,6 +65,11 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh
+
+# two interconnected domains, home1.net (127.0.0.1) and home2.net (127.0.0.2)
+run-nni: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-nni.sh
 
 fuzz: all
 	@$(MAKE) --no-print-directory -C test/fuzz run

@@ -5,7 +5,10 @@
 # so that Kamailio still hears its shutdown event. Settings come from the environment:
 #
 #   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP RELAY_CONTROL_PORT=9070
+#   RELAY_MSRP=tcp:$SIP_IP:2855   (where the relay listens for MSRP)
 #   VAR_DIR=<repo>/var   (database, sockets, pid files)
+#   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
+#                                              with im_pf.peer_set at start)
 set -euo pipefail
 # Job control: Kamailio and the relay get process groups of their own, so
 # Ctrl-C reaches only this script, which then stops both in order.
@@ -16,6 +19,8 @@ SIP_IP=${SIP_IP:-127.0.0.1}
 SIP_PORT=${SIP_PORT:-5060}
 IM_DOMAIN=${IM_DOMAIN:-$SIP_IP}
 RELAY_CONTROL_PORT=${RELAY_CONTROL_PORT:-9070}
+RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
+PEERS=${PEERS:-}
 VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
 
@@ -74,7 +79,8 @@ done
 [ -n "$ready" ] || { echo "run: kamailio did not answer on $ctl" >&2; stop; exit 1; }
 
 "$relay_bin" --instance relay1 --control "tcp:127.0.0.1:$RELAY_CONTROL_PORT" \
-	--control "unix:$run/relay_ctl.sock" --kamailio-rpc "unix:$rpc" &
+	--control "unix:$run/relay_ctl.sock" --kamailio-rpc "unix:$rpc" \
+	--msrp-listen "$RELAY_MSRP" &
 relay_pid=$!
 
 for _ in $(seq 1 100); do
@@ -87,10 +93,20 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 
+for peer in $PEERS; do
+	if ! kamcmd -s "unix:$ctl" im_pf.peer_set "${peer%%=*}" "${peer#*=}" >/dev/null; then
+		echo "run: peer $peer refused (domain=sip:IP:PORT)" >&2
+		stop
+		exit 1
+	fi
+	echo "run: peer domain ${peer%%=*} at ${peer#*=}"
+done
+
 cat <<BANNER
 run: IM server ready
   SIP (UDP and TCP)  $SIP_IP:$SIP_PORT, domain $IM_DOMAIN
   relay control      tcp:127.0.0.1:$RELAY_CONTROL_PORT, unix:$run/relay_ctl.sock
+  relay MSRP         $RELAY_MSRP
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
   register           sipsak -U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret

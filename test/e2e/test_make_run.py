@@ -3,10 +3,9 @@ the ports it is given, serves a registration, and stops both cleanly on
 Ctrl-C (SIGINT to its process group, as a terminal sends it)."""
 
 import os
-import signal
 import subprocess
 
-from imtest.procs import TOP, free_port
+from imtest.procs import TOP, free_port, interrupt_launcher, processes_under
 from imtest.rpc import KamailioRpc
 
 
@@ -36,14 +35,8 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
                              timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
     finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGINT)
-        rest = p.stdout.read()
-        rc = p.wait(60)
-    log = "".join(output) + rest
+        rc, log = interrupt_launcher(p, output)
     assert rc == 0, log[-3000:]
+    assert processes_under(tmp_path) == ""
     assert "run: stopped" in log
     assert "exited by a signal" not in log
-    # nothing of the session is left running
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
-    assert leftovers.stdout.strip() == ""

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make run-nni`: two interconnected IM domains on loopback (TR-1029 NNI),
+# each its own Kamailio and relay started by scripts/run.sh:
+#
+#   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855  relay control 9070
+#   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855  relay control 9071
+#
+# Each knows the other as a peer (im_peer, set by RPC at start), so
+# alice@home1.net reaches bob@home2.net through both participating
+# functions, and MSRP goes relay to relay. Output lines carry the domain.
+# Ctrl-C (or SIGTERM) stops both domains. Settings from the environment:
+#
+#   NNI_VAR_DIR=<repo>/var/nni   (home1/ and home2/ below it)
+#   HOME1_IP=127.0.0.1 HOME2_IP=127.0.0.2 SIP_PORT=5060 MSRP_PORT=2855
+#   HOME1_RELAY_CONTROL_PORT=9070 HOME2_RELAY_CONTROL_PORT=9071
+set -euo pipefail
+set -m
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+NNI_VAR_DIR=${NNI_VAR_DIR:-$top/var/nni}
+HOME1_IP=${HOME1_IP:-127.0.0.1}
+HOME2_IP=${HOME2_IP:-127.0.0.2}
+SIP_PORT=${SIP_PORT:-5060}
+MSRP_PORT=${MSRP_PORT:-2855}
+HOME1_RELAY_CONTROL_PORT=${HOME1_RELAY_CONTROL_PORT:-9070}
+HOME2_RELAY_CONTROL_PORT=${HOME2_RELAY_CONTROL_PORT:-9071}
+
+pids=()
+stop() {
+	trap - INT TERM
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	echo "run-nni: stopped"
+}
+trap 'stop; exit 0' INT TERM
+
+# domain ip relay-port peer-domain peer-ip
+start_domain() {
+	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 RELAY_CONTROL_PORT=$3 \
+		RELAY_MSRP="tcp:$2:$MSRP_PORT" VAR_DIR="$NNI_VAR_DIR/$1" \
+		PEERS="$4=sip:$5:$SIP_PORT" \
+		"$top/scripts/run.sh" > >(sed -u "s/^/[$1] /") 2>&1 &
+	pids+=($!)
+}
+
+start_domain home1.net "$HOME1_IP" "$HOME1_RELAY_CONTROL_PORT" home2.net "$HOME2_IP"
+start_domain home2.net "$HOME2_IP" "$HOME2_RELAY_CONTROL_PORT" home1.net "$HOME1_IP"
+
+cat <<BANNER
+run-nni: starting home1.net ($HOME1_IP) and home2.net ($HOME2_IP); each
+  prints "run: IM server ready" when it serves. Try, once both are up:
+  sipsak -U -s sip:alice@home1.net --outbound-proxy=$HOME1_IP -r $SIP_PORT -u alice -a alice
+  sipsak -U -s sip:bob@home2.net --outbound-proxy=$HOME2_IP -r $SIP_PORT -u bob -a bob
+  then an MSRP client of alice@home1.net inviting sip:bob@home2.net.
+BANNER
+
+# either domain ending on its own is a failure: stop the other one too
+set +e
+wait -n "${pids[@]}"
+echo "run-nni: a domain exited unexpectedly" >&2
+stop
+exit 1

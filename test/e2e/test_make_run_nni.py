@@ -1,0 +1,77 @@
+"""`make run-nni`'s launcher (scripts/run-nni.sh): two IM domains on two
+loopback addresses, each its own Kamailio and relay, interconnected as
+peers; a session from alice@home1.net to bob@home2.net crosses both and
+carries MSRP both ways; Ctrl-C stops everything."""
+
+import os
+import socket
+import subprocess
+
+from imtest.im_session import ImSession
+from imtest.procs import TOP, interrupt_launcher, processes_under
+from imtest.rpc import KamailioRpc
+from imtest.sip import SipUA
+
+
+def port_free_on_both():
+    """A port no one uses on 127.0.0.1 nor 127.0.0.2, TCP and UDP."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            for ip in ("127.0.0.1", "127.0.0.2"):
+                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    with socket.socket(socket.AF_INET, kind) as s:
+                        s.bind((ip, port))
+            return port
+        except OSError:
+            continue
+
+
+def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
+    var = tmp_path / "nni"
+    sip, msrp = port_free_on_both(), port_free_on_both()
+    env = dict(os.environ, NNI_VAR_DIR=str(var), SIP_PORT=str(sip), MSRP_PORT=str(msrp),
+               HOME1_RELAY_CONTROL_PORT=str(port_free_on_both()),
+               HOME2_RELAY_CONTROL_PORT=str(port_free_on_both()))
+    p = subprocess.Popen([os.path.join(TOP, "scripts", "run-nni.sh")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    output, ready = [], set()
+    try:
+        for line in p.stdout:
+            output.append(line)
+            for d in ("home1.net", "home2.net"):
+                if line.startswith(f"[{d}] run: IM server ready"):
+                    ready.add(d)
+            if len(ready) == 2 or "exited unexpectedly" in line:
+                break
+        assert ready == {"home1.net", "home2.net"}, "".join(output[-40:])
+        log = "".join(output)
+        assert "[home1.net] run: peer domain home2.net at sip:127.0.0.2:" in log
+        assert "[home2.net] run: peer domain home1.net at sip:127.0.0.1:" in log
+
+        alice = SipUA("alice", "home1.net", "alice", proxy=("127.0.0.1", sip))
+        bob = SipUA("bob", "home2.net", "bob", proxy=("127.0.0.2", sip), local_ip="127.0.0.2")
+        assert alice.register().status == 200 and bob.register().status == 200
+        s = ImSession(alice, bob, "sip:bob@home2.net").start()
+        s.send_a(b"hello home2")
+        assert s.b_ep.wait_message().body == b"hello home2"
+        s.send_b(b"hello home1")
+        assert s.a_ep.wait_message().body == b"hello home1"
+        # one B2BUA call in each domain
+        rpc1 = KamailioRpc(str(var / "home1.net" / "run" / "kamailio_rpc.sock"))
+        rpc2 = KamailioRpc(str(var / "home2.net" / "run" / "kamailio_rpc.sock"))
+        assert len(rpc1.call("im_ua.list")) == 1 and len(rpc2.call("im_ua.list")) == 1
+        resp, _ = s.bye_from_a()
+        assert resp.status == 200
+        s.close()
+        alice.close()
+        bob.close()
+    finally:
+        rc, log = interrupt_launcher(p, output)
+    assert rc == 0, log[-3000:]
+    assert processes_under(tmp_path) == ""
+    assert "run-nni: stopped" in log
+    assert log.count("run: stopped") == 2
