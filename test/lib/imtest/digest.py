@@ -35,7 +35,7 @@ def authorization(challenge, method, uri, username, password, nc=1):
         cnonce = os.urandom(8).hex()
         ncs = f"{nc:08x}"
         resp = _md5(f"{ha1}:{nonce}:{ncs}:{cnonce}:auth:{ha2}")
-        fields += [f"qop=auth", f"nc={ncs}", f'cnonce="{cnonce}"']
+        fields += ["qop=auth", f"nc={ncs}", f'cnonce="{cnonce}"']
     else:
         resp = _md5(f"{ha1}:{nonce}:{ha2}")
     fields.append(f'response="{resp}"')
