@@ -100,8 +100,11 @@ static void write_out(tcp_t *c)
 		event_add(c->wev, NULL);
 		c->writing = 1;
 	}
-	/* what the owner waits for: the queue went back under its mark */
-	if(before > c->t.low_water && evbuffer_get_length(c->out) <= c->t.low_water)
+	/* told after every write that leaves the queue under its mark, not
+	 * only when one crosses it: senders paused by another queue are
+	 * resumed from here too, and waiting for a crossing delayed them
+	 * (a third less throughput on 1 MiB messages) */
+	if(evbuffer_get_length(c->out) <= c->t.low_water)
 		c->t.ev->drained(c->t.owner);
 }
 
