@@ -5,7 +5,8 @@
  *     UPDATE where the peer allows it, else a re-INVITE carrying our last
  *     SDP unchanged;
  *   - a leg the peer refreshes that sees no refresh until
- *     interval - min(32, interval / 3) ends the call: BYE both (OP-9);
+ *     interval - min(32, interval / 3) (+ one tick) ends the call: BYE
+ *     both (OP-9);
  *   - a 2xx to leg A never ACKed ends the call after ack_timeout;
  *   - a call whose BYEs are never answered is dropped after tm's timers
  *     could have answered them.
@@ -32,7 +33,10 @@ void imua_timer_arm(imua_leg_t *l, unsigned int now)
 		l->refresh_at = now + (l->se / 2 ? l->se / 2 : 1);
 	} else {
 		guard = l->se / 3 < 32 ? l->se / 3 : 32;
-		l->expire_at = now + l->se - guard;
+		/* plus one tick: times are whole seconds and the peer's timer
+		 * may run up to a second late, which with short intervals would
+		 * end a session its refresh was on the way to */
+		l->expire_at = now + l->se - guard + 1;
 	}
 }
 
