@@ -17,6 +17,9 @@
 int imr_timeout_ms = 300;
 int imr_max_reply_size = 1024 * 1024;
 
+/* replies to posted requests a connection may leave unread */
+#define IMR_POST_UNREAD_MAX 64
+
 typedef struct imr_conn {
 	int fd;
 	int unread; /* replies to requests sent without waiting (imr_post) */
@@ -272,6 +275,24 @@ done:
 	return status;
 }
 
+/* Reads and drops the replies to posted requests until at most keep are
+ * left unread. */
+static int skip_unread(imr_conn_t *c, int keep, long long deadline, char *err,
+		size_t errlen)
+{
+	size_t linelen;
+	int rc = IO_OK;
+
+	while(rc == IO_OK && c->unread > keep) {
+		rc = conn_read_line(c, deadline, &linelen, err, errlen);
+		if(rc == IO_OK) {
+			consume_line(c, linelen);
+			c->unread--;
+		}
+	}
+	return rc;
+}
+
 /* One JSON-RPC request as the line the relay reads (malloc'ed). */
 static char *request_line(json_int_t id, const char *method, json_t *params,
 		char *err, size_t errlen)
@@ -337,13 +358,8 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 		}
 		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
 		/* the answers to what was posted come first */
-		while(rc == IO_OK && c->unread > 0) {
-			rc = conn_read_line(c, deadline, &linelen, err, errlen);
-			if(rc == IO_OK) {
-				consume_line(c, linelen);
-				c->unread--;
-			}
-		}
+		if(rc == IO_OK)
+			rc = skip_unread(c, 0, deadline, err, errlen);
 		if(rc == IO_OK)
 			rc = conn_read_line(c, deadline, &linelen, err, errlen);
 		if(rc == IO_OK)
@@ -387,6 +403,10 @@ int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
 	if(req == NULL)
 		return -1;
 	rc = c->fd < 0 ? conn_open(r, c, deadline, err, errlen) : IO_OK;
+	/* a process that only posts must still read its answers some time,
+	 * or they fill the socket and then the relay's queue */
+	if(rc == IO_OK)
+		rc = skip_unread(c, IMR_POST_UNREAD_MAX, deadline, err, errlen);
 	if(rc == IO_OK)
 		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
 	free(req);
