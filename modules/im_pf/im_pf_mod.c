@@ -18,6 +18,7 @@
 #include "core/forward.h"
 #include "core/socket_info.h"
 
+#include "im_kemi.h"
 #include "im_pf.h"
 #include "im_pf_cache.h"
 #include "im_pf_checks.h"
@@ -328,41 +329,15 @@ static void mod_destroy(void)
 	impf_cache_destroy();
 }
 
-/* clang-format off */
 static sr_kemi_t sr_kemi_im_pf_exports[] = {
-	{ str_init("im_pf"), str_init("originating"),
-		SR_KEMIP_INT, ki_im_pf_originating,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_pf"), str_init("terminating"),
-		SR_KEMIP_INT, ki_im_pf_terminating,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_pf"), str_init("deliver"),
-		SR_KEMIP_INT, ki_im_pf_deliver,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_pf"), str_init("trusted"),
-		SR_KEMIP_INT, ki_im_pf_trusted,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_pf"), str_init("route_peer"),
-		SR_KEMIP_INT, ki_im_pf_route_peer,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_pf"), str_init("map_alias"),
-		SR_KEMIP_INT, ki_im_pf_map_alias,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+	IM_KEMI_INT("im_pf", "originating", ki_im_pf_originating),
+	IM_KEMI_INT("im_pf", "terminating", ki_im_pf_terminating),
+	IM_KEMI_INT("im_pf", "deliver", ki_im_pf_deliver),
+	IM_KEMI_INT("im_pf", "trusted", ki_im_pf_trusted),
+	IM_KEMI_INT("im_pf", "route_peer", ki_im_pf_route_peer),
+	IM_KEMI_INT("im_pf", "map_alias", ki_im_pf_map_alias),
+	IM_KEMI_END
 };
-/* clang-format on */
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {

@@ -231,10 +231,20 @@ oom:
 static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
 {
 	imua_leg_t *l = &c->leg[IMUA_LEG_B];
+	/* the leg's dialog as leg A's INVITE describes it */
+	const struct
+	{
+		str *to;
+		const str *from;
+	} copy[] = {{&l->local_uri, &inv->from_uri},
+			{&l->local_dname, &inv->from_dname}, {&l->remote_uri, &inv->to_uri},
+			{&l->remote_dname, &inv->to_dname},
+			{&l->remote_target, &inv->ruri}, {&l->dst_uri, &inv->dst_uri},
+			{&l->sdp, &inv->body}, {&l->sdp_type, &inv->ctype}};
 	char tag[17], user[256];
 	str callid;
 	im_kbuf_t b = {0};
-	int ret;
+	int ret = 0;
 
 	imua_tmb.generate_callid(&callid);
 	imua_new_tag(tag, 16);
@@ -243,36 +253,19 @@ static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
 				inv->contact_user_b.s);
 	else
 		snprintf(user, sizeof(user), "%s-b", c->key);
-	ret = (imua_str_set(&l->call_id, callid.s, callid.len) < 0
-				  || imua_str_set(&l->local_tag, tag, 16) < 0
-				  || imua_str_set(&l->local_uri, inv->from_uri.s,
-							 inv->from_uri.len)
-							 < 0
-				  || imua_str_set(&l->local_dname, inv->from_dname.s,
-							 inv->from_dname.len)
-							 < 0
-				  || imua_str_set(&l->remote_uri, inv->to_uri.s,
-							 inv->to_uri.len)
-							 < 0
-				  || imua_str_set(&l->remote_dname, inv->to_dname.s,
-							 inv->to_dname.len)
-							 < 0
-				  || imua_str_set(&l->remote_target, inv->ruri.s,
-							 inv->ruri.len)
-							 < 0
-				  || imua_str_set(&l->dst_uri, inv->dst_uri.s,
-							 inv->dst_uri.len)
-							 < 0
-				  || imua_str_set(&l->sdp, inv->body.s, inv->body.len) < 0
-				  || imua_str_set(&l->sdp_type, inv->ctype.s, inv->ctype.len)
-							 < 0
-				  || imua_contact(&b, user, NULL,
-							 imua_uri_proto(&inv->ruri, &inv->dst_uri),
-							 &inv->contact_params_b)
-							 < 0
-				  || imua_str_set(&l->contact, b.s, b.len) < 0)
-				  ? -1
-				  : 0;
+	if(imua_str_set(&l->call_id, callid.s, callid.len) < 0
+			|| imua_str_set(&l->local_tag, tag, 16) < 0)
+		ret = -1;
+	for(size_t i = 0; ret == 0 && i < sizeof(copy) / sizeof(copy[0]); i++)
+		if(imua_str_set(copy[i].to, copy[i].from->s, copy[i].from->len) < 0)
+			ret = -1;
+	if(ret == 0
+			&& (imua_contact(&b, user, NULL,
+						imua_uri_proto(&inv->ruri, &inv->dst_uri),
+						&inv->contact_params_b)
+							< 0
+					|| imua_str_set(&l->contact, b.s, b.len) < 0))
+		ret = -1;
 	im_kbuf_free(&b);
 	l->se = inv->se_b;
 	return ret;

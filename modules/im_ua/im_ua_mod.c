@@ -16,6 +16,7 @@
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
+#include "im_kemi.h"
 #include "im_ua.h"
 #include "im_ua_flow.h"
 #include "im_ua_rpc.h"
@@ -236,26 +237,12 @@ static void mod_destroy(void)
 	imua_calls_destroy();
 }
 
-/* clang-format off */
 static sr_kemi_t sr_kemi_im_ua_exports[] = {
-	{ str_init("im_ua"), str_init("dispatch"),
-		SR_KEMIP_INT, ki_im_ua_dispatch,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_ua"), str_init("cancel"),
-		SR_KEMIP_INT, ki_im_ua_cancel,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ str_init("im_ua"), str_init("map_ruri"),
-		SR_KEMIP_INT, ki_im_ua_map_ruri,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
-	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+	IM_KEMI_INT("im_ua", "dispatch", ki_im_ua_dispatch),
+	IM_KEMI_INT("im_ua", "cancel", ki_im_ua_cancel),
+	IM_KEMI_INT("im_ua", "map_ruri", ki_im_ua_map_ruri),
+	IM_KEMI_END
 };
-/* clang-format on */
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {

@@ -54,6 +54,14 @@ typedef struct transport_params {
 /* TCP_NODELAY and keep-alive on a connection's socket. */
 void transport_socket_options(int fd, unsigned keepalive_s);
 
+/* The fields every transport takes from its params. */
+void transport_init(transport_t *t, const transport_ops_t *ops,
+		const transport_params_t *p);
+
+/* A non-blocking socket connecting to sa (the connection completes
+ * later); -1 with errno on failure. */
+int transport_connect_socket(const struct sockaddr *sa, socklen_t salen);
+
 /* fd >= 0: an accepted socket; otherwise connect to sa. NULL on failure. */
 transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen);

@@ -148,11 +148,7 @@ static pipe_end_t *end_new(const transport_params_t *p)
 
 	if(!e)
 		return NULL;
-	e->t.ops = &pipe_ops;
-	e->t.ev = p->ev;
-	e->t.owner = p->owner;
-	e->t.low_water = p->low_water;
-	e->t.read_max = p->read_max;
+	transport_init(&e->t, &pipe_ops, p);
 	e->in = evbuffer_new();
 	e->out = evbuffer_new();
 	e->ev = event_new(p->base, -1, 0, on_event, e);

@@ -58,6 +58,29 @@ void transport_socket_options(int fd, unsigned keepalive_s)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
 }
 
+void transport_init(transport_t *t, const transport_ops_t *ops,
+		const transport_params_t *p)
+{
+	t->ops = ops;
+	t->ev = p->ev;
+	t->owner = p->owner;
+	t->low_water = p->low_water;
+	t->read_max = p->read_max;
+}
+
+int transport_connect_socket(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if(fd >= 0 && connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static void tcp_dead(tcp_t *c, const char *why)
 {
 	if(c->dead)
@@ -210,13 +233,7 @@ transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 	if(!c)
 		return NULL;
 	if(fd < 0) {
-		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if(fd < 0) {
-			free(c);
-			return NULL;
-		}
-		if(connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
-			close(fd);
+		if((fd = transport_connect_socket(sa, salen)) < 0) {
 			free(c);
 			return NULL;
 		}
@@ -226,11 +243,7 @@ transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 	}
 	transport_socket_options(fd, p->keepalive_s);
 	c->fd = fd;
-	c->t.ops = &tcp_ops;
-	c->t.ev = p->ev;
-	c->t.owner = p->owner;
-	c->t.low_water = p->low_water;
-	c->t.read_max = p->read_max;
+	transport_init(&c->t, &tcp_ops, p);
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();
 	c->rev = event_new(p->base, fd, EV_READ | EV_PERSIST, on_read, c);

@@ -259,10 +259,7 @@ transport_t *transport_tls_new(const transport_params_t *p, int fd,
 		return NULL;
 	}
 	if(is_client) {
-		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if(fd < 0 || (connect(fd, sa, salen) < 0 && errno != EINPROGRESS)) {
-			if(fd >= 0)
-				close(fd);
+		if((fd = transport_connect_socket(sa, salen)) < 0) {
 			SSL_free(c->ssl);
 			free(c);
 			return NULL;
@@ -280,11 +277,7 @@ transport_t *transport_tls_new(const transport_params_t *p, int fd,
 	c->fd = fd;
 	c->is_client = is_client;
 	c->handshaking = 1;
-	c->t.ops = &tls_ops;
-	c->t.ev = p->ev;
-	c->t.owner = p->owner;
-	c->t.low_water = p->low_water;
-	c->t.read_max = p->read_max;
+	transport_init(&c->t, &tls_ops, p);
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();
 	c->rev = event_new(p->base, fd, EV_READ | EV_PERSIST, on_event, c);

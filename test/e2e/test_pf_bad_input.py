@@ -5,7 +5,6 @@ import pytest
 
 from imtest.im_session import ImSession
 from imtest.msrp import MsrpEndpoint
-from imtest.procs import wait_until
 from imtest.sdp import msrp_sdp
 from imtest.sip import Dialog
 from imtest.sipmsg import NameAddr
@@ -14,9 +13,7 @@ from imtest.sipmsg import NameAddr
 @pytest.fixture(autouse=True)
 def nothing_left(server):
     yield
-    wait_until(lambda: server.rpc.call("im_ua.list") == []
-               and server.relay.call("session.list") == [], 15,
-               "release of every call and relay session")
+    server.wait_released()
 
 
 def invite_raw(alice, to_uri, body, content_type="application/sdp", headers=None):

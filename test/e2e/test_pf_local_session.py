@@ -10,13 +10,8 @@ import pytest
 
 from conftest import start_server, stop_server
 from imtest.im_session import ImSession
-from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
-
-
-def released(server):
-    return server.rpc.call("im_ua.list") == [] and server.relay.call("session.list") == []
 
 
 def test_local_session_through_both_functions(server, make_ua):
@@ -38,7 +33,7 @@ def test_local_session_through_both_functions(server, make_ua):
     s.send_b("back")
     assert s.a_ep.wait_message().body == b"back"
     s.bye_from_b()
-    wait_until(lambda: released(server), 15, "release")
+    server.wait_released()
     s.close()
 
 
@@ -64,7 +59,7 @@ def test_large_message_mode(server, make_ua):
     assert report.get("Status").startswith("000 200")
     assert got.body == data
     s.bye_from_a()
-    wait_until(lambda: released(server), 15, "release")
+    server.wait_released()
     s.close()
 
 

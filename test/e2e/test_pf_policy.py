@@ -10,7 +10,6 @@ from imtest.im_session import ImSession
 from imtest.rpc import RpcError
 from imtest.sdp import msrp_sdp
 from imtest.msrp import MsrpEndpoint
-from imtest.procs import wait_until
 
 
 def warning_code(resp):
@@ -57,11 +56,6 @@ def invite(alice, to_uri, large=False, sdp=None):
     return resp
 
 
-def nothing_left(server):
-    wait_until(lambda: server.rpc.call("im_ua.list") == []
-               and server.relay.call("session.list") == [], 15, "release of calls")
-
-
 def test_service_not_authorised(server, make_ua, policy):
     """OP-1 step 1: 403 + 127, for sessions and pager messages alike."""
     alice, _ = make_ua("alice"), make_ua("bob")
@@ -70,7 +64,7 @@ def test_service_not_authorised(server, make_ua, policy):
     assert resp.status == 403 and warning_code(resp) == "127"
     msg = alice.message(server.uri("bob"), "hi")
     assert msg.status == 403 and warning_code(msg) == "127"
-    nothing_left(server)
+    server.wait_released()
 
 
 def test_operator_wide_denial_and_user_override(server, make_ua, policy):
@@ -116,7 +110,7 @@ def test_session_content_policy(server, make_ua, policy):
     resp = invite(alice, server.uri("bob"), sdp={"accept_types": "text/plain"})
     assert resp.status == 488
     assert "message/cpim" in resp.get("warning")
-    nothing_left(server)
+    server.wait_released()
 
 
 def test_large_message_size_policy(server, make_ua, policy):
@@ -142,7 +136,7 @@ def test_incoming_session_barring(server, make_ua, policy):
     assert msg.status == 403 and warning_code(msg) == "127"
     large = invite(alice, server.uri("bob"), large=True, sdp={"direction": "sendonly"})
     assert large.status == 403 and warning_code(large) == "127"
-    nothing_left(server)
+    server.wait_released()
 
 
 def test_access_rules(server, make_ua, access):
@@ -158,7 +152,7 @@ def test_access_rules(server, make_ua, access):
     s = ImSession(carol, bob, server.uri("bob")).start()
     s.bye_from_a()
     s.close()
-    nothing_left(server)
+    server.wait_released()
 
 
 def test_policy_rpc_refuses_bad_input(server):
@@ -202,4 +196,4 @@ def test_direct_table_edits_take_effect_on_reload(server, make_ua):
     s = ImSession(alice, bob, server.uri("bob")).start()
     s.bye_from_a()
     s.close()
-    nothing_left(server)
+    server.wait_released()

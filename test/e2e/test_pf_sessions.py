@@ -39,8 +39,7 @@ class Topology:
         return {self.caller_srv, self.callee_srv}
 
     def released(self):
-        return all(s.rpc.call("im_ua.list") == [] and s.relay.call("session.list") == []
-                   for s in self.servers())
+        return all(s.released() for s in self.servers())
 
     def wait_released(self):
         wait_until(self.released, 15, "release of calls and relay legs")

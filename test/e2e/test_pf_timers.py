@@ -19,10 +19,6 @@ def short_timers(tmp_path_factory):
     stop_server(s)
 
 
-def released(server):
-    return server.rpc.call("im_ua.list") == [] and server.relay.call("session.list") == []
-
-
 BOB_TIMER = [("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE"), ("Supported", "timer"),
              ("Session-Expires", "4;refresher=uac")]
 
@@ -53,7 +49,7 @@ def test_expiry_when_the_client_does_not_refresh(short_timers, make_ua):
     bye_b = bob.wait_request("BYE", timeout=10)
     assert bye_a.msg.call_id == s.call.invite_msg.call_id
     assert bye_b.msg.call_id == s.b_req.msg.call_id
-    wait_until(lambda: released(short_timers), 15, "release")
+    short_timers.wait_released()
     s.close()
 
 
@@ -78,7 +74,7 @@ def test_we_refresh_a_client_without_timer_support(short_timers, make_ua):
     s.send_a("still talking")
     assert s.b_ep.wait_message().body == b"still talking"
     s.bye_from_a()
-    wait_until(lambda: released(short_timers), 15, "release")
+    short_timers.wait_released()
     s.close()
 
 
@@ -152,7 +148,7 @@ def test_expiry_across_the_nni(short_nni, make_ua):
     assert bob.wait_request("BYE", timeout=10).msg.call_id == s.b_req.msg.call_id
     short_nni.tap.wait(lambda m: m.is_request and m.method == "BYE", since=mark)
     for srv in (short_nni.home1, short_nni.home2):
-        wait_until(lambda: released(srv), 15, f"release at {srv.domain}")
+        srv.wait_released()
     s.close()
 
 

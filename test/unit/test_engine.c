@@ -18,34 +18,19 @@
 #include "msrp_hdr.h"
 #include "msrp_parser.h"
 #include "session.h"
+#include "test_buf.h"
 
 /* ---- fake transport ---- */
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-} buf_t;
-
-static void buf_add(buf_t *b, const void *d, size_t n)
-{
-	if(b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 struct mconn {
-	buf_t out;
+	strbuf_t out;
 	rxstate_t *rx;
 };
 
 #define MAX_LEGS 8
 static struct {
 	leg_t *leg;
-	buf_t out;
+	strbuf_t out;
 } outs[MAX_LEGS];
 static int nouts;
 static size_t fake_queued; /* what leg_queued reports for every leg */
@@ -53,24 +38,24 @@ static uint64_t fake_now = 1000;
 static json_t *events;	   /* [[type, data], ...] */
 static int connects;
 
-static buf_t *leg_out(leg_t *leg)
+static strbuf_t *leg_out(leg_t *leg)
 {
 	for(int i = 0; i < nouts; i++)
 		if(outs[i].leg == leg)
 			return &outs[i].out;
 	assert_true(nouts < MAX_LEGS);
 	outs[nouts].leg = leg;
-	memset(&outs[nouts].out, 0, sizeof(buf_t));
+	memset(&outs[nouts].out, 0, sizeof(strbuf_t));
 	return &outs[nouts++].out;
 }
 
 static void f_leg_write(leg_t *leg, const void *d, size_t n)
 {
-	buf_add(leg_out(leg), d, n);
+	sb_add(leg_out(leg), d, n);
 }
 static void f_leg_write_shared(leg_t *leg, shared_buf_t *b)
 {
-	buf_add(leg_out(leg), b->data, b->len);
+	sb_add(leg_out(leg), b->data, b->len);
 }
 static size_t f_leg_queued(leg_t *leg)
 {
@@ -79,7 +64,7 @@ static size_t f_leg_queued(leg_t *leg)
 }
 static void f_conn_write(struct mconn *c, const void *d, size_t n)
 {
-	buf_add(&c->out, d, n);
+	sb_add(&c->out, d, n);
 }
 static size_t f_conn_queued(struct mconn *c)
 {
@@ -125,7 +110,7 @@ typedef struct pframe {
 	char flag;
 } pframe_t;
 
-static int parse_out(const buf_t *b, pframe_t *out, int max)
+static int parse_out(const strbuf_t *b, pframe_t *out, int max)
 {
 	msrp_limits_t lim = {16384, 4096};
 	size_t pos = 0;
@@ -242,7 +227,7 @@ static void conn_free(struct mconn *c)
  * transport would: keeping what was not consumed. */
 static rx_result_t feed(struct mconn *c, const char *data, size_t len, size_t step)
 {
-	buf_t in = {0};
+	strbuf_t in = {0};
 	size_t given = 0;
 	rx_result_t r = RX_OK;
 
@@ -251,7 +236,7 @@ static rx_result_t feed(struct mconn *c, const char *data, size_t len, size_t st
 		size_t add = step ? step : len - given;
 		if(add > len - given)
 			add = len - given;
-		buf_add(&in, data + given, add);
+		sb_add(&in, data + given, add);
 		given += add;
 		r = engine_input(c, c->rx, in.p ? in.p : "", in.len, &consumed, &want);
 		memmove(in.p, in.p + consumed, in.len - consumed);
@@ -610,7 +595,7 @@ static void endpoint_keeps_messages_and_pushes(void **state)
 
 	/* push: sent in order once connected, reported when answered */
 	free(leg_out(a)->p);
-	memset(leg_out(a), 0, sizeof(buf_t));
+	memset(leg_out(a), 0, sizeof(strbuf_t));
 	assert_int_equal(engine_inject(a, "text/plain", "stored one", 10, "p1", 0,
 							 mid, sizeof(mid), err, sizeof(err)),
 			0);

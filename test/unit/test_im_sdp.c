@@ -475,43 +475,37 @@ static void tolerated(void **state)
 
 static void path_addr(void **state)
 {
+	static const struct
+	{
+		const char *path, *host;
+		unsigned port;
+		int ipv6;
+	} good[] = {
+			{"msrp://alice.example.com:7654/jshA7weztas;tcp",
+					"alice.example.com", 7654, 0},
+			{" msrps://[2001:db8::1]:12763/abc;tcp msrp://10.0.0.1:1/y;tcp",
+					"2001:db8::1", 12763, 1},
+			{"MSRP://user@192.0.2.7:9/s;tcp;foo=bar", "192.0.2.7", 9, 0},
+			/* no port: the MSRP default; no session id */
+			{"msrp://relay.example.net;tcp", "relay.example.net",
+					IM_MSRP_DEFAULT_PORT, -1},
+	};
 	char host[64];
 	unsigned port = 0;
 	int ipv6 = -1;
 	const char *p;
 
 	(void)state;
-	p = "msrp://alice.example.com:7654/jshA7weztas;tcp";
-	assert_int_equal(
-			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
-			0);
-	assert_string_equal(host, "alice.example.com");
-	assert_int_equal(port, 7654);
-	assert_int_equal(ipv6, 0);
-
-	p = " msrps://[2001:db8::1]:12763/abc;tcp msrp://10.0.0.1:1/y;tcp";
-	assert_int_equal(
-			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
-			0);
-	assert_string_equal(host, "2001:db8::1");
-	assert_int_equal(port, 12763);
-	assert_int_equal(ipv6, 1);
-
-	p = "MSRP://user@192.0.2.7:9/s;tcp;foo=bar";
-	assert_int_equal(
-			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
-			0);
-	assert_string_equal(host, "192.0.2.7");
-	assert_int_equal(port, 9);
-	assert_int_equal(ipv6, 0);
-
-	/* no port: the MSRP default; no session id */
-	p = "msrp://relay.example.net;tcp";
-	assert_int_equal(
-			im_msrp_path_addr(p, strlen(p), host, sizeof(host), &port, &ipv6),
-			0);
-	assert_string_equal(host, "relay.example.net");
-	assert_int_equal(port, IM_MSRP_DEFAULT_PORT);
+	for(size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		p = good[i].path;
+		assert_int_equal(im_msrp_path_addr(p, strlen(p), host, sizeof(host),
+								 &port, &ipv6),
+				0);
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+		if(good[i].ipv6 >= 0)
+			assert_int_equal(ipv6, good[i].ipv6);
+	}
 
 	/* the host must fit with its NUL */
 	p = "msrp://abcd:1/s;tcp";

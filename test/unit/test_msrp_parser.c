@@ -26,27 +26,7 @@
 #include <unistd.h>
 
 #include "msrp_parser.h"
-
-typedef struct strbuf {
-	char *p;
-	size_t len, cap;
-} strbuf_t;
-
-static void sb_add(strbuf_t *b, const char *d, size_t n)
-{
-	if(b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(strbuf_t *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
+#include "test_buf.h"
 
 static void sb_escaped(strbuf_t *b, const char *d, size_t n)
 {

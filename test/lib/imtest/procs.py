@@ -374,3 +374,11 @@ class ImServer:
 
     def uri(self, user):
         return f"sip:{user}@{self.domain}"
+
+    def released(self):
+        """No B2BUA call left in Kamailio (im_ua) and no relay session."""
+        return self.rpc.call("im_ua.list") == [] and (
+            self.relay is None or self.relay.call("session.list") == [])
+
+    def wait_released(self, timeout=15):
+        wait_until(self.released, timeout, f"release of calls and relay sessions at {self.domain}")
