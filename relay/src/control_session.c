@@ -305,6 +305,7 @@ static const char *read_leg_params(cmd_call_t *call, leg_params_t *p)
 	p->identity = opt_str(call, "identity", &bad);
 	p->display = opt_str(call, "display", &bad);
 	p->version = opt_str(call, "version", &bad);
+	p->fingerprint = opt_str(call, "fingerprint", &bad);
 	if(bad)
 		return invalid(call, "%s", "a leg parameter has the wrong type");
 	return NULL;

@@ -114,18 +114,22 @@ static void reject(rxframe_t *f, int code, const char *comment)
 	snprintf(f->respond_comment, sizeof(f->respond_comment), "%s",
 			comment ? comment : "");
 	f->mode = BODY_DISCARD;
+	if(code == 400)
+		f->binds = 0; /* a malformed frame binds nothing */
 	stats_rejected(code);
 }
 
+/*
+ * A leg belongs to one connection (RFC 4975 5.4, 14.2): the one the relay
+ * opened for it when active, or, when passive, the first connection whose
+ * first valid frame named it. It is never taken over by another one.
+ */
 static void bind_leg(struct mconn *c, leg_t *leg)
 {
 	int was_connected = leg->state == LEG_CONNECTED;
 
-	if(leg->conn != c) {
-		if(leg->conn)
-			eio->unbind(leg);
+	if(leg->conn != c)
 		eio->bind(c, leg);
-	}
 	leg->bound = 1;
 	leg->state = LEG_CONNECTED;
 	if(!was_connected) {
@@ -134,6 +138,41 @@ static void bind_leg(struct mconn *c, leg_t *leg)
 		engine_event_leg("leg_connected", leg, NULL);
 		push_pump(leg);
 	}
+}
+
+/* Whether a frame on c for leg comes from a connection the leg is not
+ * bound to (logged and counted: someone who learnt the paths). */
+static int from_foreign_connection(
+		const struct mconn *c, const leg_t *leg, const rxframe_t *f)
+{
+	if(leg->conn == NULL || leg->conn == c)
+		return 0;
+	ilog(msrp, LOG_WARN,
+			"session %s leg %s: %s %s from a connection the leg is not bound "
+			"to (From-Path %s): refused",
+			leg->session->id, leg->id, msrp_method_name(f->method), f->tid,
+			f->prev_hop);
+	stats_error("foreign_connection");
+	return 1;
+}
+
+int engine_conn_matches_fingerprint(struct mconn *c, const leg_t *leg)
+{
+	char got[FINGERPRINT_MAX];
+
+	if(!leg->fp_alg[0])
+		return 1;
+	if(!eio->conn_fingerprint
+			|| eio->conn_fingerprint(c, leg->fp_alg, got, sizeof(got)) < 0)
+		got[0] = '\0';
+	if(strcmp(got, leg->fp_hex) == 0)
+		return 1;
+	ilog(msrp, LOG_WARN,
+			"session %s leg %s: peer certificate %s %s is not the SDP's "
+			"a=fingerprint: refused",
+			leg->session->id, leg->id, leg->fp_alg, got[0] ? got : "(none)");
+	stats_error("fingerprint_mismatch");
+	return 0;
 }
 
 /* Copies the headers that are not MSRP's own, to pass them on unchanged
@@ -336,9 +375,32 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 			reject(f, 403, "From-Path does not match the session");
 			return 0;
 		}
-		bind_leg(c, f->leg);
+		if(from_foreign_connection(c, f->leg, f)) {
+			f->leg = NULL;
+			found = 0;
+			if(mf->method != MSRP_SEND)
+				return 0;
+			/* its body is still held to its Byte-Range: a broken frame
+			 * closes the intruder's connection */
+			v = msrp_frame_header(mf, MSRP_H_BYTE_RANGE);
+			if(v && msrp_range_parse(*v, &f->range) < 0)
+				return -1;
+			reject(f, 403, "the session is bound to another connection");
+			return 0;
+		}
+		f->binds = f->leg->conn == NULL;
+		if(f->binds && !engine_conn_matches_fingerprint(c, f->leg)) {
+			f->leg = NULL;
+			f->binds = 0;
+			if(mf->method == MSRP_SEND)
+				reject(f, 403, "certificate does not match a=fingerprint");
+			return 0;
+		}
 		f->leg->frames_in++;
 	}
+	if(f->leg && mf->method == MSRP_RESPONSE
+			&& from_foreign_connection(c, f->leg, f))
+		return 0; /* answers to our requests come on the leg's own hop */
 
 	switch(mf->method) {
 		case MSRP_SEND:
@@ -359,8 +421,10 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 			if(v)
 				copy_span(f->message_id, sizeof(f->message_id), *v);
 			v = msrp_frame_header(mf, MSRP_H_BYTE_RANGE);
-			if(v && msrp_range_parse(*v, &f->range) < 0)
+			if(v && msrp_range_parse(*v, &f->range) < 0) {
+				f->binds = 0;
 				break;
+			}
 			v = msrp_frame_header(mf, MSRP_H_STATUS);
 			{
 				msrp_span_t comment = {NULL, 0};
@@ -368,6 +432,7 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 						|| msrp_status_parse(*v, &f->report_code, &comment)
 								   < 0) {
 					stats_error("bad_report");
+					f->binds = 0;
 					break;
 				}
 				copy_span(f->report_comment, sizeof(f->report_comment),
@@ -426,6 +491,14 @@ static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
 			break;
 	}
 	rxframe_release(f);
+	/* bound only now that the whole frame proved valid: a malformed
+	 * frame closes its connection without touching the leg */
+	if(f->binds && f->leg) {
+		if(f->leg->conn == NULL)
+			bind_leg(c, f->leg);
+		else if(f->leg->conn != c)
+			from_foreign_connection(c, f->leg, f);
+	}
 	if(f->respond && f->method != MSRP_RESPONSE && f->method != MSRP_REPORT)
 		engine_respond(c, f, f->respond, f->respond_comment);
 	rx->in_body = 0;
@@ -656,6 +729,9 @@ json_t *engine_leg_json(const leg_t *l)
 		json_object_set_new(j, "version", json_string(l->version));
 	if(l->accept_types[0])
 		json_object_set_new(j, "accept_types", json_string(l->accept_types));
+	if(l->fp_alg[0])
+		json_object_set_new(j, "fingerprint",
+				json_sprintf("%s %s", l->fp_alg, l->fp_hex));
 	return j;
 }
 

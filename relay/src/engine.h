@@ -67,6 +67,9 @@ typedef struct engine_io {
 	/* answers on the connection a request came from */
 	void (*conn_write)(struct mconn *c, const void *data, size_t len);
 	size_t (*conn_queued)(struct mconn *c);
+	/* msrps: digest of the peer's certificate; -1 (or NULL) when none */
+	int (*conn_fingerprint)(
+			struct mconn *c, const char *alg, char *out, size_t outlen);
 	/* a frame from the peer bound the leg to connection c */
 	void (*bind)(struct mconn *c, leg_t *leg);
 	/* the leg is going away: drop it from its connection */
@@ -100,6 +103,9 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 
 /* A connection ended: its legs are closed, Kamailio is told. */
 void engine_conn_closed(struct mconn *c, rxstate_t *rx, const char *why);
+/* Whether c's peer certificate is the one leg's SDP announced (always
+ * when the leg has no fingerprint); a mismatch is logged and counted. */
+int engine_conn_matches_fingerprint(struct mconn *c, const leg_t *leg);
 /* An active leg's connection is up: bind it with an empty SEND. */
 void engine_leg_connected(leg_t *leg);
 void engine_leg_connect_failed(leg_t *leg, const char *why);

@@ -117,6 +117,7 @@ typedef struct rxframe {
 	char report_comment[COMMENT_MAX];
 	uint64_t body_seen;
 	int respond; /* status to answer at the end-line, 0: none */
+	int binds;	 /* a valid frame binds its unbound leg to the connection */
 	char respond_comment[COMMENT_MAX];
 	body_mode_t mode;
 	inmsg_t *msg;

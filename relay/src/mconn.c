@@ -259,6 +259,10 @@ static void on_connected(void *arg)
 	relay_stats.conns_connected++;
 	if(c->timer)
 		event_del(c->timer);
+	if(leg && !engine_conn_matches_fingerprint(c, leg)) {
+		conn_close(c, "certificate does not match a=fingerprint");
+		return;
+	}
 	c->connecting = NULL;
 	if(leg)
 		engine_leg_connected(leg);
@@ -498,6 +502,14 @@ static size_t io_conn_queued(struct mconn *c)
 	return evbuffer_get_length(c->t->ops->output(c->t));
 }
 
+static int io_conn_fingerprint(
+		struct mconn *c, const char *alg, char *out, size_t outlen)
+{
+	if(!c->t->ops->peer_fingerprint)
+		return -1;
+	return c->t->ops->peer_fingerprint(c->t, alg, out, outlen);
+}
+
 static void io_bind(struct mconn *c, leg_t *leg)
 {
 	if(c->nlegs == c->caplegs) {
@@ -598,6 +610,7 @@ static const engine_io_t io = {
 		.leg_write_shared = io_leg_write_shared,
 		.leg_queued = io_leg_queued,
 		.conn_write = io_conn_write,
+		.conn_fingerprint = io_conn_fingerprint,
 		.conn_queued = io_conn_queued,
 		.bind = io_bind,
 		.unbind = io_unbind,

@@ -257,6 +257,15 @@ int leg_update(leg_t *l, const leg_params_t *p, char *err, size_t errlen)
 					   err, errlen)
 					   < 0)
 		goto fail;
+	if(p->fingerprint && p->fingerprint[0] == '\0') {
+		l->fp_alg[0] = l->fp_hex[0] = '\0';
+	} else if(p->fingerprint
+			  && fingerprint_parse(p->fingerprint, l->fp_alg,
+						 sizeof(l->fp_alg), l->fp_hex, sizeof(l->fp_hex), err,
+						 errlen)
+						 < 0) {
+		goto fail;
+	}
 	if(p->max_size >= 0)
 		l->max_size = (uint64_t)p->max_size;
 	if(p->max_chunk >= 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <uthash.h>
 
+#include "fingerprint.h"
 #include "im_addr.h"
 #include "msrp_hdr.h"
 
@@ -65,6 +66,10 @@ typedef struct leg {
 	char accept_types[ACCEPT_TYPES_MAX];
 	uint64_t max_size; /* a=max-size of the peer, 0: none */
 	size_t max_chunk;  /* largest chunk body sent on this leg */
+	/* msrps: the peer's certificate must have this digest (SDP
+	 * a=fingerprint); empty: any certificate */
+	char fp_alg[FINGERPRINT_ALG_MAX];
+	char fp_hex[FINGERPRINT_MAX];
 
 	/* conference participant */
 	char identity[IDENTITY_MAX]; /* URI the CPIM From must carry */
@@ -115,6 +120,7 @@ typedef struct leg_params {
 	const char *identity;
 	const char *display;
 	const char *version;
+	const char *fingerprint; /* "sha-256 AB:..."; "": none */
 } leg_params_t;
 
 void leg_params_init(leg_params_t *p);

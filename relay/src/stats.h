@@ -16,6 +16,8 @@
 	X(malformed_frame)        \
 	X(bad_path)               \
 	X(from_path_mismatch)     \
+	X(foreign_connection)     \
+	X(fingerprint_mismatch)   \
 	X(unknown_session)        \
 	X(bad_report)             \
 	X(unmatched_response)     \

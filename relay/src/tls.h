@@ -20,6 +20,9 @@ typedef struct tls_config {
 int tls_init(const tls_config_t *cfg, int need_server, char *err, size_t errlen);
 SSL *tls_new_server(void);
 SSL *tls_new_client(void);
+/* The digest (hash name as SDP spells it) of the peer's certificate, as
+ * "AB:CD:..."; -1 when it sent none. */
+int tls_peer_fingerprint(SSL *ssl, const char *alg, char *out, size_t outlen);
 void tls_free(void);
 int tls_enabled(void);
 

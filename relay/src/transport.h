@@ -32,6 +32,9 @@ typedef struct transport_ops {
 	struct evbuffer *(*output)(transport_t *t);
 	void (*pause_reading)(transport_t *t, int paused);
 	void (*free)(transport_t *t);
+	/* TLS: the peer certificate's digest ("AB:CD:..."); NULL or -1: none */
+	int (*peer_fingerprint)(
+			transport_t *t, const char *alg, char *out, size_t outlen);
 } transport_ops_t;
 
 struct transport {

@@ -223,7 +223,7 @@ static void tcp_free(transport_t *t)
 }
 
 static const transport_ops_t tcp_ops = {
-		"tcp", tcp_input, tcp_output, tcp_pause, tcp_free};
+		"tcp", tcp_input, tcp_output, tcp_pause, tcp_free, NULL};
 
 transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen)

@@ -242,8 +242,15 @@ static void tls_conn_free(transport_t *t)
 	free(c);
 }
 
-static const transport_ops_t tls_ops = {
-		"tls", tls_input, tls_output, tls_pause, tls_conn_free};
+static int tls_fingerprint(
+		transport_t *t, const char *alg, char *out, size_t outlen)
+{
+	tls_conn_t *c = (tls_conn_t *)t;
+	return c->handshaking ? -1 : tls_peer_fingerprint(c->ssl, alg, out, outlen);
+}
+
+static const transport_ops_t tls_ops = {"tls", tls_input, tls_output,
+		tls_pause, tls_conn_free, tls_fingerprint};
 
 transport_t *transport_tls_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen)

@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from imtest.certs import self_signed
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import Relay, free_port, wait_until
 from imtest.relay_sessions import bridge
@@ -21,12 +22,7 @@ from imtest.relay_sessions import bridge
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
-    key, crt = d / "key.pem", d / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(crt), "-days", "2", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
-    return str(crt), str(key)
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def start_relay(tmp_path, **extra):

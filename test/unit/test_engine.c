@@ -93,8 +93,29 @@ static uint64_t f_now(void)
 	return fake_now;
 }
 
-static const engine_io_t fake_io = {f_leg_write, f_leg_write_shared, f_leg_queued, f_conn_write,
-		f_conn_queued, f_bind, f_unbind, f_connect, f_event, f_now};
+static const char *fake_fingerprint; /* the peer certificate's, NULL: none */
+static int f_conn_fingerprint(
+		struct mconn *c, const char *alg, char *out, size_t outlen)
+{
+	(void)c;
+	(void)alg;
+	if(!fake_fingerprint)
+		return -1;
+	snprintf(out, outlen, "%s", fake_fingerprint);
+	return 0;
+}
+
+static const engine_io_t fake_io = {.leg_write = f_leg_write,
+		.leg_write_shared = f_leg_write_shared,
+		.leg_queued = f_leg_queued,
+		.conn_write = f_conn_write,
+		.conn_queued = f_conn_queued,
+		.conn_fingerprint = f_conn_fingerprint,
+		.bind = f_bind,
+		.unbind = f_unbind,
+		.connect = f_connect,
+		.event = f_event,
+		.now_ms = f_now};
 
 /* ---- parsing what came out ---- */
 
@@ -176,6 +197,7 @@ static int setup(void **state)
 	fake_now = 1000;
 	connects = 0;
 	nouts = 0;
+	fake_fingerprint = NULL;
 	return 0;
 }
 
@@ -628,10 +650,90 @@ static void leg_removed_mid_frame_is_forgotten(void **state)
 	conn_free(ca);
 }
 
+/* A leg is bound by the first valid frame on a connection and never taken
+ * over by another one (RFC 4975 5.4, 14.2; issue 8). */
+static void leg_belongs_to_one_connection(void **state)
+{
+	leg_t *a, *b;
+	pframe_t fr[8];
+	struct mconn *bad = conn_new(), *owner = conn_new(), *intruder = conn_new();
+	(void)state;
+	bridge(&a, &b);
+
+	/* a malformed first frame binds nothing */
+	char *f = send_frame("tid00001", a->local_path, A_PATH, "m0", "1-2/2", NULL,
+			"text/plain", "longer than two", '$');
+	assert_int_equal(feed(bad, f, strlen(f), 0), RX_CLOSE);
+	assert_null(a->conn);
+	assert_int_equal(a->state, LEG_WAITING);
+
+	f = send_frame("tid00002", a->local_path, A_PATH, "m1", "1-5/5", NULL,
+			"text/plain", "hello", '$');
+	assert_int_equal(feed(owner, f, strlen(f), 0), RX_OK);
+	assert_ptr_equal(a->conn, owner);
+
+	/* the same paths on another connection: 403, nothing forwarded */
+	size_t b_before = leg_out(b)->len;
+	f = send_frame("tid00003", a->local_path, A_PATH, "m2", "1-5/5", NULL,
+			"text/plain", "fake!", '$');
+	assert_int_equal(feed(intruder, f, strlen(f), 0), RX_OK);
+	assert_int_equal(parse_out(&intruder->out, fr, 8), 1);
+	assert_int_equal(fr[0].status, 403);
+	assert_int_equal(leg_out(b)->len, b_before);
+	assert_ptr_equal(a->conn, owner);
+	assert_int_equal(a->state, LEG_CONNECTED);
+	assert_true(find_event("leg_closed") < 0);
+	conn_free(bad);
+	conn_free(owner);
+	conn_free(intruder);
+}
+
+static void fingerprint_decides_who_binds(void **state)
+{
+	char err[128];
+	leg_t *a, *b;
+	pframe_t fr[8];
+	leg_params_t p;
+	struct mconn *wrong = conn_new(), *right = conn_new();
+	(void)state;
+	bridge(&a, &b);
+	leg_params_init(&p);
+	p.fingerprint = "SHA-256 ab:CD:ef";
+	assert_int_equal(leg_update(a, &p, err, sizeof(err)), 0);
+	assert_string_equal(a->fp_alg, "sha-256");
+	assert_string_equal(a->fp_hex, "AB:CD:EF");
+
+	fake_fingerprint = "AB:CD:00";
+	char *f = send_frame("tid00001", a->local_path, A_PATH, "m1", "1-5/5",
+			NULL, "text/plain", "hello", '$');
+	assert_int_equal(feed(wrong, f, strlen(f), 0), RX_OK);
+	assert_int_equal(parse_out(&wrong->out, fr, 8), 1);
+	assert_int_equal(fr[0].status, 403);
+	assert_null(a->conn);
+
+	fake_fingerprint = "AB:CD:EF";
+	assert_int_equal(feed(right, f, strlen(f), 0), RX_OK);
+	assert_int_equal(parse_out(&right->out, fr, 8), 1);
+	assert_int_equal(fr[0].status, 200);
+	assert_ptr_equal(a->conn, right);
+
+	p.fingerprint = "md5 AB:CD";
+	assert_int_equal(leg_update(a, &p, err, sizeof(err)), -1);
+	p.fingerprint = "sha-256 ABC:D";
+	assert_int_equal(leg_update(a, &p, err, sizeof(err)), -1);
+	p.fingerprint = "sha-256 AB:";
+	assert_int_equal(leg_update(a, &p, err, sizeof(err)), -1);
+	assert_string_equal(a->fp_hex, "AB:CD:EF"); /* all or nothing */
+	conn_free(wrong);
+	conn_free(right);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 			cmocka_unit_test_setup_teardown(bridge_forwards_with_paths_rewritten, setup, teardown),
+			cmocka_unit_test_setup_teardown(leg_belongs_to_one_connection, setup, teardown),
+			cmocka_unit_test_setup_teardown(fingerprint_decides_who_binds, setup, teardown),
 			cmocka_unit_test_setup_teardown(rechunks_to_max_chunk_whatever_the_input_split, setup, teardown),
 			cmocka_unit_test_setup_teardown(rejections_and_failure_report_modes, setup, teardown),
 			cmocka_unit_test_setup_teardown(reports_cross_back_and_failures_become_reports, setup, teardown),
