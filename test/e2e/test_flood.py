@@ -1,0 +1,83 @@
+"""One source cannot exhaust the server (issue 8, item 5): idle TCP
+connections beyond Kamailio's default limit of 2,048, and a request flood,
+both from one address, while users on another address still register and
+page. Idle connections that never carried an authenticated request are
+closed after TCP_UNAUTH_LIFETIME (shortened here); authenticated ones stay."""
+
+import socket
+
+import pytest
+
+from conftest import start_server, stop_server
+from imtest.procs import wait_until
+from imtest.rawsip import UdpProbe, message_bytes
+
+FLOOD_IP = "127.0.0.5"
+IDLE_CONNECTIONS = 2500
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = start_server(tmp_path_factory.mktemp("flood"), defines={"TCP_UNAUTH_LIFETIME": "3"})
+    yield s
+    stop_server(s)
+
+
+def peer_closed(sock):
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_idle_connection_flood_does_not_take_tcp_down(server, make_ua):
+    flood = []
+    try:
+        for _ in range(IDLE_CONNECTIONS):
+            s = socket.socket()
+            s.bind((FLOOD_IP, 0))
+            s.connect(server.sip_addr)
+            flood.append(s)
+        wait_until(lambda: server.rpc.call("core.tcp_info")["opened_connections"]
+                   >= IDLE_CONNECTIONS, 20, "the flood accepted")
+        # users on another address register and page over TCP meanwhile
+        alice = make_ua("alice", transport="tcp")
+        bob = make_ua("bob", transport="tcp")
+        bob.auto_reply["MESSAGE"] = 200
+        assert alice.message(server.uri("bob"), "during the flood").status == 200
+        assert bob.wait_request("MESSAGE").msg.body == b"during the flood"
+        # the flood never authenticated: the server closes all of it
+        wait_until(lambda: all(peer_closed(s) for s in flood), 60, "the flood closed")
+        # while the users' authenticated connections stay up, idle as long
+        wait_until(lambda: server.rpc.call("core.tcp_info")["opened_connections"] == 2, 20,
+                   "only the users' connections left")
+        assert alice.message(server.uri("bob"), "after the flood").status == 200
+        assert bob.wait_request("MESSAGE").msg.body == b"after the flood"
+    finally:
+        for s in flood:
+            s.close()
+
+
+def test_request_flood_from_one_address_is_ignored(server, make_ua):
+    probe = UdpProbe(server.sip_addr, bind=(FLOOD_IP, 0))
+    try:
+        answered = 0
+        for _ in range(2000):
+            probe.send(message_bytes(server.uri("bob"), server.uri("alice"), probe.port))
+            if probe.status(timeout=1.0) is None:
+                break
+            answered += 1
+        # each got its 407 until the source went over PIKE_DENSITY (200 / 2 s)
+        assert 200 <= answered < 2000
+        assert FLOOD_IP in str(server.rpc.call("pike.top", "HOT"))
+        # other addresses are served as before
+        alice = make_ua("alice")
+        bob = make_ua("bob")
+        bob.auto_reply["MESSAGE"] = 200
+        assert alice.message(server.uri("bob"), "not a flood").status == 200
+        assert bob.wait_request("MESSAGE").msg.body == b"not a flood"
+    finally:
+        probe.close()
