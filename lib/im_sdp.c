@@ -1,5 +1,6 @@
 #include "im_sdp.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -9,8 +10,8 @@ typedef struct line_iter {
 	size_t len, pos;
 } line_iter_t;
 
-/* The next line without its CRLF or LF (a peer may send either); the last
- * line may lack one. 0 at the end. */
+/* The next line without its CRLF or LF (the parse refuses a bare LF, see
+ * im_sdp_parse_msrp); the last line may lack one. 0 at the end. */
 static int next_line(line_iter_t *it, im_span_t *line)
 {
 	const char *nl;
@@ -180,12 +181,71 @@ static const char *parse_mline(im_span_t line, mline_t *ml)
 	return NULL;
 }
 
-static int is_addr_char(char c)
+/* RFC 1123 host name: dot-separated labels of letters, digits and inner
+ * hyphens; the last label is not all digits, so that a dotted number
+ * which is no IPv4 address (999.999.1.1) is not taken for a name. */
+static int is_host_name(im_span_t a)
 {
-	return is_alnum(c) || c == '.' || c == '-' || c == ':';
+	size_t label = 0;
+	int all_digits = 1;
+
+	if(a.len == 0 || a.len > 253)
+		return 0;
+	for(size_t i = 0; i < a.len; i++) {
+		char c = a.p[i];
+		if(c == '.') {
+			if(label == 0 || a.p[i - 1] == '-')
+				return 0;
+			label = 0;
+			all_digits = 1;
+			continue;
+		}
+		if(!is_alnum(c) && c != '-')
+			return 0;
+		if(label == 0 && c == '-')
+			return 0;
+		if(++label > 63)
+			return 0;
+		all_digits &= is_digit(c);
+	}
+	return label > 0 && a.p[a.len - 1] != '-' && !all_digits;
 }
 
-/* "c=IN IP4|IP6 <address>[/ttl...]"; the address may be a name. */
+/* An address literal of the family c= names (RFC 4566 section 5.7). */
+static int is_addr_literal(im_span_t a, int ipv6)
+{
+	char buf[64];
+	unsigned char bin[16];
+
+	if(a.len >= sizeof(buf))
+		return 0;
+	memcpy(buf, a.p, a.len);
+	buf[a.len] = '\0';
+	return inet_pton(ipv6 ? AF_INET6 : AF_INET, buf, bin) == 1;
+}
+
+/* "/<ttl>[/<count>]" after a multicast address: digits only. */
+static int is_ttl_suffix(im_span_t s)
+{
+	size_t digits = 0;
+
+	for(size_t i = 0; i < s.len; i++) {
+		if(s.p[i] == '/' && digits > 0 && i + 1 < s.len)
+			digits = 0;
+		else if(is_digit(s.p[i]) && digits < 10)
+			digits++;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
+/*
+ * "c=IN IP4|IP6 <address>[/ttl...]": the address is a literal of that
+ * family or a host name (RFC 4566 section 5.7, unicast-address); an IPv6
+ * literal under IP4, an IPv4 one under IP6 or a dotted number that is no
+ * address (999.999.1.1) is refused.
+ */
 static const char *parse_cline(im_span_t line, im_span_t *addr, int *ipv6)
 {
 	im_span_t rest = {line.p + 2, line.len - 2};
@@ -202,14 +262,17 @@ static const char *parse_cline(im_span_t line, im_span_t *addr, int *ipv6)
 	else
 		return "bad c= line";
 	slash = memchr(a.p, '/', a.len);
-	if(slash)
+	if(slash) {
+		im_span_t ttl = {slash + 1, a.len - (size_t)(slash + 1 - a.p)};
+		if(!is_ttl_suffix(ttl))
+			return "bad c= line";
 		a.len = (size_t)(slash - a.p);
+	}
 	if(a.len == 0)
 		return "bad c= line";
-	for(size_t i = 0; i < a.len; i++) {
-		if(!is_addr_char(a.p[i]))
-			return "bad c= line";
-	}
+	if(!is_addr_literal(a, *ipv6) && !is_host_name(a))
+		return *ipv6 ? "bad c= address: not an IPv6 address or host name"
+					 : "bad c= address: not an IPv4 address or host name";
 	*addr = a;
 	return NULL;
 }
@@ -387,7 +450,7 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 	msrp_section_t sec;
 	im_sdp_setup_t sess_setup = IM_SETUP_NONE;
 	int media = -1, in_msrp = 0, found = 0, nlines = 0, blank = 0;
-	int have_o = 0, sess_c_ipv6 = 0;
+	int have_o = 0, sess_c_ipv6 = 0, messages = 0;
 	const char *e = NULL;
 
 	memset(m, 0, sizeof(*m));
@@ -405,6 +468,11 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 			return fail(err, "sdp line too long");
 		if(memchr(line.p, '\r', line.len))
 			return fail(err, "bad line end in sdp");
+		/* RFC 4566 section 5: records end in CRLF. A bare LF is refused
+		 * rather than mended, so that what the peer meant is never
+		 * guessed (issue 8); only the last line may lack its end. */
+		if(line.p + line.len < sdp + len && line.p[line.len] == '\n')
+			return fail(err, "sdp line not ended by CRLF");
 		/* tolerated only at the end, where some stacks add one */
 		if(line.len == 0) {
 			blank = 1;
@@ -433,6 +501,11 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 				if((e = parse_mline(line, &ml)) != NULL)
 					return fail(err, e);
 				media++;
+				/* the relay carries one MSRP stream per session: a second
+				 * one in use would be refused silently (issue 8) */
+				if(ml.port != 0 && span_is(ml.media, "message")
+						&& messages++)
+					return fail(err, "more than one m=message line");
 				in_msrp = !found && ml.port != 0 && span_is(ml.media, "message")
 						  && (span_is(ml.proto, "TCP/MSRP")
 								  || span_is(ml.proto, "TCP/TLS/MSRP"));

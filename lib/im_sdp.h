@@ -49,12 +49,15 @@ typedef struct im_sdp_msrp {
 } im_sdp_msrp_t;
 
 /*
- * Finds the first MSRP m= line with a port (a port 0 line is a refused
+ * Finds the MSRP m= line with a port (a port 0 line is a refused
  * stream). Returns 0, or -1 with a short static lowercase reason in *err:
- * malformed SDP (*no_msrp = 0: 400, or 488 with a Warning), or a valid
- * SDP without MSRP media (*no_msrp = 1: 488). Lines may end in CRLF or
- * LF; the last line may lack its line end. Every URI of a=path is checked
- * as im_msrp_path_addr checks the first one.
+ * malformed SDP (*no_msrp = 0), or a valid SDP without MSRP media
+ * (*no_msrp = 1); both are answered 488 with the reason in a Warning.
+ * Strict where a lax reading would pass on something the peer did not
+ * mean (issue 8): lines end in CRLF (the last one may lack it), at most
+ * one m=message line has a port, a c= address is a literal of its
+ * family or a host name, and every URI of a=path is checked as
+ * im_msrp_path_addr checks the first one.
  */
 int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 		int *no_msrp, const char **err);

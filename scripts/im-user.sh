@@ -6,6 +6,8 @@
 #   scripts/im-user.sh <db> del alice@home1.net
 #   scripts/im-user.sh <db> list
 set -euo pipefail
+# the database holds HA1 hashes: whatever sqlite3 creates stays ours
+umask 077
 
 usage() { echo "usage: im-user.sh <db> add <user@domain> <password> | del <user@domain> | list" >&2; exit 2; }
 db=${1:-}; cmd=${2:-}

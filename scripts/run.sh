@@ -10,6 +10,9 @@
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
 set -euo pipefail
+# What this creates under VAR_DIR (the database with the HA1 hashes,
+# sockets, keys) is the operator's alone (issue 8 item 4).
+umask 077
 # Job control: Kamailio and the relay get process groups of their own, so
 # Ctrl-C reaches only this script, which then stops both in order.
 set -m

@@ -178,13 +178,26 @@ static int body_with(const str *body, const str *sdp, const str *sdp_out,
 	return 0;
 }
 
+/* The SIP answer to a media failure: 488 for SDP we cannot take, 503 when
+ * no relay answers, 500 for our own faults. */
+static int media_code(const imr_err_t *e)
+{
+	return e->code == 503 || e->code == 500 ? e->code : 488;
+}
+
+static const char *media_reason(int code)
+{
+	return code == 503   ? "Service Unavailable"
+		   : code == 500 ? "Server Internal Error"
+						 : "Not Acceptable Here";
+}
+
 static void media_refusal(imua_out_t *out, const imr_err_t *e)
 {
 	char w[300];
 
-	out->code = e->code == 400 ? 488 : e->code;
-	out->reason.s = out->code == 503 ? "Service Unavailable"
-									 : "Not Acceptable Here";
+	out->code = media_code(e);
+	out->reason.s = (char *)media_reason(out->code);
 	out->reason.len = strlen(out->reason.s);
 	snprintf(w, sizeof(w), "Warning: 399 %.*s \"%s\"\r\n",
 			impf_warn_agent.len, impf_warn_agent.s, e->text);
@@ -500,11 +513,7 @@ int impf_b2bua(struct sip_msg *msg, int terminating, impf_kind_t kind,
 	return -1;
 
 media_failed:
-	impf_refuse(&r, e.code == 400 ? 400 : (e.code == 503 ? 503 : 488),
-			e.code == 400 ? "Bad Request"
-						  : (e.code == 503 ? "Service Unavailable"
-										   : "Not Acceptable Here"),
-			0, NULL);
+	impf_refuse(&r, media_code(&e), media_reason(media_code(&e)), 0, NULL);
 	impf_refusal_warning(&r, e.text);
 refused:
 	im_kbuf_free(&h);

@@ -50,8 +50,8 @@ typedef struct imr_party {
 
 /* Why an operation failed: the SIP answer it calls for. */
 typedef struct imr_err {
-	int code; /* 400 malformed SDP, 488 no usable MSRP media, 503 no relay,
-				 500 otherwise */
+	int code; /* 488 malformed SDP or no usable MSRP media, 503 no relay,
+				 500 otherwise; text says which (Warning, D-34) */
 	char text[160];
 } imr_err_t;
 

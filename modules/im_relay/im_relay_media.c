@@ -258,14 +258,17 @@ static int parse(const str *sdp, im_sdp_msrp_t *m, imr_err_t *e)
 	int no_msrp = 0;
 
 	if(!sdp || !sdp->len) {
-		fail(e, 488, "no SDP offer", NULL);
+		fail(e, 488, "304 no SDP offer", NULL);
 		return -1;
 	}
+	/* RFC 3264 section 6: an SDP we cannot take is answered 488 with a
+	 * Warning (RFC 3261 warn-codes in the text, D-34), whether it is
+	 * malformed or only without MSRP; never passed on (issue 8) */
 	if(im_sdp_parse_msrp(sdp->s, (size_t)sdp->len, m, &no_msrp, &why) < 0) {
 		if(no_msrp)
-			fail(e, 488, "no MSRP media (m=message ... TCP/MSRP)", NULL);
+			fail(e, 488, "304 no MSRP media (m=message ... TCP/MSRP)", NULL);
 		else
-			fail(e, 400, "malformed SDP: %s", why);
+			fail(e, 488, "307 malformed SDP: %s", why);
 		return -1;
 	}
 	return 0;

@@ -460,12 +460,11 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 
 static uint64_t body_limit(const rxframe_t *f)
 {
-	if(f->method == MSRP_SEND && f->range.start) {
-		if(!f->range.end_unknown)
-			return f->range.end - f->range.start + 1;
-		if(!f->range.total_unknown)
-			return f->range.total - f->range.start + 1;
-	}
+	uint64_t len;
+
+	if(f->method == MSRP_SEND && f->range.start
+			&& msrp_range_len(&f->range, &len))
+		return len;
 	return engine_config.max_message;
 }
 

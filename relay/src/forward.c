@@ -402,15 +402,13 @@ static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
 /* Body bytes still to come in this frame, when its Byte-Range says. */
 static int known_remaining(const rxframe_t *f, uint64_t seen, uint64_t *left)
 {
-	if(!f->range.end_unknown) {
-		*left = f->range.end - f->range.start + 1 - seen;
-		return 1;
-	}
-	if(!f->range.total_unknown) {
-		*left = f->range.total - f->range.start + 1 - seen;
-		return 1;
-	}
-	return 0;
+	uint64_t len;
+
+	if(!msrp_range_len(&f->range, &len))
+		return 0;
+	/* the engine cuts a body at its Byte-Range length (body_limit) */
+	*left = len - seen;
+	return 1;
 }
 
 void forward_drop_stage(rxframe_t *f)

@@ -154,21 +154,27 @@ int msrp_path_parse(msrp_span_t v, msrp_uri_t *out, int max)
 	return count > 0 ? count : -1;
 }
 
+/* Digits up to MSRP_RANGE_MAX, checked before each step rather than by
+ * counting digits, so no value wraps (issue 8). */
 static int parse_u64(const char *p, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
-	if(n == 0 || n > 19)
+	if(n == 0)
 		return -1;
 	for(size_t i = 0; i < n; i++) {
+		uint64_t d;
 		if(p[i] < '0' || p[i] > '9')
 			return -1;
-		x = x * 10 + (uint64_t)(p[i] - '0');
+		d = (uint64_t)(p[i] - '0');
+		if(x > (MSRP_RANGE_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
 	}
 	*v = x;
 	return 0;
 }
 
-int msrp_range_parse(msrp_span_t v, msrp_range_t *r)
+static int range_parse(msrp_span_t v, msrp_range_t *r)
 {
 	const char *dash = memchr(v.p, '-', v.len);
 	const char *slash = memchr(v.p, '/', v.len);
@@ -187,13 +193,38 @@ int msrp_range_parse(msrp_span_t v, msrp_range_t *r)
 		r->total_unknown = 1;
 	else if(parse_u64(slash + 1, (size_t)(end - slash - 1), &r->total) < 0)
 		return -1;
-	/* an empty chunk is start-1 (e.g. 1-0/0) */
-	if(!r->end_unknown && r->end + 1 < r->start)
+	/* an empty chunk is start-1 (e.g. 1-0/0); start >= 1, so start - 1
+	 * never wraps where end + 1 could */
+	if(!r->end_unknown && r->end < r->start - 1)
 		return -1;
 	if(!r->total_unknown && !r->end_unknown && r->end > r->total)
 		return -1;
-	if(!r->total_unknown && r->start > r->total + 1)
+	if(!r->total_unknown && r->start - 1 > r->total)
 		return -1;
+	return 0;
+}
+
+int msrp_range_parse(msrp_span_t v, msrp_range_t *r)
+{
+	if(range_parse(v, r) == 0)
+		return 0;
+	/* half a range must not size the body of the refused frame */
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+int msrp_range_len(const msrp_range_t *r, uint64_t *len)
+{
+	if(r->start == 0)
+		return 0;
+	if(!r->end_unknown) {
+		*len = r->end - (r->start - 1);
+		return 1;
+	}
+	if(!r->total_unknown) {
+		*len = r->total - (r->start - 1);
+		return 1;
+	}
 	return 0;
 }
 

@@ -31,6 +31,10 @@ int msrp_uri_equal(const msrp_uri_t *a, const msrp_uri_t *b);
 /* Space-separated URIs; returns how many (1..max) or -1. */
 int msrp_path_parse(msrp_span_t v, msrp_uri_t *out, int max);
 
+/* The largest Byte-Range value taken: a position plus any buffer length
+ * (below 2^63) then fits in a uint64_t, so no sum of them wraps. */
+#define MSRP_RANGE_MAX INT64_MAX
+
 typedef struct msrp_range {
 	uint64_t start;
 	uint64_t end;	/* meaningful unless end_unknown */
@@ -39,7 +43,18 @@ typedef struct msrp_range {
 	int total_unknown;
 } msrp_range_t;
 
+/* "start-end/total" (RFC 4975 section 9), each number 1..MSRP_RANGE_MAX
+ * (0 for end and total) or "*" for end and total. Refused: start 0, a
+ * number above the bound, end < start - 1 (end = start - 1 is an empty
+ * chunk), end > total, start > total + 1; then *r is all zero (no
+ * range), never half of one. */
 int msrp_range_parse(msrp_span_t v, msrp_range_t *r);
+
+/* The chunk's length when end or total gives it: end - (start - 1), else
+ * total - (start - 1), which cannot wrap for a range the parse took
+ * (end - start + 1 wraps in between for an empty chunk). Returns 1 with
+ * *len, or 0 when neither is known or there is no range (start 0). */
+int msrp_range_len(const msrp_range_t *r, uint64_t *len);
 
 /* "000 200 OK": namespace, code, optional comment. */
 int msrp_status_parse(msrp_span_t v, int *code, msrp_span_t *comment);

@@ -3,6 +3,7 @@ the ports it is given, serves a registration, and stops both cleanly on
 Ctrl-C (SIGINT to its process group, as a terminal sends it)."""
 
 import os
+import stat
 import subprocess
 
 from imtest.procs import TOP, free_port, interrupt_launcher, processes_under
@@ -25,6 +26,8 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
         assert any("IM server ready" in l for l in output), "".join(output[-30:])
         banner = "".join(output)
         assert f"127.0.0.1:{sip_port}" in banner
+        # issue 8 item 4: the HA1 hashes are the operator's alone
+        assert mode_of(tmp_path / "var" / "im.sqlite") == 0o600
 
         rpc = KamailioRpc(str(tmp_path / "var" / "run" / "kamailio_rpc.sock"))
         [r] = rpc.call("im_relay.ping")
@@ -40,3 +43,32 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
     assert processes_under(tmp_path) == ""
     assert "run: stopped" in log
     assert "exited by a signal" not in log
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_database_is_private_from_creation(tmp_path):
+    """Issue 8 item 4: db-init.sh creates the database with the HA1 hashes
+    mode 0600 (its directory 0700) whatever the caller's umask, im-user.sh
+    keeps it so, and an older database readable by others is made 0600."""
+    db = tmp_path / "var" / "im.sqlite"
+
+    def run(*args):
+        out = subprocess.run([os.path.join(TOP, "scripts", args[0]), *args[1:]],
+                             capture_output=True, text=True, timeout=60,
+                             preexec_fn=lambda: os.umask(0o022))
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out
+    run("db-init.sh", str(db))
+    assert mode_of(db) == 0o600
+    assert mode_of(db.parent) == 0o700
+    run("im-user.sh", str(db), "add", "dave@home1.net", "secret")
+    assert mode_of(db) == 0o600
+    assert sorted(os.listdir(db.parent)) == ["im.sqlite"]
+
+    os.chmod(db, 0o644)
+    out = run("db-init.sh", str(db))
+    assert mode_of(db) == 0o600
+    assert "now mode 0600" in out.stderr

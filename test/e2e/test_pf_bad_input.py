@@ -1,6 +1,8 @@
 """Bad input and failure paths of the B2BUA: clear SIP errors, and no
 dialog or relay leg left behind (checked by RPC after each test)."""
 
+import re
+
 import pytest
 
 from imtest.im_session import ImSession
@@ -27,21 +29,69 @@ def invite_raw(alice, to_uri, body, content_type="application/sdp", headers=None
     return resp
 
 
-@pytest.mark.parametrize("body,code", [
-    (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-     b"m=message 7394 TCP/MSRP *\r\na=accept-types:text/plain\r\n", 400),   # no a=path
-    (b"this is not SDP at all", 400),
-    (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-     b"m=audio 49170 RTP/AVP 0\r\n", 488),                                   # no MSRP m-line
-    (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-     b"m=message 0 TCP/MSRP *\r\na=path:msrp://127.0.0.1:7394/x;tcp\r\n", 488),  # refused
-])
-def test_bad_sdp_offers(server, make_ua, body, code):
+SDP_HEAD = b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+MSRP_MEDIA = (b"m=message 7394 TCP/MSRP *\r\na=accept-types:text/plain\r\n"
+              b"a=path:msrp://127.0.0.1:7394/x;tcp\r\n")
+
+# SDP the server must not pass on (issue 8): each gets 488 and a Warning
+# "399 <host> "<RFC 3261 warn-code> <reason>"" (D-34) naming the fault.
+BAD_SDP = {
+    "no a=path": (SDP_HEAD + b"m=message 7394 TCP/MSRP *\r\n"
+                  b"a=accept-types:text/plain\r\n", "307", "missing a=path"),
+    "not SDP": (b"this is not SDP at all", "307", "malformed SDP"),
+    "no MSRP m-line": (SDP_HEAD + b"m=audio 49170 RTP/AVP 0\r\n", "304", "no MSRP media"),
+    "MSRP refused": (SDP_HEAD + b"m=message 0 TCP/MSRP *\r\n"
+                     b"a=path:msrp://127.0.0.1:7394/x;tcp\r\n", "304", "no MSRP media"),
+    "c= not an address": (SDP_HEAD.replace(b"c=IN IP4 127.0.0.1", b"c=IN IP4 999.999.1.1")
+                          + MSRP_MEDIA, "307", "bad c= address"),
+    "IPv6 literal under IP4": (SDP_HEAD + MSRP_MEDIA + b"c=IN IP4 2001:db8::1\r\n",
+                               "307", "bad c= address"),
+    "two m=message lines": (SDP_HEAD + MSRP_MEDIA + MSRP_MEDIA.replace(b"7394", b"7395"),
+                            "307", "more than one m=message line"),
+    "LF-only line ends": ((SDP_HEAD + MSRP_MEDIA).replace(b"\r\n", b"\n"), "307",
+                          "not ended by CRLF"),
+}
+
+
+def assert_sdp_warning(resp, code, reason):
+    m = re.match(r'^399 \S+ "(\d{3}) (.*)"$', resp.get("warning") or "")
+    assert m, resp.get("warning")
+    assert m.group(1) == code and reason in m.group(2), resp.get("warning")
+
+
+@pytest.mark.parametrize("name", list(BAD_SDP))
+def test_bad_sdp_offers(server, make_ua, name):
+    """An authenticated INVITE with SDP we cannot take: 488 with a Warning
+    saying why, and the callee never hears of it."""
+    body, code, reason = BAD_SDP[name]
     alice, bob = make_ua("alice"), make_ua("bob")
     resp = invite_raw(alice, server.uri("bob"), body)
-    assert resp.status == code
-    assert resp.get("warning")
+    assert resp.status == 488
+    assert_sdp_warning(resp, code, reason)
     assert bob.no_request("INVITE")
+
+
+@pytest.mark.parametrize("name", ["c= not an address", "two m=message lines",
+                                  "LF-only line ends"])
+def test_bad_sdp_answer(server, make_ua, name):
+    """The callee answers 200 with SDP we cannot take: the caller gets one
+    final response, 488 with the Warning, and the callee's leg is ACKed
+    and ended with a BYE."""
+    body, code, reason = BAD_SDP[name]
+    alice, bob = make_ua("alice"), make_ua("bob")
+    s = ImSession(alice, bob, server.uri("bob"))
+    s.invite()
+    s.ring()
+    s.b_req.reply(200, body=body, content_type="application/sdp")
+    final = s.call.wait_final()
+    assert final.status == 488
+    assert_sdp_warning(final, code, reason)
+    bob.wait_request("ACK")
+    bye = bob.wait_request("BYE")
+    assert bye.msg.call_id == s.b_req.msg.call_id
+    bye.reply(200)
+    assert {r.status for r in s.call.tx.responses if r.status >= 200} == {488}
+    s.close()
 
 
 def test_invite_without_sdp(server, make_ua):

@@ -70,6 +70,22 @@ def test_body_longer_than_its_byte_range_closes(ctl, server, witness):
     witness()
 
 
+@pytest.mark.parametrize("byte_range", ["1-9223372036854775808/*", "1-*/9999999999999999999",
+                                        "9223372036854775808-*/*"])
+def test_byte_range_past_its_bound_is_refused(ctl, server, witness, byte_range):
+    """Issue 8: a Byte-Range value above 2^63-1 (MSRP_RANGE_MAX, where the
+    relay's sums of positions and lengths could wrap) gets 400, nothing is
+    forwarded, and the connection goes on."""
+    a, b = bridge(ctl, "s-range")
+    tid = a.ep.send_frame("SEND", [("Message-ID", "huge"), ("Byte-Range", byte_range),
+                                   ("Content-Type", "text/plain")], b"hello")
+    assert a.ep.wait_response(tid).status == 400
+    a.ep.send_message(b"next")
+    assert b.ep.wait_message().body == b"next"
+    assert "huge" not in b.ep.messages
+    witness()
+
+
 def test_unknown_session_and_unknown_method_are_answered(server, witness):
     ep = MsrpEndpoint()
     ep.connect("127.0.0.1", server.relay.msrp_port)

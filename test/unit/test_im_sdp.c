@@ -69,23 +69,23 @@ static const char gpp_offer[] =
 		"a=msrp-cema\r\n"
 		"a=setup:active\r\n";
 
-/* audio refused by us, MSRP media with its own c=, LF only */
-static const char audio_and_message[] = "v=0\n"
-										"o=carol 1 2 IN IP4 10.0.0.1\n"
-										"s=-\n"
-										"c=IN IP4 10.0.0.1\n"
-										"t=0 0\n"
-										"a=setup:passive\n"
-										"a=recvonly\n"
-										"m=audio 49170/2 RTP/AVP 0 8\n"
-										"c=IN IP4 10.0.0.2\n"
-										"a=rtpmap:0 PCMU/8000\n"
-										"a=sendonly\n"
-										"m=message 9000 TCP/MSRP *\n"
-										"c=IN IP6 2001:db8::5\n"
-										"a=accept-types:text/plain\n"
+/* audio refused by us, MSRP media with its own c=, of another family */
+static const char audio_and_message[] = "v=0\r\n"
+										"o=carol 1 2 IN IP4 10.0.0.1\r\n"
+										"s=-\r\n"
+										"c=IN IP4 10.0.0.1\r\n"
+										"t=0 0\r\n"
+										"a=setup:passive\r\n"
+										"a=recvonly\r\n"
+										"m=audio 49170/2 RTP/AVP 0 8\r\n"
+										"c=IN IP4 10.0.0.2\r\n"
+										"a=rtpmap:0 PCMU/8000\r\n"
+										"a=sendonly\r\n"
+										"m=message 9000 TCP/MSRP *\r\n"
+										"c=IN IP6 2001:db8::5\r\n"
+										"a=accept-types:text/plain\r\n"
 										"a=path:msrp://[2001:db8::5]:9000/"
-										"x1;tcp\n";
+										"x1;tcp\r\n";
 
 /* a refused MSRP stream before the one in use */
 static const char refused_then_msrp[] =
@@ -250,12 +250,19 @@ static void tr1029_offer_parses(void **state)
 	assert_span(m.direction, "sendrecv");
 	assert_int_equal(m.setup, IM_SETUP_NONE);
 
-	/* the same offer with bare LF line ends and no final line end */
-	lf_only(tr1029_offer, lf);
-	lf[strlen(lf) - 1] = '\0';
+	/* the same offer without its final line end */
+	snprintf(lf, sizeof(lf), "%.*s", (int)strlen(tr1029_offer) - 2,
+			tr1029_offer);
 	m = parse_ok(lf);
 	assert_span(m.path, "msrp://192.0.2.10:2855/1710950739;tcp");
 	assert_span(m.direction, "sendrecv");
+
+	/* with bare LF line ends: refused, not mended (RFC 4566 section 5,
+	 * issue 8) */
+	lf_only(tr1029_offer, lf);
+	expect_bad(lf, "sdp line not ended by CRLF");
+	lf[strlen(lf) - 1] = '\0';
+	expect_bad(lf, "sdp line not ended by CRLF");
 }
 
 static void gpp_offer_parses(void **state)
@@ -323,14 +330,30 @@ static void several_m_lines(void **state)
 	assert_int_equal(m.setup, IM_SETUP_ACTPASS);
 	assert_int_equal(m.has_file_selector, 1);
 
-	/* a second MSRP line is not looked at (and is refused on rewrite) */
+	/* a second MSRP stream in use is refused, not dropped (issue 8),
+	 * whichever transport it names */
+	expect_bad("v=0\r\n"
+			   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+			   "c=IN IP4 10.0.0.1\r\n"
+			   "m=message 1 TCP/MSRP *\r\n"
+			   "a=path:msrp://10.0.0.1:1/a;tcp\r\n"
+			   "m=message 2 TCP/MSRP *\r\n"
+			   "a=path:msrp://10.0.0.1:2/b;tcp\r\n",
+			"more than one m=message line");
+	expect_bad("v=0\r\n"
+			   "o=- 1 1 IN IP4 10.0.0.1\r\n"
+			   "c=IN IP4 10.0.0.1\r\n"
+			   "m=message 2 UDP/MSRP *\r\n"
+			   "m=message 1 TCP/TLS/MSRP *\r\n"
+			   "a=path:msrps://10.0.0.1:1/a;tcp\r\n",
+			"more than one m=message line");
+	/* a refused one after it is not in use */
 	m = parse_ok("v=0\r\n"
 				 "o=- 1 1 IN IP4 10.0.0.1\r\n"
 				 "c=IN IP4 10.0.0.1\r\n"
 				 "m=message 1 TCP/MSRP *\r\n"
 				 "a=path:msrp://10.0.0.1:1/a;tcp\r\n"
-				 "m=message 2 TCP/MSRP *\r\n"
-				 "a=path:msrp://10.0.0.1:2/b;tcp\r\n"
+				 "m=message 0 TCP/MSRP *\r\n"
 				 "a=max-size:x\r\n");
 	assert_int_equal(m.port, 1);
 	assert_true(m.max_size == -1);
@@ -360,6 +383,19 @@ static void no_msrp_media(void **state)
 				   "c=IN IP4 10.0.0.1\r\n"
 				   "m=text 2855 TCP/MSRP *\r\n"
 				   "a=path:msrp://10.0.0.1:1/a;tcp\r\n");
+}
+
+/* A host name of len characters in labels of at most label: "xx..x.xx..x". */
+static const char *long_name(size_t len, size_t label)
+{
+	static char name[300];
+
+	assert_true(len < sizeof(name));
+	for(size_t i = 0; i < len; i++)
+		name[i] = (i + 1) % (label + 1) == 0 ? '.' : 'x';
+	name[len] = '\0';
+	assert_true(name[len - 1] != '.');
+	return name;
 }
 
 #define HEAD "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=IN IP4 10.0.0.1\r\n"
@@ -416,9 +452,44 @@ static void malformed(void **state)
 	expect_bad(HEAD MLINE "c=IN IP5 10.0.0.1\r\n" PATH, "bad c= line");
 	expect_bad(HEAD MLINE "c=IN IP4\r\n" PATH, "bad c= line");
 	expect_bad(HEAD MLINE "c=IN IP4 10.0.0.1 x\r\n" PATH, "bad c= line");
-	expect_bad(HEAD MLINE "c=IN IP4 10.0.0.1;x\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 10.0.0.1;x\r\n" PATH,
+			"bad c= address: not an IPv4 address or host name");
 	expect_bad("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=ATM NSAP x\r\n" MLINE PATH,
 			"bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 224.2.1.1/\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 224.2.1.1/x\r\n" PATH, "bad c= line");
+	expect_bad(HEAD MLINE "c=IN IP4 224.2.1.1/1//2\r\n" PATH, "bad c= line");
+
+	/* c= addresses: a literal of the family, or a host name (issue 8) */
+	{
+		static const char *const v4[] = {"999.999.1.1", "256.0.0.1",
+				"1.2.3", "1.2.3.4.5", "01.2.3.4", "2001:db8::1", "-host.example",
+				"host-.example", "host..example", ".example", "example.",
+				"a_b.example", "10.0.0.1.", "12345"};
+		static const char *const v6[] = {
+				"1.2.3.4", "2001:db8::g", "2001:db8:::1", "::1::2", "[::1]"};
+		char sdp[512];
+		for(size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+			snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN IP4 %s\r\n" PATH, v4[i]);
+			expect_bad(sdp, "bad c= address: not an IPv4 address or host name");
+			/* at the session level too */
+			snprintf(sdp, sizeof(sdp),
+					"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\nc=IN IP4 %s\r\n" MLINE PATH,
+					v4[i]);
+			expect_bad(sdp, "bad c= address: not an IPv4 address or host name");
+		}
+		for(size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+			snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN IP6 %s\r\n" PATH, v6[i]);
+			expect_bad(sdp, "bad c= address: not an IPv6 address or host name");
+		}
+		/* a label of 64 characters, a name of 254 */
+		snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN IP4 %s.example\r\n" PATH,
+				long_name(64, 64));
+		expect_bad(sdp, "bad c= address: not an IPv4 address or host name");
+		snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN IP4 %s\r\n" PATH,
+				long_name(254, 63));
+		expect_bad(sdp, "bad c= address: not an IPv4 address or host name");
+	}
 
 	/* every URI of the path, not only the first */
 	expect_bad(HEAD MLINE "a=path:\r\n", "bad a=path uri");
@@ -460,6 +531,24 @@ static void tolerated(void **state)
 	assert_int_equal(m.tls, 1);
 	assert_int_equal(m.setup, IM_SETUP_PASSIVE);
 	assert_span(m.path, "msrp://10.0.0.1:2855/s;tcp");
+	/* c= names and literals at their bounds (RFC 4566 section 5.7) */
+	{
+		static const char *const addrs[] = {"IP4 0.0.0.0",
+				"IP4 255.255.255.255", "IP4 a", "IP4 localhost",
+				"IP4 3com.example", "IP4 xn--bcher-kva.example", "IP6 ::1",
+				"IP6 ::ffff:192.0.2.1", "IP6 host6.example",
+				"IP4 192.0.2.1/127/3"};
+		char sdp[512];
+		for(size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN %s\r\n" PATH, addrs[i]);
+			m = parse_ok(sdp);
+			assert_int_equal(m.ipv6, addrs[i][2] == '6');
+		}
+		snprintf(sdp, sizeof(sdp), HEAD MLINE "c=IN IP4 %s\r\n" PATH,
+				long_name(253, 63));
+		m = parse_ok(sdp);
+		assert_int_equal(m.conn_ip.len, 253);
+	}
 	/* the line length bound is inclusive */
 	{
 		char line[IM_SDP_MAX_LINE + 256];
@@ -685,8 +774,8 @@ static void rewrite_other_media(void **state)
 	im_sdp_rewrite_t rw = relay4;
 
 	(void)state;
-	/* LF in, CRLF out; audio refused with its lines kept; the session
-	 * a=setup gives way to the media's */
+	/* audio refused with its lines kept; the session a=setup gives way
+	 * to the media's */
 	rw.setup = IM_SETUP_ACTIVE;
 	expect_rewrite(audio_and_message, &rw,
 			"v=0\r\n"
@@ -739,9 +828,10 @@ static void rewrite_other_media(void **state)
  * im_sdp_rewrite_len, not with a margin */
 static void rewrite_grows(void **state)
 {
-	static const char head[] = "v=0\no=- 1 1 IN IP4 a\nm=message 1 TCP/MSRP *\n"
-							   "a=path:msrp://a:1/s;tcp\n";
-	char sdp[sizeof(head) + 600 * 11];
+	static const char head[] = "v=0\r\no=- 1 1 IN IP4 a\r\n"
+							   "m=message 1 TCP/MSRP *\r\n"
+							   "a=path:msrp://a:1/s;tcp\r\n";
+	char sdp[sizeof(head) + 600 * 12];
 	size_t len = sizeof(head) - 1, need;
 	im_sdp_msrp_t m;
 	int no_msrp;
@@ -750,11 +840,11 @@ static void rewrite_grows(void **state)
 
 	(void)state;
 	memcpy(sdp, head, len);
-	for(int i = 0; i < 600; i++, len += 11)
-		memcpy(sdp + len, "c=IN IP4 a\n", 11);
+	for(int i = 0; i < 600; i++, len += 12)
+		memcpy(sdp + len, "c=IN IP4 a\r\n", 12);
 	assert_int_equal(im_sdp_parse_msrp(sdp, len, &m, &no_msrp, &err), 0);
 	need = im_sdp_rewrite_len(sdp, len, &m, &relay4);
-	assert_true(need > 2 * len);
+	assert_true(need > len + 600 * 10);
 	out = malloc(need);
 	assert_int_equal(im_sdp_rewrite(sdp, len, &m, &relay4, out, need), need);
 	assert_int_equal(im_sdp_rewrite(sdp, len, &m, &relay4, out, need - 1), 0);

@@ -81,10 +81,59 @@ static void ranges(void **state)
 	assert_int_equal(msrp_range_parse(S("1-0/0"), &r), 0);
 	assert_int_equal(msrp_range_parse(S("18446744073709551615-*/*"), &r), -1);
 	static const char *bad[] = {"", "0-1/1", "2-0/5", "1-5/4", "1-/5", "-1/1",
-			"1-2", "a-2/3", "1-2/b", "1-*/", "1--2/3", "9-*/3"};
-	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			"1-2", "a-2/3", "1-2/b", "1-*/", "1--2/3", "9-*/3",
+			/* issue 8: values past MSRP_RANGE_MAX, however written */
+			"1-18446744073709551615/*", "1-*/18446744073709551615",
+			"1-18446744073709551616/*", "1-9223372036854775808/*",
+			"9223372036854775808-*/*", "1-99999999999999999999/*",
+			"1-9223372036854775807/9223372036854775806",
+			"9223372036854775807-9223372036854775805/*"};
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t len;
 		if(msrp_range_parse(S(bad[i]), &r) == 0)
 			fail_msg("accepted bad Byte-Range '%s'", bad[i]);
+		/* nothing of it is left to size the refused frame's body */
+		if(r.start || r.end || r.total || r.end_unknown || r.total_unknown
+				|| msrp_range_len(&r, &len))
+			fail_msg("'%s' left a partial range", bad[i]);
+	}
+}
+
+/* Lengths at the bounds: none wraps, an empty chunk is 0 (issue 8). */
+static void range_lengths(void **state)
+{
+	static const struct
+	{
+		const char *range;
+		int known;
+		uint64_t len;
+	} cases[] = {
+			{"1-25/25", 1, 25},
+			{"26-25/25", 1, 0},
+			{"1-0/0", 1, 0},
+			{"11-*/30", 1, 20},
+			{"31-*/30", 1, 0},
+			{"5-*/*", 0, 0},
+			{"1-9223372036854775807/*", 1, INT64_MAX},
+			{"1-*/9223372036854775807", 1, INT64_MAX},
+			{"9223372036854775807-9223372036854775807/9223372036854775807", 1,
+					1},
+			{"9223372036854775807-9223372036854775806/*", 1, 0},
+			{"9223372036854775807-*/9223372036854775806", 1, 0},
+			{"0000000000000000000000001-0000000000000000000000002/*", 1, 2},
+	};
+	msrp_range_t r;
+	uint64_t len;
+	(void)state;
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if(msrp_range_parse(S(cases[i].range), &r) < 0)
+			fail_msg("refused Byte-Range '%s'", cases[i].range);
+		len = 12345;
+		assert_int_equal(msrp_range_len(&r, &len), cases[i].known);
+		if(cases[i].known && len != cases[i].len)
+			fail_msg("'%s': length %llu", cases[i].range,
+					(unsigned long long)len);
+	}
 }
 
 static void statuses_and_reports(void **state)
@@ -117,6 +166,7 @@ int main(void)
 			cmocka_unit_test(uris),
 			cmocka_unit_test(paths),
 			cmocka_unit_test(ranges),
+			cmocka_unit_test(range_lengths),
 			cmocka_unit_test(statuses_and_reports),
 	};
 	return cmocka_run_group_tests_name("msrp_hdr", tests, NULL, NULL);
