@@ -20,6 +20,9 @@ typedef struct cmd_call {
 	X(ping, "ping", "liveness and readiness probe: pong, instance, boot id")        \
 	X(stats, "stats", "counters of every subsystem")                                \
 	X(help, "help", "the command list")                                             \
+	X(auth, "auth",                                                                 \
+			"{secret}: the first request on a TCP connection (issue 8); "           \
+			"afterwards, or on a UNIX socket, checks the secret again")             \
 	X(session_create, "session.create",                                             \
 			"{id, type: bridge|conference|endpoint, identity?, private_messages?, " \
 			"allow_non_cpim?, idle_timeout_s?, legs?: [leg.add params]}: create, "  \
