@@ -28,7 +28,8 @@ typedef struct cmd_call {
 			"allow_non_cpim?, idle_timeout_s?, legs?: [leg.add params]}: create, "  \
 			"or update the options of the session with that id (and its legs)")    \
 	X(session_destroy, "session.destroy",                                           \
-			"{id}: remove the session, its legs and their connections")             \
+			"{id, quiet?}: remove the session, its legs and their connections; "   \
+			"unless quiet, tell Kamailio (session_closed) so it ends the calls")   \
 	X(session_get, "session.get", "{id}: the session and its legs")                 \
 	X(session_list, "session.list", "all sessions, in brief")                       \
 	X(leg_add, "leg.add",                                                           \
@@ -36,7 +37,8 @@ typedef struct cmd_call {
 			"cema_addr?, accept_types?, max_size?, max_chunk?, identity?, "         \
 			"display?, version?}: allocate the leg's local path (same id: update)") \
 	X(leg_update, "leg.update", "{session, id, ...as leg.add}: change a leg")       \
-	X(leg_remove, "leg.remove", "{session, id}: remove a leg")                      \
+	X(leg_remove, "leg.remove",                                                     \
+			"{session, id, quiet?}: remove a leg; unless quiet, leg_closed")        \
 	X(message_inject, "message.inject",                                             \
 			"{session, leg, content_type, body | body_base64, message_id?, "        \
 			"success_report?}: send a message from the relay on a leg")             \
