@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@
 typedef struct opts {
 	const char *target;
 	const char *mode;
-	const char *ctl; /* ours: host:port of the control channel */
+	const char *ctl; /* ours: control socket path, or host:port */
 	const char *msrp; /* host:port of the relay's (or forwarder's) MSRP port */
 	int b_port;	  /* plain: where the forwarder connects (our B listener) */
 	int sessions;
@@ -116,6 +117,22 @@ static int tcp_connect(const char *hp)
 
 static int ctl_fd = -1;
 
+/* The relay's control socket: a path (its default transport, issue 8) or
+ * host:port (which then needs no secret: control_insecure). */
+static int ctl_connect(const char *where)
+{
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+	int fd;
+
+	if(where[0] != '/')
+		return tcp_connect(where);
+	snprintf(su.sun_path, sizeof(su.sun_path), "%s", where);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if(fd < 0 || connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0)
+		die("connect control socket");
+	return fd;
+}
+
 static json_t *ctl_call(const char *method, json_t *params)
 {
 	static long id;
@@ -128,7 +145,7 @@ static json_t *ctl_call(const char *method, json_t *params)
 	json_t *reply, *res;
 
 	if(ctl_fd < 0)
-		ctl_fd = tcp_connect(o.ctl);
+		ctl_fd = ctl_connect(o.ctl);
 	line = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if(write(ctl_fd, line, strlen(line)) < 0 || write(ctl_fd, "\n", 1) < 0)

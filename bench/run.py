@@ -79,7 +79,7 @@ class Targets:
 
     def args(self, target):
         if target == "ours":
-            return ["--target", "ours", "--ctl", f"127.0.0.1:{self.relay.control_port}"]
+            return ["--target", "ours", "--ctl", self.relay.unix_control]
         if target == "kamailio":
             return ["--target", "kamailio", "--msrp", f"127.0.0.1:{self.kport}"]
         return ["--target", "plain", "--msrp", f"127.0.0.1:{self.sport}",

@@ -2,8 +2,10 @@
 # `make run-nni`: two interconnected IM domains on loopback (TR-1029 NNI),
 # each its own Kamailio and relay started by scripts/run.sh:
 #
-#   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855  relay control 9070
-#   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855  relay control 9071
+#   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855
+#   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855
+#
+# (each relay's control channel is the UNIX socket under its VAR_DIR)
 #
 # Each knows the other as a peer (im_peer, set by RPC at start), so
 # alice@home1.net reaches bob@home2.net through both participating
@@ -12,7 +14,6 @@
 #
 #   NNI_VAR_DIR=<repo>/var/nni   (home1/ and home2/ below it)
 #   HOME1_IP=127.0.0.1 HOME2_IP=127.0.0.2 SIP_PORT=5060 MSRP_PORT=2855
-#   HOME1_RELAY_CONTROL_PORT=9070 HOME2_RELAY_CONTROL_PORT=9071
 set -euo pipefail
 set -m
 
@@ -22,8 +23,6 @@ HOME1_IP=${HOME1_IP:-127.0.0.1}
 HOME2_IP=${HOME2_IP:-127.0.0.2}
 SIP_PORT=${SIP_PORT:-5060}
 MSRP_PORT=${MSRP_PORT:-2855}
-HOME1_RELAY_CONTROL_PORT=${HOME1_RELAY_CONTROL_PORT:-9070}
-HOME2_RELAY_CONTROL_PORT=${HOME2_RELAY_CONTROL_PORT:-9071}
 
 pids=()
 stop() {
@@ -38,17 +37,17 @@ stop() {
 }
 trap 'stop; exit 0' INT TERM
 
-# domain ip relay-port peer-domain peer-ip
+# domain ip peer-domain peer-ip
 start_domain() {
-	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 RELAY_CONTROL_PORT=$3 \
+	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 \
 		RELAY_MSRP="tcp:$2:$MSRP_PORT" VAR_DIR="$NNI_VAR_DIR/$1" \
-		PEERS="$4=sip:$5:$SIP_PORT" \
+		PEERS="$3=sip:$4:$SIP_PORT" \
 		"$top/scripts/run.sh" > >(sed -u "s/^/[$1] /") 2>&1 &
 	pids+=($!)
 }
 
-start_domain home1.net "$HOME1_IP" "$HOME1_RELAY_CONTROL_PORT" home2.net "$HOME2_IP"
-start_domain home2.net "$HOME2_IP" "$HOME2_RELAY_CONTROL_PORT" home1.net "$HOME1_IP"
+start_domain home1.net "$HOME1_IP" home2.net "$HOME2_IP"
+start_domain home2.net "$HOME2_IP" home1.net "$HOME1_IP"
 
 cat <<BANNER
 run-nni: starting home1.net ($HOME1_IP) and home2.net ($HOME2_IP); each

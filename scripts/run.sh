@@ -4,8 +4,12 @@
 # say "im-relay"). Ctrl-C (or SIGTERM) stops both cleanly: the relay first,
 # so that Kamailio still hears its shutdown event. Settings come from the environment:
 #
-#   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP RELAY_CONTROL_PORT=9070
+#   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP
 #   RELAY_MSRP=tcp:$SIP_IP:2855   (where the relay listens for MSRP)
+#   RELAY_CONTROL_TCP=            (e.g. 127.0.0.1:9070: also a TCP control
+#                                  listener, which requires the secret in
+#                                  $VAR_DIR/run/relay_ctl.secret; unset: the
+#                                  relay's control is its UNIX socket only)
 #   VAR_DIR=<repo>/var   (database, sockets, pid files)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
@@ -21,7 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 SIP_IP=${SIP_IP:-127.0.0.1}
 SIP_PORT=${SIP_PORT:-5060}
 IM_DOMAIN=${IM_DOMAIN:-$SIP_IP}
-RELAY_CONTROL_PORT=${RELAY_CONTROL_PORT:-9070}
+RELAY_CONTROL_TCP=${RELAY_CONTROL_TCP:-}
 RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
 PEERS=${PEERS:-}
 VAR_DIR=${VAR_DIR:-$top/var}
@@ -31,8 +35,20 @@ run="$VAR_DIR/run"
 db="$VAR_DIR/im.sqlite"
 ctl="$run/kamailio_ctl"
 rpc="$run/kamailio_rpc.sock"
+relay_ctl="$run/relay_ctl.sock"
 relay_bin="$top/build/bin/im-relay"
 mkdir -p "$run"
+
+# The relay's control channel administers every session (issue 8): its
+# UNIX socket (mode 0600) by default; TCP only with a shared secret.
+relay_tcp_args=()
+if [ -n "$RELAY_CONTROL_TCP" ]; then
+	secret_file="$run/relay_ctl.secret"
+	if [ ! -s "$secret_file" ]; then
+		(umask 077 && head -c 24 /dev/urandom | base64 > "$secret_file")
+	fi
+	relay_tcp_args=(--control "tcp:$RELAY_CONTROL_TCP" --control-secret-file "$secret_file")
+fi
 
 if [ ! -f "$db" ]; then
 	"$top/scripts/db-init.sh" "$db"
@@ -64,7 +80,7 @@ trap 'stop; exit 0' INT TERM
 	-A "DB_URL=\"sqlite:///$db\"" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
 	-A "CTL_SOCKET=\"unix:$ctl\"" -A "RPC_DGRAM=\"$rpc\"" \
-	-A "RELAY_CONTROL=\"tcp:127.0.0.1:$RELAY_CONTROL_PORT;name=relay1\"" &
+	-A "RELAY_CONTROL=\"unix:$relay_ctl;name=relay1\"" &
 kamailio_pid=$!
 
 ready=
@@ -81,9 +97,8 @@ for _ in $(seq 1 200); do
 done
 [ -n "$ready" ] || { echo "run: kamailio did not answer on $ctl" >&2; stop; exit 1; }
 
-"$relay_bin" --instance relay1 --control "tcp:127.0.0.1:$RELAY_CONTROL_PORT" \
-	--control "unix:$run/relay_ctl.sock" --kamailio-rpc "unix:$rpc" \
-	--msrp-listen "$RELAY_MSRP" &
+"$relay_bin" --instance relay1 --control "unix:$relay_ctl" "${relay_tcp_args[@]}" \
+	--kamailio-rpc "unix:$rpc" --msrp-listen "$RELAY_MSRP" &
 relay_pid=$!
 
 for _ in $(seq 1 100); do
@@ -108,7 +123,7 @@ done
 cat <<BANNER
 run: IM server ready
   SIP (UDP and TCP)  $SIP_IP:$SIP_PORT, domain $IM_DOMAIN
-  relay control      tcp:127.0.0.1:$RELAY_CONTROL_PORT, unix:$run/relay_ctl.sock
+  relay control      unix:$relay_ctl${RELAY_CONTROL_TCP:+, tcp:$RELAY_CONTROL_TCP (secret: $run/relay_ctl.secret)}
   relay MSRP         $RELAY_MSRP
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
   register           sipsak -U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice

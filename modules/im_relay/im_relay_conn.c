@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,11 @@
 
 int imr_timeout_ms = 300;
 int imr_max_reply_size = 1024 * 1024;
+str imr_control_secret = STR_NULL;
+str imr_control_secret_file = STR_NULL;
+
+/* the secret as sent, set once in mod_init (every process inherits it) */
+static char *imr_secret = NULL;
 
 /* replies to posted requests a connection may leave unread */
 #define IMR_POST_UNREAD_MAX 64
@@ -275,6 +281,60 @@ done:
 	return status;
 }
 
+static char *request_line(json_int_t id, const char *method, json_t *params,
+		char *err, size_t errlen);
+
+/* A TCP relay checks who we are before it reads anything else (issue 8):
+ * the auth exchange opens every new connection, inside the same deadline
+ * as the request that needed the connection. */
+static int conn_auth(imr_conn_t *c, long long deadline, char *err,
+		size_t errlen)
+{
+	json_t *params, *result = NULL;
+	json_int_t id = ++c->next_id;
+	char *req;
+	size_t linelen;
+	int rc;
+
+	params = json_pack("{s:s}", "secret", imr_secret);
+	req = params ? request_line(id, "auth", params, err, errlen) : NULL;
+	if(params)
+		json_decref(params);
+	if(req == NULL)
+		return IO_ERROR;
+	rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+	/* the secret does not linger in freed memory */
+	memset(req, 0, strlen(req));
+	free(req);
+	if(rc == IO_OK)
+		rc = conn_read_line(c, deadline, &linelen, err, errlen);
+	if(rc != IO_OK)
+		return rc;
+	if(parse_reply(c->buf, linelen, id, &result, err, errlen) != IMR_CALL_OK) {
+		char why[IMR_ERROR_MAX];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "auth: %s", why);
+		return IO_ERROR;
+	}
+	json_decref(result);
+	consume_line(c, linelen);
+	return IO_OK;
+}
+
+/* A fresh connection, authenticated where the relay wants it. */
+static int conn_connect(imr_relay_t *r, imr_conn_t *c, long long deadline,
+		char *err, size_t errlen)
+{
+	int rc = conn_open(r, c, deadline, err, errlen);
+
+	if(rc == IO_OK && imr_secret && r->addr.proto == IM_ADDR_TCP) {
+		rc = conn_auth(c, deadline, err, errlen);
+		if(rc != IO_OK)
+			conn_close(c);
+	}
+	return rc;
+}
+
 /* Reads and drops the replies to posted requests until at most keep are
  * left unread. */
 static int skip_unread(imr_conn_t *c, int keep, long long deadline, char *err,
@@ -352,7 +412,7 @@ imr_call_status_t imr_call(imr_relay_t *r, const char *method, json_t *params,
 	for(attempt = 0; attempt < 2; attempt++) {
 		int fresh = c->fd < 0;
 		if(fresh) {
-			rc = conn_open(r, c, deadline, err, errlen);
+			rc = conn_connect(r, c, deadline, err, errlen);
 			if(rc != IO_OK)
 				break;
 		}
@@ -402,7 +462,7 @@ int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
 	req = request_line(++c->next_id, method, params, err, errlen);
 	if(req == NULL)
 		return -1;
-	rc = c->fd < 0 ? conn_open(r, c, deadline, err, errlen) : IO_OK;
+	rc = c->fd < 0 ? conn_connect(r, c, deadline, err, errlen) : IO_OK;
 	/* a process that only posts must still read its answers some time,
 	 * or they fill the socket and then the relay's queue */
 	if(rc == IO_OK)
@@ -416,5 +476,55 @@ int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
 		return -1;
 	}
 	c->unread++;
+	return 0;
+}
+
+int imr_conn_init(void)
+{
+	char line[1024];
+	struct stat st;
+	FILE *fp;
+	size_t n;
+
+	if(imr_control_secret.len > 0 && imr_control_secret_file.len > 0) {
+		LM_ERR("control_secret and control_secret_file are both set\n");
+		return -1;
+	}
+	if(imr_control_secret.len > 0) {
+		imr_secret = imr_control_secret.s;
+		return 0;
+	}
+	if(imr_control_secret_file.len <= 0)
+		return 0;
+	fp = fopen(imr_control_secret_file.s, "r");
+	if(fp == NULL) {
+		LM_ERR("control_secret_file %s: %s\n", imr_control_secret_file.s,
+				strerror(errno));
+		return -1;
+	}
+	/* as the relay does: a secret everyone can read is none */
+	if(fstat(fileno(fp), &st) < 0 || (st.st_mode & S_IRWXO)) {
+		LM_ERR("control_secret_file %s: accessible to others (chmod o-rwx)\n",
+				imr_control_secret_file.s);
+		fclose(fp);
+		return -1;
+	}
+	if(fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if(n == 0) {
+		LM_ERR("control_secret_file %s: empty first line\n",
+				imr_control_secret_file.s);
+		return -1;
+	}
+	imr_secret = pkg_malloc(n + 1);
+	if(imr_secret == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(imr_secret, line, n + 1);
+	memset(line, 0, sizeof(line));
 	return 0;
 }

@@ -9,10 +9,19 @@
 
 #include <jansson.h>
 
+#include "core/str.h"
+
 #include "im_relay_set.h"
 
 extern int imr_timeout_ms;
 extern int imr_max_reply_size;
+/* shared secret for tcp: relays (issue 8): the value, or a file whose
+ * first line it is; unix: relays are guarded by the socket's file mode */
+extern str imr_control_secret;
+extern str imr_control_secret_file;
+
+/* mod_init: loads the secret. 0, or -1 (logged). */
+int imr_conn_init(void);
 
 typedef enum imr_call_status {
 	IMR_CALL_OK = 0,

@@ -147,7 +147,10 @@ int imr_event_handle(const str *instance, const str *type, const str *data,
 	else if(strcmp(tbuf, "relay_stopping") == 0)
 		imr_relay_set_state(r, IMR_STATE_DOWN, "relay announced its shutdown");
 
-	if(strcmp(tbuf, "leg_closed") == 0 || strcmp(tbuf, "connect_failed") == 0)
+	/* session_closed: the session was destroyed at the relay (an
+	 * operator): its calls end now, BYE on both SIP legs (issue 8) */
+	if(strcmp(tbuf, "leg_closed") == 0 || strcmp(tbuf, "connect_failed") == 0
+			|| strcmp(tbuf, "session_closed") == 0)
 		imr_watch_leg_event(r, tbuf,
 				json_string_value(json_object_get(jdata, "session")),
 				json_string_value(json_object_get(jdata, "leg")));

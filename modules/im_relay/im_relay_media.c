@@ -166,8 +166,9 @@ static void bridge_close(imr_bridge_t *b)
 		return;
 	}
 	lock_release(&imr_relays[b->relay].lock);
-	/* nothing to do with the answer: the SIP side has ended already */
-	params = json_pack("{s:s}", "id", b->session);
+	/* nothing to do with the answer: the SIP side has ended already, so
+	 * quiet: no session_closed event about what we did ourselves */
+	params = json_pack("{s:s, s:b}", "id", b->session, "quiet", 1);
 	if(imr_post(&imr_relays[b->relay], "session.destroy", params, err,
 			   sizeof(err))
 			< 0)

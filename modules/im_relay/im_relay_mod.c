@@ -30,6 +30,8 @@ static param_export_t params[] = {
 		{"health_interval", PARAM_INT, &imr_health_interval},
 		{"max_reply_size", PARAM_INT, &imr_max_reply_size},
 		{"event_callback", PARAM_STR, &imr_event_callback},
+		{"control_secret", PARAM_STR, &imr_control_secret},
+		{"control_secret_file", PARAM_STR, &imr_control_secret_file},
 		{0, 0, 0}};
 
 static cmd_export_t cmds[] = {
@@ -70,6 +72,14 @@ static int mod_init(void)
 	}
 	if(imr_relays_init() < 0)
 		return -1;
+	if(imr_conn_init() < 0)
+		return -1;
+	for(int i = 0; i < imr_relay_count; i++)
+		if(imr_relays[i].addr.proto == IM_ADDR_TCP && imr_control_secret.len <= 0
+				&& imr_control_secret_file.len <= 0)
+			LM_WARN("relay %s: tcp control without control_secret: the relay "
+					"refuses it unless it runs with control_insecure\n",
+					imr_relays[i].name);
 	if(imr_relay_count == 0)
 		LM_WARN("no relay configured: MSRP sessions cannot be relayed\n");
 	if(imr_event_init() < 0)

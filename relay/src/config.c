@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -18,9 +19,20 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 	X("instance", T_STRING, instance, NULL,                                   \
 			"name this relay gives itself in events and ping (default: "     \
 			"hostname)")                                                     \
-	X("control", T_LIST, control, "tcp:127.0.0.1:9070",                       \
-			"control channel listen address, tcp:host:port or unix:/path; "  \
-			"repeatable")                                                    \
+	X("control", T_LIST, control, "unix:/run/im-server/relay_ctl.sock",       \
+			"control channel listen address, unix:/path (mode 0600) or "     \
+			"tcp:IP:PORT (needs control_secret); repeatable")                \
+	X("control_secret", T_STRING, control_secret, NULL,                       \
+			"shared secret TCP control clients must send first (auth)")      \
+	X("control_secret_file", T_STRING, control_secret_file, NULL,             \
+			"file whose first line is control_secret (not readable by "      \
+			"others)")                                                       \
+	X("control_insecure", T_BOOL, control_insecure, "no",                     \
+			"allow a TCP control listener without a secret (anyone "         \
+			"reaching it administers the relay)")                            \
+	X("control_group", T_STRING, control_group, NULL,                         \
+			"group of the unix: control sockets, then mode 0660 (unset: "    \
+			"0600, the relay's user only)")                                  \
 	X("kamailio_rpc", T_STRING, kamailio_rpc, NULL,                           \
 			"Kamailio jsonrpcs datagram socket for events, udp:host:port or " \
 			"unix:/path (unset: no events)")                                  \
@@ -258,6 +270,45 @@ int config_load_file(relay_config_t *cfg, const char *path, char *err,
 		}
 	}
 	fclose(fp);
+	return 0;
+}
+
+int config_load_secret(relay_config_t *cfg, char *err, size_t errlen)
+{
+	const char *path = cfg->control_secret_file;
+	char line[1024];
+	struct stat st;
+	FILE *fp;
+	size_t n;
+
+	if(path == NULL)
+		return 0;
+	if(cfg->control_secret)
+		return fail(err, errlen,
+				"control_secret and control_secret_file are both set");
+	fp = fopen(path, "r");
+	if(fp == NULL)
+		return fail(err, errlen, "control_secret_file %s: %s", path,
+				strerror(errno));
+	/* like ssh with its keys: a secret everyone can read is none */
+	if(fstat(fileno(fp), &st) < 0 || (st.st_mode & S_IRWXO)) {
+		fclose(fp);
+		return fail(err, errlen,
+				"control_secret_file %s: accessible to others (chmod o-rwx)",
+				path);
+	}
+	if(fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if(n == 0) {
+		explicit_bzero(line, sizeof(line));
+		return fail(err, errlen, "control_secret_file %s: empty first line",
+				path);
+	}
+	cfg->control_secret = strdup(line);
+	explicit_bzero(line, sizeof(line));
 	return 0;
 }
 

@@ -27,6 +27,10 @@ typedef struct config_list {
 typedef struct relay_config {
 	char *instance;
 	config_list_t control;
+	char *control_secret;
+	char *control_secret_file;
+	int control_insecure;
+	char *control_group;
 	char *kamailio_rpc;
 	char *log_file;
 	char *pid_file;
@@ -64,6 +68,10 @@ int config_set(relay_config_t *cfg, const char *key, const char *value,
 
 int config_load_file(relay_config_t *cfg, const char *path, char *err,
 		size_t errlen);
+
+/* Reads control_secret_file into control_secret (after every source of
+ * settings was applied). 0, or -1 with err. */
+int config_load_secret(relay_config_t *cfg, char *err, size_t errlen);
 
 /* Returns 0 to run, 1 when --help/--version was answered, -1 on error. */
 int config_parse_args(relay_config_t *cfg, int argc, char **argv, char *err,

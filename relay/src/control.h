@@ -1,7 +1,12 @@
 /*
  * Control-channel server: TCP and UNIX stream listeners, one JSON-RPC
- * request per line, answered in order. Framing and connection limits only;
- * control_cmds.c interprets the requests.
+ * request per line, answered in order. Framing, access and connection
+ * limits only; control_cmds.c interprets the requests.
+ *
+ * The control channel is an administrative interface (issue 8): a UNIX
+ * socket is created mode 0600 (0660 with a group); a TCP connection must
+ * authenticate first (control_auth.h), and a TCP listener without a secret
+ * is refused unless the operator opted into `insecure`.
  */
 #ifndef RELAY_CONTROL_H
 #define RELAY_CONTROL_H
@@ -12,8 +17,17 @@
 struct event_base;
 typedef struct control control_t;
 
-control_t *control_new(struct event_base *base, int max_line);
+typedef struct control_access {
+	const char *secret;		/* TCP connections must `auth` with it */
+	int insecure;			/* TCP without a secret: accepted, warned */
+	const char *unix_group; /* UNIX sockets 0660 for this group, else 0600 */
+} control_access_t;
+
+control_t *control_new(
+		struct event_base *base, int max_line, const control_access_t *access);
 int control_listen(control_t *c, const char *addr, char *err, size_t errlen);
+/* 1 when given is the configured secret, or when there is none. */
+int control_secret_ok(const control_t *c, const char *given, size_t len);
 /* Stops accepting; open connections go on until they close. */
 void control_close_listeners(control_t *c);
 void control_free(control_t *c);

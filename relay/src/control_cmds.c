@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "control.h"
+#include "control_auth.h"
 #include "events.h"
 #include "mconn.h"
 #include "stats.h"
@@ -65,6 +66,25 @@ const char *cmd_help(cmd_call_t *call)
 		json_object_set_new(list, commands[i].name,
 				json_string(commands[i].doc));
 	call->result = list;
+	return NULL;
+}
+
+/* Reached on connections that are trusted already: the first auth of a TCP
+ * connection is answered by control.c before any dispatch. */
+const char *cmd_auth(cmd_call_t *call)
+{
+	json_t *given = json_object_get(call->params, "secret");
+
+	if(!json_is_string(given)) {
+		call->code = JSONRPC_INVALID_PARAMS;
+		return "secret: a string is required";
+	}
+	if(!control_secret_ok(relay.control, json_string_value(given),
+			   json_string_length(given))) {
+		call->code = CONTROL_AUTH_ERROR;
+		return "authentication failed";
+	}
+	call->result = json_pack("{s:b}", "authenticated", 1);
 	return NULL;
 }
 

@@ -20,12 +20,16 @@ typedef struct cmd_call {
 	X(ping, "ping", "liveness and readiness probe: pong, instance, boot id")        \
 	X(stats, "stats", "counters of every subsystem")                                \
 	X(help, "help", "the command list")                                             \
+	X(auth, "auth",                                                                 \
+			"{secret}: the first request on a TCP connection (issue 8); "           \
+			"afterwards, or on a UNIX socket, checks the secret again")             \
 	X(session_create, "session.create",                                             \
 			"{id, type: bridge|conference|endpoint, identity?, private_messages?, " \
 			"allow_non_cpim?, idle_timeout_s?, legs?: [leg.add params]}: create, "  \
 			"or update the options of the session with that id (and its legs)")    \
 	X(session_destroy, "session.destroy",                                           \
-			"{id}: remove the session, its legs and their connections")             \
+			"{id, quiet?}: remove the session, its legs and their connections; "   \
+			"unless quiet, tell Kamailio (session_closed) so it ends the calls")   \
 	X(session_get, "session.get", "{id}: the session and its legs")                 \
 	X(session_list, "session.list", "all sessions, in brief")                       \
 	X(leg_add, "leg.add",                                                           \
@@ -33,7 +37,8 @@ typedef struct cmd_call {
 			"cema_addr?, accept_types?, max_size?, max_chunk?, identity?, "         \
 			"display?, version?}: allocate the leg's local path (same id: update)") \
 	X(leg_update, "leg.update", "{session, id, ...as leg.add}: change a leg")       \
-	X(leg_remove, "leg.remove", "{session, id}: remove a leg")                      \
+	X(leg_remove, "leg.remove",                                                     \
+			"{session, id, quiet?}: remove a leg; unless quiet, leg_closed")        \
 	X(message_inject, "message.inject",                                             \
 			"{session, leg, content_type, body | body_base64, message_id?, "        \
 			"success_report?}: send a message from the relay on a leg")             \

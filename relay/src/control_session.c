@@ -239,12 +239,28 @@ const char *cmd_session_create(cmd_call_t *call)
 	return NULL;
 }
 
+/* `quiet`: the caller ends the signalling itself (Kamailio after a BYE),
+ * so no event tells it what it just did. Anyone else (an operator) gets
+ * the SIP side ended through the session_closed / leg_closed event. */
+static int quiet_param(cmd_call_t *call, int *bad)
+{
+	int quiet = 0;
+	opt_bool(call, "quiet", &quiet, bad);
+	return quiet;
+}
+
 const char *cmd_session_destroy(cmd_call_t *call)
 {
 	int bad = 0;
 	REQUIRE_STR(id, "id");
-	session_t *s = session_find(id);
+	int quiet = quiet_param(call, &bad);
+	session_t *s;
 
+	if(bad)
+		return invalid(call, "%s: true or false", "quiet");
+	s = session_find(id);
+	if(s && !quiet)
+		engine_event_session_closed(s, "destroyed by control");
 	if(s)
 		session_destroy(s, "destroyed by control");
 	call->result = json_pack("{s:b}", "destroyed", s != NULL);
@@ -356,11 +372,16 @@ const char *cmd_leg_remove(cmd_call_t *call)
 	const char *err = NULL;
 	session_t *s = find_session(call, &err);
 	REQUIRE_STR(id, "id");
+	int quiet = quiet_param(call, &bad);
 	leg_t *l;
 
 	if(!s)
 		return err;
+	if(bad)
+		return invalid(call, "%s: true or false", "quiet");
 	l = leg_find(s, id);
+	if(l && !quiet)
+		engine_event_leg_closed(l, "removed by control");
 	if(l)
 		leg_remove(l, "removed by control");
 	call->result = json_pack("{s:b}", "removed", l != NULL);

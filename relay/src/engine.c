@@ -610,6 +610,12 @@ void engine_event_leg_closed(leg_t *leg, const char *why)
 	engine_event_leg("leg_closed", leg, json_pack("{s:s}", "reason", why));
 }
 
+void engine_event_session_closed(const session_t *s, const char *why)
+{
+	eio->event("session_closed",
+			json_pack("{s:s, s:s}", "session", s->id, "reason", why));
+}
+
 void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg)
 {
 	if(!rx->in_body || rx->f.leg != leg)

@@ -132,6 +132,10 @@ int engine_release_message(leg_t *leg, const char *message_id);
 
 json_t *engine_stats(void);
 void engine_event_leg_closed(leg_t *leg, const char *why);
+/* The session is about to go on the relay's own initiative (an operator's
+ * session.destroy): Kamailio must end its SIP dialogs now, not when a
+ * timer finds the media gone. */
+void engine_event_session_closed(const session_t *s, const char *why);
 /* base64 of data, malloc'd (message bodies in events and replies) */
 char *engine_base64(const void *data, size_t len);
 json_t *engine_leg_json(const leg_t *leg);

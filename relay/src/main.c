@@ -207,6 +207,8 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	config_init(&relay.cfg);
 	rc = config_parse_args(&relay.cfg, argc, argv, err, sizeof(err));
+	if(rc == 0 && config_load_secret(&relay.cfg, err, sizeof(err)) < 0)
+		rc = -1;
 	if(rc != 0) {
 		if(rc < 0)
 			fprintf(stderr, "im-relay: %s\n", err);
@@ -249,7 +251,12 @@ int main(int argc, char **argv)
 		ilog(core, LOG_ERR, "cannot create the event loop");
 		goto out;
 	}
-	relay.control = control_new(relay.base, relay.cfg.control_max_line);
+	{
+		control_access_t access = {relay.cfg.control_secret,
+				relay.cfg.control_insecure, relay.cfg.control_group};
+		relay.control = control_new(
+				relay.base, relay.cfg.control_max_line, &access);
+	}
 	if(relay.control == NULL)
 		goto out;
 	for(i = 0; i < relay.cfg.control.count; i++) {

@@ -6,23 +6,32 @@ import os
 import stat
 import subprocess
 
+import pytest
+
 from imtest.procs import TOP, free_port, interrupt_launcher, processes_under
-from imtest.rpc import KamailioRpc
+from imtest.rpc import KamailioRpc, RelayControl, RpcError
 
 
-def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
-    sip_port, relay_port = free_port(), free_port()
-    env = dict(os.environ, VAR_DIR=str(tmp_path / "var"), SIP_PORT=str(sip_port),
-               RELAY_CONTROL_PORT=str(relay_port))
+def start_run(tmp_path, **extra_env):
+    """scripts/run.sh on free ports; returns the process and its output
+    up to the banner's last line."""
+    env = dict(os.environ, VAR_DIR=str(tmp_path / "var"),
+               RELAY_MSRP=f"tcp:127.0.0.1:{free_port()}", **extra_env)
     p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)
     output = []
+    for line in p.stdout:
+        output.append(line)
+        if line.startswith("  stop ") or line.startswith("run: ") and "exited" in line:
+            break
+    return p, output
+
+
+def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
+    sip_port = free_port()
+    p, output = start_run(tmp_path, SIP_PORT=str(sip_port))
     try:
-        for line in p.stdout:
-            output.append(line)
-            if line.startswith("  stop ") or line.startswith("run: ") and "exited" in line:
-                break
         assert any("IM server ready" in l for l in output), "".join(output[-30:])
         banner = "".join(output)
         assert f"127.0.0.1:{sip_port}" in banner
@@ -32,6 +41,14 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
         rpc = KamailioRpc(str(tmp_path / "var" / "run" / "kamailio_rpc.sock"))
         [r] = rpc.call("im_relay.ping")
         assert r["status"] == "ok"
+
+        # issue 8: the relay's control is its private UNIX socket only, and
+        # Kamailio's RPC sockets are private too
+        run = tmp_path / "var" / "run"
+        for sock in ("relay_ctl.sock", "kamailio_rpc.sock", "kamailio_ctl"):
+            assert stat.S_IMODE(os.stat(run / sock).st_mode) == 0o600, sock
+        with RelayControl(f"unix:{run / 'relay_ctl.sock'}") as c:
+            assert c.call("stats")["control"]["listeners"] == 1
 
         out = subprocess.run(["sipsak", "-U", "-s", "sip:alice@127.0.0.1", "-r", str(sip_port),
                               "-u", "alice", "-a", "alice"], capture_output=True, text=True,
@@ -72,3 +89,25 @@ def test_database_is_private_from_creation(tmp_path):
     out = run("db-init.sh", str(db))
     assert mode_of(db) == 0o600
     assert "now mode 0600" in out.stderr
+
+
+def test_run_script_tcp_control_needs_the_generated_secret(tmp_path):
+    port = free_port()
+    p, output = start_run(tmp_path, SIP_PORT=str(free_port()),
+                          RELAY_CONTROL_TCP=f"127.0.0.1:{port}")
+    try:
+        assert any("IM server ready" in l for l in output), "".join(output[-30:])
+        secret_file = tmp_path / "var" / "run" / "relay_ctl.secret"
+        assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
+        with RelayControl(f"tcp:127.0.0.1:{port}") as c:
+            c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"session.list"}\n')
+            assert c.read_line()["error"]["code"] == -32001
+        with pytest.raises(RpcError):
+            RelayControl(f"tcp:127.0.0.1:{port}", secret="guess")
+        secret = secret_file.read_text().strip()
+        with RelayControl(f"tcp:127.0.0.1:{port}", secret=secret) as c:
+            assert c.call("stats")["control"]["listeners"] == 2
+    finally:
+        rc, log = interrupt_launcher(p, output)
+    assert rc == 0, log[-3000:]
+    assert processes_under(tmp_path) == ""

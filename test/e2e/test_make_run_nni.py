@@ -32,9 +32,7 @@ def port_free_on_both():
 def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
     var = tmp_path / "nni"
     sip, msrp = port_free_on_both(), port_free_on_both()
-    env = dict(os.environ, NNI_VAR_DIR=str(var), SIP_PORT=str(sip), MSRP_PORT=str(msrp),
-               HOME1_RELAY_CONTROL_PORT=str(port_free_on_both()),
-               HOME2_RELAY_CONTROL_PORT=str(port_free_on_both()))
+    env = dict(os.environ, NNI_VAR_DIR=str(var), SIP_PORT=str(sip), MSRP_PORT=str(msrp))
     p = subprocess.Popen([os.path.join(TOP, "scripts", "run-nni.sh")], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)

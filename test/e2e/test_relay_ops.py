@@ -175,18 +175,18 @@ def test_daemon_mode_with_pid_file(tmp_path):
     """-d detaches; the pid file names the daemon, which answers and stops."""
     from imtest.procs import relay_binary
     from imtest.rpc import RelayControl
-    port = free_port()
+    ctl = tmp_path / "ctl.sock"
     pid_file = tmp_path / "relay.pid"
     log = tmp_path / "daemon.log"
     rc = subprocess.run([relay_binary(), "-d", "--instance", "d1", "--control",
-                         f"tcp:127.0.0.1:{port}", "--msrp-listen", f"tcp:127.0.0.1:{free_port()}",
+                         f"unix:{ctl}", "--msrp-listen", f"tcp:127.0.0.1:{free_port()}",
                          "--pid-file", str(pid_file), "--log-file", str(log)], timeout=30)
     assert rc.returncode == 0
     wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 10, "pid file")
     pid = int(pid_file.read_text())
     try:
         def pong():
-            with RelayControl(f"tcp:127.0.0.1:{port}", timeout=2) as c:
+            with RelayControl(f"unix:{ctl}", timeout=2) as c:
                 return c.call("ping")["pong"]
         wait_until(pong, 10, "daemon")
     finally:

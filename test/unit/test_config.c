@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -29,7 +30,12 @@ static void defaults(void **state)
 	(void)state;
 	config_init(&cfg);
 	assert_int_equal(cfg.control.count, 1);
-	assert_string_equal(cfg.control.items[0], "tcp:127.0.0.1:9070");
+	/* the control channel is administrative: a UNIX socket by default,
+	 * no secret, no unauthenticated TCP (issue 8) */
+	assert_string_equal(
+			cfg.control.items[0], "unix:/run/im-server/relay_ctl.sock");
+	assert_null(cfg.control_secret);
+	assert_int_equal(cfg.control_insecure, 0);
 	assert_int_equal(cfg.control_max_line, 1048576);
 	assert_null(cfg.kamailio_rpc);
 	config_free(&cfg);
@@ -136,6 +142,64 @@ static void list_capacity(void **state)
 	config_free(&cfg);
 }
 
+static void secret_file(void **state)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		const char *expect; /* NULL: loads "s3cret" */
+	} cases[] = {
+			{"s3cret\n", 0600, NULL},
+			{"s3cret\r\nsecond line\n", 0640, NULL},
+			{"s3cret", 0600, NULL},
+			{"s3cret\n", 0604, "accessible to others"},
+			{"s3cret\n", 0602, "accessible to others"},
+			{"\nlater\n", 0600, "empty first line"},
+			{"", 0600, "empty first line"},
+	};
+	(void)state;
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		relay_config_t cfg;
+		char err[256] = "";
+		char *path = write_file(cases[i].text);
+		assert_int_equal(chmod(path, cases[i].mode), 0);
+		config_init(&cfg);
+		assert_int_equal(config_set(&cfg, "control_secret_file", path,
+								 CONFIG_FILE, err, sizeof(err)),
+				0);
+		if(cases[i].expect == NULL) {
+			assert_int_equal(config_load_secret(&cfg, err, sizeof(err)), 0);
+			assert_string_equal(cfg.control_secret, "s3cret");
+		} else {
+			assert_int_equal(config_load_secret(&cfg, err, sizeof(err)), -1);
+			if(!strstr(err, cases[i].expect))
+				fail_msg("case %zu: '%s' does not contain '%s'", i, err,
+						cases[i].expect);
+		}
+		config_free(&cfg);
+		unlink(path);
+	}
+}
+
+static void secret_twice_or_missing(void **state)
+{
+	relay_config_t cfg;
+	char err[256];
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_secret(&cfg, err, sizeof(err)), 0);
+	assert_null(cfg.control_secret);
+	config_set(&cfg, "control_secret", "a", CONFIG_FILE, err, sizeof(err));
+	config_set(&cfg, "control_secret_file", "/nonexistent", CONFIG_FILE, err,
+			sizeof(err));
+	assert_int_equal(config_load_secret(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "both set"));
+	config_set(&cfg, "control_secret", "", CONFIG_CLI, err, sizeof(err));
+	assert_int_equal(config_load_secret(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file"));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +209,8 @@ int main(void)
 			cmocka_unit_test(errors_name_the_line),
 			cmocka_unit_test(bad_flags),
 			cmocka_unit_test(list_capacity),
+			cmocka_unit_test(secret_file),
+			cmocka_unit_test(secret_twice_or_missing),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control_auth.h"
 #include "control_cmds.h"
 #include "relay.h"
 
@@ -92,6 +93,68 @@ static void errors_and_notifications(void **state)
 	json_decref(r);
 }
 
+/* The first line of a TCP connection: only the auth call with the right
+ * secret opens it; the reply never echoes an unauthenticated request. */
+static void first_line_must_authenticate(void **state)
+{
+	static const struct {
+		const char *line;
+		int ok;
+		const char *why;
+	} cases[] = {
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"auth\","
+			 "\"params\":{\"secret\":\"s3cret\"}}",
+					1, NULL},
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"auth\","
+			 "\"params\":{\"secret\":\"s3cre\"}}",
+					0, "wrong secret"},
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"auth\","
+			 "\"params\":{\"secret\":\"s3cret\\u0000\"}}",
+					0, "authentication required"}, /* not JSON to jansson */
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"auth\","
+			 "\"params\":{\"secret\":1}}",
+					0, "no secret given"},
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"auth\","
+			 "\"params\":[\"s3cret\"]}",
+					0, "no secret given"},
+			{"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"session.list\"}",
+					0, "authentication required"},
+			{"{not json", 0, "authentication required"},
+	};
+	(void)state;
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *reply = NULL;
+		size_t len = 0;
+		const char *why = NULL;
+		json_t *j;
+		json_error_t err;
+		int ok = control_auth_line("s3cret", cases[i].line,
+				strlen(cases[i].line), &reply, &len, &why);
+
+		assert_int_equal(ok, cases[i].ok);
+		assert_non_null(reply);
+		j = json_loadb(reply, len, 0, &err);
+		free(reply);
+		assert_non_null(j);
+		if(ok) {
+			assert_true(json_is_true(json_object_get(
+					json_object_get(j, "result"), "authenticated")));
+			assert_int_equal(json_integer_value(json_object_get(j, "id")), 7);
+		} else {
+			assert_string_equal(why, cases[i].why);
+			assert_int_equal(json_integer_value(json_object_get(
+									 json_object_get(j, "error"), "code")),
+					CONTROL_AUTH_ERROR);
+			if(strcmp(why, "authentication required") == 0)
+				assert_true(json_is_null(json_object_get(j, "id")));
+		}
+		json_decref(j);
+	}
+	assert_int_equal(control_auth_match("s3cret", "s3cret", 6), 1);
+	assert_int_equal(control_auth_match("s3cret", "s3cret", 5), 0);
+	assert_int_equal(control_auth_match(NULL, "", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +162,7 @@ int main(void)
 			cmocka_unit_test(stats_count_commands),
 			cmocka_unit_test(help_lists_every_command),
 			cmocka_unit_test(errors_and_notifications),
+			cmocka_unit_test(first_line_must_authenticate),
 	};
 	return cmocka_run_group_tests_name("control_cmds", tests, setup, NULL);
 }

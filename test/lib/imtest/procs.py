@@ -11,6 +11,7 @@ sanitizer report in its log.
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import sqlite3
@@ -184,9 +185,10 @@ def wait_until(probe, timeout, what):
 
 
 class Relay:
-    """The relay with a generated config: control on TCP and UNIX, MSRP on
-    a free port of ip; `extra` adds settings (a list value repeats the
-    key)."""
+    """The relay with a generated config: control on its UNIX socket (what
+    Kamailio and control() use) and on TCP with a shared secret
+    (tcp_control()), MSRP on a free port of ip; `extra` adds settings (a
+    list value repeats the key)."""
 
     def __init__(self, workdir, instance="relay1", control_port=None, kamailio_rpc=None,
                  extra=None, ip="127.0.0.1", msrp_port=None):
@@ -194,13 +196,20 @@ class Relay:
         self.instance = instance
         self.ip = ip
         self.control_port = control_port or free_port(ip)
-        self.control_addr = f"tcp:{ip}:{self.control_port}"
+        self.tcp_control_addr = f"tcp:{ip}:{self.control_port}"
         self.unix_control = os.path.join(workdir, f"{instance}-ctl.sock")
+        self.control_addr = f"unix:{self.unix_control}"
+        self.secret_file = os.path.join(workdir, f"{instance}-ctl.secret")
+        self.secret = secrets.token_hex(16)
+        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.secret + "\n")
         self.conf = os.path.join(workdir, f"{instance}.conf")
         self.msrp_port = msrp_port or free_port(ip)
         lines = [f"instance = {instance}",
-                 f"control = {self.control_addr}",
                  f"control = unix:{self.unix_control}",
+                 f"control = {self.tcp_control_addr}",
+                 f"control_secret_file = {self.secret_file}",
                  f"msrp_listen = tcp:{ip}:{self.msrp_port}",
                  f"log_level = {os.environ.get('IMTEST_RELAY_LOG', 'info')}"]
         if kamailio_rpc:
@@ -228,6 +237,12 @@ class Relay:
 
     def control(self):
         return RelayControl(self.control_addr)
+
+    def tcp_control(self, secret=None):
+        """A TCP control connection, authenticated with the relay's secret
+        (or the one given)."""
+        return RelayControl(self.tcp_control_addr,
+                            secret=self.secret if secret is None else secret)
 
     def call(self, method, params=None):
         with self.control() as c:

@@ -48,9 +48,10 @@ class KamailioRpc:
 
 
 class RelayControl:
-    """A persistent connection to the relay's control channel."""
+    """A persistent connection to the relay's control channel; with a
+    secret, the auth call a TCP connection must open with is made first."""
 
-    def __init__(self, addr, timeout=10.0):
+    def __init__(self, addr, timeout=10.0, secret=None):
         proto, _, rest = addr.partition(":")
         if proto == "unix":
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -61,6 +62,12 @@ class RelayControl:
             self.sock = socket.create_connection((host.strip("[]"), int(port)), timeout)
         self.buf = b""
         self.ids = itertools.count(1)
+        if secret is not None:
+            try:
+                self.call("auth", {"secret": secret})
+            except BaseException:
+                self.close()
+                raise
 
     def close(self):
         self.sock.close()
