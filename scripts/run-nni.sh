@@ -2,8 +2,13 @@
 # `make run-nni`: two interconnected IM domains on loopback (TR-1029 NNI),
 # each its own Kamailio and relay started by scripts/run.sh:
 #
-#   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855  relay control 9070
-#   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855  relay control 9071
+#   home1.net  SIP 127.0.0.1:5060 (TLS 5061)  MSRP tcp:127.0.0.1:2855 (msrps 2856)
+#              relay control 9070
+#   home2.net  SIP 127.0.0.2:5060 (TLS 5061)  MSRP tcp:127.0.0.2:2855 (msrps 2856)
+#              relay control 9071
+#
+# Each domain has its own self-signed TLS certificate, made at first start
+# under its VAR_DIR (tls/cert.pem, tls/key.pem, see scripts/run.sh).
 #
 # Each knows the other as a peer (im_peer, set by RPC at start), so
 # alice@home1.net reaches bob@home2.net through both participating
@@ -12,6 +17,7 @@
 #
 #   NNI_VAR_DIR=<repo>/var/nni   (home1/ and home2/ below it)
 #   HOME1_IP=127.0.0.1 HOME2_IP=127.0.0.2 SIP_PORT=5060 MSRP_PORT=2855
+#   TLS_PORT=5061 MSRPS_PORT=2856
 #   HOME1_RELAY_CONTROL_PORT=9070 HOME2_RELAY_CONTROL_PORT=9071
 set -euo pipefail
 set -m
@@ -22,6 +28,8 @@ HOME1_IP=${HOME1_IP:-127.0.0.1}
 HOME2_IP=${HOME2_IP:-127.0.0.2}
 SIP_PORT=${SIP_PORT:-5060}
 MSRP_PORT=${MSRP_PORT:-2855}
+TLS_PORT=${TLS_PORT:-5061}
+MSRPS_PORT=${MSRPS_PORT:-2856}
 HOME1_RELAY_CONTROL_PORT=${HOME1_RELAY_CONTROL_PORT:-9070}
 HOME2_RELAY_CONTROL_PORT=${HOME2_RELAY_CONTROL_PORT:-9071}
 
@@ -40,8 +48,9 @@ trap 'stop; exit 0' INT TERM
 
 # domain ip relay-port peer-domain peer-ip
 start_domain() {
-	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 RELAY_CONTROL_PORT=$3 \
-		RELAY_MSRP="tcp:$2:$MSRP_PORT" VAR_DIR="$NNI_VAR_DIR/$1" \
+	SIP_IP=$2 SIP_PORT=$SIP_PORT TLS_PORT=$TLS_PORT IM_DOMAIN=$1 RELAY_CONTROL_PORT=$3 \
+		RELAY_MSRP="tcp:$2:$MSRP_PORT" RELAY_MSRPS="tcp:$2:$MSRPS_PORT" \
+		TLS_CERT= TLS_KEY= VAR_DIR="$NNI_VAR_DIR/$1" \
 		PEERS="$4=sip:$5:$SIP_PORT" \
 		"$top/scripts/run.sh" > >(sed -u "s/^/[$1] /") 2>&1 &
 	pids+=($!)

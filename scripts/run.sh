@@ -5,8 +5,14 @@
 # so that Kamailio still hears its shutdown event. Settings come from the environment:
 #
 #   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP RELAY_CONTROL_PORT=9070
+#   TLS_PORT=5061   (SIP over TLS)
 #   RELAY_MSRP=tcp:$SIP_IP:2855   (where the relay listens for MSRP)
-#   VAR_DIR=<repo>/var   (database, sockets, pid files)
+#   RELAY_MSRPS=tcp:$SIP_IP:2856  (and for MSRP over TLS, msrps)
+#   TLS_CERT=$VAR_DIR/tls/cert.pem TLS_KEY=$VAR_DIR/tls/key.pem
+#                         (PEM certificate chain and key of SIP over TLS and
+#                          msrps; without them, a self-signed pair for
+#                          SIP_IP and IM_DOMAIN is made there at first start)
+#   VAR_DIR=<repo>/var   (database, sockets, pid files, tls/)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
 set -euo pipefail
@@ -20,9 +26,13 @@ SIP_PORT=${SIP_PORT:-5060}
 IM_DOMAIN=${IM_DOMAIN:-$SIP_IP}
 RELAY_CONTROL_PORT=${RELAY_CONTROL_PORT:-9070}
 RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
+RELAY_MSRPS=${RELAY_MSRPS:-tcp:$SIP_IP:2856}
+TLS_PORT=${TLS_PORT:-5061}
 PEERS=${PEERS:-}
 VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
+TLS_CERT=${TLS_CERT:-}
+TLS_KEY=${TLS_KEY:-}
 
 run="$VAR_DIR/run"
 db="$VAR_DIR/im.sqlite"
@@ -30,6 +40,17 @@ ctl="$run/kamailio_ctl"
 rpc="$run/kamailio_rpc.sock"
 relay_bin="$top/build/bin/im-relay"
 mkdir -p "$run"
+
+if [ -z "$TLS_CERT$TLS_KEY" ]; then
+	TLS_CERT="$VAR_DIR/tls/cert.pem" TLS_KEY="$VAR_DIR/tls/key.pem"
+	if [ ! -f "$TLS_CERT" ]; then
+		"$top/scripts/tls-cert.sh" "$VAR_DIR/tls" "$SIP_IP" "$IM_DOMAIN"
+		echo "run: self-signed TLS certificate $TLS_CERT for $SIP_IP and $IM_DOMAIN"
+	fi
+elif [ ! -r "$TLS_CERT" ] || [ ! -r "$TLS_KEY" ]; then
+	echo "run: TLS_CERT and TLS_KEY must both name readable PEM files" >&2
+	exit 1
+fi
 
 if [ ! -f "$db" ]; then
 	"$top/scripts/db-init.sh" "$db"
@@ -57,6 +78,7 @@ trap 'stop; exit 0' INT TERM
 
 /usr/sbin/kamailio -f "$top/cfg/kamailio.cfg" -DD -E -Y "$run" -w "$VAR_DIR" \
 	-A "SIP_IP=$SIP_IP" -A "SIP_PORT=$SIP_PORT" -A "IM_DOMAIN=$IM_DOMAIN" \
+	-A "TLS_PORT=$TLS_PORT" -A "TLS_CERT=\"$TLS_CERT\"" -A "TLS_KEY=\"$TLS_KEY\"" \
 	-A "LOG_LEVEL=$LOG_LEVEL" \
 	-A "DB_URL=\"sqlite:///$db\"" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
@@ -80,7 +102,8 @@ done
 
 "$relay_bin" --instance relay1 --control "tcp:127.0.0.1:$RELAY_CONTROL_PORT" \
 	--control "unix:$run/relay_ctl.sock" --kamailio-rpc "unix:$rpc" \
-	--msrp-listen "$RELAY_MSRP" &
+	--msrp-listen "$RELAY_MSRP" --msrps-listen "$RELAY_MSRPS" \
+	--tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" &
 relay_pid=$!
 
 for _ in $(seq 1 100); do
@@ -105,8 +128,11 @@ done
 cat <<BANNER
 run: IM server ready
   SIP (UDP and TCP)  $SIP_IP:$SIP_PORT, domain $IM_DOMAIN
+  SIP over TLS       $SIP_IP:$TLS_PORT
+  TLS certificate    $TLS_CERT
   relay control      tcp:127.0.0.1:$RELAY_CONTROL_PORT, unix:$run/relay_ctl.sock
   relay MSRP         $RELAY_MSRP
+  relay MSRP (TLS)   $RELAY_MSRPS
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
   register           sipsak -U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret
