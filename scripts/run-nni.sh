@@ -2,10 +2,12 @@
 # `make run-nni`: two interconnected IM domains on loopback (TR-1029 NNI),
 # each its own Kamailio and relay started by scripts/run.sh:
 #
-#   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855
-#   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855
+#   home1.net  SIP 127.0.0.1:5060 (TLS 5061)  MSRP tcp:127.0.0.1:2855 (msrps 2856)
+#   home2.net  SIP 127.0.0.2:5060 (TLS 5061)  MSRP tcp:127.0.0.2:2855 (msrps 2856)
 #
 # (each relay's control channel is the UNIX socket under its VAR_DIR)
+# Each domain has its own self-signed TLS certificate, made at first start
+# under its VAR_DIR (tls/cert.pem, tls/key.pem, see scripts/run.sh).
 #
 # Each knows the other as a peer (im_peer, set by RPC at start), so
 # alice@home1.net reaches bob@home2.net through both participating
@@ -14,6 +16,7 @@
 #
 #   NNI_VAR_DIR=<repo>/var/nni   (home1/ and home2/ below it)
 #   HOME1_IP=127.0.0.1 HOME2_IP=127.0.0.2 SIP_PORT=5060 MSRP_PORT=2855
+#   TLS_PORT=5061 MSRPS_PORT=2856
 set -euo pipefail
 set -m
 
@@ -23,6 +26,8 @@ HOME1_IP=${HOME1_IP:-127.0.0.1}
 HOME2_IP=${HOME2_IP:-127.0.0.2}
 SIP_PORT=${SIP_PORT:-5060}
 MSRP_PORT=${MSRP_PORT:-2855}
+TLS_PORT=${TLS_PORT:-5061}
+MSRPS_PORT=${MSRPS_PORT:-2856}
 
 pids=()
 stop() {
@@ -39,8 +44,9 @@ trap 'stop; exit 0' INT TERM
 
 # domain ip peer-domain peer-ip
 start_domain() {
-	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 \
-		RELAY_MSRP="tcp:$2:$MSRP_PORT" VAR_DIR="$NNI_VAR_DIR/$1" \
+	SIP_IP=$2 SIP_PORT=$SIP_PORT TLS_PORT=$TLS_PORT IM_DOMAIN=$1 \
+		RELAY_MSRP="tcp:$2:$MSRP_PORT" RELAY_MSRPS="tcp:$2:$MSRPS_PORT" \
+		TLS_CERT= TLS_KEY= VAR_DIR="$NNI_VAR_DIR/$1" \
 		PEERS="$3=sip:$4:$SIP_PORT" \
 		"$top/scripts/run.sh" > >(sed -u "s/^/[$1] /") 2>&1 &
 	pids+=($!)

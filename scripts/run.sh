@@ -5,12 +5,18 @@
 # so that Kamailio still hears its shutdown event. Settings come from the environment:
 #
 #   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP
+#   TLS_PORT=5061   (SIP over TLS)
 #   RELAY_MSRP=tcp:$SIP_IP:2855   (where the relay listens for MSRP)
+#   RELAY_MSRPS=tcp:$SIP_IP:2856  (and for MSRP over TLS, msrps)
+#   TLS_CERT=$VAR_DIR/tls/cert.pem TLS_KEY=$VAR_DIR/tls/key.pem
+#                         (PEM certificate chain and key of SIP over TLS and
+#                          msrps; without them, a self-signed pair for
+#                          SIP_IP and IM_DOMAIN is made there at first start)
 #   RELAY_CONTROL_TCP=            (e.g. 127.0.0.1:9070: also a TCP control
 #                                  listener, which requires the secret in
 #                                  $VAR_DIR/run/relay_ctl.secret; unset: the
 #                                  relay's control is its UNIX socket only)
-#   VAR_DIR=<repo>/var   (database, sockets, pid files)
+#   VAR_DIR=<repo>/var   (database, sockets, pid files, tls/)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
 set -euo pipefail
@@ -27,9 +33,13 @@ SIP_PORT=${SIP_PORT:-5060}
 IM_DOMAIN=${IM_DOMAIN:-$SIP_IP}
 RELAY_CONTROL_TCP=${RELAY_CONTROL_TCP:-}
 RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
+RELAY_MSRPS=${RELAY_MSRPS:-tcp:$SIP_IP:2856}
+TLS_PORT=${TLS_PORT:-5061}
 PEERS=${PEERS:-}
 VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
+TLS_CERT=${TLS_CERT:-}
+TLS_KEY=${TLS_KEY:-}
 
 run="$VAR_DIR/run"
 db="$VAR_DIR/im.sqlite"
@@ -48,6 +58,17 @@ if [ -n "$RELAY_CONTROL_TCP" ]; then
 		(umask 077 && head -c 24 /dev/urandom | base64 > "$secret_file")
 	fi
 	relay_tcp_args=(--control "tcp:$RELAY_CONTROL_TCP" --control-secret-file "$secret_file")
+fi
+
+if [ -z "$TLS_CERT$TLS_KEY" ]; then
+	TLS_CERT="$VAR_DIR/tls/cert.pem" TLS_KEY="$VAR_DIR/tls/key.pem"
+	if [ ! -f "$TLS_CERT" ]; then
+		"$top/scripts/tls-cert.sh" "$VAR_DIR/tls" "$SIP_IP" "$IM_DOMAIN"
+		echo "run: self-signed TLS certificate $TLS_CERT for $SIP_IP and $IM_DOMAIN"
+	fi
+elif [ ! -r "$TLS_CERT" ] || [ ! -r "$TLS_KEY" ]; then
+	echo "run: TLS_CERT and TLS_KEY must both name readable PEM files" >&2
+	exit 1
 fi
 
 if [ ! -f "$db" ]; then
@@ -76,6 +97,7 @@ trap 'stop; exit 0' INT TERM
 
 /usr/sbin/kamailio -f "$top/cfg/kamailio.cfg" -DD -E -Y "$run" -w "$VAR_DIR" \
 	-A "SIP_IP=$SIP_IP" -A "SIP_PORT=$SIP_PORT" -A "IM_DOMAIN=$IM_DOMAIN" \
+	-A "TLS_PORT=$TLS_PORT" -A "TLS_CERT=\"$TLS_CERT\"" -A "TLS_KEY=\"$TLS_KEY\"" \
 	-A "LOG_LEVEL=$LOG_LEVEL" \
 	-A "DB_URL=\"sqlite:///$db\"" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
@@ -98,7 +120,8 @@ done
 [ -n "$ready" ] || { echo "run: kamailio did not answer on $ctl" >&2; stop; exit 1; }
 
 "$relay_bin" --instance relay1 --control "unix:$relay_ctl" "${relay_tcp_args[@]}" \
-	--kamailio-rpc "unix:$rpc" --msrp-listen "$RELAY_MSRP" &
+	--kamailio-rpc "unix:$rpc" --msrp-listen "$RELAY_MSRP" \
+	--msrps-listen "$RELAY_MSRPS" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" &
 relay_pid=$!
 
 for _ in $(seq 1 100); do
@@ -123,8 +146,11 @@ done
 cat <<BANNER
 run: IM server ready
   SIP (UDP and TCP)  $SIP_IP:$SIP_PORT, domain $IM_DOMAIN
+  SIP over TLS       $SIP_IP:$TLS_PORT
+  TLS certificate    $TLS_CERT
   relay control      unix:$relay_ctl${RELAY_CONTROL_TCP:+, tcp:$RELAY_CONTROL_TCP (secret: $run/relay_ctl.secret)}
   relay MSRP         $RELAY_MSRP
+  relay MSRP (TLS)   $RELAY_MSRPS
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
   register           sipsak -U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from imtest.nni import SipTap  # noqa: E402
 from imtest.procs import ImServer  # noqa: E402
 from imtest.sip import SipUA  # noqa: E402
+from imtest.tls import client_context  # noqa: E402
 
 
 def start_server(workdir, **kw):
@@ -80,13 +81,16 @@ def ctl(server):
 @pytest.fixture
 def make_ua(request):
     """make_ua('alice', transport='tcp', register=True, srv=None) -> SipUA,
-    a user of srv (default: the module's `server`), on srv's address."""
+    a user of srv (default: the module's `server`), on srv's address (its
+    TLS one for transport 'tls', trusting srv's certificate)."""
     uas = []
 
     def make(user, transport="udp", register=True, password=None, srv=None):
         srv = srv or request.getfixturevalue("server")
-        ua = SipUA(user, srv.domain, password or srv.password(user), proxy=srv.sip_addr,
-                   transport=transport, local_ip=srv.kamailio.ip)
+        tls = transport == "tls"
+        ua = SipUA(user, srv.domain, password or srv.password(user),
+                   proxy=srv.sip_tls_addr if tls else srv.sip_addr, transport=transport,
+                   local_ip=srv.kamailio.ip, tls=client_context(srv.tls_cert) if tls else None)
         uas.append(ua)
         if register:
             r = ua.register()

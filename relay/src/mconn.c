@@ -335,9 +335,10 @@ static struct mconn *conn_link(struct mconn *c, int secure)
 	return c;
 }
 
-/* A connection on an accepted socket (fd >= 0) or to sa. */
+/* A connection on an accepted socket (fd >= 0) or to sa, where a TLS
+ * peer must hold a certificate for host. */
 static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
-		socklen_t salen)
+		socklen_t salen, const char *host)
 {
 	struct mconn *c = conn_alloc();
 	transport_params_t p;
@@ -345,7 +346,7 @@ static struct mconn *conn_new(int secure, int fd, const struct sockaddr *sa,
 	if(!c)
 		return NULL;
 	p = params_for(c);
-	c->t = secure ? transport_tls_new(&p, fd, sa, salen)
+	c->t = secure ? transport_tls_new(&p, fd, sa, salen, host)
 				  : transport_tcp_new(&p, fd, sa, salen);
 	if(!c->t) {
 		conn_discard(c);
@@ -428,7 +429,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	im_addr_t a;
 
 	(void)l;
-	c = conn_new(li->ep.secure, fd, NULL, 0);
+	c = conn_new(li->ep.secure, fd, NULL, 0, NULL);
 	if(!c) {
 		evutil_closesocket(fd);
 		return;
@@ -564,6 +565,7 @@ static int target_of(leg_t *leg, struct sockaddr_storage *ss, int *sslen)
 static void io_connect(leg_t *leg)
 {
 	struct sockaddr_storage ss;
+	char host[INET6_ADDRSTRLEN + 256];
 	int sslen;
 	struct mconn *c;
 	struct timeval tv = {(time_t)cfg.connect_timeout_s, 0};
@@ -573,11 +575,14 @@ static void io_connect(leg_t *leg)
 		engine_leg_connect_failed(leg, "remote path host is not a numeric address");
 		return;
 	}
+	/* with CEMA too, the certificate is the path host's (RFC 6714) */
+	snprintf(host, sizeof(host), "%.*s", (int)leg->remote[0].host.len,
+			leg->remote[0].host.p);
 	if(!leg->remote[0].secure && !leg->cema && is_own_listener(&ss))
 		c = conn_new_local(leg);
 	else
 		c = conn_new(leg->remote[0].secure, -1, (struct sockaddr *)&ss,
-				(socklen_t)sslen);
+				(socklen_t)sslen, host);
 	if(!c) {
 		engine_leg_connect_failed(leg, strerror(errno));
 		return;

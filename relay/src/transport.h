@@ -68,8 +68,11 @@ int transport_connect_socket(const struct sockaddr *sa, socklen_t salen);
 /* fd >= 0: an accepted socket; otherwise connect to sa. NULL on failure. */
 transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen);
+/* TLS; when connecting, the peer's certificate must also name host (an
+ * IP address or a DNS name: the host of the MSRP URI connected to, RFC
+ * 4975 section 14.2), unless peers are not verified at all (tls_verify). */
 transport_t *transport_tls_new(const transport_params_t *p, int fd,
-		const struct sockaddr *sa, socklen_t salen);
+		const struct sockaddr *sa, socklen_t salen, const char *host);
 /* Two ends connected in memory (transport_pipe.c): *a the connecting
  * side (it hears connected), *b the accepting one. 0 or -1. */
 int transport_pipe_pair(const transport_params_t *active,

@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,8 +253,18 @@ static int tls_fingerprint(
 static const transport_ops_t tls_ops = {"tls", tls_input, tls_output,
 		tls_pause, tls_conn_free, tls_fingerprint};
 
+/* A chain that verifies is not enough: any CA-signed certificate would
+ * do. An address must be among the certificate's iPAddress names, a name
+ * among its DNS ones. */
+static int expect_host(SSL *ssl, const char *host)
+{
+	if(X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1)
+		return 0;
+	return SSL_set1_host(ssl, host) == 1 ? 0 : -1;
+}
+
 transport_t *transport_tls_new(const transport_params_t *p, int fd,
-		const struct sockaddr *sa, socklen_t salen)
+		const struct sockaddr *sa, socklen_t salen, const char *host)
 {
 	tls_conn_t *c = calloc(1, sizeof(*c));
 	int is_client = fd < 0;
@@ -266,7 +277,8 @@ transport_t *transport_tls_new(const transport_params_t *p, int fd,
 		return NULL;
 	}
 	if(is_client) {
-		if((fd = transport_connect_socket(sa, salen)) < 0) {
+		if(!host || expect_host(c->ssl, host) < 0
+				|| (fd = transport_connect_socket(sa, salen)) < 0) {
 			SSL_free(c->ssl);
 			free(c);
 			return NULL;

@@ -1,7 +1,8 @@
 """`make run-nni`'s launcher (scripts/run-nni.sh): two IM domains on two
 loopback addresses, each its own Kamailio and relay, interconnected as
 peers; a session from alice@home1.net to bob@home2.net crosses both and
-carries MSRP both ways; Ctrl-C stops everything."""
+carries MSRP both ways, its users registered over TLS, each domain with
+its own certificate; Ctrl-C stops everything."""
 
 import os
 import socket
@@ -11,6 +12,7 @@ from imtest.im_session import ImSession
 from imtest.procs import TOP, interrupt_launcher, processes_under
 from imtest.rpc import KamailioRpc
 from imtest.sip import SipUA
+from imtest.tls import client_context
 
 
 def port_free_on_both():
@@ -32,7 +34,9 @@ def port_free_on_both():
 def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
     var = tmp_path / "nni"
     sip, msrp = port_free_on_both(), port_free_on_both()
-    env = dict(os.environ, NNI_VAR_DIR=str(var), SIP_PORT=str(sip), MSRP_PORT=str(msrp))
+    tls = port_free_on_both()
+    env = dict(os.environ, NNI_VAR_DIR=str(var), SIP_PORT=str(sip), MSRP_PORT=str(msrp),
+               TLS_PORT=str(tls), MSRPS_PORT=str(port_free_on_both()))
     p = subprocess.Popen([os.path.join(TOP, "scripts", "run-nni.sh")], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)
@@ -50,8 +54,10 @@ def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
         assert "[home1.net] run: peer domain home2.net at sip:127.0.0.2:" in log
         assert "[home2.net] run: peer domain home1.net at sip:127.0.0.1:" in log
 
-        alice = SipUA("alice", "home1.net", "alice", proxy=("127.0.0.1", sip))
-        bob = SipUA("bob", "home2.net", "bob", proxy=("127.0.0.2", sip), local_ip="127.0.0.2")
+        alice = SipUA("alice", "home1.net", "alice", proxy=("127.0.0.1", tls), transport="tls",
+                      tls=client_context(var / "home1.net" / "tls" / "cert.pem"))
+        bob = SipUA("bob", "home2.net", "bob", proxy=("127.0.0.2", tls), local_ip="127.0.0.2",
+                    transport="tls", tls=client_context(var / "home2.net" / "tls" / "cert.pem"))
         assert alice.register().status == 200 and bob.register().status == 200
         s = ImSession(alice, bob, "sip:bob@home2.net").start()
         s.send_a(b"hello home2")

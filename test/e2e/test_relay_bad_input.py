@@ -144,7 +144,9 @@ CONTROL_ERRORS = [
     ("leg.add", {"session": "nope", "id": "a"}, "no session nope"),
     ("leg.add", {"session": "cx", "id": "a", "remote_path": "http://x"}, "not a list of MSRP URIs"),
     ("leg.add", {"session": "cx", "id": "a", "setup": "sideways"}, "active or passive"),
-    ("leg.add", {"session": "cx", "id": "a", "tls": True}, "no msrps MSRP listener"),
+    # the test relay listens for msrp and msrps, on IPv4 only
+    ("leg.add", {"session": "cx", "id": "a", "tls": True, "ipv6": True},
+     "no msrps IPv6 MSRP listener"),
     ("leg.add", {"session": "cx", "id": "a", "max_chunk": 10}, "at least 64"),
     ("leg.add", {"session": "cx", "id": "a", "cema_addr": "nowhere"}, "must start with"),
     ("leg.update", {"session": "cx", "id": "zz"}, "no leg zz"),

@@ -14,15 +14,15 @@ import urllib.request
 
 import pytest
 
-from imtest.certs import self_signed
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import Relay, free_port, wait_until
 from imtest.relay_sessions import bridge
+from imtest.tls import make_cert, server_context
 
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory):
-    return self_signed(tmp_path_factory.mktemp("tls"))
+    return make_cert(str(tmp_path_factory.mktemp("tls")), "127.0.0.1")
 
 
 def start_relay(tmp_path, **extra):
@@ -65,6 +65,32 @@ def test_msrps_legs_both_ways(tmp_path, cert):
             a.ep.send_message(b"still encrypted")
             assert b.ep.wait_message(index=1).body == b"still encrypted"
             assert ctl.call("stats")["msrp"]["errors"]["tls_handshake"] >= 1
+    finally:
+        assert relay.stop() is None
+
+
+def test_msrps_peer_must_hold_a_certificate_for_its_path_host(tmp_path, cert):
+    """RFC 4975 section 14.2: a certificate the relay trusts, but made for
+    another address than the one in the peer's msrps path, fails the
+    handshake when the relay connects; the leg never connects."""
+    crt, key = cert
+    other_crt, other_key = make_cert(str(tmp_path / "other"), "127.0.0.9")
+    both = tmp_path / "trusted.pem"
+    both.write_text(open(crt).read() + open(other_crt).read())
+    relay = start_relay(tmp_path, msrps_listen=f"tcp:127.0.0.1:{free_port()}", tls_cert=crt,
+                        tls_key=key, tls_ca=str(both), tls_verify="yes")
+    try:
+        with relay.control() as ctl:
+            ep = MsrpEndpoint(tls=server_context(other_crt, other_key))
+            ep.listen()
+            ctl.call("session.create", {"id": "wrong-host", "type": "bridge"})
+            ctl.call("leg.add", {"session": "wrong-host", "id": "b", "remote_path": ep.path,
+                                 "setup": "active", "tls": True})
+            wait_until(lambda: ctl.call("stats")["msrp"]["errors"].get("tls_handshake", 0) >= 1,
+                       15, "handshake failure")
+            wait_until(lambda: ep.errors, 15, "the endpoint seeing the handshake fail")
+            assert ep.sock is None
+            ep.close()
     finally:
         assert relay.stop() is None
 

@@ -12,17 +12,17 @@ import ssl
 import pytest
 
 from imtest import cpim
-from imtest.certs import sdp_fingerprint, self_signed
 from imtest.msrp import MsrpEndpoint, new_id
 from imtest.procs import Relay, free_port, wait_until
 from imtest.relay_sessions import add_leg
+from imtest.tls import make_cert, sdp_fingerprint
 
 CONF = "sip:conf-match@home1.net"
 
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
-    return self_signed(tmp_path_factory.mktemp("tls"))
+    return make_cert(str(tmp_path_factory.mktemp("tls")), "127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +282,7 @@ def test_sessions_share_a_connection_but_not_legs(ctl):
 @pytest.fixture(scope="module")
 def client_certs(tmp_path_factory):
     d = tmp_path_factory.mktemp("clients")
-    return self_signed(d, "alice", "alice"), self_signed(d, "mallory", "mallory")
+    return (make_cert(str(d / "alice"), "127.0.0.1"), make_cert(str(d / "mallory"), "127.0.0.1"))
 
 
 def with_client_cert(tls_files, cert):

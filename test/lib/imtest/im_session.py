@@ -14,10 +14,12 @@ LARGE_TAG = "+g.oma.sip-im.large-message"
 class ImSession:
     """caller invites callee at to_uri. offer_setup: the caller's a=setup
     (None: no a=setup, RFC 4975 default); answer_setup: the callee's role
-    when the offer leaves it the choice."""
+    when the offer leaves it the choice. a_tls, b_tls: ssl.SSLContexts for
+    msrps endpoints (a client context to connect, a server one to listen)."""
 
     def __init__(self, caller, callee, to_uri, offer_setup="active", answer_setup="passive",
-                 offer_kw=None, answer_kw=None, headers=None, large=False):
+                 offer_kw=None, answer_kw=None, headers=None, large=False, a_tls=None,
+                 b_tls=None):
         self.caller, self.callee, self.to_uri = caller, callee, to_uri
         self.offer_setup, self.answer_setup = offer_setup, answer_setup
         self.offer_kw, self.answer_kw = dict(offer_kw or {}), dict(answer_kw or {})
@@ -25,8 +27,8 @@ class ImSession:
         self.headers = [("Accept-Contact", f"*;{tag}")] + list(headers or [])
         if large:
             self.offer_kw.setdefault("direction", "sendonly")
-        self.a_ep = MsrpEndpoint(host=caller.local_ip)
-        self.b_ep = MsrpEndpoint(host=callee.local_ip) if callee else None
+        self.a_ep = MsrpEndpoint(host=caller.local_ip, tls=a_tls)
+        self.b_ep = MsrpEndpoint(host=callee.local_ip, tls=b_tls) if callee else None
         self.call = self.b_req = self.final = None
 
     # -- SIP --

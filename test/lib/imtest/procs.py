@@ -19,6 +19,7 @@ import subprocess
 import time
 
 from .rpc import KamailioRpc, RelayControl, RpcError
+from .tls import make_cert
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 KAMAILIO = "/usr/sbin/kamailio"
@@ -187,11 +188,12 @@ def wait_until(probe, timeout, what):
 class Relay:
     """The relay with a generated config: control on its UNIX socket (what
     Kamailio and control() use) and on TCP with a shared secret
-    (tcp_control()), MSRP on a free port of ip; `extra` adds settings (a
-    list value repeats the key)."""
+    (tcp_control()), MSRP on a free port of ip; with tls=(cert, key) also
+    msrps on another one, trusting that certificate only when it connects
+    over TLS; `extra` adds settings (a list value repeats the key)."""
 
     def __init__(self, workdir, instance="relay1", control_port=None, kamailio_rpc=None,
-                 extra=None, ip="127.0.0.1", msrp_port=None):
+                 extra=None, ip="127.0.0.1", msrp_port=None, tls=None):
         self.workdir = workdir
         self.instance = instance
         self.ip = ip
@@ -214,6 +216,11 @@ class Relay:
                  f"log_level = {os.environ.get('IMTEST_RELAY_LOG', 'info')}"]
         if kamailio_rpc:
             lines.append(f"kamailio_rpc = unix:{kamailio_rpc}")
+        self.msrps_port = None
+        if tls:
+            self.msrps_port = free_port(ip)
+            lines += [f"msrps_listen = tcp:{ip}:{self.msrps_port}",
+                      f"tls_cert = {tls[0]}", f"tls_key = {tls[1]}", f"tls_ca = {tls[0]}"]
         for k, v in (extra or {}).items():
             for item in (v if isinstance(v, (list, tuple)) else [v]):
                 lines.append(f"{k} = {item}")
@@ -262,13 +269,19 @@ class Relay:
 
 
 class Kamailio:
+    """Kamailio on cfg/kamailio.cfg: SIP on UDP and TCP at sip_port and
+    over TLS at tls_port, with the certificate tls=(cert, key), by default
+    one made for ip and domain in workdir/tls."""
+
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", sip_port=None,
                  relay_control=None, relay_timeout_ms=300, defines=None,
-                 cfg=None, children=2, shm_mb=64, mem_manager=None):
+                 cfg=None, children=2, shm_mb=64, mem_manager=None, tls=None):
         self.workdir = workdir
         self.domain = domain
         self.ip = ip
         self.sip_port = sip_port or free_port(ip)
+        self.tls_port = free_port(ip)
+        self.tls_cert, self.tls_key = tls or make_cert(os.path.join(workdir, "tls"), ip, domain)
         self.db = os.path.join(workdir, "im.sqlite")
         self.rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
         self.ctl_sock = os.path.join(workdir, "kamailio_ctl")
@@ -276,6 +289,9 @@ class Kamailio:
         d = {
             "SIP_IP": ip,
             "SIP_PORT": str(self.sip_port),
+            "TLS_PORT": str(self.tls_port),
+            "TLS_CERT": f'"{self.tls_cert}"',
+            "TLS_KEY": f'"{self.tls_key}"',
             "IM_DOMAIN": domain,
             "DB_URL": f'"sqlite:///{self.db}"',
             "MPATH": f'"{DEBIAN_MODULES}:{TOP}/modules/"',
@@ -299,6 +315,10 @@ class Kamailio:
     @property
     def sip_addr(self):
         return (self.ip, self.sip_port)
+
+    @property
+    def sip_tls_addr(self):
+        return (self.ip, self.tls_port)
 
     def init_db(self):
         subprocess.run([os.path.join(TOP, "scripts", "db-init.sh"), self.db], check=True,
@@ -329,7 +349,9 @@ class Kamailio:
 
 
 class ImServer:
-    """One IM server domain: Kamailio with our modules plus its relay."""
+    """One IM server domain: Kamailio with our modules plus its relay, both
+    also serving TLS (SIP over TLS, msrps) with one certificate, tls_cert
+    (made for ip and domain in workdir/tls), which clients trust."""
 
     USERS = ("alice", "bob", "carol", "dave")
 
@@ -341,14 +363,16 @@ class ImServer:
         self.relay = None
         relay_control = None
         rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
+        tls = make_cert(os.path.join(workdir, "tls"), ip, domain)
+        self.tls_cert, self.tls_key = tls
         if with_relay:
-            self.relay = Relay(workdir, kamailio_rpc=rpc_sock, ip=ip, extra=relay_extra)
+            self.relay = Relay(workdir, kamailio_rpc=rpc_sock, ip=ip, extra=relay_extra, tls=tls)
             relay_control = f"{self.relay.control_addr};name={self.relay.instance}"
         else:
             relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"
         self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
                                  relay_timeout_ms=relay_timeout_ms, defines=defines,
-                                 shm_mb=shm_mb, mem_manager=mem_manager)
+                                 shm_mb=shm_mb, mem_manager=mem_manager, tls=tls)
         self.domain = domain
         self.peers = []
 
@@ -382,6 +406,10 @@ class ImServer:
     @property
     def sip_addr(self):
         return self.kamailio.sip_addr
+
+    @property
+    def sip_tls_addr(self):
+        return self.kamailio.sip_tls_addr
 
     @property
     def rpc(self):

@@ -9,6 +9,7 @@ def msrp_sdp(path, ip="127.0.0.1", accept_types="message/cpim text/plain",
              accept_wrapped="text/plain", setup="active", max_size=None, extra=(),
              direction=None, cema=False):
     port = int(re.match(r"^msrps?://[^/]*:(\d+)/", path).group(1))
+    proto = "TCP/TLS/MSRP" if path.startswith("msrps:") else "TCP/MSRP"
     sess = int.from_bytes(os.urandom(4), "big")
     lines = [
         "v=0",
@@ -16,7 +17,7 @@ def msrp_sdp(path, ip="127.0.0.1", accept_types="message/cpim text/plain",
         "s=-",
         f"c=IN IP4 {ip}",
         "t=0 0",
-        f"m=message {port} TCP/MSRP *",
+        f"m=message {port} {proto} *",
         f"a=accept-types:{accept_types}",
     ]
     if accept_wrapped:

@@ -10,7 +10,8 @@ the requests it receives so that a test can inspect and answer them:
     resp = alice.message("sip:bob@home1.net", "hello")
     req = bob.wait_request("MESSAGE")
 
-UDP and TCP. Over UDP, requests are retransmitted as RFC 3261 timer A/E
+UDP, TCP and TLS (transport="tls" with tls=an ssl.SSLContext that trusts
+the server, see tls.py). Over UDP, requests are retransmitted as RFC 3261 timer A/E
 ask, and retransmitted requests are answered from a response cache, so a
 lost datagram on a loaded machine does not fail a test.
 """
@@ -23,6 +24,7 @@ import threading
 import time
 
 from . import digest
+from .tls import LockedTls
 from .sipmsg import NameAddr, SipMessage, SipParseError, uri_user_host
 
 DEFAULT_TIMEOUT = 10.0
@@ -181,6 +183,35 @@ class _TcpTransport:
                 pass
 
 
+class _TlsTransport(_TcpTransport):
+    """TCP with TLS on every connection the UA opens. The test UA has no
+    certificate of its own: it cannot be a TLS server, so a connection the
+    server opens towards it is refused (and recorded in parse_errors);
+    the server reaches it over the connection it registered on."""
+    name = "TLS"
+
+    def __init__(self, ua, local_ip, context):
+        self.context = context
+        super().__init__(ua, local_ip)
+
+    def _adopt(self, s, peer):
+        if not isinstance(s, LockedTls):
+            self.ua.parse_errors.append((f"TLS connection from {peer} refused", b""))
+            s.close()
+            return
+        super()._adopt(s, peer)
+
+    def _connect(self, dest):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._reuse(s)
+        s.bind((self.local_ip, self.port))
+        s.connect(dest)
+        # the server's certificate must name the address we asked for
+        s = LockedTls(self.context.wrap_socket(s, server_hostname=dest[0]))
+        self._adopt(s, dest)
+        return s
+
+
 # --------------------------------------------------------------------------
 # transactions and dialogs
 
@@ -303,7 +334,7 @@ class ServerRequest:
 class SipUA:
     def __init__(self, user, domain, password=None, proxy=("127.0.0.1", 5060),
                  transport="udp", local_ip="127.0.0.1", display=None,
-                 user_agent="imtest-ua/1.0", auth_user=None):
+                 user_agent="imtest-ua/1.0", auth_user=None, tls=None):
         self.user = user
         self.auth_user = auth_user or user
         self.domain = domain
@@ -313,9 +344,14 @@ class SipUA:
         self.user_agent = user_agent
         self.local_ip = local_ip
         self.aor = f"sip:{user}@{domain}"
-        self.transport = (_TcpTransport if transport.lower() == "tcp"
-                          else _UdpTransport)(self, local_ip)
-        tp = ";transport=tcp" if transport.lower() == "tcp" else ""
+        kind = transport.lower()
+        if kind == "tls":
+            if tls is None:
+                raise ValueError("transport tls needs tls=<ssl.SSLContext>")
+            self.transport = _TlsTransport(self, local_ip, tls)
+        else:
+            self.transport = (_TcpTransport if kind == "tcp" else _UdpTransport)(self, local_ip)
+        tp = f";transport={kind}" if kind in ("tcp", "tls") else ""
         self.contact_uri = f"sip:{user}@{local_ip}:{self.transport.port}{tp}"
         self.cseq = itertools.count(int.from_bytes(os.urandom(2), "big"))
         self.pending = {}           # (branch, method) -> ClientTransaction
