@@ -428,6 +428,9 @@ static const char *media_attr(
 			v = v * 10 + (value.p[i] - '0');
 		}
 		m->max_size = v;
+	} else if(span_is(name, "fingerprint")) {
+		if(!m->fingerprint.p)
+			m->fingerprint = value;
 	} else if(span_is(name, "file-selector")) {
 		m->has_file_selector = 1;
 	} else if(is_direction(name) && !sec->direction.p) {
@@ -447,6 +450,7 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 {
 	line_iter_t it = {sdp, len, 0};
 	im_span_t line, name, value, sess_c = {NULL, 0}, sess_dir = {NULL, 0};
+	im_span_t sess_fp = {NULL, 0};
 	msrp_section_t sec;
 	im_sdp_setup_t sess_setup = IM_SETUP_NONE;
 	int media = -1, in_msrp = 0, found = 0, nlines = 0, blank = 0;
@@ -547,6 +551,9 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 						e = "bad a=setup";
 				} else if(media < 0 && is_direction(name) && !sess_dir.p) {
 					sess_dir = name;
+				} else if(media < 0 && span_is(name, "fingerprint")
+						  && !sess_fp.p) {
+					sess_fp = value;
 				}
 				if(e)
 					return fail(err, e);
@@ -576,6 +583,8 @@ int im_sdp_parse_msrp(const char *sdp, size_t len, im_sdp_msrp_t *m,
 	}
 	m->setup = sec.has_setup ? sec.setup : sess_setup;
 	m->direction = sec.direction.p ? sec.direction : sess_dir;
+	if(!m->fingerprint.p)
+		m->fingerprint = sess_fp;
 	return 0;
 }
 
@@ -710,6 +719,9 @@ static void write_sdp(out_buf_t *o, const char *sdp, size_t len,
 			/* it would apply to the MSRP media; ours is written there */
 			if(media < 0 && span_is(name, "setup"))
 				continue;
+			/* the party's certificate is not what the other side meets */
+			if((media < 0 || in_msrp) && span_is(name, "fingerprint"))
+				continue;
 			if(in_msrp && span_is(name, "setup")) {
 				put_setup(o, rw->setup);
 				continue;
@@ -727,6 +739,11 @@ static void write_sdp(out_buf_t *o, const char *sdp, size_t len,
 					put_setup(o, rw->setup);
 				if(!added && !has_cema && rw->cema)
 					put_str(o, "a=msrp-cema\r\n");
+				if(!added && rw->fingerprint && rw->fingerprint[0]) {
+					put_str(o, "a=fingerprint:");
+					put_str(o, rw->fingerprint);
+					put_str(o, "\r\n");
+				}
 				added = 1;
 				continue;
 			}

@@ -43,6 +43,7 @@ typedef struct im_sdp_msrp {
 	im_span_t accept_types;
 	im_span_t accept_wrapped_types;
 	long long max_size;	 /* -1: absent */
+	im_span_t fingerprint; /* a=fingerprint (RFC 8122): media, else session */
 	im_span_t direction; /* sendrecv..inactive or empty; media, else session */
 	int media_index;	 /* which m= line (0-based) */
 	int has_file_selector;
@@ -70,6 +71,9 @@ typedef struct im_sdp_rewrite {
 	im_sdp_setup_t setup; /* what to write; NONE: drop a=setup */
 	int cema;			  /* write a=msrp-cema */
 	unsigned long long sess_id, sess_version; /* our o= line */
+	/* the relay's a=fingerprint ("sha-256 AB:..."); NULL: none. The
+	 * party's own never goes on: the relay, not it, is the TLS peer */
+	const char *fingerprint;
 } im_sdp_rewrite_t;
 
 /*
@@ -77,7 +81,8 @@ typedef struct im_sdp_rewrite {
  * place: o= is ours, the session's and the MSRP media's c=, the m= port
  * and a=path are the relay's; the MSRP media's a=setup and a=msrp-cema
  * are as asked (replaced where they were, else added after a=path), a
- * session-level a=setup is dropped; other m= lines get port 0 (refused)
+ * session-level a=setup is dropped, every a=fingerprint is replaced by
+ * the relay's after a=path (or dropped); other m= lines get port 0 (refused)
  * with their lines kept; every other line is kept as it was. Lines end in
  * CRLF; trailing empty lines are dropped. Returns the length (not NUL
  * terminated), or 0 when out is too small.

@@ -23,6 +23,7 @@
 
 #define IMR_SESSION_ID_MAX 48
 #define IMR_PATH_MAX 192
+#define IMR_FINGERPRINT_MAX 112 /* "sha-256 " and 32 hex pairs */
 
 typedef struct imr_side {
 	int created;	   /* its relay leg exists */
@@ -32,6 +33,8 @@ typedef struct imr_side {
 	int tls, ipv6;
 	unsigned long long sess_id, sess_version; /* our o= towards it */
 	char local_path[IMR_PATH_MAX];
+	/* msrps: the relay leg's certificate, for our a=fingerprint */
+	char local_fingerprint[IMR_FINGERPRINT_MAX];
 } imr_side_t;
 
 typedef struct imr_bridge {

@@ -89,12 +89,20 @@ static int bridge_open(imr_bridge_t *b, const char *session_id, imr_err_t *e)
 static int take_local_path(imr_side_t *sd, json_t *leg, imr_err_t *e)
 {
 	const char *path = json_string_value(json_object_get(leg, "local_path"));
+	const char *fp =
+			json_string_value(json_object_get(leg, "local_fingerprint"));
 
 	if(!path || strlen(path) >= sizeof(sd->local_path)) {
 		fail(e, 500, "relay gave no local path", NULL);
 		return -1;
 	}
 	snprintf(sd->local_path, sizeof(sd->local_path), "%s", path);
+	/* a fingerprint that does not fit is left out, never cut short */
+	if(fp && strlen(fp) < sizeof(sd->local_fingerprint))
+		snprintf(sd->local_fingerprint, sizeof(sd->local_fingerprint), "%s",
+				fp);
+	else
+		sd->local_fingerprint[0] = '\0';
 	sd->created = 1;
 	return 0;
 }
@@ -187,7 +195,7 @@ static json_t *span_json(im_span_t s)
 static int set_leg(imr_bridge_t *b, int side, json_t *params, imr_err_t *e)
 {
 	json_t *result = NULL;
-	const char *path;
+	int ret;
 	char err[IMR_ERROR_MAX];
 	imr_side_t *sd = &b->side[side];
 	imr_call_status_t st;
@@ -211,16 +219,9 @@ static int set_leg(imr_bridge_t *b, int side, json_t *params, imr_err_t *e)
 			fail(e, 503, "MSRP relay unavailable: %s", err);
 		return -1;
 	}
-	path = json_string_value(json_object_get(result, "local_path"));
-	if(!path || strlen(path) >= sizeof(sd->local_path)) {
-		json_decref(result);
-		fail(e, 500, "relay gave no local path", NULL);
-		return -1;
-	}
-	snprintf(sd->local_path, sizeof(sd->local_path), "%s", path);
-	sd->created = 1;
+	ret = take_local_path(sd, result, e);
 	json_decref(result);
-	return 0;
+	return ret;
 }
 
 static void add_party(json_t *p, const imr_party_t *who)
@@ -251,6 +252,14 @@ static void add_cema(json_t *p, const im_sdp_msrp_t *m, int use)
 	} else {
 		json_object_set_new(p, "cema_addr", json_string(""));
 	}
+}
+
+/* RFC 4572: over TLS the relay takes only the certificate the party's
+ * SDP announced; "" clears an earlier one on a new offer or answer. */
+static void add_fingerprint(json_t *p, const im_sdp_msrp_t *m)
+{
+	if(m->tls)
+		json_object_set_new(p, "fingerprint", span_json(m->fingerprint));
 }
 
 static int parse(const str *sdp, im_sdp_msrp_t *m, imr_err_t *e)
@@ -302,6 +311,7 @@ static int rewrite(imr_bridge_t *b, int to, const str *sdp,
 	rw.cema = cema;
 	rw.sess_id = sd->sess_id;
 	rw.sess_version = ++sd->sess_version;
+	rw.fingerprint = sd->local_fingerprint[0] ? sd->local_fingerprint : NULL;
 	cap = im_sdp_rewrite_len(sdp->s, (size_t)sdp->len, m, &rw);
 	out->s = cap ? pkg_malloc(cap) : NULL;
 	if(!out->s) {
@@ -350,6 +360,7 @@ static int offer(imr_bridge_t *b, int from, const str *sdp,
 	if(m.max_size >= 0)
 		json_object_set_new(p, "max_size", json_integer(m.max_size));
 	add_cema(p, &m, sf->relay_active && m.cema);
+	add_fingerprint(p, &m);
 	add_party(p, from_party);
 	if(first) {
 		/* the other leg waits for the answer to learn its peer */
@@ -404,6 +415,7 @@ static int answer(imr_bridge_t *b, int from, const str *sdp,
 	if(m.max_size >= 0)
 		json_object_set_new(p, "max_size", json_integer(m.max_size));
 	add_cema(p, &m, st->relay_active && st->cema && m.cema);
+	add_fingerprint(p, &m);
 	add_party(p, to_party);
 	if(set_leg(b, to, p, e) < 0)
 		return -1;

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "jsonrpc.h"
 #include "session.h"
+#include "tls.h"
 
 static char errbuf[512];
 
@@ -109,6 +110,18 @@ static leg_t *find_leg(cmd_call_t *call, const char *key, const char **err)
 	return l;
 }
 
+/* A leg as the control channel shows it: with, for msrps, the
+ * a=fingerprint that the SDP pointing to this leg must carry. */
+static json_t *leg_json(const leg_t *l)
+{
+	json_t *j = engine_leg_json(l);
+	const char *fp = l->secure ? tls_local_fingerprint() : NULL;
+
+	if(fp)
+		json_object_set_new(j, "local_fingerprint", json_string(fp));
+	return j;
+}
+
 static json_t *session_json(const session_t *s, int with_legs)
 {
 	json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:b, s:i}", "id", s->id,
@@ -120,7 +133,7 @@ static json_t *session_json(const session_t *s, int with_legs)
 	if(with_legs) {
 		json_t *legs = json_array();
 		for(leg_t *l = s->legs; l; l = l->next)
-			json_array_append_new(legs, engine_leg_json(l));
+			json_array_append_new(legs, leg_json(l));
 		json_object_set_new(j, "legs", legs);
 	}
 	return j;
@@ -351,7 +364,7 @@ static const char *leg_add_or_update(cmd_call_t *call, int must_exist)
 		return errbuf;
 	}
 	engine_leg_updated(l);
-	call->result = engine_leg_json(l);
+	call->result = leg_json(l);
 	json_object_set_new(call->result, "created", json_boolean(created));
 	return NULL;
 }

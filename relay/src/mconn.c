@@ -582,7 +582,7 @@ static void io_connect(leg_t *leg)
 		c = conn_new_local(leg);
 	else
 		c = conn_new(leg->remote[0].secure, -1, (struct sockaddr *)&ss,
-				(socklen_t)sslen, host);
+				(socklen_t)sslen, leg->fp_alg[0] ? NULL : host);
 	if(!c) {
 		engine_leg_connect_failed(leg, strerror(errno));
 		return;

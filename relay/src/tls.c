@@ -9,6 +9,8 @@
 #include "fingerprint.h"
 
 static SSL_CTX *server_ctx, *client_ctx;
+/* a=fingerprint of our certificate, for the SDP that points to us */
+static char local_fingerprint[FINGERPRINT_ALG_MAX + FINGERPRINT_MAX];
 
 /* Clients of msrps present self-signed certificates: what authenticates
  * them is the fingerprint their SDP announced (RFC 4572, RFC 8122), which
@@ -59,7 +61,30 @@ int tls_init(const tls_config_t *cfg, int need_server, char *err, size_t errlen)
 	if(SSL_CTX_check_private_key(server_ctx) != 1)
 		return fail(err, errlen, "tls_key does not match tls_cert");
 	SSL_CTX_set_verify(server_ctx, SSL_VERIFY_PEER, accept_any_certificate);
+	/* as a client too the relay shows the certificate its SDP announces */
+	if(SSL_CTX_use_certificate_chain_file(client_ctx, cfg->cert_file) != 1
+			|| SSL_CTX_use_PrivateKey_file(
+					   client_ctx, cfg->key_file, SSL_FILETYPE_PEM)
+					   != 1)
+		return fail(err, errlen, "tls_cert for outgoing connections");
+	{
+		X509 *cert = SSL_CTX_get0_certificate(server_ctx);
+		unsigned char digest[EVP_MAX_MD_SIZE];
+		unsigned int len = 0;
+		char hex[FINGERPRINT_MAX];
+
+		if(!cert || X509_digest(cert, EVP_sha256(), digest, &len) != 1)
+			return fail(err, errlen, "tls_cert digest");
+		fingerprint_format(digest, len, hex, sizeof(hex));
+		snprintf(local_fingerprint, sizeof(local_fingerprint), "sha-256 %s",
+				hex);
+	}
 	return 0;
+}
+
+const char *tls_local_fingerprint(void)
+{
+	return local_fingerprint[0] ? local_fingerprint : NULL;
 }
 
 int tls_enabled(void)
@@ -110,4 +135,5 @@ void tls_free(void)
 	if(client_ctx)
 		SSL_CTX_free(client_ctx);
 	server_ctx = client_ctx = NULL;
+	local_fingerprint[0] = '\0';
 }

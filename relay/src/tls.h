@@ -23,6 +23,8 @@ SSL *tls_new_client(void);
 /* The digest (hash name as SDP spells it) of the peer's certificate, as
  * "AB:CD:..."; -1 when it sent none. */
 int tls_peer_fingerprint(SSL *ssl, const char *alg, char *out, size_t outlen);
+/* "sha-256 AB:..." of our certificate; NULL without msrps. */
+const char *tls_local_fingerprint(void);
 void tls_free(void);
 int tls_enabled(void);
 

@@ -70,7 +70,9 @@ transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen);
 /* TLS; when connecting, the peer's certificate must also name host (an
  * IP address or a DNS name: the host of the MSRP URI connected to, RFC
- * 4975 section 14.2), unless peers are not verified at all (tls_verify). */
+ * 4975 section 14.2), unless peers are not verified at all (tls_verify).
+ * host NULL: nothing is verified in the handshake, the caller compares
+ * the certificate with a fingerprint (RFC 4572). */
 transport_t *transport_tls_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen, const char *host);
 /* Two ends connected in memory (transport_pipe.c): *a the connecting

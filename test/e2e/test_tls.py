@@ -11,9 +11,10 @@ import ssl
 import pytest
 
 from imtest.im_session import ImSession
+from imtest.msrp import MsrpEndpoint
 from imtest.sdp import Sdp
 from imtest.sip import SipUA
-from imtest.tls import client_context, make_cert, server_context
+from imtest.tls import client_context, make_cert, sdp_fingerprint, server_context
 
 
 def via_transport(req):
@@ -115,3 +116,52 @@ def test_plain_text_on_the_tls_port_is_dropped(server, make_ua):
     finally:
         idle.close()
         plain.close()
+
+
+def test_sdp_fingerprints_pin_the_msrps_certificates(server, make_ua, tmp_path):
+    """RFC 4572 / 8122 (issue 8, item 1): alice's a=fingerprint reaches the
+    relay, which then binds only a connection showing alice's certificate;
+    bob's SDP carries the relay's fingerprint, never alice's, and the
+    relay connecting to bob checks his."""
+    alice_cert = make_cert(str(tmp_path / "alice"), "127.0.0.1")
+    bob_cert = make_cert(str(tmp_path / "bob"), "127.0.0.1")
+    alice_ctx = client_context(server.tls_cert)
+    alice_ctx.load_cert_chain(*alice_cert)
+    alice, bob = make_ua("alice", transport="tls"), make_ua("bob", transport="tls")
+    s = ImSession(alice, bob, server.uri("bob"), a_tls=alice_ctx,
+                  b_tls=server_context(*bob_cert),
+                  offer_kw={"extra": [f"a=fingerprint:{sdp_fingerprint(alice_cert[0])}"]},
+                  answer_kw={"extra": [f"a=fingerprint:{sdp_fingerprint(bob_cert[0])}"]})
+    s.invite()
+    s.ring()
+    relay_fp = f"a=fingerprint:{sdp_fingerprint(server.tls_cert)}"
+    offer_at_bob = s.b_req.msg.body.decode()
+    assert relay_fp in offer_at_bob
+    assert sdp_fingerprint(alice_cert[0]) not in offer_at_bob
+    s.answer()
+    s.established()
+    assert relay_fp in s.final.body.decode()
+    assert sdp_fingerprint(bob_cert[0]) not in s.final.body.decode()
+    relay_path = Sdp(s.final.body).path[0]
+
+    # someone with the server's trust but not alice's certificate
+    mallory_ctx = client_context(server.tls_cert)
+    mallory_ctx.load_cert_chain(*make_cert(str(tmp_path / "mallory"), "127.0.0.1"))
+    with MsrpEndpoint(tls=mallory_ctx, session_id=s.a_ep.session_id) as mallory:
+        mallory.path = s.a_ep.path
+        mallory.to_path = [relay_path]
+        mallory.connect_to(relay_path)
+        mid, [tid] = mallory.send_message(b"I am alice")
+        resp = mallory.wait_response(tid)
+        assert resp.status == 403 and "fingerprint" in resp.comment
+
+    s.connect_media()
+    got, report = s.transfer_a(b"the real alice", 1024)
+    assert got.body == b"the real alice"
+    assert report.get("Status").startswith("000 200")
+    s.send_b("hello alice")
+    assert s.a_ep.wait_message().body == b"hello alice"
+    assert server.relay.call("stats")["msrp"]["errors"]["fingerprint_mismatch"] >= 1
+    s.bye_from_a()
+    server.wait_released()
+    s.close()

@@ -12,7 +12,7 @@ static int span_is(im_span_t s, const char *lit)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const im_sdp_rewrite_t rw = {"msrp://[2001:db8::1]:40001/f;tcp",
-			"2001:db8::1", 1, 40001, IM_SETUP_PASSIVE, 1, 7, 8};
+			"2001:db8::1", 1, 40001, IM_SETUP_PASSIVE, 1, 7, 8, "sha-256 01:02"};
 	static char out[1 << 20]; /* short c= lines grow 8-fold */
 	const char *sdp = (const char *)data;
 	im_sdp_msrp_t m, back;

@@ -69,8 +69,16 @@ static uint64_t now(void)
 {
 	return now_ms;
 }
-static const engine_io_t io = {w_leg, w_shared, q_leg, w_conn, q_conn, bind_leg, unbind_leg,
-		connect_leg, event, now};
+static const engine_io_t io = {.leg_write = w_leg,
+		.leg_write_shared = w_shared,
+		.leg_queued = q_leg,
+		.conn_write = w_conn,
+		.conn_queued = q_conn,
+		.bind = bind_leg,
+		.unbind = unbind_leg,
+		.connect = connect_leg,
+		.event = event,
+		.now_ms = now};
 
 static const char *peer[] = {"msrp://10.0.0.1:7000/aaaa;tcp",
 		"msrp://10.0.0.2:7000/bbbb;tcp", "msrp://10.0.0.3:7000/xxxx;tcp",

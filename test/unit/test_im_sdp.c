@@ -128,7 +128,7 @@ static void lf_only(const char *crlf, char *out)
 static void every_cut(const char *sdp, size_t len)
 {
 	static const im_sdp_rewrite_t rw = {"msrp://192.0.2.1:1/a;tcp", "192.0.2.1",
-			0, 1, IM_SETUP_ACTIVE, 1, 1, 1};
+			0, 1, IM_SETUP_ACTIVE, 1, 1, 1, NULL};
 	size_t biglen = 2 * len + 1024;
 	char *big;
 
@@ -674,7 +674,7 @@ static void path_addr_malformed(void **state)
 }
 
 static const im_sdp_rewrite_t relay4 = {"msrp://198.51.100.7:40001/r1a2b3;tcp",
-		"198.51.100.7", 0, 40001, IM_SETUP_NONE, 0, 42, 1};
+		"198.51.100.7", 0, 40001, IM_SETUP_NONE, 0, 42, 1, NULL};
 
 /* The rewrite gives want, the same at every buffer size from the length
  * needed on, and 0 below it. */
@@ -739,7 +739,7 @@ static void rewrite_tr1029(void **state)
 static void rewrite_gpp(void **state)
 {
 	im_sdp_rewrite_t rw = {"msrp://[2001:db8::7]:2855/s2;tcp", "2001:db8::7", 1,
-			2855, IM_SETUP_PASSIVE, 1, 18446744073709551615ULL, 0};
+			2855, IM_SETUP_PASSIVE, 1, 18446744073709551615ULL, 0, NULL};
 
 	(void)state;
 	/* replaced where they were */
@@ -857,7 +857,7 @@ static void rewrite_round_trip(void **state)
 	static const char *const offers[] = {rfc4975_offer, rfc4975_tls,
 			tr1029_offer, gpp_offer, audio_and_message, refused_then_msrp};
 	im_sdp_rewrite_t rw = {"msrps://[2001:db8::9]:5/z;tcp", "2001:db8::9", 1, 5,
-			IM_SETUP_HOLDCONN, 1, 3, 4};
+			IM_SETUP_HOLDCONN, 1, 3, 4, NULL};
 	char out[4096];
 
 	(void)state;
@@ -882,6 +882,58 @@ static void rewrite_round_trip(void **state)
 	}
 }
 
+/* RFC 8122: the party's a=fingerprint is read (media, else session level)
+ * and never passed on; the relay's own takes its place after a=path. */
+static const char fp_offer[] = "v=0\r\n"
+							   "o=- 1 1 IN IP4 192.0.2.10\r\n"
+							   "s=-\r\n"
+							   "c=IN IP4 192.0.2.10\r\n"
+							   "t=0 0\r\n"
+							   "a=fingerprint:sha-256 AA:BB\r\n"
+							   "m=message 2856 TCP/TLS/MSRP *\r\n"
+							   "a=accept-types:message/cpim\r\n"
+							   "a=path:msrps://192.0.2.10:2856/s1;tcp\r\n"
+							   "a=fingerprint:sha-1 CC:DD\r\n";
+
+static void fingerprints(void **state)
+{
+	im_sdp_msrp_t m = parse_ok(fp_offer);
+	im_sdp_rewrite_t rw = relay4;
+	char session_only[sizeof(fp_offer)];
+
+	(void)state;
+	assert_int_equal(m.fingerprint.len, strlen("sha-1 CC:DD"));
+	assert_memory_equal(m.fingerprint.p, "sha-1 CC:DD", m.fingerprint.len);
+	snprintf(session_only, sizeof(session_only), "%.*s",
+			(int)(strstr(fp_offer, "a=fingerprint:sha-1") - fp_offer), fp_offer);
+	m = parse_ok(session_only);
+	assert_memory_equal(m.fingerprint.p, "sha-256 AA:BB", m.fingerprint.len);
+	m = parse_ok(tr1029_offer);
+	assert_null(m.fingerprint.p);
+
+	rw.fingerprint = "sha-256 01:02";
+	expect_rewrite(fp_offer, &rw,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 40001 TCP/TLS/MSRP *\r\n"
+			"a=accept-types:message/cpim\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+			"a=fingerprint:sha-256 01:02\r\n");
+	rw.fingerprint = NULL;
+	expect_rewrite(fp_offer, &rw,
+			"v=0\r\n"
+			"o=- 42 1 IN IP4 198.51.100.7\r\n"
+			"s=-\r\n"
+			"c=IN IP4 198.51.100.7\r\n"
+			"t=0 0\r\n"
+			"m=message 40001 TCP/TLS/MSRP *\r\n"
+			"a=accept-types:message/cpim\r\n"
+			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +953,7 @@ int main(void)
 			cmocka_unit_test(rewrite_other_media),
 			cmocka_unit_test(rewrite_grows),
 			cmocka_unit_test(rewrite_round_trip),
+			cmocka_unit_test(fingerprints),
 	};
 	return cmocka_run_group_tests_name("im_sdp", tests, NULL, NULL);
 }
