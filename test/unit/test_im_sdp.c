@@ -895,6 +895,16 @@ static const char fp_offer[] = "v=0\r\n"
 							   "a=path:msrps://192.0.2.10:2856/s1;tcp\r\n"
 							   "a=fingerprint:sha-1 CC:DD\r\n";
 
+#define FP_REWRITTEN \
+	"v=0\r\n" \
+	"o=- 42 1 IN IP4 198.51.100.7\r\n" \
+	"s=-\r\n" \
+	"c=IN IP4 198.51.100.7\r\n" \
+	"t=0 0\r\n" \
+	"m=message 40001 TCP/TLS/MSRP *\r\n" \
+	"a=accept-types:message/cpim\r\n" \
+	"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
+
 static void fingerprints(void **state)
 {
 	im_sdp_msrp_t m = parse_ok(fp_offer);
@@ -912,26 +922,9 @@ static void fingerprints(void **state)
 	assert_null(m.fingerprint.p);
 
 	rw.fingerprint = "sha-256 01:02";
-	expect_rewrite(fp_offer, &rw,
-			"v=0\r\n"
-			"o=- 42 1 IN IP4 198.51.100.7\r\n"
-			"s=-\r\n"
-			"c=IN IP4 198.51.100.7\r\n"
-			"t=0 0\r\n"
-			"m=message 40001 TCP/TLS/MSRP *\r\n"
-			"a=accept-types:message/cpim\r\n"
-			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
-			"a=fingerprint:sha-256 01:02\r\n");
+	expect_rewrite(fp_offer, &rw, FP_REWRITTEN "a=fingerprint:sha-256 01:02\r\n");
 	rw.fingerprint = NULL;
-	expect_rewrite(fp_offer, &rw,
-			"v=0\r\n"
-			"o=- 42 1 IN IP4 198.51.100.7\r\n"
-			"s=-\r\n"
-			"c=IN IP4 198.51.100.7\r\n"
-			"t=0 0\r\n"
-			"m=message 40001 TCP/TLS/MSRP *\r\n"
-			"a=accept-types:message/cpim\r\n"
-			"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n");
+	expect_rewrite(fp_offer, &rw, FP_REWRITTEN);
 }
 
 int main(void)
