@@ -5,7 +5,9 @@
 #   home1.net  SIP 127.0.0.1:5060  MSRP tcp:127.0.0.1:2855  relay control 9070
 #   home2.net  SIP 127.0.0.2:5060  MSRP tcp:127.0.0.2:2855  relay control 9071
 #
-# Each knows the other as a peer (im_peer, set by RPC at start), so
+# Each knows the other as a peer (im_peer, set by RPC at start, trusted by
+# its loopback address: an opt-in fit for this demo, weaker than the TLS
+# certificates a real interconnect uses), so
 # alice@home1.net reaches bob@home2.net through both participating
 # functions, and MSRP goes relay to relay. Output lines carry the domain.
 # Ctrl-C (or SIGTERM) stops both domains. Settings from the environment:
@@ -42,7 +44,7 @@ trap 'stop; exit 0' INT TERM
 start_domain() {
 	SIP_IP=$2 SIP_PORT=$SIP_PORT IM_DOMAIN=$1 RELAY_CONTROL_PORT=$3 \
 		RELAY_MSRP="tcp:$2:$MSRP_PORT" VAR_DIR="$NNI_VAR_DIR/$1" \
-		PEERS="$4=sip:$5:$SIP_PORT" \
+		PEERS="$4=sip:$5:$SIP_PORT" PEER_TRUST=address \
 		"$top/scripts/run.sh" > >(sed -u "s/^/[$1] /") 2>&1 &
 	pids+=($!)
 }

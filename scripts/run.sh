@@ -9,6 +9,12 @@
 #   VAR_DIR=<repo>/var   (database, sockets, pid files)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
+#   PEER_TRUST=tls   (how PEERS' requests are recognised: tls, their client
+#                     certificate; address, their IP:port, an opt-in that
+#                     is weaker: see modules/im_pf/README.md "Trust")
+#
+# The secret that signs the hop from our B2BUA to ourselves is made at the
+# first start in $VAR_DIR/hop.secret (mode 0600) and kept.
 set -euo pipefail
 # Job control: Kamailio and the relay get process groups of their own, so
 # Ctrl-C reaches only this script, which then stops both in order.
@@ -21,6 +27,7 @@ IM_DOMAIN=${IM_DOMAIN:-$SIP_IP}
 RELAY_CONTROL_PORT=${RELAY_CONTROL_PORT:-9070}
 RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
 PEERS=${PEERS:-}
+PEER_TRUST=${PEER_TRUST:-tls}
 VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
 
@@ -30,6 +37,12 @@ ctl="$run/kamailio_ctl"
 rpc="$run/kamailio_rpc.sock"
 relay_bin="$top/build/bin/im-relay"
 mkdir -p "$run"
+
+hop_secret="$VAR_DIR/hop.secret"
+if [ ! -f "$hop_secret" ]; then
+	(umask 077 && openssl rand -hex 32 > "$hop_secret")
+	echo "run: made the hop secret $hop_secret"
+fi
 
 if [ ! -f "$db" ]; then
 	"$top/scripts/db-init.sh" "$db"
@@ -61,6 +74,7 @@ trap 'stop; exit 0' INT TERM
 	-A "DB_URL=\"sqlite:///$db\"" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
 	-A "CTL_SOCKET=\"unix:$ctl\"" -A "RPC_DGRAM=\"$rpc\"" \
+	-A "HOP_SECRET_FILE=\"$hop_secret\"" \
 	-A "RELAY_CONTROL=\"tcp:127.0.0.1:$RELAY_CONTROL_PORT;name=relay1\"" &
 kamailio_pid=$!
 
@@ -94,12 +108,12 @@ for _ in $(seq 1 100); do
 done
 
 for peer in $PEERS; do
-	if ! kamcmd -s "unix:$ctl" im_pf.peer_set "${peer%%=*}" "${peer#*=}" >/dev/null; then
-		echo "run: peer $peer refused (domain=sip:IP:PORT)" >&2
+	if ! kamcmd -s "unix:$ctl" im_pf.peer_set "${peer%%=*}" "${peer#*=}" '*' "$PEER_TRUST" >/dev/null; then
+		echo "run: peer $peer refused (domain=sip:IP:PORT, PEER_TRUST tls or address)" >&2
 		stop
 		exit 1
 	fi
-	echo "run: peer domain ${peer%%=*} at ${peer#*=}"
+	echo "run: peer domain ${peer%%=*} at ${peer#*=} (trusted by $PEER_TRUST)"
 done
 
 cat <<BANNER
