@@ -19,6 +19,12 @@
 #   VAR_DIR=<repo>/var   (database, sockets, pid files, tls/)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
+#   PEER_TRUST=tls   (how PEERS' requests are recognised: tls, their client
+#                     certificate; address, their IP:port, an opt-in that
+#                     is weaker: see modules/im_pf/README.md "Trust")
+#
+# The secret that signs the hop from our B2BUA to ourselves is made at the
+# first start in $VAR_DIR/hop.secret (mode 0600) and kept.
 set -euo pipefail
 # What this creates under VAR_DIR (the database with the HA1 hashes,
 # sockets, keys) is the operator's alone (issue 8 item 4).
@@ -36,6 +42,7 @@ RELAY_MSRP=${RELAY_MSRP:-tcp:$SIP_IP:2855}
 RELAY_MSRPS=${RELAY_MSRPS:-tcp:$SIP_IP:2856}
 TLS_PORT=${TLS_PORT:-5061}
 PEERS=${PEERS:-}
+PEER_TRUST=${PEER_TRUST:-tls}
 VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
 TLS_CERT=${TLS_CERT:-}
@@ -71,6 +78,12 @@ elif [ ! -r "$TLS_CERT" ] || [ ! -r "$TLS_KEY" ]; then
 	exit 1
 fi
 
+hop_secret="$VAR_DIR/hop.secret"
+if [ ! -f "$hop_secret" ]; then
+	(umask 077 && openssl rand -hex 32 > "$hop_secret")
+	echo "run: made the hop secret $hop_secret"
+fi
+
 if [ ! -f "$db" ]; then
 	"$top/scripts/db-init.sh" "$db"
 	for u in alice bob carol; do
@@ -102,6 +115,7 @@ trap 'stop; exit 0' INT TERM
 	-A "DB_URL=\"sqlite:///$db\"" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
 	-A "CTL_SOCKET=\"unix:$ctl\"" -A "RPC_DGRAM=\"$rpc\"" \
+	-A "HOP_SECRET_FILE=\"$hop_secret\"" \
 	-A "RELAY_CONTROL=\"unix:$relay_ctl;name=relay1\"" &
 kamailio_pid=$!
 
@@ -135,12 +149,12 @@ for _ in $(seq 1 100); do
 done
 
 for peer in $PEERS; do
-	if ! kamcmd -s "unix:$ctl" im_pf.peer_set "${peer%%=*}" "${peer#*=}" >/dev/null; then
-		echo "run: peer $peer refused (domain=sip:IP:PORT)" >&2
+	if ! kamcmd -s "unix:$ctl" im_pf.peer_set "${peer%%=*}" "${peer#*=}" '*' "$PEER_TRUST" >/dev/null; then
+		echo "run: peer $peer refused (domain=sip:IP:PORT, PEER_TRUST tls or address)" >&2
 		stop
 		exit 1
 	fi
-	echo "run: peer domain ${peer%%=*} at ${peer#*=}"
+	echo "run: peer domain ${peer%%=*} at ${peer#*=} (trusted by $PEER_TRUST)"
 done
 
 cat <<BANNER

@@ -37,14 +37,16 @@ class TwoDomains:
     Kamailio and relay, interconnected through a SipTap (127.0.0.3) that
     shows the tests every SIP message of the NNI leg."""
 
-    def __init__(self, workdir, **kw):
+    def __init__(self, workdir, peer_trust="address", **kw):
         self.tap = SipTap()
         self.home1 = ImServer(str(workdir / "home1"), domain="home1.net", ip="127.0.0.1", **kw)
         self.home2 = ImServer(str(workdir / "home2"), domain="home2.net", ip="127.0.0.2", **kw)
         for s in (self.home1, self.home2):
             self.tap.route(s)
-        self.home1.add_peer("home2.net", self.tap.uri)
-        self.home2.add_peer("home1.net", self.tap.uri)
+        # the tap speaks plain UDP: each domain opts in to trusting the
+        # other by the tap's address, unless a test wants the default
+        self.home1.add_peer("home2.net", self.tap.uri, trust=peer_trust)
+        self.home2.add_peer("home1.net", self.tap.uri, trust=peer_trust)
 
     def start(self):
         self.home1.start()

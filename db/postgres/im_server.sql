@@ -1,6 +1,6 @@
 -- Schema of the IM server's own tables, PostgreSQL flavour (see
 -- db/sqlite/im_server.sql for what each table is).
-INSERT INTO version (table_name, table_version) VALUES ('im_server', 2);
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 3);
 
 CREATE TABLE im_policy (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -24,5 +24,6 @@ CREATE TABLE im_peer (
     domain VARCHAR(128) NOT NULL,
     address VARCHAR(160) NOT NULL,
     features VARCHAR(255) DEFAULT '*' NOT NULL,
+    trust VARCHAR(16) DEFAULT 'tls' NOT NULL,
     CONSTRAINT im_peer_domain_idx UNIQUE (domain)
 );

@@ -3,8 +3,9 @@
  * section 6), originating and terminating, for the routing script.
  *
  * Exports and wiring only: the checks are im_pf_checks.c, the B2BUA
- * im_pf_session.c, peers, trust and aliases im_pf_route.c, the tables
- * im_pf_db.c, RPC im_pf_rpc.c.
+ * im_pf_session.c, peers, trust and aliases im_pf_route.c, the signed
+ * hop to ourselves im_pf_hop.c, TLS peer identity im_pf_tls.c, the
+ * tables im_pf_db.c, RPC im_pf_rpc.c.
  */
 #include <string.h>
 
@@ -23,9 +24,11 @@
 #include "im_pf_cache.h"
 #include "im_pf_checks.h"
 #include "im_pf_db.h"
+#include "im_pf_hop.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_session.h"
+#include "im_pf_tls.h"
 
 MODULE_VERSION
 
@@ -98,6 +101,7 @@ static int ki_im_pf_originating(struct sip_msg *msg)
 	str sdp = STR_NULL, orig, dname, hop = STR_NULL;
 	char hopbuf[256];
 	impf_kind_t kind;
+	int to_self = 0;
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
@@ -128,10 +132,11 @@ static int ki_im_pf_originating(struct sip_msg *msg)
 		}
 		hop.s = hopbuf;
 		hop.len = strlen(hopbuf);
+		to_self = 1;
 	} else if(route_to_peer(msg, kind, &hop, hopbuf, sizeof(hopbuf)) < 0) {
 		return -1;
 	}
-	return impf_b2bua(msg, 0, kind, &hop) == 1 ? 0 : -1;
+	return impf_b2bua(msg, 0, to_self, kind, &hop) == 1 ? 0 : -1;
 }
 
 static int w_im_pf_originating(struct sip_msg *msg, char *p1, char *p2)
@@ -189,7 +194,7 @@ static int ki_im_pf_deliver(struct sip_msg *msg)
 	kind = impf_classify(msg, &sdp);
 	if(msg->dst_uri.len)
 		hop = msg->dst_uri;
-	return impf_b2bua(msg, 1, kind, &hop) == 1 ? 0 : -1;
+	return impf_b2bua(msg, 1, 0, kind, &hop) == 1 ? 0 : -1;
 }
 
 static int w_im_pf_deliver(struct sip_msg *msg, char *p1, char *p2)
@@ -197,7 +202,8 @@ static int w_im_pf_deliver(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_deliver(msg);
 }
 
-/* 1: our own B2BUA or an interconnected IM server sent msg. */
+/* 1: our own B2BUA (signed marker) or an interconnected IM server (by
+ * its peer trust mode) sent msg. */
 static int ki_im_pf_trusted(struct sip_msg *msg)
 {
 	return impf_trusted_source(msg) ? 1 : -1;
@@ -255,7 +261,8 @@ static cmd_export_t cmds[] = {
 static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"mode", PARAM_STR, &impf_mode},
 		{"warn_agent", PARAM_STR, &impf_warn_agent},
-		{"session_expires", PARAM_INT, &impf_session_expires}, {0, 0, 0}};
+		{"session_expires", PARAM_INT, &impf_session_expires},
+		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file}, {0, 0, 0}};
 
 struct module_exports exports = {
 		"im_pf",		 /* module name */
@@ -304,6 +311,11 @@ static int mod_init(void)
 		LM_ERR("cannot bind rr: load it before im_pf\n");
 		return -1;
 	}
+	if(impf_hop_init() < 0)
+		return -1;
+	if(!impf_tls_init())
+		LM_INFO("tls module not loaded: no peer is trusted by its "
+				"certificate\n");
 	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0)
 		return -1;
 	if(impf_peers_reload(err, sizeof(err)) < 0) {

@@ -13,7 +13,9 @@
 
 #include "im_pf.h"
 #include "im_pf_db.h"
+#include "im_pf_hop.h"
 #include "im_pf_route.h"
+#include "im_pf_tls.h"
 
 #define IMPF_MAX_PEERS 256
 #define IMPF_FOCUS_PREFIX "imf-"
@@ -72,6 +74,22 @@ void impf_features_print(unsigned int f, char *out, int outlen)
 			l += snprintf(out + l, outlen - l, "%s%s", l ? "," : "",
 					feature_names[i].name);
 	}
+}
+
+int impf_trust_parse(const str *text, impf_trust_t *out)
+{
+	if(text->len == 3 && strncasecmp(text->s, "tls", 3) == 0)
+		*out = IMPF_TRUST_TLS;
+	else if(text->len == 7 && strncasecmp(text->s, "address", 7) == 0)
+		*out = IMPF_TRUST_ADDRESS;
+	else
+		return -1;
+	return 0;
+}
+
+const char *impf_trust_name(impf_trust_t t)
+{
+	return t == IMPF_TRUST_ADDRESS ? "address" : "tls";
 }
 
 int impf_peers_init(void)
@@ -156,6 +174,12 @@ static int load_row(char **v, int n, void *arg)
 	snprintf(p->domain, sizeof(p->domain), "%s", v[0]);
 	snprintf(p->address, sizeof(p->address), "%s", v[1]);
 	p->features = impf_features_parse(v[2]);
+	if(impf_trust_parse(&(str){v[3], (int)strlen(v[3])}, &p->trust) < 0) {
+		snprintf(l->err, l->errlen, "peer %s: trust is tls or address, not '%s'",
+				p->domain, v[3]);
+		l->bad = 1;
+		return 1;
+	}
 	if(parse_address(p, l->err, l->errlen) < 0) {
 		l->bad = 1;
 		return 1;
@@ -166,7 +190,7 @@ static int load_row(char **v, int n, void *arg)
 
 int impf_peers_reload(char *err, int errlen)
 {
-	static const char *cols[] = {"domain", "address", "features"};
+	static const char *cols[] = {"domain", "address", "features", "trust"};
 	impf_peer_t *fresh = pkg_malloc(sizeof(impf_peer_t) * IMPF_MAX_PEERS);
 	load_ctx_t l = {fresh, 0, err, errlen, 0};
 
@@ -175,7 +199,7 @@ int impf_peers_reload(char *err, int errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if(impf_db_select("im_peer", NULL, NULL, 0, cols, 3, load_row, &l) < 0) {
+	if(impf_db_select("im_peer", NULL, NULL, 0, cols, 4, load_row, &l) < 0) {
 		snprintf(err, errlen, "cannot read im_peer");
 		pkg_free(fresh);
 		return -1;
@@ -238,14 +262,20 @@ int impf_peer_get(int i, impf_peer_t *out)
 int impf_trusted_source(struct sip_msg *msg)
 {
 	struct receive_info *rcv = &msg->rcv;
-	int trusted = 0;
+	impf_tls_id_t tls;
+	int trusted = 0, over_tls;
 
-	/* our own B2BUA sends from our UDP socket: same address, same port */
-	if(rcv->proto == PROTO_UDP && find_si(&rcv->src_ip, rcv->src_port, PROTO_UDP))
+	if(impf_hop_signed(msg))
 		return 1;
+	/* read before taking our lock: it asks the TCP layer */
+	over_tls = impf_tls_identity(msg, &tls);
 	lock_get(&ptab->lock);
 	for(int i = 0; i < ptab->n && !trusted; i++) {
 		impf_peer_t *p = &ptab->peers[i];
+		if(p->trust == IMPF_TRUST_TLS) {
+			trusted = over_tls && impf_tls_names(&tls, p->domain);
+			continue;
+		}
 		if(!ip_addr_cmp(&p->ip, &rcv->src_ip))
 			continue;
 		/* over UDP a server sends from its listening port; connections

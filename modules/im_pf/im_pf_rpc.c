@@ -234,19 +234,23 @@ static void reload_peers(rpc_t *rpc, void *ctx)
 
 static const char *impf_rpc_peer_set_doc[] = {
 		"Set an interconnected IM domain: domain, address (sip:IP:PORT, where "
-		"its requests go and come from), [features: '*' or a list of pager, "
-		"large_message, deferred, history, predefined (D-3)].",
+		"its requests go), [features: '*' or a list of pager, "
+		"large_message, deferred, history, predefined (D-3)], [trust: tls "
+		"(default: its requests must come over TLS with a verified "
+		"certificate naming the domain) or address (opt-in, weaker: any "
+		"request from the address's IP, and port over UDP)].",
 		0};
 
 static void impf_rpc_peer_set(rpc_t *rpc, void *ctx)
 {
 	static const char *keys[] = {"domain"};
-	static const char *cols[] = {"domain", "address", "features"};
-	str v[3] = {STR_NULL, STR_NULL, str_init("*")};
+	static const char *cols[] = {"domain", "address", "features", "trust"};
+	str v[4] = {STR_NULL, STR_NULL, str_init("*"), str_init("tls")};
+	impf_trust_t trust;
 	char err[256];
 
-	if(rpc->scan(ctx, "SS*S", &v[0], &v[1], &v[2]) < 2) {
-		rpc->fault(ctx, 400, "expected domain, address [, features]");
+	if(rpc->scan(ctx, "SS*SS", &v[0], &v[1], &v[2], &v[3]) < 2) {
+		rpc->fault(ctx, 400, "expected domain, address [, features [, trust]]");
 		return;
 	}
 	if(!v[0].len || v[0].len > 120 || v[1].len < 5 || v[1].len > 150
@@ -254,11 +258,15 @@ static void impf_rpc_peer_set(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "domain and a sip: address are needed");
 		return;
 	}
+	if(impf_trust_parse(&v[3], &trust) < 0) {
+		rpc->fault(ctx, 400, "trust is tls or address");
+		return;
+	}
 	if(impf_peer_check(&v[0], &v[1], err, sizeof(err)) < 0) {
 		rpc->fault(ctx, 400, "%s", err);
 		return;
 	}
-	if(impf_db_put("im_peer", keys, v, 1, cols, v, 3) < 0) {
+	if(impf_db_put("im_peer", keys, v, 1, cols, v, 4) < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
 	}
@@ -296,8 +304,8 @@ static void impf_rpc_peer_list(rpc_t *rpc, void *ctx)
 		if(rpc->add(ctx, "{", &th) < 0)
 			return;
 		impf_features_print(p.features, feat, sizeof(feat));
-		rpc->struct_add(th, "sss", "domain", p.domain, "address", p.address,
-				"features", feat);
+		rpc->struct_add(th, "ssss", "domain", p.domain, "address", p.address,
+				"features", feat, "trust", impf_trust_name(p.trust));
 	}
 }
 

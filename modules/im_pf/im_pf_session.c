@@ -16,6 +16,7 @@
 #include "im_mime.h"
 #include "im_pf.h"
 #include "im_pf_checks.h"
+#include "im_pf_hop.h"
 #include "im_pf_route.h"
 #include "im_pf_session.h"
 
@@ -28,6 +29,7 @@ typedef struct impf_call {
 	unsigned int magic;
 	imr_bridge_t bridge;
 	int terminating;
+	int to_self; /* leg B goes to our own terminating function */
 	impf_kind_t kind;
 	int privacy_id; /* the INVITE asked for Privacy: id (TP-3) */
 	char party_uri[2][256];
@@ -346,8 +348,17 @@ static void hook_ended(imua_call_t *c, void *app, const char *reason)
 	shm_free(pc);
 }
 
-static const imua_hooks_t impf_hooks = {
-		hook_answered, hook_reoffer, hook_reanswer, hook_ended};
+/* Leg B to ourselves proves where it comes from with a signed marker;
+ * to anyone else it carries none. */
+static int hook_leg_b_headers(void *app, const imua_leg_id_t *id, str *hdrs)
+{
+	impf_call_t *pc = app;
+
+	return pc->to_self ? impf_hop_header(id, hdrs) : 0;
+}
+
+static const imua_hooks_t impf_hooks = {hook_answered, hook_reoffer,
+		hook_reanswer, hook_ended, hook_leg_b_headers};
 
 /* Leg B's headers: what crosses unchanged, plus the identity and the
  * feature tags the OMA procedures ask for (OP-3, TP-3). */
@@ -384,8 +395,8 @@ static int leg_b_headers(struct sip_msg *msg, impf_kind_t kind,
 	return h->failed ? -1 : 0;
 }
 
-int impf_b2bua(struct sip_msg *msg, int terminating, impf_kind_t kind,
-		const str *next_hop)
+int impf_b2bua(struct sip_msg *msg, int terminating, int to_self,
+		impf_kind_t kind, const str *next_hop)
 {
 	impf_call_t *pc = NULL;
 	str body, ctype, sdp, sdp_out = STR_NULL, body_out = STR_NULL;
@@ -430,6 +441,7 @@ int impf_b2bua(struct sip_msg *msg, int terminating, impf_kind_t kind,
 	memset(pc, 0, sizeof(*pc));
 	pc->magic = IMPF_CALL_MAGIC;
 	pc->terminating = terminating;
+	pc->to_self = to_self;
 	pc->kind = kind;
 	pc->privacy_id = msg->privacy
 					 && impf_contains_nocase(msg->privacy->body.s,

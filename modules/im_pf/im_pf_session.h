@@ -14,11 +14,13 @@
 /*
  * Starts the B2BUA for the INVITE msg: leg B to the Request-URI (after
  * the script's lookup for the terminating side) through next_hop (may
- * be empty). Answers msg itself when it fails. Returns 1 when the call
- * runs, -1 when it was refused (answered), 0 for a retransmission.
+ * be empty); to_self: next_hop is this server's own terminating function,
+ * and leg B carries the signed hop marker. Answers msg itself when it
+ * fails. Returns 1 when the call runs, -1 when it was refused (answered),
+ * 0 for a retransmission.
  */
-int impf_b2bua(struct sip_msg *msg, int terminating, impf_kind_t kind,
-		const str *next_hop);
+int impf_b2bua(struct sip_msg *msg, int terminating, int to_self,
+		impf_kind_t kind, const str *next_hop);
 
 /* The media plane lost sessions: end their calls (im_relay watcher). */
 void impf_media_watch(

@@ -279,6 +279,18 @@ static int send_invite_b(imua_call_t *c, const imua_invite_t *inv)
 	int ret;
 
 	im_kbuf_adds(&h, &inv->hdrs);
+	if(inv->hooks && inv->hooks->leg_b_headers) {
+		imua_leg_id_t id = {method_invite, l->remote_target, l->call_id,
+				l->local_uri, l->local_tag};
+		str extra = STR_NULL;
+		if(inv->hooks->leg_b_headers(inv->app, &id, &extra) < 0) {
+			im_kbuf_free(&h);
+			return -1;
+		}
+		im_kbuf_adds(&h, &extra);
+		if(extra.s)
+			pkg_free(extra.s);
+	}
 	im_kbuf_addf(&h, "Contact: %.*s\r\n", l->contact.len, l->contact.s);
 	im_kbuf_addf(&h, "Allow: %.*s\r\n", imua_allow.len, imua_allow.s);
 	im_kbuf_addf(&h, "Supported: timer\r\n");

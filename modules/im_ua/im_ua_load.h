@@ -33,6 +33,11 @@ typedef struct imua_out {
 	str contact_user, contact_params;
 } imua_out_t;
 
+/* What identifies leg B's initial INVITE, for a hook that signs it. */
+typedef struct imua_leg_id {
+	str method, ruri, call_id, from_uri, from_tag;
+} imua_leg_id_t;
+
 typedef struct imua_hooks {
 	/* Leg B answered the initial INVITE with a 2xx: build leg A's 2xx (or
 	 * refuse, and the call is torn down). */
@@ -50,6 +55,11 @@ typedef struct imua_hooks {
 	 * session-timer expiry, terminate). Called once; app is the owner's
 	 * to free. */
 	void (*ended)(imua_call_t *c, void *app, const char *reason);
+	/* Just before leg B's initial INVITE leaves: extra headers bound to
+	 * its identity (im_pf signs the hop to its own terminating function
+	 * with them). May be NULL; hdrs in pkg, im_ua frees them. -1: the
+	 * call fails (500). */
+	int (*leg_b_headers)(void *app, const imua_leg_id_t *id, str *hdrs);
 } imua_hooks_t;
 
 typedef enum imua_refresher_pref {

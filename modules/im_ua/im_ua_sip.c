@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/data_lump.h"
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
@@ -120,13 +121,28 @@ static int is_leg_own_header(const struct hdr_field *h)
 	return 0;
 }
 
+/* A header the script or a module removed (remove_hf, del_lump) stays in
+ * the parsed list; it must not cross to the other leg either, or a header
+ * stripped at the edge (im_pf's X-IM-Hop) would come back through us. */
+static int is_removed(struct sip_msg *msg, struct hdr_field *h)
+{
+	int off = (int)(h->name.s - msg->buf);
+
+	for(struct lump *l = msg->add_rm; l; l = l->next) {
+		if(l->op == LUMP_DEL && (int)l->u.offset <= off
+				&& (int)(l->u.offset + l->len) >= off + h->len)
+			return 1;
+	}
+	return 0;
+}
+
 static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 		im_kbuf_t *b)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
-		if(is_leg_own_header(h))
+		if(is_leg_own_header(h) || is_removed(msg, h))
 			continue;
 		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
 			continue;

@@ -54,6 +54,12 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
         # issue 8 item 4: the HA1 hashes are the operator's alone
         assert mode_of(tmp_path / "var" / "im.sqlite") == 0o600
 
+        # the secret that signs our hop to ourselves: made at first start,
+        # readable by its owner only (Kamailio refuses it otherwise)
+        secret = tmp_path / "var" / "hop.secret"
+        assert secret.stat().st_mode & 0o777 == 0o600
+        assert len(secret.read_text().strip()) == 64
+
         rpc = KamailioRpc(str(tmp_path / "var" / "run" / "kamailio_rpc.sock"))
         [r] = rpc.call("im_relay.ping")
         assert r["status"] == "ok"

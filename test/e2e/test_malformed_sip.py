@@ -9,15 +9,17 @@ import pytest
 from imtest.procs import free_port
 from imtest.rawsip import UdpProbe, message_bytes
 
-# The probes stand for an interconnected IM server (im_peer "peer.example"):
-# a request from them to a user of ours is terminating traffic.
+# The probes stand for an interconnected IM server (im_peer "peer.example",
+# trusted by its address): a request from them to a user of ours is
+# terminating traffic.
 PEER_IP = "127.0.0.4"
 
 
 @pytest.fixture(scope="module")
 def peer_port(server):
     port = free_port(PEER_IP)
-    assert server.rpc.call("im_pf.peer_set", "peer.example", f"sip:{PEER_IP}:{port}") == "ok"
+    assert server.rpc.call("im_pf.peer_set", "peer.example", f"sip:{PEER_IP}:{port}",
+                           "*", "address") == "ok"
     yield port
     server.rpc.call("im_pf.peer_del", "peer.example")
 

@@ -287,7 +287,7 @@ def test_large_message_to_a_peer_without_it(tmp_path, make_ua):
     403 + 122 at the originating side, nothing sent over the NNI."""
     from conftest import TwoDomains
     d = TwoDomains(tmp_path)
-    d.home1.peers = [("home2.net", d.tap.uri, "pager")]
+    d.home1.peers = [("home2.net", d.tap.uri, "pager", "address")]
     d.start()
     alice = make_ua("alice", srv=d.home1)
     try:

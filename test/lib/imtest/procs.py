@@ -286,6 +286,13 @@ class Kamailio:
         self.rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
         self.ctl_sock = os.path.join(workdir, "kamailio_ctl")
         self.cfg = cfg or os.path.join(TOP, "cfg", "kamailio.cfg")
+        # the secret that signs our B2BUA's hop to ourselves (X-IM-Hop);
+        # tests read it to forge markers that are valid, stale or misplaced
+        self.hop_secret_file = os.path.join(workdir, "hop.secret")
+        if not os.path.exists(self.hop_secret_file):
+            fd = os.open(self.hop_secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
         d = {
             "SIP_IP": ip,
             "SIP_PORT": str(self.sip_port),
@@ -300,6 +307,7 @@ class Kamailio:
             "RELAY_TIMEOUT_MS": str(relay_timeout_ms),
             "SIP_CHILDREN": str(children),
             "WARN_AGENT": f'"{domain}"',
+            "HOP_SECRET_FILE": f'"{self.hop_secret_file}"',
         }
         if relay_control:
             d["RELAY_CONTROL"] = f'"{relay_control}"'
@@ -379,19 +387,21 @@ class ImServer:
     def password(self, user):
         return f"{user}-pw"
 
-    def add_peer(self, domain, address, features="*"):
+    def add_peer(self, domain, address, features="*", trust="tls"):
         """An interconnected IM domain (im_peer): its requests go to
-        address (sip:IP:PORT), and requests from there are trusted
-        terminating traffic. Before start()."""
-        self.peers.append((domain, address, features))
+        address (sip:IP:PORT). Its requests are trusted terminating traffic
+        when they come over TLS with a certificate naming domain (trust
+        "tls", the server's default) or, with trust "address" (an opt-in),
+        from the address's IP and port. Before start()."""
+        self.peers.append((domain, address, features, trust))
 
     def start(self):
         self.kamailio.init_db()
         for u in self.USERS:
             self.kamailio.add_user(u, self.password(u))
-        for domain, address, features in self.peers:
-            self.kamailio.sql("INSERT INTO im_peer (domain, address, features) VALUES (?, ?, ?)",
-                              (domain, address, features))
+        for peer in self.peers:
+            self.kamailio.sql("INSERT INTO im_peer (domain, address, features, trust) "
+                              "VALUES (?, ?, ?, ?)", peer)
         self.kamailio.start()
         if self.relay:
             self.relay.start()
