@@ -4,8 +4,7 @@ TLS with a client certificate that verifies against our CA list and names
 home2.net; any other certificate, none, or the right domain over plain
 UDP is an untrusted sender (403 for a foreign From).
 
-cfg/kamailio.cfg does not load the tls module yet; this test runs it with
-the tls module, a TLS listener and a test CA added to a copy of it."""
+The server runs cfg/kamailio.cfg as it is, with a test CA as TLS_CA."""
 
 import os
 import socket
@@ -15,8 +14,9 @@ import subprocess
 import pytest
 
 from conftest import stop_server
-from imtest.procs import TOP, ImServer, free_port
+from imtest.procs import ImServer, free_port
 from imtest.sipmsg import SipMessage
+from imtest.tls import client_context
 
 PEER = "home2.net"
 
@@ -39,44 +39,12 @@ def make_certs(d):
             "-keyout", "selfsigned.key", "-out", "selfsigned.pem", cwd=d)
 
 
-def tls_cfg(d, tls_port):
-    """cfg/kamailio.cfg plus the tls module, asking clients for a
-    certificate (optional, so that its absence can be tested)."""
-    with open(os.path.join(d, "tls.cfg"), "w") as f:
-        f.write(f"""[server:default]
-method = TLSv1.2+
-verify_certificate = yes
-require_certificate = no
-private_key = {d}/server.key
-certificate = {d}/server.pem
-ca_list = {d}/ca.pem
-
-[client:default]
-verify_certificate = no
-require_certificate = no
-""")
-    with open(os.path.join(TOP, "cfg", "kamailio.cfg")) as f:
-        text = f.read()
-    listen = "listen=tcp:SIP_IP:SIP_PORT\n"
-    load = 'loadmodule "jsonrpcs"\n'
-    assert listen in text and load in text
-    text = text.replace(listen, listen + f"listen=tls:SIP_IP:{tls_port}\nenable_tls=yes\n")
-    text = text.replace(load, f'loadmodule "tls"\nmodparam("tls", "config", "{d}/tls.cfg")\n'
-                        + load)
-    path = os.path.join(d, "kamailio-tls.cfg")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("tls"))
     make_certs(d)
-    s = ImServer(os.path.join(d, "srv"))
-    s.tls_port = free_port()
-    argv = s.kamailio.proc.argv
-    argv[argv.index("-f") + 1] = tls_cfg(d, s.tls_port)
+    s = ImServer(os.path.join(d, "srv"), defines={"TLS_CA": f'"{d}/ca.pem"'})
+    s.tls_port = s.kamailio.tls_port
     s.certs = d
     s.peer_udp = ("127.0.0.5", free_port("127.0.0.5"))
     s.add_peer(PEER, f"sip:{s.peer_udp[0]}:{s.peer_udp[1]}", trust="tls")
@@ -101,14 +69,12 @@ def over_tls(server, cert, text):
     """Status of a MESSAGE from carol@home2.net sent over TLS with cert
     (a name in the certificate directory, or None for no certificate);
     "refused" when the server ends the handshake."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = client_context(server.tls_cert)
     if cert:
         ctx.load_cert_chain(os.path.join(server.certs, f"{cert}.pem"),
                             os.path.join(server.certs, f"{cert}.key"))
     with socket.create_connection(("127.0.0.1", server.tls_port), timeout=10) as raw:
-        with ctx.wrap_socket(raw) as s:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
             port = s.getsockname()[1]
             s.sendall(message_from_peer(server, f"TLS 127.0.0.1:{port}", text))
             data = b""
