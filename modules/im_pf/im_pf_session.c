@@ -52,11 +52,15 @@ void impf_send_refusal(struct sip_msg *msg, const impf_refusal_t *r)
 		LM_ERR("cannot send %d\n", r->code);
 }
 
+/* C-1: P-Asserted-Identity is an assertion only from whom we trust (our
+ * own hop, a trusted peer); a user's own PAI asserts nothing (RFC 3325
+ * 5), its identity is the From its credentials were checked against. */
 int impf_originator(struct sip_msg *msg, str *uri, str *display)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
-	if(msg->pai && parse_pai_header(msg) == 0 && get_pai(msg)
+	if(msg->pai && impf_trusted_source(msg) && parse_pai_header(msg) == 0
+			&& get_pai(msg)
 			&& get_pai(msg)->id) {
 		*uri = get_pai(msg)->id->uri;
 		*display = get_pai(msg)->id->display;

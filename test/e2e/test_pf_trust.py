@@ -216,3 +216,24 @@ def test_peer_is_trusted_by_address_only_when_opted_in(nni_tls_trust, make_ua):
     assert alice.message(d.home2.uri("bob"), "trusted").status == 200
     req = bob.wait_request("MESSAGE")
     assert req.msg.body == b"trusted"
+
+
+def test_a_users_own_asserted_identity_asserts_nothing(server, make_ua, bob):
+    """C-1, RFC 3325: an authenticated alice claiming to be carol in
+    P-Asserted-Identity reaches bob as alice, in pager mode and in a
+    session; only our own hop or a trusted peer asserts an identity."""
+    alice = make_ua("alice")
+    bob.auto_reply["MESSAGE"] = 200
+    claim = [("P-Asserted-Identity", f"<{server.uri('carol')}>")]
+    assert alice.message(server.uri("bob"), "who am I", headers=claim).status == 200
+    req = bob.wait_request("MESSAGE")
+    assert req.msg.body == b"who am I"
+    assert server.uri("carol") not in (req.msg.get("p-asserted-identity") or "")
+
+    s = ImSession(alice, bob, server.uri("bob"), headers=claim).start()
+    pai = s.b_req.msg.get_all("p-asserted-identity")
+    assert pai and all(server.uri("alice") in p for p in pai), pai
+    assert not any(server.uri("carol") in p for p in pai)
+    s.bye_from_a()
+    server.wait_released()
+    s.close()
