@@ -67,11 +67,14 @@ class LockedTls:
 
     def recv(self, n):
         while True:
+            if self.closed:
+                return b""      # closed by another thread: its fd is gone
             if not self.s.pending():
-                r, _, _ = select.select([self.s], [], [], 0.5)
+                try:
+                    r, _, _ = select.select([self.s], [], [], 0.5)
+                except ValueError:
+                    return b""
                 if not r:
-                    if self.closed:
-                        return b""
                     continue
             with self.lock:
                 try:
