@@ -7,6 +7,8 @@
 #include "core/forward.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_ppi_pai.h"
 #include "core/parser/parse_uri.h"
 #include "core/resolve.h"
 #include "core/socket_info.h"
@@ -259,10 +261,38 @@ int impf_peer_get(int i, impf_peer_t *out)
 	return ret;
 }
 
+/* Whether the identity a peer's request asserts (P-Asserted-Identity,
+ * else From) is of that peer's domain: a peer speaks for its own users,
+ * never for ours or a third domain's. An anonymous From
+ * (anonymous.invalid, RFC 3323) passes; its PAI, when any, is checked. */
+static int speaks_for_own_domain(struct sip_msg *msg, const char *domain)
+{
+	struct sip_uri u;
+	str uri = STR_NULL;
+	size_t dlen = strlen(domain);
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return 0;
+	if(msg->pai && parse_pai_header(msg) == 0 && get_pai(msg)
+			&& get_pai(msg)->id) {
+		uri = get_pai(msg)->id->uri;
+	} else if(parse_from_header(msg) == 0) {
+		uri = get_from(msg)->uri;
+	}
+	if(uri.len == 0 || parse_uri(uri.s, uri.len, &u) < 0)
+		return 0;
+	if(u.host.len == (int)strlen("anonymous.invalid")
+			&& strncasecmp(u.host.s, "anonymous.invalid", u.host.len) == 0)
+		return !msg->pai;
+	return (size_t)u.host.len == dlen
+		   && strncasecmp(u.host.s, domain, dlen) == 0;
+}
+
 int impf_trusted_source(struct sip_msg *msg)
 {
 	struct receive_info *rcv = &msg->rcv;
 	impf_tls_id_t tls;
+	char domain[sizeof(ptab->peers[0].domain)];
 	int trusted = 0, over_tls;
 
 	if(impf_hop_signed(msg))
@@ -274,15 +304,25 @@ int impf_trusted_source(struct sip_msg *msg)
 		impf_peer_t *p = &ptab->peers[i];
 		if(p->trust == IMPF_TRUST_TLS) {
 			trusted = over_tls && impf_tls_names(&tls, p->domain);
-			continue;
+		} else if(ip_addr_cmp(&p->ip, &rcv->src_ip)) {
+			/* over UDP a server sends from its listening port;
+			 * connections come from any port */
+			trusted = rcv->proto != PROTO_UDP || rcv->src_port == p->port;
 		}
-		if(!ip_addr_cmp(&p->ip, &rcv->src_ip))
-			continue;
-		/* over UDP a server sends from its listening port; connections
-		 * come from any port */
-		trusted = rcv->proto != PROTO_UDP || rcv->src_port == p->port;
+		if(trusted) {
+			snprintf(domain, sizeof(domain), "%s", p->domain);
+			break;
+		}
 	}
 	lock_release(&ptab->lock);
+	if(trusted && !speaks_for_own_domain(msg, domain)) {
+		LM_WARN("%.*s from peer %s at %s:%d asserts an identity outside "
+				"its domain: not trusted\n",
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s, domain,
+				ip_addr2a(&rcv->src_ip), rcv->src_port);
+		return 0;
+	}
 	return trusted;
 }
 

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import TwoDomains
 from imtest.im_session import ImSession
+from imtest.procs import free_port
+from imtest.rawsip import UdpProbe, message_bytes
 from imtest.rpc import RpcError
 from imtest.sdp import msrp_sdp
 from imtest.sip import ClientTransaction
@@ -237,3 +239,32 @@ def test_a_users_own_asserted_identity_asserts_nothing(server, make_ua, bob):
     s.bye_from_a()
     server.wait_released()
     s.close()
+
+
+@pytest.mark.parametrize("from_uri, pai, outcome", [
+    ("sip:carol@home2.net", None, 200),                   # its own user
+    ("sip:alice@home1.net", None, 407),                   # ours: prove it
+    ("sip:dave@home3.net", None, 403),                    # a third domain
+    ("sip:carol@home2.net", "<sip:alice@home1.net>", 403),  # asserts ours
+    ("sip:anonymous@anonymous.invalid", "<sip:carol@home2.net>", 200),
+])
+def test_a_peer_speaks_only_for_its_own_domain(server, bob, from_uri, pai, outcome):
+    """A trusted peer (here by address) asserts identities of its own
+    domain only: one claiming our user or a third domain's is not trusted
+    and meets the checks any stranger meets."""
+    peer_addr = ("127.0.0.5", free_port("127.0.0.5"))
+    assert server.rpc.call("im_pf.peer_set", "home2.net",
+                           f"sip:{peer_addr[0]}:{peer_addr[1]}", "*", "address") == "ok"
+    probe = UdpProbe(server.sip_addr, bind=peer_addr)
+    try:
+        bob.auto_reply["MESSAGE"] = 200
+        extra = f"P-Asserted-Identity: {pai}\r\n".encode() if pai else b""
+        probe.send(message_bytes(server.uri("bob"), from_uri, probe.port, extra_headers=extra))
+        assert probe.status(timeout=10) == outcome
+        if outcome == 200:
+            assert bob.wait_request("MESSAGE").msg.from_.uri == from_uri
+        else:
+            assert bob.no_request("MESSAGE", timeout=0)
+    finally:
+        probe.close()
+        server.rpc.call("im_pf.peer_del", "home2.net")
