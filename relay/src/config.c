@@ -43,6 +43,8 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 			"detach from the terminal (yes/no)")                             \
 	X("control_max_line", T_INT, control_max_line, "1048576",                \
 			"longest control request in bytes")                              \
+	X("control_auth_timeout_s", T_INT, control_auth_timeout_s, "10",         \
+			"seconds a TCP control client has to authenticate")              \
 	X("event_queue_max", T_INT, event_queue_max, "10000",                    \
 			"events kept for retransmission before the oldest is dropped")   \
 	X("event_retry_max_ms", T_INT, event_retry_max_ms, "5000",               \

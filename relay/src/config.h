@@ -36,6 +36,7 @@ typedef struct relay_config {
 	char *pid_file;
 	int daemonize;
 	int control_max_line;
+	int control_auth_timeout_s;
 	int event_queue_max;
 	int event_retry_max_ms;
 	char *events_muted;

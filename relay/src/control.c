@@ -26,7 +26,6 @@
 
 #define CONTROL_LISTENERS_MAX 8
 /* an unauthenticated connection must say who it is within this time */
-#define CONTROL_AUTH_TIMEOUT_S 10
 
 typedef struct control_conn {
 	LIST_ENTRY(control_conn) link;
@@ -42,6 +41,7 @@ struct control {
 	int max_line;
 	char *secret;
 	int insecure;
+	int auth_timeout_s;
 	char *unix_group;
 	struct evconnlistener *listeners[CONTROL_LISTENERS_MAX];
 	char *unix_paths[CONTROL_LISTENERS_MAX];
@@ -191,7 +191,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	if(what & BEV_EVENT_TIMEOUT) {
 		cc->owner->auth_failures++;
 		ilog(control, LOG_WARN, "%s refused: no auth within %d s", cc->peer,
-				CONTROL_AUTH_TIMEOUT_S);
+				cc->owner->auth_timeout_s);
 	}
 	if(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		conn_free(cc);
@@ -239,7 +239,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->open++;
 	bufferevent_setcb(cc->bev, on_read, on_write, on_event, cc);
 	if(!cc->trusted) {
-		struct timeval tv = {CONTROL_AUTH_TIMEOUT_S, 0};
+		struct timeval tv = {c->auth_timeout_s, 0};
 		bufferevent_set_timeouts(cc->bev, &tv, NULL);
 	}
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
@@ -254,6 +254,7 @@ control_t *control_new(
 	c->base = base;
 	c->max_line = max_line;
 	c->insecure = access->insecure;
+	c->auth_timeout_s = access->auth_timeout_s > 0 ? access->auth_timeout_s : 10;
 	c->secret = access->secret ? strdup(access->secret) : NULL;
 	c->unix_group = access->unix_group ? strdup(access->unix_group) : NULL;
 	LIST_INIT(&c->conns);

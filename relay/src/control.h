@@ -21,6 +21,7 @@ typedef struct control_access {
 	const char *secret;		/* TCP connections must `auth` with it */
 	int insecure;			/* TCP without a secret: accepted, warned */
 	const char *unix_group; /* UNIX sockets 0660 for this group, else 0600 */
+	int auth_timeout_s;		/* TCP: to authenticate before being closed */
 } control_access_t;
 
 control_t *control_new(

@@ -253,7 +253,8 @@ int main(int argc, char **argv)
 	}
 	{
 		control_access_t access = {relay.cfg.control_secret,
-				relay.cfg.control_insecure, relay.cfg.control_group};
+				relay.cfg.control_insecure, relay.cfg.control_group,
+				relay.cfg.control_auth_timeout_s};
 		relay.control = control_new(
 				relay.base, relay.cfg.control_max_line, &access);
 	}

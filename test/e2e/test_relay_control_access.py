@@ -8,6 +8,7 @@ session an operator destroys at the relay ends its SIP dialogs at once."""
 
 import json
 import os
+import socket
 import stat
 import subprocess
 import time
@@ -242,3 +243,18 @@ def test_session_ended_by_sip_sends_no_session_closed(server, make_ua):
         assert server.relay.call("stats")["events"]["posted"] == posted
     finally:
         s.close()
+
+
+def test_silent_tcp_client_is_closed_after_the_auth_timeout(tmp_path):
+    """A TCP control client that never authenticates holds no slot: it is
+    closed after control_auth_timeout_s (1 s here) and counted."""
+    relay = Relay(str(tmp_path), extra={"control_auth_timeout_s": "1"})
+    relay.start()
+    try:
+        with socket.create_connection(("127.0.0.1", relay.control_port), timeout=15) as s:
+            assert s.recv(1) == b""          # closed by the relay, well before 15 s
+        with relay.control() as c:
+            assert c.call("stats")["control"]["auth_failures"] >= 1
+            assert c.call("ping")["pong"]
+    finally:
+        assert relay.stop() is None
