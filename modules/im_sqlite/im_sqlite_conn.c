@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,6 +13,9 @@ str imsql_journal_mode = str_init("wal");
 imsql_stats_t *imsql_stats = NULL;
 
 static const char *journal_modes[] = {"wal", "delete", "truncate", "persist"};
+
+/* longer than any journal mode name SQLite answers with */
+#define JOURNAL_MODE_LEN 16
 
 int imsql_journal_mode_valid(const str *mode)
 {
@@ -69,13 +73,13 @@ static int journal_mode_row(void *out, int ncols, char **vals, char **names)
 {
 	(void)names;
 	if(ncols > 0 && vals[0])
-		snprintf(out, 16, "%s", vals[0]);
+		snprintf(out, JOURNAL_MODE_LEN, "%s", vals[0]);
 	return 0;
 }
 
 static void set_journal_mode(sqlite3 *db)
 {
-	char sql[48], mode[16] = "";
+	char sql[48], mode[JOURNAL_MODE_LEN] = "";
 	char *err = NULL;
 
 	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%.*s",
