@@ -21,7 +21,9 @@ if [ -s "$db" ]; then
 		chmod 600 "$db"
 		echo "db-init: $db was readable by others, now mode 0600" >&2
 	fi
-	have=$(sqlite3 "$db" "SELECT table_version FROM version WHERE table_name='im_server'" 2>/dev/null || true)
+	# waits for a running Kamailio's write instead of taking "locked" for
+	# "no schema"
+	have=$(sqlite3 -cmd ".timeout 5000" "$db" "SELECT table_version FROM version WHERE table_name='im_server'" 2>/dev/null || true)
 	if [ "$have" = "$schema" ]; then
 		exit 0
 	fi

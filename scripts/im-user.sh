@@ -16,6 +16,10 @@ db=${1:-}; cmd=${2:-}
 
 sql_quote() { printf "'%s'" "${1//\'/\'\'}"; }
 
+# Kamailio writes the same file from all its processes while it runs:
+# wait for its write to end rather than fail with "database is locked".
+sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
+
 split_aor() {
 	case "$1" in
 		*@*) user=${1%@*}; domain=${1#*@} ;;
@@ -34,16 +38,16 @@ case "$cmd" in
 		pass=$4
 		ha1=$(md5 "$user:$domain:$pass")
 		ha1b=$(md5 "$user@$domain:$domain:$pass")
-		sqlite3 "$db" "INSERT OR REPLACE INTO subscriber (username, domain, password, ha1, ha1b)
+		sql "INSERT OR REPLACE INTO subscriber (username, domain, password, ha1, ha1b)
 			VALUES ($(sql_quote "$user"), $(sql_quote "$domain"), '', '$ha1', '$ha1b');"
 		;;
 	del)
 		[ $# -eq 3 ] || usage
 		split_aor "$3"
-		sqlite3 "$db" "DELETE FROM subscriber WHERE username=$(sql_quote "$user") AND domain=$(sql_quote "$domain");"
+		sql "DELETE FROM subscriber WHERE username=$(sql_quote "$user") AND domain=$(sql_quote "$domain");"
 		;;
 	list)
-		sqlite3 "$db" "SELECT username || '@' || domain FROM subscriber ORDER BY 1;"
+		sql "SELECT username || '@' || domain FROM subscriber ORDER BY 1;"
 		;;
 	*) usage ;;
 esac

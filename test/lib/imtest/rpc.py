@@ -32,7 +32,9 @@ class KamailioRpc:
             s.bind(path)
             s.settimeout(timeout or self.timeout)
             s.sendto(payload, self.sock_path)
-            return s.recv(65536)
+            # jsonrpcs answers in one datagram of any size: ul.dump of a
+            # crowd of users is well over 64 KiB
+            return s.recv(4 << 20)
         finally:
             s.close()
             os.unlink(path)

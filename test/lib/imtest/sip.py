@@ -225,6 +225,14 @@ class ClientTransaction:
         self.cond = threading.Condition()
         self.branch = request.branch
         self.method = request.method
+        self.copies_sent = 0        # the request and its retransmissions
+
+    def finals(self):
+        """Every final response received so far. A server answers each
+        copy of a request it receives at most once: more finals than
+        copies sent is a duplicate reply."""
+        with self.cond:
+            return [r for r in self.responses if r.status >= 200]
 
     def _on_response(self, resp):
         with self.cond:
@@ -469,6 +477,7 @@ class SipUA:
         with self.lock:
             self.pending[(tx.branch, msg.method)] = tx
         data = msg.encode()
+        tx.copies_sent = 1
         self.transport.send(data, dest)
         if isinstance(self.transport, _UdpTransport):
             threading.Thread(target=self._retransmit, args=(tx, data), daemon=True).start()
@@ -485,6 +494,8 @@ class SipUA:
                     return
             waited += interval
             interval = min(interval * 2, 4.0)
+            with tx.cond:
+                tx.copies_sent += 1
             try:
                 self.transport.send(data, tx.dest)
             except OSError:
@@ -499,6 +510,11 @@ class SipUA:
     def _response_destination(self, req):
         # RFC 3581: answer where the request came from
         return req.source if req.source else self.proxy
+
+    def transactions(self):
+        """Every client transaction the UA started, in no order."""
+        with self.lock:
+            return list(self.pending.values())
 
     def request(self, method, uri, timeout=DEFAULT_TIMEOUT, auth=True, **kw):
         """Sends a request and returns its final response, answering one
