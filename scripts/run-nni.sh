@@ -57,12 +57,19 @@ start_domain() {
 start_domain home1.net "$HOME1_IP" home2.net "$HOME2_IP"
 start_domain home2.net "$HOME2_IP" home1.net "$HOME1_IP"
 
+# sipsak resolves the -s URI's host as it reads it unless the outbound
+# proxy (-p) came first: home1.net is no DNS name, so -p leads.
 cat <<BANNER
 run-nni: starting home1.net ($HOME1_IP) and home2.net ($HOME2_IP); each
   prints "run: IM server ready" when it serves. Try, once both are up:
-  sipsak -U -s sip:alice@home1.net --outbound-proxy=$HOME1_IP -r $SIP_PORT -u alice -a alice
-  sipsak -U -s sip:bob@home2.net --outbound-proxy=$HOME2_IP -r $SIP_PORT -u bob -a bob
+  sipsak -p $HOME1_IP -U -s sip:alice@home1.net -r $SIP_PORT -u alice -a alice
+  sipsak -p $HOME2_IP -U -s sip:bob@home2.net -r $SIP_PORT -u bob -a bob
+  with a SIP client registered as bob@home2.net through $HOME2_IP, a MESSAGE
+  from alice@home1.net crossing both domains:
+  sipsak -p $HOME1_IP -f $top/examples/message-nni.sip -s sip:bob@home2.net -r $SIP_PORT -u alice -a alice
   then an MSRP client of alice@home1.net inviting sip:bob@home2.net.
+  each domain's peer, with every feature ('*', D-3):
+  kamcmd -s unix:$NNI_VAR_DIR/home1.net/run/kamailio_ctl im_pf.peer_list
 BANNER
 
 # either domain ending on its own is a failure: stop the other one too

@@ -2,9 +2,12 @@
 loopback addresses, each its own Kamailio and relay, interconnected as
 peers; a session from alice@home1.net to bob@home2.net crosses both and
 carries MSRP both ways, its users registered over TLS, each domain with
-its own certificate; Ctrl-C stops everything."""
+its own certificate; pager-mode MESSAGEs cross in both directions as
+started (the peers carry every feature, issue 9 item 3), and every command
+the banner prints runs as printed; Ctrl-C stops everything."""
 
 import os
+import shlex
 import socket
 import subprocess
 
@@ -29,6 +32,16 @@ def port_free_on_both():
             return port
         except OSError:
             continue
+
+
+def banner_commands(log, tool):
+    """The commands of run-nni's banner that start with tool, as printed."""
+    return [shlex.split(line.strip()) for line in log.splitlines()
+            if line.startswith(f"  {tool} ")]
+
+
+def run(argv):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
 
 def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
@@ -59,6 +72,30 @@ def test_two_domains_serve_a_session_and_stop_on_ctrl_c(tmp_path):
         bob = SipUA("bob", "home2.net", "bob", proxy=("127.0.0.2", tls), local_ip="127.0.0.2",
                     transport="tls", tls=client_context(var / "home2.net" / "tls" / "cert.pem"))
         assert alice.register().status == 200 and bob.register().status == 200
+
+        # the banner's commands, as printed: two registrations, then a
+        # MESSAGE from alice@home1.net (sipsak) to bob@home2.net (above)
+        sipsak = banner_commands(log, "sipsak")
+        assert len(sipsak) == 3, log[:2000]
+        bob.auto_reply["MESSAGE"] = 200
+        alice.auto_reply["MESSAGE"] = 200
+        for argv in sipsak:
+            out = run(argv)
+            assert out.returncode == 0, f"{argv}: {out.stdout}{out.stderr}"
+        got = bob.wait_request("MESSAGE")
+        assert got.msg.body.rstrip(b"\r\n") == b"hello from home1.net"
+        assert got.msg.from_.uri == "sip:alice@home1.net"
+        peers = run(banner_commands(log, "kamcmd")[0])
+        assert peers.returncode == 0 and "features: *" in peers.stdout, peers
+
+        # pager mode across the NNI in both directions, no operator step
+        resp = alice.message("sip:bob@home2.net", "page to home2")
+        assert resp.status == 200, resp
+        assert bob.wait_request("MESSAGE").msg.body == b"page to home2"
+        resp = bob.message("sip:alice@home1.net", "page to home1")
+        assert resp.status == 200, resp
+        assert alice.wait_request("MESSAGE").msg.body == b"page to home1"
+
         s = ImSession(alice, bob, "sip:bob@home2.net").start()
         s.send_a(b"hello home2")
         assert s.b_ep.wait_message().body == b"hello home2"
