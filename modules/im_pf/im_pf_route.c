@@ -37,27 +37,59 @@ static const struct {
 		{"large_message", IMPF_FEAT_LARGE}, {"deferred", IMPF_FEAT_DEFERRED},
 		{"history", IMPF_FEAT_HISTORY}, {"predefined", IMPF_FEAT_PREDEFINED}};
 
+int impf_features_add(
+		const char *text, int len, unsigned int *f, char *err, int errlen)
+{
+	const char *p = text, *end = text + len;
+	int bad = 0;
+
+	while(p < end) {
+		const char *e;
+		size_t i, n = sizeof(feature_names) / sizeof(feature_names[0]);
+
+		while(p < end && (*p == ',' || *p == ' ' || *p == '\t'))
+			p++;
+		for(e = p; e < end && *e != ',' && *e != ' ' && *e != '\t'; e++)
+			;
+		if(e == p)
+			break;
+		if(e - p == 1 && *p == '*') {
+			*f |= IMPF_FEAT_ALL;
+		} else if(e - p == 4 && strncasecmp(p, "none", 4) == 0) {
+			/* no feature: sessions only, the strict TR-1029 profile */
+		} else {
+			for(i = 0; i < n; i++) {
+				if(strlen(feature_names[i].name) == (size_t)(e - p)
+						&& strncasecmp(p, feature_names[i].name, e - p) == 0)
+					break;
+			}
+			if(i < n) {
+				*f |= feature_names[i].bit;
+			} else if(!bad) {
+				/* the first unknown word is reported; the others still
+				 * parse, for a lenient caller */
+				snprintf(err, errlen,
+						"unknown feature '%.*s' (known: *, none, pager, "
+						"large_message, deferred, history, predefined)",
+						(int)(e - p > 64 ? 64 : e - p), p);
+				bad = 1;
+			}
+		}
+		p = e;
+	}
+	return bad ? -1 : 0;
+}
+
 unsigned int impf_features_parse(const char *text)
 {
 	unsigned int f = 0;
-	const char *p = text;
+	char err[160];
 
-	if(!text[0] || strcmp(text, "*") == 0)
+	/* an empty column is the default of D-3: every feature */
+	if(!text[0])
 		return IMPF_FEAT_ALL;
-	while(*p) {
-		const char *e = p;
-		while(*e && *e != ',')
-			e++;
-		while(*p == ' ')
-			p++;
-		for(size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]);
-				i++) {
-			size_t n = strlen(feature_names[i].name);
-			if((size_t)(e - p) >= n && strncasecmp(p, feature_names[i].name, n) == 0)
-				f |= feature_names[i].bit;
-		}
-		p = *e ? e + 1 : e;
-	}
+	if(impf_features_add(text, strlen(text), &f, err, sizeof(err)) < 0)
+		LM_WARN("im_peer features '%s': %s, ignored\n", text, err);
 	return f;
 }
 
@@ -68,6 +100,11 @@ void impf_features_print(unsigned int f, char *out, int outlen)
 	out[0] = '\0';
 	if(f == IMPF_FEAT_ALL) {
 		snprintf(out, outlen, "*");
+		return;
+	}
+	if(f == 0) {
+		/* not "", which the table reads as every feature */
+		snprintf(out, outlen, "none");
 		return;
 	}
 	for(size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]);

@@ -57,6 +57,13 @@ const char *impf_trust_name(impf_trust_t t);
 int impf_peer_for_domain(const str *domain, impf_peer_t *out);
 int impf_peer_count(void);
 int impf_peer_get(int i, impf_peer_t *out);
+/* Features named in text ('*', 'none' or a list of names separated by
+ * commas or spaces) added to *f; -1 and err naming the first unknown word
+ * (the known ones are still added). */
+int impf_features_add(
+		const char *text, int len, unsigned int *f, char *err, int errlen);
+/* A features column: empty is every feature; unknown words are logged and
+ * ignored. */
 unsigned int impf_features_parse(const char *text);
 void impf_features_print(unsigned int f, char *out, int outlen);
 

@@ -9,6 +9,7 @@
 
 #include "core/dprint.h"
 #include "core/rpc.h"
+#include "im_rpc_args.h"
 
 #include "im_pf.h"
 #include "im_pf_cache.h"
@@ -70,11 +71,14 @@ static void impf_rpc_policy_set(rpc_t *rpc, void *ctx)
 	static const char *cols[] = {"scope", "name", "value"};
 	str v[3];
 	const char *why;
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SSS", &v[0], &v[1], &v[2]) < 3) {
-		rpc->fault(ctx, 400, "expected scope, name, value");
+	/* a number typed on kamcmd (max_size 100000) arrives as an integer */
+	im_rpc_args_init(&a, rpc, ctx, "scope, name, value");
+	if(im_rpc_arg(&a, "scope", &v[0], 1) < 1
+			|| im_rpc_arg(&a, "name", &v[1], 1) < 1
+			|| im_rpc_arg(&a, "value", &v[2], 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(!v[0].len || v[0].len > 250) {
 		rpc->fault(ctx, 400, "scope is '*' or a user's URI");
 		return;
@@ -101,11 +105,12 @@ static void impf_rpc_policy_del(rpc_t *rpc, void *ctx)
 {
 	static const char *keys[] = {"scope", "name"};
 	str v[2];
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SS", &v[0], &v[1]) < 2) {
-		rpc->fault(ctx, 400, "expected scope, name");
+	im_rpc_args_init(&a, rpc, ctx, "scope, name");
+	if(im_rpc_arg(&a, "scope", &v[0], 1) < 1
+			|| im_rpc_arg(&a, "name", &v[1], 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(impf_db_del("im_policy", keys, v, 2) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
@@ -137,9 +142,13 @@ static void list_table(rpc_t *rpc, void *ctx, const char *table,
 	str k = STR_NULL;
 	list_ctx_t l = {rpc, ctx, cols};
 	const char *keys[] = {key};
+	char usage[64];
+	im_rpc_args_t a;
 
-	if(key && rpc->scan(ctx, "*S", &k) < 1)
-		k.len = 0;
+	snprintf(usage, sizeof(usage), "[%s]", key);
+	im_rpc_args_init(&a, rpc, ctx, usage);
+	if(im_rpc_arg(&a, key, &k, 0) < 0 || im_rpc_end(&a) < 0)
+		return;
 	if(impf_db_select(table, keys, &k, k.len ? 1 : 0, cols, ncols, list_row, &l)
 			< 0)
 		rpc->fault(ctx, 500, "database error");
@@ -167,11 +176,14 @@ static void impf_rpc_access_set(rpc_t *rpc, void *ctx)
 	static const char *keys[] = {"owner", "sender", "media"};
 	static const char *cols[] = {"owner", "sender", "media", "action"};
 	str v[4];
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SSSS", &v[0], &v[1], &v[2], &v[3]) < 4) {
-		rpc->fault(ctx, 400, "expected owner, sender, media, action");
+	im_rpc_args_init(&a, rpc, ctx, "owner, sender, media, action");
+	if(im_rpc_arg(&a, "owner", &v[0], 1) < 1
+			|| im_rpc_arg(&a, "sender", &v[1], 1) < 1
+			|| im_rpc_arg(&a, "media", &v[2], 1) < 1
+			|| im_rpc_arg(&a, "action", &v[3], 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(!v[0].len || v[0].len > 250 || !v[1].len || v[1].len > 250) {
 		rpc->fault(ctx, 400, "owner and sender must be given");
 		return;
@@ -199,11 +211,13 @@ static void impf_rpc_access_del(rpc_t *rpc, void *ctx)
 {
 	static const char *keys[] = {"owner", "sender", "media"};
 	str v[3];
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SSS", &v[0], &v[1], &v[2]) < 3) {
-		rpc->fault(ctx, 400, "expected owner, sender, media");
+	im_rpc_args_init(&a, rpc, ctx, "owner, sender, media");
+	if(im_rpc_arg(&a, "owner", &v[0], 1) < 1
+			|| im_rpc_arg(&a, "sender", &v[1], 1) < 1
+			|| im_rpc_arg(&a, "media", &v[2], 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(impf_db_del("im_access_rule", keys, v, 3) < 0 || impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
@@ -232,10 +246,16 @@ static void reload_peers(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "ok");
 }
 
+/* short: ctl (kamcmd) drops a fault text of 256 bytes or more */
+#define PEER_SET_USAGE \
+	"domain, address [, features: *, none or names] [, tls|address]"
+
 static const char *impf_rpc_peer_set_doc[] = {
 		"Set an interconnected IM domain: domain, address (sip:IP:PORT, where "
-		"its requests go), [features: '*' or a list of pager, "
-		"large_message, deferred, history, predefined (D-3)], [trust: tls "
+		"its requests go), [features: '*' (every one, the default), 'none' "
+		"(sessions only, the strict TR-1029 profile), or names among pager, "
+		"large_message, deferred, history, predefined, in one argument "
+		"separated by commas or as several arguments (D-3)], [trust: tls "
 		"(default: its requests must come over TLS with a verified "
 		"certificate naming the domain) or address (opt-in, weaker: any "
 		"request from the address's IP, and port over UDP)].",
@@ -245,23 +265,52 @@ static void impf_rpc_peer_set(rpc_t *rpc, void *ctx)
 {
 	static const char *keys[] = {"domain"};
 	static const char *cols[] = {"domain", "address", "features", "trust"};
-	str v[4] = {STR_NULL, STR_NULL, str_init("*"), str_init("tls")};
-	impf_trust_t trust;
-	char err[256];
+	str v[4] = {STR_NULL, STR_NULL, STR_NULL, str_init("tls")};
+	str w;
+	unsigned int features = 0;
+	int have_features = 0, have_trust = 0, r;
+	impf_trust_t trust = IMPF_TRUST_TLS;
+	char err[256], feat[128];
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SS*SS", &v[0], &v[1], &v[2], &v[3]) < 2) {
-		rpc->fault(ctx, 400, "expected domain, address [, features [, trust]]");
+	im_rpc_args_init(&a, rpc, ctx, PEER_SET_USAGE);
+	if(im_rpc_arg(&a, "domain", &v[0], 1) < 1
+			|| im_rpc_arg(&a, "address", &v[1], 1) < 1)
 		return;
+	/* the words after the address: features (kamcmd ... pager
+	 * large_message is as good as pager,large_message) and at most one
+	 * trust, which no feature is named like; nothing is ignored */
+	while((r = im_rpc_arg(&a, "features or trust", &w, 0)) == 1) {
+		if(impf_trust_parse(&w, &trust) == 0) {
+			if(have_trust++) {
+				rpc->fault(ctx, 400, "trust given twice (%.*s)", w.len, w.s);
+				return;
+			}
+			v[3] = w;
+			continue;
+		}
+		if(!w.len || impf_features_add(w.s, w.len, &features, err, sizeof(err))
+				< 0) {
+			rpc->fault(ctx, 400, "%s", w.len ? err : "empty features");
+			return;
+		}
+		have_features = 1;
 	}
+	if(r < 0)
+		return;
+	if(!have_features)
+		features = IMPF_FEAT_ALL;
+	/* stored as read back, so that the table says what is in force */
+	impf_features_print(features, feat, sizeof(feat));
+	v[2].s = feat;
+	v[2].len = strlen(feat);
 	if(!v[0].len || v[0].len > 120 || v[1].len < 5 || v[1].len > 150
-			|| strncasecmp(v[1].s, "sip", 3) != 0 || v[2].len > 250) {
+			|| strncasecmp(v[1].s, "sip", 3) != 0) {
 		rpc->fault(ctx, 400, "domain and a sip: address are needed");
 		return;
 	}
-	if(impf_trust_parse(&v[3], &trust) < 0) {
-		rpc->fault(ctx, 400, "trust is tls or address");
-		return;
-	}
+	v[3].s = (char *)impf_trust_name(trust);
+	v[3].len = strlen(v[3].s);
 	if(impf_peer_check(&v[0], &v[1], err, sizeof(err)) < 0) {
 		rpc->fault(ctx, 400, "%s", err);
 		return;
@@ -279,11 +328,11 @@ static void impf_rpc_peer_del(rpc_t *rpc, void *ctx)
 {
 	static const char *keys[] = {"domain"};
 	str v;
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "S", &v) < 1) {
-		rpc->fault(ctx, 400, "expected domain");
+	im_rpc_args_init(&a, rpc, ctx, "domain");
+	if(im_rpc_arg(&a, "domain", &v, 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(impf_db_del("im_peer", keys, &v, 1) < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;
@@ -300,6 +349,8 @@ static void impf_rpc_peer_list(rpc_t *rpc, void *ctx)
 	char feat[128];
 	void *th;
 
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	for(int i = 0; impf_peer_get(i, &p) == 0; i++) {
 		if(rpc->add(ctx, "{", &th) < 0)
 			return;
@@ -314,6 +365,8 @@ static const char *impf_rpc_peer_reload_doc[] = {
 
 static void impf_rpc_peer_reload(rpc_t *rpc, void *ctx)
 {
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	reload_peers(rpc, ctx);
 }
 
@@ -326,6 +379,8 @@ static void impf_rpc_reload(rpc_t *rpc, void *ctx)
 {
 	char err[256];
 
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	if(impf_cache_reload() < 0) {
 		rpc->fault(ctx, 500, "policy not reloaded: database error");
 		return;

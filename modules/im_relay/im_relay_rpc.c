@@ -3,6 +3,7 @@
 
 #include "core/dprint.h"
 #include "core/rpc.h"
+#include "im_rpc_args.h"
 
 #include "im_relay_conn.h"
 #include "im_relay_event.h"
@@ -14,9 +15,14 @@
 static int select_relays(rpc_t *rpc, void *ctx, imr_relay_t **one)
 {
 	str name = STR_NULL;
+	im_rpc_args_t a;
 
 	*one = NULL;
-	if(rpc->scan(ctx, "*S", &name) == 1 && name.len > 0) {
+	/* a relay named "2" arrives from kamcmd as an integer */
+	im_rpc_args_init(&a, rpc, ctx, "[relay name]");
+	if(im_rpc_arg(&a, "relay name", &name, 0) < 0 || im_rpc_end(&a) < 0)
+		return -1;
+	if(name.len > 0) {
 		*one = imr_relay_find(&name);
 		if(*one == NULL) {
 			rpc->fault(ctx, 404, "no relay named %.*s", name.len, name.s);
@@ -101,12 +107,13 @@ static void imr_rpc_event(rpc_t *rpc, void *ctx)
 {
 	str instance = STR_NULL, type = STR_NULL, data = STR_NULL;
 	char err[256];
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "SS*S", &instance, &type, &data) < 2
-			|| instance.s == NULL || type.s == NULL) {
-		rpc->fault(ctx, 400, "expected params: instance, type [, data]");
+	im_rpc_args_init(&a, rpc, ctx, "instance, type [, data]");
+	if(im_rpc_arg(&a, "instance", &instance, 1) < 1
+			|| im_rpc_arg(&a, "type", &type, 1) < 1
+			|| im_rpc_arg(&a, "data", &data, 0) < 0 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(imr_event_handle(&instance, &type, &data, err, sizeof(err)) < 0) {
 		LM_WARN("rejected relay event: %s\n", err);
 		rpc->fault(ctx, 400, "%s", err);

@@ -4,6 +4,7 @@
 #include "core/dprint.h"
 #include "core/rpc.h"
 #include "core/timer.h"
+#include "im_rpc_args.h"
 
 #include "im_ua_flow.h"
 #include "im_ua_rpc.h"
@@ -74,6 +75,8 @@ static void imua_rpc_list(rpc_t *rpc, void *ctx)
 {
 	list_ctx_t l = {rpc, ctx};
 
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	imua_calls_foreach(list_one, &l);
 }
 
@@ -85,11 +88,12 @@ static void imua_rpc_show(rpc_t *rpc, void *ctx)
 	str key = STR_NULL;
 	imua_call_t *c;
 	int leg;
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "S", &key) < 1) {
-		rpc->fault(ctx, 400, "expected the call key");
+	/* a numeric Call-ID arrives from kamcmd as an integer */
+	im_rpc_args_init(&a, rpc, ctx, "call key or Call-ID");
+	if(im_rpc_arg(&a, "call key", &key, 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	c = imua_call_by_key(&key);
 	if(!c)
 		c = imua_call_by_callid(&key, &leg);
@@ -109,11 +113,11 @@ static const char *imua_rpc_terminate_doc[] = {
 static void imua_rpc_terminate(rpc_t *rpc, void *ctx)
 {
 	str key = STR_NULL;
+	im_rpc_args_t a;
 
-	if(rpc->scan(ctx, "S", &key) < 1) {
-		rpc->fault(ctx, 400, "expected the call key");
+	im_rpc_args_init(&a, rpc, ctx, "call key");
+	if(im_rpc_arg(&a, "call key", &key, 1) < 1 || im_rpc_end(&a) < 0)
 		return;
-	}
 	if(imua_terminate(&key, "terminated by rpc") < 0) {
 		rpc->fault(ctx, 404, "no call %.*s", key.len, key.s);
 		return;
@@ -127,6 +131,8 @@ static void imua_rpc_stats(rpc_t *rpc, void *ctx)
 {
 	void *th;
 
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "d", "calls", (int)imua_calls_count());

@@ -117,8 +117,8 @@ def test_client_vanishing_mid_request_leaves_relay_serving(server):
 
 
 EVENT_ERRORS = [
-    ((), "expected params"),
-    (("relay1",), "expected params"),
+    ((), "missing argument instance"),
+    (("relay1",), "missing argument type"),
     (("relay1", "Bad-Type"), "bad event type"),
     (("relay1", "x" * 40), "bad event type"),
     (("relay 1", "relay_started"), "bad relay instance"),
