@@ -157,6 +157,11 @@ for peer in $PEERS; do
 	echo "run: peer domain ${peer%%=*} at ${peer#*=} (trusted by $PEER_TRUST)"
 done
 
+# sipsak sends to the host of -s unless an outbound proxy (-p, before -s)
+# says otherwise: needed when the domain is not the server's address
+sipsak_to=
+[ "$IM_DOMAIN" = "$SIP_IP" ] || sipsak_to="-p $SIP_IP "
+
 cat <<BANNER
 run: IM server ready
   SIP (UDP and TCP)  $SIP_IP:$SIP_PORT, domain $IM_DOMAIN
@@ -166,7 +171,8 @@ run: IM server ready
   relay MSRP         $RELAY_MSRP
   relay MSRP (TLS)   $RELAY_MSRPS
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
-  register           sipsak -U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
+  register           sipsak ${sipsak_to}-U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
+  message            sipsak ${sipsak_to}-G -f $top/examples/message.sip -s sip:bob@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret
   stop               Ctrl-C
 BANNER
