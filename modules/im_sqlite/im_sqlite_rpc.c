@@ -1,4 +1,5 @@
 #include "core/rpc.h"
+#include "im_rpc_args.h"
 
 #include "im_sqlite_conn.h"
 #include "im_sqlite_rpc.h"
@@ -20,6 +21,8 @@ static void imsql_rpc_show(rpc_t *rpc, void *ctx)
 {
 	void *th;
 
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
 	if(!imsql_stats) {
 		rpc->fault(ctx, 500, "not initialised");
 		return;

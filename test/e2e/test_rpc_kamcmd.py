@@ -1,4 +1,4 @@
-"""Every RPC command of our modules (im_pf, im_relay, im_ua) called
+"""Every RPC command of our modules (im_pf, im_relay, im_ua, im_sqlite) called
 through the real `kamcmd` on the server's ctl socket, as an operator types
 it (issue 9 item 4): kamcmd sends an argument that reads as a whole number
 as an integer, which each command takes where it takes text; lists take
@@ -123,6 +123,7 @@ EXTRA = [
     ("im_ua.show", "key"),
     ("im_ua.terminate", "key"),
     ("im_ua.stats",),
+    ("im_sqlite.show",),
 ]
 
 
