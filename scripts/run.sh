@@ -2,7 +2,13 @@
 # `make run`: Kamailio (cfg/kamailio.cfg + our modules) and the MSRP relay
 # in the foreground on loopback, both logging to this terminal (relay lines
 # say "im-relay"). Ctrl-C (or SIGTERM) stops both cleanly: the relay first,
-# so that Kamailio still hears its shutdown event. Settings come from the environment:
+# so that Kamailio still hears its shutdown event.
+#
+# Supervision: a relay that exits on its own is started again, after 1 s,
+# then after twice as long each time it exits within a minute of its start
+# (up to RELAY_RESTART_MAX s); Kamailio meanwhile ends the calls it carried
+# (BYE to both users) and takes new sessions once the relay is back. If
+# Kamailio exits, everything stops. Settings come from the environment:
 #
 #   SIP_IP=127.0.0.1 SIP_PORT=5060 IM_DOMAIN=$SIP_IP
 #   TLS_PORT=5061   (SIP over TLS)
@@ -22,6 +28,8 @@
 #   PEER_TRUST=tls   (how PEERS' requests are recognised: tls, their client
 #                     certificate; address, their IP:port, an opt-in that
 #                     is weaker: see modules/im_pf/README.md "Trust")
+#   RELAY_RESTART_MAX=30   (longest wait, in seconds, before restarting a
+#                           relay that keeps exiting)
 #
 # The secret that signs the hop from our B2BUA to ourselves is made at the
 # first start in $VAR_DIR/hop.secret (mode 0600) and kept.
@@ -47,12 +55,14 @@ VAR_DIR=${VAR_DIR:-$top/var}
 LOG_LEVEL=${LOG_LEVEL:-2}
 TLS_CERT=${TLS_CERT:-}
 TLS_KEY=${TLS_KEY:-}
+RELAY_RESTART_MAX=${RELAY_RESTART_MAX:-30}
 
 run="$VAR_DIR/run"
 db="$VAR_DIR/im.sqlite"
 ctl="$run/kamailio_ctl"
 rpc="$run/kamailio_rpc.sock"
 relay_ctl="$run/relay_ctl.sock"
+relay_pid_file="$run/relay.pid"
 relay_bin="$top/build/bin/im-relay"
 mkdir -p "$run"
 
@@ -92,10 +102,14 @@ if [ ! -f "$db" ]; then
 	echo "run: demo users alice, bob, carol @$IM_DOMAIN (password = user name)"
 fi
 
-kamailio_pid= relay_pid=
+kamailio_pid= relay_pid= backoff_pid=
 stop() {
 	trap - INT TERM
 	echo "run: stopping"
+	if [ -n "$backoff_pid" ]; then
+		kill "$backoff_pid" 2>/dev/null || true
+		wait "$backoff_pid" 2>/dev/null || true
+	fi
 	if [ -n "$relay_pid" ]; then
 		kill -TERM "$relay_pid" 2>/dev/null || true
 		wait "$relay_pid" 2>/dev/null || true
@@ -133,10 +147,15 @@ for _ in $(seq 1 200); do
 done
 [ -n "$ready" ] || { echo "run: kamailio did not answer on $ctl" >&2; stop; exit 1; }
 
-"$relay_bin" --instance relay1 --control "unix:$relay_ctl" "${relay_tcp_args[@]}" \
-	--kamailio-rpc "unix:$rpc" --msrp-listen "$RELAY_MSRP" \
-	--msrps-listen "$RELAY_MSRPS" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" &
-relay_pid=$!
+start_relay() {
+	"$relay_bin" --instance relay1 --control "unix:$relay_ctl" "${relay_tcp_args[@]}" \
+		--kamailio-rpc "unix:$rpc" --msrp-listen "$RELAY_MSRP" \
+		--msrps-listen "$RELAY_MSRPS" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY" \
+		--pid-file "$relay_pid_file" &
+	relay_pid=$!
+	relay_started_at=$SECONDS
+}
+start_relay
 
 for _ in $(seq 1 100); do
 	kamcmd -s "unix:$ctl" im_relay.ping 2>/dev/null | grep -q "status: ok" && break
@@ -177,10 +196,41 @@ run: IM server ready
   stop               Ctrl-C
 BANNER
 
-# either process ending on its own is a failure: stop the other one too
+# Kamailio ending on its own stops everything; the relay is restarted.
 set +e
-wait -n "$kamailio_pid" "$relay_pid"
-rc=$?
-echo "run: a process exited unexpectedly (rc $rc)" >&2
-stop
-exit 1
+kamailio_gone() {
+	kamailio_pid=
+	echo "run: kamailio exited unexpectedly (rc $1)" >&2
+	stop
+	exit 1
+}
+backoff=1
+while :; do
+	exited=
+	wait -n -p exited "$kamailio_pid" "$relay_pid"
+	rc=$?
+	[ "$exited" = "$kamailio_pid" ] && kamailio_gone "$rc"
+	if [ -z "$exited" ]; then
+		echo "run: lost track of its processes (wait: rc $rc)" >&2
+		stop
+		exit 1
+	fi
+	[ "$exited" = "$relay_pid" ] || continue
+	relay_pid=
+	# a relay that ran a while had a fault, not a broken start: retry soon
+	if [ $((SECONDS - relay_started_at)) -ge 60 ]; then
+		backoff=1
+	fi
+	echo "run: the relay exited (rc $rc); restarting it in $backoff s" >&2
+	# a background sleep, so that Ctrl-C or Kamailio exiting ends the wait
+	sleep "$backoff" &
+	backoff_pid=$!
+	exited=
+	wait -n -p exited "$kamailio_pid" "$backoff_pid"
+	rc=$?
+	[ "$exited" = "$kamailio_pid" ] && kamailio_gone "$rc"
+	backoff_pid=
+	start_relay
+	echo "run: relay restarted (pid $relay_pid)" >&2
+	backoff=$((backoff * 2 > RELAY_RESTART_MAX ? RELAY_RESTART_MAX : backoff * 2))
+done

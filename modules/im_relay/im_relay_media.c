@@ -20,6 +20,7 @@
 #include "im_relay_conn.h"
 #include "im_relay_load.h"
 #include "im_relay_media.h"
+#include "im_relay_owner.h"
 #include "im_relay_set.h"
 #include "im_sdp.h"
 
@@ -124,6 +125,7 @@ static int create_bridge(imr_bridge_t *b, json_t *legs, imr_err_t *e)
 
 		params = json_pack("{s:s, s:s, s:O}", "id", b->session, "type", "bridge",
 				"legs", legs);
+		imr_owner_tag(params);
 		st = imr_call(r, "session.create", params, &result, err, sizeof(err));
 		json_decref(params);
 		if(st == IMR_CALL_OK) {

@@ -3,7 +3,8 @@
  *
  * Exports and wiring only; see im_relay_conn.c (client), im_relay_set.c
  * (relays and their state), im_relay_health.c (probing), im_relay_event.c
- * (events from the relay) and im_relay_rpc.c (kamcmd / jsonrpcs commands).
+ * (events from the relay), im_relay_owner.c (this Kamailio as the owner of
+ * its relay sessions) and im_relay_rpc.c (kamcmd / jsonrpcs commands).
  */
 #include "core/dprint.h"
 #include "core/mod_fix.h"
@@ -15,6 +16,7 @@
 #include "im_relay_event.h"
 #include "im_relay_health.h"
 #include "im_relay_load.h"
+#include "im_relay_owner.h"
 #include "im_relay_rpc.h"
 #include "im_relay_set.h"
 
@@ -32,6 +34,7 @@ static param_export_t params[] = {
 		{"event_callback", PARAM_STR, &imr_event_callback},
 		{"control_secret", PARAM_STR, &imr_control_secret},
 		{"control_secret_file", PARAM_STR, &imr_control_secret_file},
+		{"owner", PARAM_STR, &imr_owner_param},
 		{0, 0, 0}};
 
 static cmd_export_t cmds[] = {
@@ -84,6 +87,11 @@ static int mod_init(void)
 		LM_WARN("no relay configured: MSRP sessions cannot be relayed\n");
 	if(imr_event_init() < 0)
 		return -1;
+	if(imr_owner_init() < 0)
+		return -1;
+	if(imr_health_interval == 0 && imr_relay_count > 0)
+		LM_WARN("health_interval 0: sessions are created without an owner, "
+				"so a relay keeps them if this Kamailio dies\n");
 	if(imr_health_interval > 0 && imr_relay_count > 0)
 		register_basic_timers(1);
 	return 0;

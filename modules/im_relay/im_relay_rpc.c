@@ -8,6 +8,7 @@
 #include "im_relay_conn.h"
 #include "im_relay_event.h"
 #include "im_relay_health.h"
+#include "im_relay_owner.h"
 #include "im_relay_rpc.h"
 #include "im_relay_set.h"
 
@@ -95,6 +96,9 @@ static void imr_rpc_show(rpc_t *rpc, void *ctx)
 				snap.last_rtt_us, "last_error", snap.last_error, "events",
 				snap.events, "last_event", snap.last_event, "last_event_time",
 				(int)snap.last_event_time);
+		rpc->struct_add(th, "ssdj", "owner", imr_owner_name(), "owner_boot_id",
+				imr_owner_boot_id(), "owner_timeout_s", snap.owner_timeout_s,
+				"stale_sessions_destroyed", snap.stale_destroyed);
 	}
 }
 

@@ -48,6 +48,13 @@ typedef struct imr_relay {
 	/* media watchers (im_relay_watch.c) were told its sessions are gone */
 	int lost_notified;
 	int restart_pending; /* a new boot id was seen, not yet reported */
+	/* owner leases (im_relay_owner.c): the relay's owner_timeout_s, the
+	 * relay boot at which our previous runs' sessions were cleared, and
+	 * how many were */
+	int owner_timeout_s;
+	int lease_warned;
+	char reconciled_boot_id[IMR_BOOT_ID_MAX];
+	unsigned long stale_destroyed;
 } imr_relay_t;
 
 extern imr_relay_t *imr_relays;

@@ -55,6 +55,9 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 			"post every type")                                               \
 	X("drain_timeout_ms", T_INT, drain_timeout_ms, "2000",                   \
 			"on SIGTERM, how long to wait for pending work before exiting")    \
+	X("owner_timeout_s", T_INT, owner_timeout_s, "10",                       \
+			"release the sessions of an owner (Kamailio) that has not "       \
+			"pinged for this long; 0: never")                                 \
 	X("msrp_listen", T_LIST, msrp_listen, "tcp:127.0.0.1:2855",               \
 			"MSRP listen address, tcp:IP:PORT[;advertise=HOST]; repeatable")  \
 	X("msrps_listen", T_LIST, msrps_listen, NULL,                             \

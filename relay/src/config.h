@@ -41,6 +41,7 @@ typedef struct relay_config {
 	int event_retry_max_ms;
 	char *events_muted;
 	int drain_timeout_ms;
+	int owner_timeout_s;
 	config_list_t msrp_listen;
 	config_list_t msrps_listen;
 	char *tls_cert;

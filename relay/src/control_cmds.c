@@ -11,6 +11,7 @@
 #include "stats.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "owners.h"
 #include "relay.h"
 #include "version.h"
 
@@ -33,10 +34,25 @@ static struct command {
 
 static unsigned long requests_total, requests_malformed;
 
+/* A ping naming its owner renews that owner's lease (owners.h): the
+ * health check of a live Kamailio keeps its sessions. */
 const char *cmd_ping(cmd_call_t *call)
 {
-	call->result = json_pack("{s:b, s:s, s:s}", "pong", 1, "instance",
-			relay.instance, "boot_id", relay.boot_id);
+	static char err[256];
+	const char *owner, *owner_boot_id;
+	int has_owner = owners_param(
+			call->params, &owner, &owner_boot_id, err, sizeof(err));
+
+	if(has_owner > 0
+			&& owners_touch(owner, owner_boot_id, err, sizeof(err)) < 0)
+		has_owner = -1;
+	if(has_owner < 0) {
+		call->code = JSONRPC_INVALID_PARAMS;
+		return err;
+	}
+	call->result = json_pack("{s:b, s:s, s:s, s:i}", "pong", 1, "instance",
+			relay.instance, "boot_id", relay.boot_id, "owner_timeout_s",
+			(int)owners_timeout());
 	return NULL;
 }
 
@@ -51,6 +67,7 @@ const char *cmd_stats(cmd_call_t *call)
 	if(relay.events)
 		json_object_set_new(s, "events", events_stats(relay.events));
 	json_object_set_new(s, "msrp", stats_json());
+	json_object_set_new(s, "owners", owners_stats());
 	json_object_set_new(s, "connections", mconn_stats());
 	/* heap in use, for the per-leg memory cost (bench/) */
 	json_object_set_new(s, "heap_bytes",

@@ -17,7 +17,9 @@ typedef struct cmd_call {
 } cmd_call_t;
 
 #define CONTROL_COMMANDS(X)                                                         \
-	X(ping, "ping", "liveness and readiness probe: pong, instance, boot id")        \
+	X(ping, "ping",                                                                 \
+			"{owner?, owner_boot_id?}: liveness and readiness probe: pong, "        \
+			"instance, boot id, owner_timeout_s; renews that owner's lease")        \
 	X(stats, "stats", "counters of every subsystem")                                \
 	X(help, "help", "the command list")                                             \
 	X(auth, "auth",                                                                 \
@@ -25,13 +27,15 @@ typedef struct cmd_call {
 			"afterwards, or on a UNIX socket, checks the secret again")             \
 	X(session_create, "session.create",                                             \
 			"{id, type: bridge|conference|endpoint, identity?, private_messages?, " \
-			"allow_non_cpim?, idle_timeout_s?, legs?: [leg.add params]}: create, "  \
-			"or update the options of the session with that id (and its legs)")    \
+			"allow_non_cpim?, idle_timeout_s?, owner?, owner_boot_id?, legs?: "     \
+			"[leg.add params]}: create, or update the options of the session "      \
+			"with that id (and its legs)")                                          \
 	X(session_destroy, "session.destroy",                                           \
 			"{id, quiet?}: remove the session, its legs and their connections; "   \
 			"unless quiet, tell Kamailio (session_closed) so it ends the calls")   \
 	X(session_get, "session.get", "{id}: the session and its legs")                 \
-	X(session_list, "session.list", "all sessions, in brief")                       \
+	X(session_list, "session.list",                                                 \
+			"{owner?}: all sessions (or that owner's), in brief")                  \
 	X(leg_add, "leg.add",                                                           \
 			"{session, id, remote_path?, setup?: active|passive, tls?, ipv6?, "     \
 			"cema_addr?, accept_types?, max_size?, max_chunk?, identity?, "         \

@@ -11,6 +11,7 @@
 #include "control_cmds.h"
 #include "engine.h"
 #include "jsonrpc.h"
+#include "owners.h"
 #include "session.h"
 #include "tls.h"
 
@@ -130,6 +131,10 @@ static json_t *session_json(const session_t *s, int with_legs)
 			s->allow_non_cpim, "idle_timeout_s", (int)s->idle_timeout_s);
 	if(s->identity[0])
 		json_object_set_new(j, "identity", json_string(s->identity));
+	if(s->owner[0]) {
+		json_object_set_new(j, "owner", json_string(s->owner));
+		json_object_set_new(j, "owner_boot_id", json_string(s->owner_boot_id));
+	}
 	if(with_legs) {
 		json_t *legs = json_array();
 		for(leg_t *l = s->legs; l; l = l->next)
@@ -210,7 +215,8 @@ const char *cmd_session_create(cmd_call_t *call)
 	session_t *s;
 
 	json_t *legs = json_object_get(call->params, "legs");
-	const char *err;
+	const char *err, *owner, *owner_boot_id;
+	int has_owner;
 
 	opt_bool(call, "private_messages", &priv, &bad);
 	opt_bool(call, "allow_non_cpim", &non_cpim, &bad);
@@ -225,6 +231,17 @@ const char *cmd_session_create(cmd_call_t *call)
 		return invalid(call, "type %s: bridge, conference or endpoint", type);
 	if(identity && strlen(identity) >= IDENTITY_MAX)
 		return invalid(call, "%s: too long", "identity");
+	has_owner = owners_param(call->params, &owner, &owner_boot_id, errbuf,
+			sizeof(errbuf));
+	/* creating a session is also a sign of life of its owner */
+	if(has_owner < 0
+			|| (has_owner
+					&& owners_touch(owner, owner_boot_id, errbuf,
+							   sizeof(errbuf))
+							   < 0)) {
+		call->code = JSONRPC_INVALID_PARAMS;
+		return errbuf;
+	}
 	created = session_find(id) == NULL;
 	s = session_create(id, (session_type_t)t, errbuf, sizeof(errbuf));
 	if(!s) {
@@ -239,6 +256,11 @@ const char *cmd_session_create(cmd_call_t *call)
 		s->allow_non_cpim = non_cpim;
 	if(idle >= 0)
 		s->idle_timeout_s = (unsigned)idle;
+	if(has_owner) {
+		snprintf(s->owner, sizeof(s->owner), "%s", owner);
+		snprintf(s->owner_boot_id, sizeof(s->owner_boot_id), "%s",
+				owner_boot_id);
+	}
 	call->result = session_json(s, 0);
 	json_object_set_new(call->result, "created", json_boolean(created));
 	if(legs && (err = create_legs(call, s, legs)) != NULL) {
@@ -292,11 +314,20 @@ const char *cmd_session_get(cmd_call_t *call)
 	return NULL;
 }
 
+/* owner: only the sessions of that owner (whatever their boot id), which
+ * is how a restarted Kamailio finds what its previous run left */
 const char *cmd_session_list(cmd_call_t *call)
 {
-	json_t *list = json_array();
+	int bad = 0;
+	const char *owner = opt_str(call, "owner", &bad);
+	json_t *list;
+
+	if(bad)
+		return invalid(call, "%s: a string", "owner");
+	list = json_array();
 	for(session_t *s = sessions_all(); s; s = s->hh.next)
-		json_array_append_new(list, session_json(s, 0));
+		if(!owner || strcmp(owner, s->owner) == 0)
+			json_array_append_new(list, session_json(s, 0));
 	call->result = list;
 	return NULL;
 }

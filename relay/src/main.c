@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mconn.h"
 #include "metrics.h"
+#include "owners.h"
 #include "relay.h"
 #include "session.h"
 #include "tls.h"
@@ -39,6 +40,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	engine_tick();
+	owners_expire();
 }
 
 static void apply_engine_config(const relay_config_t *c)
@@ -73,6 +75,7 @@ static int start_msrp(char *err, size_t errlen)
 		return -1;
 	}
 	apply_engine_config(&relay.cfg);
+	owners_set_timeout((unsigned)relay.cfg.owner_timeout_s);
 	/* the largest contiguous run the engine may ask for: a head, a CPIM
 	 * header block, or a chunk being gathered (legs: up to 1 MiB) */
 	mc.read_high_water = 2 * 1024 * 1024 + 2 * engine_config.max_head;
@@ -100,6 +103,7 @@ static void stop_msrp(void)
 	session_t *s;
 	while((s = sessions_all()) != NULL)
 		session_destroy(s, "relay stopped");
+	owners_clear();
 	mconn_close_listeners();
 	mconn_close_all();
 	metrics_stop();

@@ -17,6 +17,7 @@
 #include "fingerprint.h"
 #include "im_addr.h"
 #include "msrp_hdr.h"
+#include "owners.h"
 
 #define SESSION_ID_MAX 128
 #define LEG_ID_MAX 128
@@ -100,6 +101,10 @@ typedef struct session {
 	int private_messages;		 /* conference: allowed (D-21) */
 	int allow_non_cpim;			 /* conference: D-18 exception */
 	unsigned idle_timeout_s;	 /* 0: never reported */
+	/* the Kamailio that created it and its boot id (owners.h); empty:
+	 * nobody's, never released for a lease */
+	char owner[OWNER_NAME_MAX];
+	char owner_boot_id[OWNER_BOOT_ID_MAX];
 	time_t last_activity;
 	int idle_reported;
 	leg_t *legs;

@@ -38,6 +38,8 @@ static void defaults(void **state)
 	assert_int_equal(cfg.control_insecure, 0);
 	assert_int_equal(cfg.control_max_line, 1048576);
 	assert_null(cfg.kamailio_rpc);
+	/* a dead Kamailio's sessions go after 10 s without its pings */
+	assert_int_equal(cfg.owner_timeout_s, 10);
 	config_free(&cfg);
 }
 

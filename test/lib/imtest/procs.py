@@ -70,6 +70,10 @@ class Process:
         self.killed = False
 
     def start(self):
+        """Starts the process, or starts it again after a kill()."""
+        self.killed = self.died_early = False
+        if getattr(self, "log", None) is not None:
+            self.log.close()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=self.env,
@@ -404,7 +408,12 @@ class ImServer:
                               "VALUES (?, ?, ?, ?)", peer)
         self.kamailio.start()
         if self.relay:
-            self.relay.start()
+            try:
+                self.relay.start()
+            except BaseException:
+                # nobody will call stop() on a server that never started
+                self.kamailio.stop()
+                raise
         return self
 
     def stop(self):
