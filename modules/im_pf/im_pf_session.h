@@ -11,10 +11,15 @@
 
 #include "im_pf.h"
 
+/* Contacts of one callee a terminating INVITE tries at most. */
+#define IMPF_MAX_CONTACTS 16
+
 /*
- * Starts the B2BUA for the INVITE msg: leg B to the Request-URI (after
- * the script's lookup for the terminating side) through next_hop (may
- * be empty); to_self: next_hop is this server's own terminating function,
+ * Starts the B2BUA for the INVITE msg: leg B to the Request-URI through
+ * next_hop (may be empty); on the terminating side, after the script's
+ * lookup(), to each of the callee's contacts in turn (the Request-URI and
+ * the branches lookup appended, by q then recency) until one answers;
+ * to_self: next_hop is this server's own terminating function,
  * and leg B carries the signed hop marker. Answers msg itself when it
  * fails. Returns 1 when the call runs, -1 when it was refused (answered),
  * 0 for a retransmission.

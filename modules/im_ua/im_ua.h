@@ -16,6 +16,7 @@ extern int imua_session_expires; /* offered and default interval, s */
 extern int imua_min_se;			 /* smallest interval accepted, s */
 extern int imua_ack_timeout;	 /* s to wait for the ACK of our 2xx */
 extern int imua_hash_size;
+extern int imua_contact_timeout; /* s a target may stay silent; 0: tm's */
 extern str imua_contact_host; /* advertised host[:port]; empty: socket's */
 extern str imua_allow;		  /* our Allow header value */
 

@@ -99,6 +99,14 @@ struct imua_call {
 	unsigned int ending_since;						 /* ticks */
 	char end_reason[64];
 
+	/* leg B's INVITE, sent again to the next target (im_ua_fork.c) */
+	str invite_hdrs; /* the owner's headers of that INVITE */
+	int refresher_b_uas;
+	str *targets;	 /* shm: ruri, dst_uri of each target left */
+	int n_targets, next_target;
+	unsigned int attempt;		   /* the INVITE of leg B that counts */
+	unsigned int attempt_deadline; /* ticks: its target is given up */
+
 	imua_index_entry_t ix[3]; /* leg A Call-ID, leg B Call-ID, key */
 	struct imua_call *next_all, *prev_all;
 };

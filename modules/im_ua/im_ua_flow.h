@@ -25,6 +25,21 @@ void imua_send_cancel_b(imua_call_t *c);
 int imua_store_route_set(imua_leg_t *l, struct sip_msg *msg, int reverse);
 int imua_contact_uri(struct sip_msg *msg, str *uri);
 
+/* im_ua_fork.c: leg B's INVITE to each target in turn */
+int imua_fork_init(imua_call_t *c, const imua_invite_t *inv, const char *user);
+int imua_send_invite_b(imua_call_t *c);
+/* The first INVITE of leg B (or of the first target it can be sent to):
+ * 1 sent, 0 none could be. */
+int imua_fork_start(imua_call_t *c);
+/* Leg B's INVITE failed (ps): 1 when it went on to the next target. */
+int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps);
+/* From the timer: a target silent for contact_timeout is given up. */
+void imua_fork_tick(imua_call_t *c, unsigned int now);
+/* 1: tx is leg B's current INVITE (code: a response it got). */
+int imua_fork_current(imua_call_t *c, imua_tx_t *tx, int code);
+/* A given-up target answered 2xx (tm ACKed it): it gets a BYE. */
+void imua_fork_stray_2xx(imua_call_t *c, struct sip_msg *rpl);
+
 /* im_ua_indlg.c */
 int imua_dispatch(struct sip_msg *msg);
 void imua_bridged_response(imua_tx_t *tx, struct tmcb_params *ps);

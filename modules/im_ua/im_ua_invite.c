@@ -20,8 +20,6 @@
 #include "im_ua.h"
 #include "im_ua_flow.h"
 
-static str method_invite = str_init("INVITE");
-
 void imua_out_free(imua_out_t *out)
 {
 	if(out->hdrs.s)
@@ -228,6 +226,17 @@ oom:
 	return -1;
 }
 
+/* Our Contact's user part on leg B. */
+static void leg_b_user(imua_call_t *c, const imua_invite_t *inv, char *user,
+		size_t size)
+{
+	if(inv->contact_user_b.len)
+		snprintf(user, size, "%.*s", inv->contact_user_b.len,
+				inv->contact_user_b.s);
+	else
+		snprintf(user, size, "%s-b", c->key);
+}
+
 static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
 {
 	imua_leg_t *l = &c->leg[IMUA_LEG_B];
@@ -248,11 +257,7 @@ static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
 
 	imua_tmb.generate_callid(&callid);
 	imua_new_tag(tag, 16);
-	if(inv->contact_user_b.len)
-		snprintf(user, sizeof(user), "%.*s", inv->contact_user_b.len,
-				inv->contact_user_b.s);
-	else
-		snprintf(user, sizeof(user), "%s-b", c->key);
+	leg_b_user(c, inv, user, sizeof(user));
 	if(imua_str_set(&l->call_id, callid.s, callid.len) < 0
 			|| imua_str_set(&l->local_tag, tag, 16) < 0)
 		ret = -1;
@@ -268,50 +273,8 @@ static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
 		ret = -1;
 	im_kbuf_free(&b);
 	l->se = inv->se_b;
-	return ret;
-}
-
-static int send_invite_b(imua_call_t *c, const imua_invite_t *inv)
-{
-	im_kbuf_t h = {0};
-	imua_tx_t *tx;
-	imua_leg_t *l = &c->leg[IMUA_LEG_B];
-	int ret;
-
-	im_kbuf_adds(&h, &inv->hdrs);
-	if(inv->hooks && inv->hooks->leg_b_headers) {
-		imua_leg_id_t id = {method_invite, l->remote_target, l->call_id,
-				l->local_uri, l->local_tag};
-		str extra = STR_NULL;
-		if(inv->hooks->leg_b_headers(inv->app, &id, &extra) < 0) {
-			im_kbuf_free(&h);
-			return -1;
-		}
-		im_kbuf_adds(&h, &extra);
-		if(extra.s)
-			pkg_free(extra.s);
-	}
-	im_kbuf_addf(&h, "Contact: %.*s\r\n", l->contact.len, l->contact.s);
-	im_kbuf_addf(&h, "Allow: %.*s\r\n", imua_allow.len, imua_allow.s);
-	im_kbuf_addf(&h, "Supported: timer\r\n");
-	if(inv->se_b)
-		im_kbuf_addf(&h, "Session-Expires: %u%s\r\nMin-SE: %d\r\n",
-				inv->se_b, inv->refresher_b_uas ? ";refresher=uas" : "",
-				imua_min_se);
-	if(inv->body.len)
-		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", inv->ctype.len,
-				inv->ctype.s);
-	tx = h.failed ? NULL : imua_tx_new(c, IMUA_TX_INVITE_B, IMUA_LEG_B);
-	if(!tx) {
-		im_kbuf_free(&h);
-		return -1;
-	}
-	tx->method = METHOD_INVITE;
-	ret = imua_leg_send(c, IMUA_LEG_B, &method_invite,
-			&(str){h.s, h.len}, inv->body.len ? &inv->body : NULL, tx);
-	im_kbuf_free(&h);
-	if(ret < 0)
-		imua_tx_free(tx);
+	if(ret == 0 && imua_fork_init(c, inv, user) < 0)
+		ret = -1;
 	return ret;
 }
 
@@ -397,7 +360,7 @@ int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 	c->state = IMUA_INVITING;
 	imua_call_index(c);
 	imua_tmb.t_reply(msg, 100, "Trying");
-	if(send_invite_b(c, inv) < 0) {
+	if(!imua_fork_start(c)) {
 		reject(rej, 500, "Server Internal Error");
 		goto fail;
 	}
@@ -631,6 +594,8 @@ static void failed(imua_call_t *c, struct tmcb_params *ps)
 	int answer;
 	char why[64];
 
+	if(imua_fork_retry(c, ps))
+		return;
 	if(rpl && rpl != FAKED_REPLY) {
 		reason = rpl->first_line.u.reply.reason;
 		imua_copy_headers(rpl, &h);
@@ -676,7 +641,15 @@ static void failed(imua_call_t *c, struct tmcb_params *ps)
 void imua_invite_b_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 {
 	imua_call_t *c = tx->call;
+	int real = ps->rpl && ps->rpl != FAKED_REPLY;
 
+	if(!imua_fork_current(c, tx, real ? ps->code : 0)) {
+		/* a target given up for the next one */
+		if(!(type & TMCB_LOCAL_RESPONSE_IN) && ps->code >= 200
+				&& ps->code < 300 && real && imua_tx_claim(tx))
+			imua_fork_stray_2xx(c, ps->rpl);
+		return;
+	}
 	if(type & TMCB_LOCAL_RESPONSE_IN) {
 		if(ps->code > 100 && ps->code < 200 && ps->rpl
 				&& ps->rpl != FAKED_REPLY)

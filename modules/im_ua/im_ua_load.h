@@ -67,6 +67,14 @@ typedef enum imua_refresher_pref {
 	IMUA_PREF_UAS,	   /* the side that answered refreshes */
 } imua_refresher_pref_t;
 
+/* Another place leg B's INVITE may reach its callee at: a registered
+ * contact (Request-URI) and its next hop (received, path; empty: by the
+ * contact). */
+typedef struct imua_target {
+	str ruri;
+	str dst_uri;
+} imua_target_t;
+
 /* Leg B of a new call, and how to answer leg A. */
 typedef struct imua_invite {
 	str key; /* from new_key (e.g. to name the relay session first); empty:
@@ -93,6 +101,12 @@ typedef struct imua_invite {
 	imua_refresher_pref_t refresher_a;
 	const imua_hooks_t *hooks;
 	void *app;
+	/* serial forking: the targets tried in this order, one at a time,
+	 * after ruri/dst_uri when the one before does not answer (no response
+	 * within im_ua's contact_timeout, 404, 408, 410, 480, 5xx, or it
+	 * cannot be sent to); leg A gets the last target's failure */
+	const imua_target_t *next_targets;
+	int n_next_targets;
 } imua_invite_t;
 
 /* Facts about a call for its owner. Views valid while the call is

@@ -3,7 +3,8 @@
  *
  * Exports and wiring only: the call table is im_ua_call.c, setup
  * im_ua_invite.c, in-dialog requests im_ua_indlg.c, the end of a call
- * im_ua_end.c, session timers im_ua_timer.c, RPC im_ua_rpc.c; other
+ * im_ua_end.c, session timers im_ua_timer.c, serial forking of leg B
+ * im_ua_fork.c, RPC im_ua_rpc.c; other
  * modules use the bind API of im_ua_load.h.
  */
 #include <string.h>
@@ -30,6 +31,7 @@ int imua_session_expires = 1800;
 int imua_min_se = 90;
 int imua_ack_timeout = 32;
 int imua_hash_size = 4096;
+int imua_contact_timeout = 5;
 str imua_contact_host = STR_NULL;
 str imua_allow = str_init(
 		"INVITE, ACK, CANCEL, BYE, UPDATE, INFO, MESSAGE, REFER, NOTIFY, "
@@ -175,6 +177,7 @@ static param_export_t params[] = {
 		{"min_se", PARAM_INT, &imua_min_se},
 		{"ack_timeout", PARAM_INT, &imua_ack_timeout},
 		{"hash_size", PARAM_INT, &imua_hash_size},
+		{"contact_timeout", PARAM_INT, &imua_contact_timeout},
 		{"contact_host", PARAM_STR, &imua_contact_host},
 		{"allow", PARAM_STR, &imua_allow}, {0, 0, 0}};
 
@@ -204,6 +207,10 @@ static int mod_init(void)
 	}
 	if(imua_ack_timeout < 1) {
 		LM_ERR("ack_timeout must be at least 1 second\n");
+		return -1;
+	}
+	if(imua_contact_timeout < 0) {
+		LM_ERR("contact_timeout must be 0 (tm's timers only) or more\n");
 		return -1;
 	}
 	if(load_tm_api(&imua_tmb) < 0) {

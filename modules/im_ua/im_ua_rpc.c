@@ -44,9 +44,11 @@ static void add_call(rpc_t *rpc, void *ctx, imua_call_t *c)
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	lock_get(&c->lock);
-	rpc->struct_add(th, "ssds", "key", c->key, "state",
+	rpc->struct_add(th, "ssdsdd", "key", c->key, "state",
 			imua_state_name(c->state), "age", (int)(now - c->created),
-			"end_reason", c->end_reason);
+			"end_reason", c->end_reason, "targets_tried",
+			(int)c->attempt + 1, "targets_left",
+			c->n_targets - c->next_target);
 	add_leg(rpc, th, "a", &c->leg[IMUA_LEG_A]);
 	add_leg(rpc, th, "b", &c->leg[IMUA_LEG_B]);
 	lock_release(&c->lock);
@@ -66,7 +68,8 @@ static int list_one(imua_call_t *c, void *arg)
 }
 
 static const char *imua_rpc_list_doc[] = {
-		"List the B2BUA calls: key, state, age, and per leg the dialog "
+		"List the B2BUA calls: key, state, age, contacts of the callee "
+		"tried and left (serial forking), and per leg the dialog "
 		"(Call-ID, tags, remote target, our Contact, CSeqs) and its session "
 		"timer.",
 		0};

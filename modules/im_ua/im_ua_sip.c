@@ -479,7 +479,9 @@ int imua_tx_claim(imua_tx_t *tx)
 	lock_get(&c->lock);
 	first = !tx->done;
 	tx->done = 1;
-	if(first && tx->method == METHOD_INVITE)
+	/* a stale attempt of leg B's INVITE leaves the current one pending */
+	if(first && tx->method == METHOD_INVITE
+			&& (tx->kind != IMUA_TX_INVITE_B || tx->attempt == c->attempt))
 		c->leg[tx->leg].uac_pending = 0;
 	lock_release(&c->lock);
 	return first;

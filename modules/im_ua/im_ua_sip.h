@@ -74,6 +74,9 @@ typedef struct imua_tx {
 	unsigned int src_hash, src_label;
 	int offer; /* it carried an offer to be answered by reanswer */
 	int done;  /* the final response was handled */
+	/* INVITE_B: which attempt of leg B's INVITE (a target given up
+	 * for the next one leaves a stale attempt behind) */
+	unsigned int attempt;
 } imua_tx_t;
 
 /*

@@ -9,7 +9,9 @@
  *     both (OP-9);
  *   - a 2xx to leg A never ACKed ends the call after ack_timeout;
  *   - a call whose BYEs are never answered is dropped after tm's timers
- *     could have answered them.
+ *     could have answered them;
+ *   - a target of leg B's INVITE silent for contact_timeout is given up
+ *     for the next one (im_ua_fork.c).
  */
 #include <string.h>
 #include <strings.h>
@@ -132,6 +134,7 @@ static int tick_call(imua_call_t *c, void *arg)
 	unsigned int now = *(unsigned int *)arg;
 	int refresh[2] = {0, 0}, expired = -1, no_ack = 0, stale = 0;
 
+	imua_fork_tick(c, now);
 	lock_get(&c->lock);
 	if(c->state == IMUA_ANSWERED && c->ack_deadline && now >= c->ack_deadline)
 		no_ack = 1;

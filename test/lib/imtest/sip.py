@@ -361,6 +361,7 @@ class SipUA:
             self.transport = (_TcpTransport if kind == "tcp" else _UdpTransport)(self, local_ip)
         tp = f";transport={kind}" if kind in ("tcp", "tls") else ""
         self.contact_uri = f"sip:{user}@{local_ip}:{self.transport.port}{tp}"
+        self.contact_params = ""    # after <contact_uri> in our requests, e.g. ";q=0.5"
         self.cseq = itertools.count(int.from_bytes(os.urandom(2), "big"))
         self.pending = {}           # (branch, method) -> ClientTransaction
         self.server_cache = {}      # (branch, method) -> last response
@@ -417,7 +418,7 @@ class SipUA:
             msg.add("Call-ID", call_id or f"{os.urandom(8).hex()}@{self.local_ip}")
         msg.add("CSeq", f"{cseq if cseq is not None else next(self.cseq)} {method}")
         if method not in ("MESSAGE", "CANCEL", "ACK", "PUBLISH"):
-            msg.add("Contact", f"<{self.contact_uri}>")
+            msg.add("Contact", f"<{self.contact_uri}>{self.contact_params}")
         msg.add("User-Agent", self.user_agent)
         for k, v in (headers or {}).items() if isinstance(headers, dict) else (headers or []):
             msg.add(k, v)
