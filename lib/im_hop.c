@@ -67,17 +67,6 @@ int im_hop_sign(const unsigned char *key, size_t keylen,
 	return tslen + 1 + 2 * MAC_LEN;
 }
 
-static int unhex(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 im_hop_verdict_t im_hop_check(const unsigned char *key, size_t keylen,
 		const im_hop_fields_t *f, im_span_t value, time_t now, int max_age)
 {
@@ -100,7 +89,7 @@ im_hop_verdict_t im_hop_check(const unsigned char *key, size_t keylen,
 		ts = ts * 10 + (*d - '0');
 	}
 	for(int i = 0; i < MAC_LEN; i++) {
-		int hi = unhex(semi[1 + 2 * i]), lo = unhex(semi[2 + 2 * i]);
+		int hi = im_hex_value(semi[1 + 2 * i]), lo = im_hex_value(semi[2 + 2 * i]);
 		if(hi < 0 || lo < 0)
 			return IM_HOP_MALFORMED;
 		got[i] = (unsigned char)(hi << 4 | lo);

@@ -18,6 +18,7 @@
 
 #include "im_hop.h"
 #include "im_pf_hop.h"
+#include "im_secret.h"
 
 /* a marker older (or newer) than this is refused: the hop is a loopback
  * datagram, this leaves room for a busy server and clock steps */
@@ -39,38 +40,26 @@ static struct {
 
 static int load_secret(const char *path)
 {
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* the file is text for operators (openssl rand -hex 32): its first
+	 * line, without the line end, is the key */
+	char line[4096], why[1024];
+	int n = im_secret_file_read(path, 077, line, sizeof(line), why,
+			sizeof(why));
 
-	if(fd < 0) {
-		LM_ERR("hop_secret_file %s: %s\n", path, strerror(errno));
+	if(n < 0) {
+		LM_ERR("hop_secret_file %s\n", why);
 		return -1;
 	}
-	if(fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		LM_ERR("hop_secret_file %s is not a regular file\n", path);
-		close(fd);
-		return -1;
-	}
-	if(st.st_mode & 077) {
-		LM_ERR("hop_secret_file %s can be read by others than its owner "
-			   "(chmod 600 it)\n",
-				path);
-		close(fd);
-		return -1;
-	}
-	n = read(fd, hop_key, sizeof(hop_key));
-	close(fd);
-	/* the file is text for operators (openssl rand -hex 32): a final
-	 * newline is not part of the key */
-	while(n > 0 && (hop_key[n - 1] == '\n' || hop_key[n - 1] == '\r'
-						   || hop_key[n - 1] == ' '))
-		n--;
 	if(n < IM_HOP_SECRET_MIN) {
 		LM_ERR("hop_secret_file %s: at least %d bytes of secret needed\n",
 				path, IM_HOP_SECRET_MIN);
+		explicit_bzero(line, sizeof(line));
 		return -1;
 	}
+	if((size_t)n > sizeof(hop_key))
+		n = (int)sizeof(hop_key); /* HMAC keys hash down anyway */
+	memcpy(hop_key, line, (size_t)n);
+	explicit_bzero(line, sizeof(line));
 	hop_keylen = (size_t)n;
 	return 0;
 }

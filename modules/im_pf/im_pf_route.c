@@ -14,6 +14,7 @@
 #include "core/socket_info.h"
 
 #include "im_pf.h"
+#include "im_span.h"
 #include "im_pf_db.h"
 #include "im_pf_hop.h"
 #include "im_pf_route.h"
@@ -395,17 +396,6 @@ int impf_focus_alias(const str *uri, char *out, int outlen)
 	return 0;
 }
 
-static int unhex(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "imf-<hex>" back to the focus URI; -1 when it is not one. */
 static int focus_decode(const str *user, char *out, int outlen)
 {
@@ -415,7 +405,7 @@ static int focus_decode(const str *user, char *out, int outlen)
 			|| (user->len - n) % 2 != 0 || (user->len - n) / 2 >= outlen)
 		return -1;
 	for(int i = n; i < user->len; i += 2) {
-		int hi = unhex(user->s[i]), lo = unhex(user->s[i + 1]);
+		int hi = im_hex_value(user->s[i]), lo = im_hex_value(user->s[i + 1]);
 		if(hi < 0 || lo < 0)
 			return -1;
 		out[len++] = (char)(hi << 4 | lo);

@@ -14,6 +14,7 @@
 #include "core/mem/mem.h"
 
 #include "im_relay_conn.h"
+#include "im_secret.h"
 
 int imr_timeout_ms = 300;
 int imr_max_reply_size = 1024 * 1024;
@@ -481,10 +482,8 @@ int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
 
 int imr_conn_init(void)
 {
-	char line[1024];
-	struct stat st;
-	FILE *fp;
-	size_t n;
+	char line[1024], why[1200];
+	int n;
 
 	if(imr_control_secret.len > 0 && imr_control_secret_file.len > 0) {
 		LM_ERR("control_secret and control_secret_file are both set\n");
@@ -496,27 +495,10 @@ int imr_conn_init(void)
 	}
 	if(imr_control_secret_file.len <= 0)
 		return 0;
-	fp = fopen(imr_control_secret_file.s, "r");
-	if(fp == NULL) {
-		LM_ERR("control_secret_file %s: %s\n", imr_control_secret_file.s,
-				strerror(errno));
-		return -1;
-	}
-	/* as the relay does: a secret everyone can read is none */
-	if(fstat(fileno(fp), &st) < 0 || (st.st_mode & S_IRWXO)) {
-		LM_ERR("control_secret_file %s: accessible to others (chmod o-rwx)\n",
-				imr_control_secret_file.s);
-		fclose(fp);
-		return -1;
-	}
-	if(fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if(n == 0) {
-		LM_ERR("control_secret_file %s: empty first line\n",
-				imr_control_secret_file.s);
+	n = im_secret_file_read(imr_control_secret_file.s, S_IRWXO, line,
+			sizeof(line), why, sizeof(why));
+	if(n < 0) {
+		LM_ERR("control_secret_file %s\n", why);
 		return -1;
 	}
 	imr_secret = pkg_malloc(n + 1);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "im_secret.h"
 #include "log.h"
 #include "version.h"
 
@@ -281,37 +282,17 @@ int config_load_file(relay_config_t *cfg, const char *path, char *err,
 int config_load_secret(relay_config_t *cfg, char *err, size_t errlen)
 {
 	const char *path = cfg->control_secret_file;
-	char line[1024];
-	struct stat st;
-	FILE *fp;
-	size_t n;
+	char line[1024], why[1200];
 
 	if(path == NULL)
 		return 0;
 	if(cfg->control_secret)
 		return fail(err, errlen,
 				"control_secret and control_secret_file are both set");
-	fp = fopen(path, "r");
-	if(fp == NULL)
-		return fail(err, errlen, "control_secret_file %s: %s", path,
-				strerror(errno));
-	/* like ssh with its keys: a secret everyone can read is none */
-	if(fstat(fileno(fp), &st) < 0 || (st.st_mode & S_IRWXO)) {
-		fclose(fp);
-		return fail(err, errlen,
-				"control_secret_file %s: accessible to others (chmod o-rwx)",
-				path);
-	}
-	if(fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if(n == 0) {
-		explicit_bzero(line, sizeof(line));
-		return fail(err, errlen, "control_secret_file %s: empty first line",
-				path);
-	}
+	if(im_secret_file_read(path, S_IRWXO, line, sizeof(line), why,
+			   sizeof(why))
+			< 0)
+		return fail(err, errlen, "control_secret_file %s", why);
 	cfg->control_secret = strdup(line);
 	explicit_bzero(line, sizeof(line));
 	return 0;

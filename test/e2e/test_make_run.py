@@ -11,36 +11,16 @@ import subprocess
 
 import pytest
 
-from imtest.procs import TOP, free_port, interrupt_launcher, processes_under
+from imtest.procs import TOP, free_port, interrupt_launcher, processes_under, start_launcher
 from imtest.rpc import KamailioRpc, RelayControl, RpcError
 from imtest.sip import SipUA
 from imtest.tls import client_context
 
 
-def start_run(tmp_path, **extra_env):
-    """scripts/run.sh on free ports; returns the process and its output
-    up to the banner's last line."""
-    env = dict(os.environ, VAR_DIR=str(tmp_path / "var"), TLS_PORT=str(free_port()),
-               RELAY_MSRP=f"tcp:127.0.0.1:{free_port()}",
-               RELAY_MSRPS=f"tcp:127.0.0.1:{free_port()}")
-    env.pop("TLS_CERT", None)
-    env.pop("TLS_KEY", None)
-    env.update(extra_env)
-    p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         start_new_session=True)
-    output = []
-    for line in p.stdout:
-        output.append(line)
-        if line.startswith("  stop ") or line.startswith("run: ") and "exited" in line:
-            break
-    return p, output
-
-
 def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
     sip_port, tls_port, msrps_port = free_port(), free_port(), free_port()
     var = tmp_path / "var"
-    p, output = start_run(tmp_path, SIP_PORT=str(sip_port), TLS_PORT=str(tls_port),
+    p, output = start_launcher(tmp_path, SIP_PORT=str(sip_port), TLS_PORT=str(tls_port),
                           RELAY_MSRPS=f"tcp:127.0.0.1:{msrps_port}")
     try:
         assert any("IM server ready" in l for l in output), "".join(output[-30:])
@@ -125,7 +105,7 @@ def test_database_is_private_from_creation(tmp_path):
 
 def test_run_script_tcp_control_needs_the_generated_secret(tmp_path):
     port = free_port()
-    p, output = start_run(tmp_path, SIP_PORT=str(free_port()),
+    p, output = start_launcher(tmp_path, SIP_PORT=str(free_port()),
                           RELAY_CONTROL_TCP=f"127.0.0.1:{port}")
     try:
         assert any("IM server ready" in l for l in output), "".join(output[-30:])

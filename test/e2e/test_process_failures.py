@@ -15,10 +15,11 @@ import signal
 
 from conftest import start_server, stop_server
 from imtest.im_session import ImSession
-from imtest.procs import free_port, interrupt_launcher, processes_under, wait_until
+from imtest.procs import (free_port, interrupt_launcher, processes_under, start_launcher,
+                           wait_until)
 from imtest.rpc import KamailioRpc, RelayControl
 from imtest.sip import SipUA
-from test_make_run import start_run
+
 
 # what Kamailio promises after its relay dies: BYE within 2 s (its health
 # check runs every 2 s); the waits below allow a margin for a busy machine
@@ -28,7 +29,7 @@ MARGIN_S = 8
 
 def test_make_run_restarts_a_killed_relay(tmp_path):
     sip_port = free_port()
-    p, output = start_run(tmp_path, SIP_PORT=str(sip_port))
+    p, output = start_launcher(tmp_path, SIP_PORT=str(sip_port))
     run = tmp_path / "var" / "run"
     uas = []
     try:

@@ -12,7 +12,7 @@ import re
 import shlex
 import subprocess
 
-from imtest.procs import TOP, free_port, interrupt_launcher, processes_under
+from imtest.procs import TOP, free_port, interrupt_launcher, processes_under, start_launcher
 from imtest.sip import SipUA
 
 EXAMPLE_PORT = "5070"   # the port README.md shows for a non-default SIP_PORT
@@ -41,20 +41,7 @@ def with_port(argv, port):
 
 
 def start_run(top, sip_port):
-    env = dict(os.environ, VAR_DIR=str(top / "var"), SIP_PORT=str(sip_port),
-               TLS_PORT=str(free_port()), RELAY_MSRP=f"tcp:127.0.0.1:{free_port()}",
-               RELAY_MSRPS=f"tcp:127.0.0.1:{free_port()}")
-    env.pop("TLS_CERT", None)
-    env.pop("TLS_KEY", None)
-    p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         start_new_session=True)
-    output = []
-    for line in p.stdout:
-        output.append(line)
-        if line.startswith("  stop ") or line.startswith("run: ") and "exited" in line:
-            break
-    return p, output
+    return start_launcher(top, SIP_PORT=str(sip_port))
 
 
 def run(argv, cwd):

@@ -156,6 +156,27 @@ class Process:
         return "; ".join(problems) or None
 
 
+def start_launcher(tmp_path, **extra_env):
+    """scripts/run.sh (`make run`) under tmp_path/var, every listener on a
+    free port (extra_env overrides); returns the process and its output
+    up to the banner's last line."""
+    env = dict(os.environ, VAR_DIR=str(tmp_path / "var"), TLS_PORT=str(free_port()),
+               RELAY_MSRP=f"tcp:127.0.0.1:{free_port()}",
+               RELAY_MSRPS=f"tcp:127.0.0.1:{free_port()}")
+    env.pop("TLS_CERT", None)
+    env.pop("TLS_KEY", None)
+    env.update(extra_env)
+    p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    output = []
+    for line in p.stdout:
+        output.append(line)
+        if line.startswith("  stop ") or line.startswith("run: ") and "exited" in line:
+            break
+    return p, output
+
+
 def interrupt_launcher(p, output):
     """Ends a launcher script (make run / run-nni) started in a session of
     its own as a terminal's Ctrl-C does, SIGINT to its process group;
