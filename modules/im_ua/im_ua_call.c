@@ -37,6 +37,35 @@ const char *imua_state_name(imua_state_t s)
 	return "?";
 }
 
+const char *imua_mode_name(imua_mode_t m)
+{
+	switch(m) {
+		case IMUA_MODE_UAS:
+			return "uas";
+		case IMUA_MODE_UAC:
+			return "uac";
+		default:
+			return "b2b";
+	}
+}
+
+int imua_dlg_leg(const imua_call_t *c)
+{
+	switch(c->mode) {
+		case IMUA_MODE_UAS:
+			return IMUA_LEG_A;
+		case IMUA_MODE_UAC:
+			return IMUA_LEG_B;
+		default:
+			return -1;
+	}
+}
+
+int imua_leg_used(const imua_call_t *c, int leg)
+{
+	return c->mode == IMUA_MODE_B2B || imua_dlg_leg(c) == leg;
+}
+
 int imua_calls_init(int hash_size)
 {
 	unsigned int size = 1;
@@ -388,4 +417,14 @@ int imua_str_set(str *dst, const char *s, int len)
 	dst->s = p;
 	dst->len = p ? len : 0;
 	return 0;
+}
+
+void imua_call_abandon(imua_call_t *c)
+{
+	/* nothing was answered or sent: the owner keeps its resources */
+	c->hooks = NULL;
+	c->dlg_hooks = NULL;
+	c->state = IMUA_ENDED;
+	imua_call_unlink(c);
+	imua_call_unref(c);
 }

@@ -1,7 +1,9 @@
 /*
  * B2BUA calls in shared memory: two SIP dialogs ("legs") bridged by one
  * call. Leg A is the dialog whose INVITE created the call (we are its UAS),
- * leg B the one we opened (we are its UAC).
+ * leg B the one we opened (we are its UAC). A single dialog (mode uas or
+ * uac) is a call with one leg in use: leg A as UAS, leg B as UAC; the other
+ * leg stays empty and counts as ended from the start.
  *
  * Every Kamailio process can reach a call: SIP workers through the index
  * (either leg's Call-ID, or the call id carried in our Contact), tm
@@ -16,6 +18,7 @@
 #include "core/ip_addr.h"
 #include "core/locking.h"
 #include "core/str.h"
+#include "modules/tm/t_hooks.h"
 
 #include "im_ua_load.h"
 
@@ -82,6 +85,18 @@ typedef struct imua_index_entry {
 	int linked;
 } imua_index_entry_t;
 
+typedef enum imua_mode {
+	IMUA_MODE_B2B = 0, /* two legs bridged */
+	IMUA_MODE_UAS,	   /* a single dialog on leg A, we answered it */
+	IMUA_MODE_UAC,	   /* a single dialog on leg B, we invited */
+} imua_mode_t;
+
+struct imua_tx;
+/* What a response to one of our requests does: set by the file that
+ * sends the request (type: the tm callback type; ps: its parameters). */
+typedef void (*imua_tx_handler_f)(
+		struct imua_tx *tx, int type, struct tmcb_params *ps);
+
 struct imua_call {
 	gen_lock_t lock;
 	int ref; /* guarded by lock */
@@ -89,9 +104,12 @@ struct imua_call {
 	imua_state_t state;
 	imua_leg_t leg[2];
 
-	const imua_hooks_t *hooks;
+	imua_mode_t mode;
+	const imua_hooks_t *hooks;		   /* b2b */
+	const imua_dlg_hooks_t *dlg_hooks; /* uas, uac */
 	void *app;
 	int ended_reported;
+	int failed_reported; /* uac: the failed hook was called */
 	int cancel_pending; /* CANCEL leg B once it is early */
 
 	unsigned int created, answered_at, confirmed_at; /* ticks */
@@ -106,6 +124,8 @@ struct imua_call {
 	int n_targets, next_target;
 	unsigned int attempt;		   /* the INVITE of leg B that counts */
 	unsigned int attempt_deadline; /* ticks: its target is given up */
+	/* what the responses of leg B's INVITE do (im_ua_fork.c) */
+	const struct imua_fork_ops *invite_b_ops;
 
 	imua_index_entry_t ix[3]; /* leg A Call-ID, leg B Call-ID, key */
 	struct imua_call *next_all, *prev_all;
@@ -141,6 +161,10 @@ void imua_call_unref(imua_call_t *c);
  * dropped). Call with the call unlocked. */
 void imua_call_unlink(imua_call_t *c);
 
+/* Drops a call under construction that nothing was sent for: unlinked,
+ * the caller's reference released, no hook called. */
+void imua_call_abandon(imua_call_t *c);
+
 /* Walks every call with a reference held; fn returns non-zero to stop. */
 void imua_calls_foreach(int (*fn)(imua_call_t *c, void *arg), void *arg);
 unsigned int imua_calls_count(void);
@@ -149,5 +173,10 @@ unsigned int imua_calls_count(void);
 int imua_str_set(str *dst, const char *s, int len);
 
 const char *imua_state_name(imua_state_t s);
+const char *imua_mode_name(imua_mode_t m);
+/* The leg a single dialog uses (-1 for a B2BUA call). */
+int imua_dlg_leg(const imua_call_t *c);
+/* 1: leg carries a dialog in this call's mode. */
+int imua_leg_used(const imua_call_t *c, int leg);
 
 #endif

@@ -17,36 +17,48 @@
 
 static str method_bye = str_init("BYE");
 
-static const char *reason_of(int code)
+int imua_end_code(const imua_call_t *c)
 {
-	switch(code) {
-		case 408:
-			return "Request Timeout";
-		case 480:
-			return "Temporarily Unavailable";
-		case 487:
-			return "Request Terminated";
-		case 488:
-			return "Not Acceptable Here";
-		case 503:
-			return "Service Unavailable";
+	switch(c->mode) {
+		case IMUA_MODE_UAS:
+			return 480;
+		case IMUA_MODE_UAC:
+			return 487;
 		default:
-			return "Server Internal Error";
+			return 503;
 	}
 }
 
-void imua_report_ended(imua_call_t *c)
+void imua_report_failed(imua_call_t *c, int code, struct sip_msg *rpl)
 {
 	int report;
 
 	lock_get(&c->lock);
-	report = !c->ended_reported && c->hooks && c->hooks->ended;
+	report = c->mode == IMUA_MODE_UAC && !c->failed_reported
+			 && !c->ended_reported && c->dlg_hooks && c->dlg_hooks->failed;
+	c->failed_reported = 1;
+	lock_release(&c->lock);
+	if(report)
+		c->dlg_hooks->failed(c, c->app, code, rpl);
+}
+
+void imua_report_ended(imua_call_t *c)
+{
+	void (*ended)(imua_call_t * c, void *app, const char *reason) = NULL;
+
+	lock_get(&c->lock);
+	if(!c->ended_reported) {
+		if(c->mode == IMUA_MODE_B2B && c->hooks)
+			ended = c->hooks->ended;
+		else if(c->mode != IMUA_MODE_B2B && c->dlg_hooks)
+			ended = c->dlg_hooks->ended;
+	}
 	c->ended_reported = 1;
 	if(!c->end_reason[0])
 		snprintf(c->end_reason, sizeof(c->end_reason), "ended");
 	lock_release(&c->lock);
-	if(report)
-		c->hooks->ended(c, c->app, c->end_reason);
+	if(ended)
+		ended(c, c->app, c->end_reason);
 }
 
 void imua_maybe_finish(imua_call_t *c)
@@ -71,9 +83,21 @@ void imua_maybe_finish(imua_call_t *c)
 	imua_call_unlink(c);
 }
 
+static void bye_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
+{
+	imua_call_t *c = tx->call;
+
+	LM_DBG("call %s: BYE on leg %c answered %d\n", c->key, 'a' + tx->leg,
+			ps->code);
+	lock_get(&c->lock);
+	c->leg[tx->leg].bye_answered = 1;
+	lock_release(&c->lock);
+	imua_maybe_finish(c);
+}
+
 static void send_bye(imua_call_t *c, int leg)
 {
-	imua_tx_t *tx = imua_tx_new(c, IMUA_TX_BYE, leg);
+	imua_tx_t *tx = imua_tx_new(c, IMUA_TX_BYE, leg, bye_response);
 
 	if(tx)
 		tx->method = METHOD_BYE;
@@ -88,6 +112,8 @@ static void send_bye(imua_call_t *c, int leg)
 
 static int established(const imua_call_t *c, int leg)
 {
+	if(!imua_leg_used(c, leg))
+		return 0;
 	if(leg == IMUA_LEG_A)
 		return c->state >= IMUA_ANSWERED;
 	return c->leg[IMUA_LEG_B].remote_tag.len > 0;
@@ -95,7 +121,7 @@ static int established(const imua_call_t *c, int leg)
 
 void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 {
-	int bye[2] = {0, 0}, reply_a = 0, cancel_b = 0;
+	int bye[2] = {0, 0}, reply_a = 0, cancel_b = 0, fail_uac = 0;
 	unsigned int hash = 0, label = 0;
 	char tag[64];
 	str totag = {tag, 0};
@@ -112,6 +138,7 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 	if(c->state == IMUA_INVITING) {
 		imua_leg_t *a = &c->leg[IMUA_LEG_A], *b = &c->leg[IMUA_LEG_B];
 
+		fail_uac = c->mode == IMUA_MODE_UAC;
 		if(a->uas_pending && a->local_tag.len < (int)sizeof(tag)) {
 			reply_a = 1;
 			a->uas_pending = 0;
@@ -147,12 +174,14 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 
 	LM_INFO("call %s: ending (%s)\n", c->key, reason);
 	if(reply_a) {
-		text.s = (char *)reason_of(code_a);
+		text.s = (char *)imua_reason_of(code_a);
 		text.len = strlen(text.s);
 		imua_reply_trans(hash, label, code_a, &text, NULL, NULL, &totag);
 	}
 	if(cancel_b)
 		imua_send_cancel_b(c);
+	if(fail_uac)
+		imua_report_failed(c, code_a, NULL);
 	for(int i = 0; i < 2; i++) {
 		if(bye[i])
 			send_bye(c, i);
@@ -163,25 +192,33 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 	imua_maybe_finish(c);
 }
 
-void imua_bye_response(imua_tx_t *tx, struct tmcb_params *ps)
-{
-	imua_call_t *c = tx->call;
-
-	LM_DBG("call %s: BYE on leg %c answered %d\n", c->key, 'a' + tx->leg,
-			ps->code);
-	lock_get(&c->lock);
-	c->leg[tx->leg].bye_answered = 1;
-	lock_release(&c->lock);
-	imua_maybe_finish(c);
-}
-
 int imua_terminate(const str *key, const char *reason)
 {
 	imua_call_t *c = imua_call_by_key(key);
 
 	if(!c)
 		return -1;
-	imua_end(c, -1, reason, 503);
+	imua_end(c, -1, reason, imua_end_code(c));
 	imua_call_unref(c);
 	return 1;
 }
+
+void imua_send_cancel_b(imua_call_t *c)
+{
+	struct cell *saved = imua_tmb.t_gett();
+	int saved_branch = imua_tmb.t_gett_branch();
+	unsigned int hash, label;
+	int pending;
+
+	lock_get(&c->lock);
+	pending = c->leg[IMUA_LEG_B].uac_pending;
+	hash = c->leg[IMUA_LEG_B].uac_hash;
+	label = c->leg[IMUA_LEG_B].uac_label;
+	lock_release(&c->lock);
+	if(!pending)
+		return;
+	if(imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL) == 0)
+		LM_WARN("call %s: could not CANCEL leg b\n", c->key);
+	imua_tmb.t_sett(saved, saved_branch);
+}
+

@@ -1,7 +1,12 @@
 /*
- * The call flows, one file each: setup (im_ua_invite.c), in-dialog
- * requests (im_ua_indlg.c), the end of a call (im_ua_end.c) and the
- * session timers (im_ua_timer.c).
+ * The call flows, one file each: B2BUA setup (im_ua_invite.c), single
+ * dialogs (im_ua_dlg.c), in-dialog requests (im_ua_indlg.c), the end of a
+ * call (im_ua_end.c), serial forking (im_ua_fork.c) and the session
+ * timers (im_ua_timer.c). Who calls whom, top down: timer, dlg and invite
+ * use fork, indlg and end; fork uses end; end and the lower files
+ * (im_ua_leg.c, im_ua_sip.c, im_ua_reply.c, im_ua_call.c) call nothing
+ * above them: the responses to our requests reach their flow through the
+ * handler each request carries (imua_tx_t.on_response).
  */
 #ifndef IM_UA_FLOW_H
 #define IM_UA_FLOW_H
@@ -10,23 +15,36 @@
 #include "modules/tm/t_hooks.h"
 
 #include "im_ua_call.h"
+#include "im_ua_leg.h"
 #include "im_ua_load.h"
+#include "im_ua_reply.h"
 #include "im_ua_sip.h"
 
 /* im_ua_invite.c */
 int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 		int keylen, imua_out_t *rej);
-int imua_reply(struct sip_msg *msg, int code, const str *reason,
-		const str *hdrs, const str *ctype, const str *body);
-void imua_out_free(imua_out_t *out);
-void imua_invite_b_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
+/* A CANCEL of leg A's INVITE (of a call or a UAS dialog): 1 answered. */
 int imua_cancel(struct sip_msg *msg);
-void imua_send_cancel_b(imua_call_t *c);
-int imua_store_route_set(imua_leg_t *l, struct sip_msg *msg, int reverse);
-int imua_contact_uri(struct sip_msg *msg, str *uri);
+
+/* im_ua_dlg.c: single dialogs */
+int imua_uas_open(struct sip_msg *msg, const imua_uas_t *uas, char *key,
+		int keylen, imua_out_t *rej);
+int imua_uas_answer(const str *key, int code, const str *reason,
+		const str *hdrs, const str *ctype, const str *body);
+int imua_uac_invite(const imua_uac_t *uac, char *key, int keylen);
+int imua_dlg_request(const str *key, const str *method, const str *hdrs,
+		const str *ctype, const str *body, imua_req_cb_f cb, void *arg);
 
 /* im_ua_fork.c: leg B's INVITE to each target in turn */
-int imua_fork_init(imua_call_t *c, const imua_invite_t *inv, const char *user);
+/* What the owner of leg B's INVITE (a B2BUA call, a UAC dialog) does with
+ * the responses of its current attempt; provisional may be NULL. */
+typedef struct imua_fork_ops {
+	void (*provisional)(imua_call_t *c, struct tmcb_params *ps);
+	void (*answered)(imua_call_t *c, struct sip_msg *rpl);
+	void (*failed)(imua_call_t *c, struct tmcb_params *ps);
+} imua_fork_ops_t;
+int imua_fork_init(imua_call_t *c, const imua_leg_b_spec_t *inv,
+		const char *user, const imua_fork_ops_t *ops);
 int imua_send_invite_b(imua_call_t *c);
 /* The first INVITE of leg B (or of the first target it can be sent to):
  * 1 sent, 0 none could be. */
@@ -35,25 +53,29 @@ int imua_fork_start(imua_call_t *c);
 int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps);
 /* From the timer: a target silent for contact_timeout is given up. */
 void imua_fork_tick(imua_call_t *c, unsigned int now);
-/* 1: tx is leg B's current INVITE (code: a response it got). */
-int imua_fork_current(imua_call_t *c, imua_tx_t *tx, int code);
+/* Leg B's INVITE got its 2xx (tm ACKed it): its dialog is kept. 1: the
+ * call goes on; 0: it ended meanwhile or the 2xx is unusable, and the call
+ * is ending (leg B gets its BYE). */
+int imua_fork_answered(imua_call_t *c, struct sip_msg *rpl);
 /* A given-up target answered 2xx (tm ACKed it): it gets a BYE. */
 void imua_fork_stray_2xx(imua_call_t *c, struct sip_msg *rpl);
 
 /* im_ua_indlg.c */
 int imua_dispatch(struct sip_msg *msg);
-void imua_bridged_response(imua_tx_t *tx, struct tmcb_params *ps);
 
 /* im_ua_end.c: code_a answers leg A when the call ends before its answer */
 void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a);
-void imua_bye_response(imua_tx_t *tx, struct tmcb_params *ps);
+/* The code an unanswered INVITE gets when the owner or an operator ends
+ * the call (its mode's). */
+int imua_end_code(const imua_call_t *c);
+/* UAC dialog: its failed hook, once and before ended (rpl may be NULL). */
+void imua_report_failed(imua_call_t *c, int code, struct sip_msg *rpl);
 void imua_report_ended(imua_call_t *c);
+void imua_send_cancel_b(imua_call_t *c);
 void imua_maybe_finish(imua_call_t *c);
 int imua_terminate(const str *key, const char *reason);
 
 /* im_ua_timer.c */
-void imua_timer_arm(imua_leg_t *l, unsigned int now);
 void imua_timer(unsigned int ticks, void *param);
-void imua_refresh_response(imua_tx_t *tx, struct tmcb_params *ps);
 
 #endif

@@ -32,14 +32,18 @@
 static str method_invite = str_init("INVITE");
 static str method_bye = str_init("BYE");
 
-int imua_fork_init(imua_call_t *c, const imua_invite_t *inv, const char *user)
+static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
+
+int imua_fork_init(imua_call_t *c, const imua_leg_b_spec_t *inv,
+		const char *user, const imua_fork_ops_t *ops)
 {
 	im_kbuf_t contacts[16];
 	size_t size;
 	char *p;
 	int n = inv->n_next_targets, ret = -1;
 
-	c->refresher_b_uas = inv->refresher_b_uas;
+	c->refresher_b_uas = inv->refresher_uas;
+	c->invite_b_ops = ops;
 	if(imua_str_set(&c->invite_hdrs, inv->hdrs.s, inv->hdrs.len) < 0)
 		return -1;
 	if(n <= 0 || !inv->next_targets)
@@ -51,9 +55,9 @@ int imua_fork_init(imua_call_t *c, const imua_invite_t *inv, const char *user)
 	for(int i = 0; i < n; i++) {
 		const imua_target_t *t = &inv->next_targets[i];
 		/* our Contact's transport follows the target's */
-		if(imua_contact(&contacts[i], user, NULL,
+		if(imua_contact(&contacts[i], user, &inv->contact_host, NULL,
 				   imua_uri_proto(&t->ruri, &t->dst_uri),
-				   &inv->contact_params_b)
+				   &inv->contact_params)
 				< 0)
 			goto done;
 		size += t->ruri.len + t->dst_uri.len + contacts[i].len;
@@ -87,13 +91,14 @@ done:
 }
 
 /* The next target becomes leg B's (under the call lock): 1, or 0 when
- * none is left or leg A is answered already. */
+ * none is left or leg A (of a B2BUA call) is answered already. */
 static int advance_locked(imua_call_t *c)
 {
 	imua_leg_t *b = &c->leg[IMUA_LEG_B];
 	str *t;
 
-	if(c->state != IMUA_INVITING || !c->leg[IMUA_LEG_A].uas_pending
+	if(c->state != IMUA_INVITING
+			|| (imua_leg_used(c, IMUA_LEG_A) && !c->leg[IMUA_LEG_A].uas_pending)
 			|| c->next_target >= c->n_targets)
 		return 0;
 	t = &c->targets[c->next_target++ * TARGET_STRS];
@@ -160,7 +165,7 @@ int imua_send_invite_b(imua_call_t *c)
 		if(h.failed)
 			goto done;
 	}
-	tx = imua_tx_new(c, IMUA_TX_INVITE_B, IMUA_LEG_B);
+	tx = imua_tx_new(c, IMUA_TX_INVITE_B, IMUA_LEG_B, invite_response);
 	if(!tx)
 		goto done;
 	tx->method = METHOD_INVITE;
@@ -257,19 +262,6 @@ void imua_fork_tick(imua_call_t *c, unsigned int now)
 		imua_end(c, -1, "no contact of the callee answered", 480);
 }
 
-int imua_fork_current(imua_call_t *c, imua_tx_t *tx, int code)
-{
-	int current;
-
-	lock_get(&c->lock);
-	current = tx->attempt == c->attempt;
-	/* the target answers: it has tm's timers, not contact_timeout */
-	if(current && code >= 100)
-		c->attempt_deadline = 0;
-	lock_release(&c->lock);
-	return current;
-}
-
 void imua_fork_stray_2xx(imua_call_t *c, struct sip_msg *rpl)
 {
 	im_kbuf_t mem = {0};
@@ -325,4 +317,82 @@ done:
 	if(rs.s)
 		pkg_free(rs.s);
 	im_kbuf_free(&mem);
+}
+
+static int fork_current(imua_call_t *c, imua_tx_t *tx, int code)
+{
+	int current;
+
+	lock_get(&c->lock);
+	current = tx->attempt == c->attempt;
+	/* the target answers: it has tm's timers, not contact_timeout */
+	if(current && code >= 100)
+		c->attempt_deadline = 0;
+	lock_release(&c->lock);
+	return current;
+}
+
+/* A response of leg B's INVITE: a stale attempt's (a late 2xx gets its
+ * BYE here) or a duplicate is ignored; a provisional marks leg B early
+ * (and lets a waiting CANCEL go); a final one is claimed once; the owner's
+ * ops do the rest. */
+static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
+{
+	imua_call_t *c = tx->call;
+	const imua_fork_ops_t *ops = c->invite_b_ops;
+	int real = ps->rpl && ps->rpl != FAKED_REPLY, cancel;
+
+	if(!fork_current(c, tx, real ? ps->code : 0)) {
+		/* a target given up for the next one */
+		if(!(type & TMCB_LOCAL_RESPONSE_IN) && ps->code >= 200
+				&& ps->code < 300 && real && imua_tx_claim(tx))
+			imua_fork_stray_2xx(c, ps->rpl);
+		return;
+	}
+	if(type & TMCB_LOCAL_RESPONSE_IN) {
+		if(ps->code <= 100 || ps->code >= 200 || !real)
+			return;
+		/* early: a CANCEL that waited for this may leave now */
+		lock_get(&c->lock);
+		c->leg[IMUA_LEG_B].early = 1;
+		cancel = c->cancel_pending;
+		c->cancel_pending = 0;
+		lock_release(&c->lock);
+		if(cancel)
+			imua_send_cancel_b(c);
+		if(ops->provisional)
+			ops->provisional(c, ps);
+		return;
+	}
+	if(!imua_tx_claim(tx))
+		return;
+	if(ps->code >= 200 && ps->code < 300 && real)
+		ops->answered(c, ps->rpl);
+	else
+		ops->failed(c, ps);
+}
+
+int imua_fork_answered(imua_call_t *c, struct sip_msg *rpl)
+{
+	int ret, still;
+
+	lock_get(&c->lock);
+	ret = imua_leg_b_from_2xx(c, rpl);
+	c->leg[IMUA_LEG_B].uac_pending = 0;
+	still = c->state == IMUA_INVITING;
+	/* ended (CANCEL, terminate) while leg B was being answered: it only
+	 * needs its BYE now */
+	if(!still)
+		c->state = IMUA_CONFIRMED;
+	lock_release(&c->lock);
+	if(ret < 0) {
+		LM_ERR("call %s: cannot keep leg b's dialog\n", c->key);
+		imua_end(c, -1, "leg b: bad 2xx", 500);
+		return 0;
+	}
+	if(!still) {
+		imua_end(c, -1, c->end_reason[0] ? c->end_reason : "cancelled", 487);
+		return 0;
+	}
+	return 1;
 }

@@ -35,6 +35,8 @@ static void reply(struct sip_msg *msg, int code, const char *reason,
 	imua_reply(msg, code, &r, hdrs ? &h : NULL, NULL, NULL);
 }
 
+static void bridged_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
+
 /* A Request-URI that names one of our Contacts: "<hex key>-<a|b>" at one
  * of our addresses. */
 static int is_our_contact(struct sip_msg *msg)
@@ -169,7 +171,7 @@ static imua_tx_t *open_bridge(imua_call_t *c, int to, struct sip_msg *msg)
 	if(imua_tmb.t_newtran(msg) <= 0
 			|| imua_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
 		return NULL;
-	tx = imua_tx_new(c, IMUA_TX_BRIDGED, to);
+	tx = imua_tx_new(c, IMUA_TX_BRIDGED, to, bridged_response);
 	if(!tx) {
 		reply(msg, 500, "Server Internal Error", NULL);
 		return NULL;
@@ -196,6 +198,38 @@ static int cross(imua_call_t *c, int to, struct sip_msg *msg, im_kbuf_t *h,
 	return 0;
 }
 
+/* An offer on a single dialog: its owner answers it. */
+static void answer_offer_here(imua_call_t *c, int leg, struct sip_msg *msg)
+{
+	imua_out_t out;
+	im_kbuf_t h = {0};
+	str ok = str_init("OK");
+	int ret;
+
+	memset(&out, 0, sizeof(out));
+	ret = c->dlg_hooks && c->dlg_hooks->reoffer
+				  ? c->dlg_hooks->reoffer(c, c->app, msg, &out)
+				  : -1;
+	if(ret < 0 || out.code) {
+		str r = out.reason.len ? out.reason
+							   : (str)str_init("Not Acceptable Here");
+		imua_reply(msg, out.code ? out.code : 488, &r, &out.hdrs, NULL, NULL);
+		goto done;
+	}
+	lock_get(&c->lock);
+	imua_add_answer_headers(&h, &c->leg[leg]);
+	imua_timer_arm(&c->leg[leg], get_ticks());
+	imua_str_set(&c->leg[leg].sdp, out.body.s, out.body.len);
+	imua_str_set(&c->leg[leg].sdp_type, out.ctype.s, out.ctype.len);
+	lock_release(&c->lock);
+	im_kbuf_adds(&h, &out.hdrs);
+	if(!h.failed)
+		imua_reply(msg, 200, &ok, &(str){h.s, h.len}, &out.ctype, &out.body);
+done:
+	im_kbuf_free(&h);
+	imua_out_free(&out);
+}
+
 static void handle_offer(imua_call_t *c, int leg, struct sip_msg *msg)
 {
 	int other = IMUA_OTHER(leg), glare, busy, too_small, has_body, ret;
@@ -211,8 +245,10 @@ static void handle_offer(imua_call_t *c, int leg, struct sip_msg *msg)
 	str2int(&get_cseq(msg)->number, &cseq);
 	lock_get(&c->lock);
 	busy = c->leg[leg].uas_pending;
-	glare = c->leg[leg].uac_pending || c->leg[other].uac_pending
-			|| c->leg[other].uas_pending;
+	glare = c->leg[leg].uac_pending
+			|| (imua_leg_used(c, other)
+					&& (c->leg[other].uac_pending
+							|| c->leg[other].uas_pending));
 	too_small = take_peer_se(&c->leg[leg], msg) < 0;
 	lock_release(&c->lock);
 	if(busy) {
@@ -234,6 +270,10 @@ static void handle_offer(imua_call_t *c, int leg, struct sip_msg *msg)
 	}
 	if(glare) {
 		reply(msg, 491, "Request Pending", NULL);
+		return;
+	}
+	if(c->mode != IMUA_MODE_B2B) {
+		answer_offer_here(c, leg, msg);
 		return;
 	}
 	tx = open_bridge(c, other, msg);
@@ -298,6 +338,52 @@ static void handle_other(imua_call_t *c, int leg, struct sip_msg *msg)
 	im_kbuf_free(&h);
 }
 
+/* Another request on a single dialog: its owner answers it. */
+static void answer_request_here(imua_call_t *c, struct sip_msg *msg)
+{
+	imua_out_t out;
+	im_kbuf_t h = {0};
+	str r;
+	int code, method = msg->REQ_METHOD;
+
+	if(!c->dlg_hooks || !c->dlg_hooks->request) {
+		char allow[256];
+		snprintf(allow, sizeof(allow), "Allow: %.*s\r\n", imua_allow.len,
+				imua_allow.s);
+		if(method == METHOD_OTHER)
+			reply(msg, 501, "Not Implemented", NULL);
+		else
+			reply(msg, 405, "Method Not Allowed", allow);
+		return;
+	}
+	/* the owner may keep the transaction to answer it later */
+	if(imua_ensure_transaction(msg) <= 0)
+		return;
+	memset(&out, 0, sizeof(out));
+	code = c->dlg_hooks->request(c, c->app, msg, &out);
+	if(code == 0)
+		goto done;
+	if(code < 200 || code > 699) {
+		LM_ERR("dialog %s: its owner answered %d\n", c->key, code);
+		code = 500;
+	}
+	if(code < 300 && (method == METHOD_SUBSCRIBE || method == METHOD_REFER)) {
+		lock_get(&c->lock);
+		im_kbuf_addf(&h, "Contact: %.*s\r\n", c->leg[imua_dlg_leg(c)].contact.len,
+				c->leg[imua_dlg_leg(c)].contact.s);
+		lock_release(&c->lock);
+	}
+	im_kbuf_adds(&h, &out.hdrs);
+	r = out.reason.len ? out.reason : (str){(char *)imua_reason_of(code), 0};
+	if(!r.len)
+		r.len = strlen(r.s);
+	if(!h.failed)
+		imua_reply(msg, code, &r, &(str){h.s, h.len}, &out.ctype, &out.body);
+done:
+	im_kbuf_free(&h);
+	imua_out_free(&out);
+}
+
 /* 1: the request belonged to a call (or to a call that is gone) and was
  * answered; -1: not ours. */
 int imua_dispatch(struct sip_msg *msg)
@@ -360,6 +446,8 @@ int imua_dispatch(struct sip_msg *msg)
 		reply(msg, 481, "Call/Transaction Does Not Exist", NULL);
 	} else if(method == METHOD_INVITE || method == METHOD_UPDATE) {
 		handle_offer(c, leg, msg);
+	} else if(c->mode != IMUA_MODE_B2B) {
+		answer_request_here(c, msg);
 	} else {
 		handle_other(c, leg, msg);
 	}
@@ -427,7 +515,7 @@ static void relay_response(imua_call_t *c, imua_tx_t *tx,
 	imua_out_free(&out);
 }
 
-void imua_bridged_response(imua_tx_t *tx, struct tmcb_params *ps)
+static void bridged_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 {
 	imua_call_t *c = tx->call;
 	int from = IMUA_OTHER(tx->leg), code = ps->code, dialog_gone;

@@ -19,349 +19,56 @@
 
 #include "im_ua.h"
 #include "im_ua_flow.h"
+#include "im_ua_leg.h"
+#include "im_ua_reply.h"
 
-void imua_out_free(imua_out_t *out)
+static const imua_fork_ops_t b2b_ops;
+
+/* Leg B's INVITE as the owner describes it. */
+static void leg_b_spec(const imua_invite_t *inv, imua_leg_b_spec_t *b)
 {
-	if(out->hdrs.s)
-		pkg_free(out->hdrs.s);
-	if(out->body.s)
-		pkg_free(out->body.s);
-	if(out->contact_user.s)
-		pkg_free(out->contact_user.s);
-	if(out->contact_params.s)
-		pkg_free(out->contact_params.s);
-	memset(out, 0, sizeof(*out));
-}
-
-static void reject(imua_out_t *rej, int code, const char *reason)
-{
-	rej->code = code;
-	rej->reason.s = (char *)reason;
-	rej->reason.len = strlen(reason);
-}
-
-/* The transaction of msg, created when the script has not. 1 new or
- * existing, 0 retransmission, -1 error. */
-static int ensure_transaction(struct sip_msg *msg)
-{
-	struct cell *t = imua_tmb.t_gett();
-	int ret;
-
-	if(t && t != T_UNDEFINED)
-		return 1;
-	ret = imua_tmb.t_newtran(msg);
-	if(ret == 0)
-		return 0;
-	if(ret < 0) {
-		LM_ERR("cannot create a transaction for %.*s\n",
-				msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s);
-		return -1;
-	}
-	return 1;
-}
-
-int imua_reply(struct sip_msg *msg, int code, const str *reason,
-		const str *hdrs, const str *ctype, const str *body)
-{
-	char text[128];
-	im_kbuf_t h = {0};
-	int ret;
-
-	if(ensure_transaction(msg) <= 0)
-		return -1;
-	im_kbuf_adds(&h, hdrs);
-	if(body && body->len && ctype && ctype->len)
-		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", ctype->len, ctype->s);
-	if(h.failed)
-		goto fail;
-	/* tm builds the reply (and its To tag) from the request's lumps */
-	if(h.len && !add_lump_rpl(msg, h.s, h.len, LUMP_RPL_HDR))
-		goto fail;
-	if(body && body->len && !add_lump_rpl(msg, body->s, body->len, LUMP_RPL_BODY))
-		goto fail;
-	snprintf(text, sizeof(text), "%.*s", reason->len, reason->s);
-	ret = imua_tmb.t_reply(msg, code, text);
-	im_kbuf_free(&h);
-	return ret < 0 ? -1 : 1;
-fail:
-	im_kbuf_free(&h);
-	return -1;
-}
-
-static int set_from_msg_strings(imua_leg_t *l, struct sip_msg *msg)
-{
-	struct to_body *from = get_from(msg), *to = get_to(msg);
-	str callid = msg->callid->body;
-
-	trim(&callid);
-	return (imua_str_set(&l->call_id, callid.s, callid.len) < 0
-				   || imua_str_set(&l->remote_tag, from->tag_value.s,
-							  from->tag_value.len)
-							  < 0
-				   || imua_str_set(&l->remote_uri, from->uri.s, from->uri.len)
-							  < 0
-				   || imua_str_set(&l->remote_dname, from->display.s,
-							  from->display.len)
-							  < 0
-				   || imua_str_set(&l->local_uri, to->uri.s, to->uri.len) < 0
-				   || imua_str_set(
-							  &l->local_dname, to->display.s, to->display.len)
-							  < 0)
-				   ? -1
-				   : 0;
-}
-
-/* The route set of a dialog from msg's Record-Route (RFC 3261 12.1):
- * as listed for the UAS, reversed for the UAC. */
-int imua_store_route_set(imua_leg_t *l, struct sip_msg *msg, int reverse)
-{
-	str rs = STR_NULL;
-	int ret;
-
-	if(!msg->record_route)
-		return imua_str_set(&l->route_set, NULL, 0);
-	if(print_rr_body(msg->record_route, &rs, reverse, NULL) < 0)
-		return -1;
-	ret = imua_str_set(&l->route_set, rs.s, rs.len);
-	pkg_free(rs.s);
-	return ret;
-}
-
-/* The first Contact URI of msg. */
-int imua_contact_uri(struct sip_msg *msg, str *uri)
-{
-	contact_body_t *cb;
-
-	if(!msg->contact || parse_contact(msg->contact) < 0)
-		return -1;
-	cb = (contact_body_t *)msg->contact->parsed;
-	if(!cb || cb->star || !cb->contacts)
-		return -1;
-	*uri = cb->contacts->uri;
-	return 0;
-}
-
-static int hdr_body(struct hdr_field *h, str *v)
-{
-	if(!h)
-		return -1;
-	*v = h->body;
-	trim(v);
-	return 0;
-}
-
-static int make_leg_a(imua_call_t *c, struct sip_msg *msg,
-		const imua_invite_t *inv, imua_out_t *rej)
-{
-	imua_leg_t *l = &c->leg[IMUA_LEG_A];
-	char tag[17], user[32];
-	str uri, v;
-	im_kbuf_t b = {0};
-	imua_se_t se;
-	unsigned int cseq;
-	int proto = msg->rcv.proto;
-
-	if(imua_contact_uri(msg, &uri) < 0) {
-		reject(rej, 400, "Bad Request: missing or bad Contact");
-		return -1;
-	}
-	if(str2int(&get_cseq(msg)->number, &cseq) < 0) {
-		reject(rej, 400, "Bad Request: bad CSeq");
-		return -1;
-	}
-	if(imua_get_se(msg, &se) < 0) {
-		reject(rej, 400, "Bad Request: bad Session-Expires");
-		return -1;
-	}
-	imua_new_tag(tag, 16);
-	snprintf(user, sizeof(user), "%s-a", c->key);
-	if(set_from_msg_strings(l, msg) < 0
-			|| imua_str_set(&l->local_tag, tag, 16) < 0
-			|| imua_str_set(&l->remote_target, uri.s, uri.len) < 0
-			|| imua_store_route_set(l, msg, 0) < 0
-			|| imua_contact(&b, user, msg->rcv.bind_address, proto,
-					   &inv->contact_params_a)
-					   < 0
-			|| imua_str_set(&l->contact, b.s, b.len) < 0)
-		goto oom;
-	im_kbuf_free(&b);
-	if(hdr_body(msg->allow, &v) == 0 && imua_str_set(&l->allow, v.s, v.len) < 0)
-		goto oom;
-	if(hdr_body(msg->user_agent, &v) == 0
-			&& imua_str_set(&l->version, v.s, v.len) < 0)
-		goto oom;
-	/* a client on a connection is reached back over that connection */
-	if(!l->route_set.len && (proto == PROTO_TCP || proto == PROTO_TLS)) {
-		im_kbuf_addf(&b, "sip:%s:%u;transport=%s",
-				ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port,
-				proto == PROTO_TLS ? "tls" : "tcp");
-		if(b.failed || imua_str_set(&l->dst_uri, b.s, b.len) < 0)
-			goto oom;
-		im_kbuf_free(&b);
-	}
-	l->sock = msg->rcv.bind_address;
-	l->remote_cseq = cseq;
-	l->remote_cseq_set = 1;
-	l->uas_cseq = cseq;
-	l->peer_timer = imua_supports_timer(msg);
-
-	/* RFC 4028 section 9: the interval asked (never below our Min-SE, a
-	 * 422 was sent for that), and who refreshes */
-	l->se = se.value ? se.value : (unsigned int)imua_session_expires;
-	if(se.refresher == 1)
-		l->refresher = IMUA_REFRESH_PEER;
-	else if(se.refresher == 2)
-		l->refresher = IMUA_REFRESH_US;
-	else if(l->peer_timer && inv->refresher_a == IMUA_PREF_UAC)
-		l->refresher = IMUA_REFRESH_PEER;
-	else
-		l->refresher = IMUA_REFRESH_US;
-	if(!l->peer_timer && !se.value)
-		l->refresher = IMUA_REFRESH_US;
-	return 0;
-oom:
-	im_kbuf_free(&b);
-	reject(rej, 500, "Server Internal Error");
-	return -1;
-}
-
-/* Our Contact's user part on leg B. */
-static void leg_b_user(imua_call_t *c, const imua_invite_t *inv, char *user,
-		size_t size)
-{
-	if(inv->contact_user_b.len)
-		snprintf(user, size, "%.*s", inv->contact_user_b.len,
-				inv->contact_user_b.s);
-	else
-		snprintf(user, size, "%s-b", c->key);
-}
-
-static int make_leg_b(imua_call_t *c, const imua_invite_t *inv)
-{
-	imua_leg_t *l = &c->leg[IMUA_LEG_B];
-	/* the leg's dialog as leg A's INVITE describes it */
-	const struct
-	{
-		str *to;
-		const str *from;
-	} copy[] = {{&l->local_uri, &inv->from_uri},
-			{&l->local_dname, &inv->from_dname}, {&l->remote_uri, &inv->to_uri},
-			{&l->remote_dname, &inv->to_dname},
-			{&l->remote_target, &inv->ruri}, {&l->dst_uri, &inv->dst_uri},
-			{&l->sdp, &inv->body}, {&l->sdp_type, &inv->ctype}};
-	char tag[17], user[256];
-	str callid;
-	im_kbuf_t b = {0};
-	int ret = 0;
-
-	imua_tmb.generate_callid(&callid);
-	imua_new_tag(tag, 16);
-	leg_b_user(c, inv, user, sizeof(user));
-	if(imua_str_set(&l->call_id, callid.s, callid.len) < 0
-			|| imua_str_set(&l->local_tag, tag, 16) < 0)
-		ret = -1;
-	for(size_t i = 0; ret == 0 && i < sizeof(copy) / sizeof(copy[0]); i++)
-		if(imua_str_set(copy[i].to, copy[i].from->s, copy[i].from->len) < 0)
-			ret = -1;
-	if(ret == 0
-			&& (imua_contact(&b, user, NULL,
-						imua_uri_proto(&inv->ruri, &inv->dst_uri),
-						&inv->contact_params_b)
-							< 0
-					|| imua_str_set(&l->contact, b.s, b.len) < 0))
-		ret = -1;
-	im_kbuf_free(&b);
-	l->se = inv->se_b;
-	if(ret == 0 && imua_fork_init(c, inv, user) < 0)
-		ret = -1;
-	return ret;
+	memset(b, 0, sizeof(*b));
+	b->ruri = inv->ruri;
+	b->dst_uri = inv->dst_uri;
+	b->from_uri = inv->from_uri;
+	b->from_dname = inv->from_dname;
+	b->to_uri = inv->to_uri;
+	b->to_dname = inv->to_dname;
+	b->hdrs = inv->hdrs;
+	b->body = inv->body;
+	b->ctype = inv->ctype;
+	b->contact_user = inv->contact_user_b;
+	b->contact_params = inv->contact_params_b;
+	b->se = inv->se_b;
+	b->refresher_uas = inv->refresher_b_uas;
+	b->next_targets = inv->next_targets;
+	b->n_next_targets = inv->n_next_targets;
 }
 
 int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 		int keylen, imua_out_t *rej)
 {
-	imua_call_t *c;
-	imua_se_t se;
-	unsigned int hash, label;
-	str bad;
+	imua_leg_a_spec_t a = {.contact_params = inv->contact_params_a,
+			.refresher = inv->refresher_a};
+	imua_leg_b_spec_t b;
+	imua_call_t *c = NULL;
+	char user[256];
 	int ret;
 
-	memset(rej, 0, sizeof(*rej));
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid || !msg->cseq
-			|| parse_from_header(msg) < 0 || !msg->to
-			|| !get_from(msg)->tag_value.len) {
-		reject(rej, 400, "Bad Request");
-		return -1;
-	}
-	if(get_to(msg)->tag_value.len) {
-		reject(rej, 481, "Call/Transaction Does Not Exist");
-		return -1;
-	}
-	bad = imua_unsupported_require(msg);
-	if(bad.len) {
-		static char h[128];
-		reject(rej, 420, "Bad Extension");
-		snprintf(h, sizeof(h), "Unsupported: %.*s\r\n",
-				bad.len > 64 ? 64 : bad.len, bad.s);
-		rej->hdrs.s = pkg_malloc(strlen(h) + 1);
-		if(rej->hdrs.s) {
-			strcpy(rej->hdrs.s, h);
-			rej->hdrs.len = strlen(h);
-		}
-		return -1;
-	}
-	if(imua_get_se(msg, &se) == 0 && se.value
-			&& se.value < (unsigned int)imua_min_se) {
-		char h[64];
-		reject(rej, 422, "Session Interval Too Small");
-		snprintf(h, sizeof(h), "Min-SE: %d\r\n", imua_min_se);
-		rej->hdrs.s = pkg_malloc(strlen(h) + 1);
-		if(rej->hdrs.s) {
-			strcpy(rej->hdrs.s, h);
-			rej->hdrs.len = strlen(h);
-		}
-		return -1;
-	}
-	ret = ensure_transaction(msg);
-	if(ret == 0)
-		return 0;
-	if(ret < 0 || imua_tmb.t_get_trans_ident(msg, &hash, &label) < 0) {
-		reject(rej, 500, "Server Internal Error");
-		return -1;
-	}
-	if(inv->key.len >= (int)sizeof(c->key)) {
-		reject(rej, 500, "Server Internal Error");
-		return -1;
-	}
-	if(inv->key.len) {
-		char k[sizeof(c->key)];
-		memcpy(k, inv->key.s, inv->key.len);
-		k[inv->key.len] = '\0';
-		c = imua_call_new(k);
-	} else {
-		c = imua_call_new(NULL);
-	}
-	if(!c) {
-		reject(rej, 500, "Server Internal Error");
-		return -1;
-	}
+	ret = imua_uas_call(msg, &inv->key, &a, &c, rej);
+	if(ret <= 0)
+		return ret;
 	c->hooks = inv->hooks;
 	c->app = inv->app;
-	if(make_leg_a(c, msg, inv, rej) < 0)
-		goto fail;
-	if(make_leg_b(c, inv) < 0) {
-		reject(rej, 500, "Server Internal Error");
+	leg_b_spec(inv, &b);
+	if(imua_leg_b_make(c, &b, user, sizeof(user)) < 0
+			|| imua_fork_init(c, &b, user, &b2b_ops) < 0) {
+		imua_reject(rej, 500, "Server Internal Error");
 		goto fail;
 	}
-	c->leg[IMUA_LEG_A].uas_pending = 1;
-	c->leg[IMUA_LEG_A].uas_hash = hash;
-	c->leg[IMUA_LEG_A].uas_label = label;
-	c->state = IMUA_INVITING;
-	imua_call_index(c);
-	imua_tmb.t_reply(msg, 100, "Trying");
+	imua_uas_publish(c, msg);
 	if(!imua_fork_start(c)) {
-		reject(rej, 500, "Server Internal Error");
+		imua_reject(rej, 500, "Server Internal Error");
 		goto fail;
 	}
 	LM_INFO("call %s: %.*s -> %.*s\n", c->key, c->leg[IMUA_LEG_A].call_id.len,
@@ -371,11 +78,7 @@ int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 	imua_call_unref(c);
 	return 1;
 fail:
-	/* nothing was answered or sent: the owner keeps its resources */
-	c->hooks = NULL;
-	c->state = IMUA_ENDED;
-	imua_call_unlink(c);
-	imua_call_unref(c);
+	imua_call_abandon(c);
 	return -1;
 }
 
@@ -387,12 +90,9 @@ static void relay_provisional(imua_call_t *c, struct tmcb_params *ps)
 	im_kbuf_t h = {0};
 	unsigned int hash, label;
 	str totag = STR_NULL, reason = rpl->first_line.u.reply.reason;
-	int go, cancel;
+	int go;
 
 	lock_get(&c->lock);
-	c->leg[IMUA_LEG_B].early = 1;
-	cancel = c->cancel_pending;
-	c->cancel_pending = 0;
 	go = c->state == IMUA_INVITING && c->leg[IMUA_LEG_A].uas_pending;
 	hash = c->leg[IMUA_LEG_A].uas_hash;
 	label = c->leg[IMUA_LEG_A].uas_label;
@@ -407,8 +107,6 @@ static void relay_provisional(imua_call_t *c, struct tmcb_params *ps)
 		}
 	}
 	lock_release(&c->lock);
-	if(cancel)
-		imua_send_cancel_b(c);
 	if(!go || !totag.s)
 		goto done;
 	imua_copy_headers(rpl, &h);
@@ -419,41 +117,6 @@ done:
 	if(totag.s)
 		pkg_free(totag.s);
 	im_kbuf_free(&h);
-}
-
-/* Leg B's dialog from its 2xx (RFC 3261 12.1.2). */
-static int store_leg_b_dialog(imua_call_t *c, struct sip_msg *rpl)
-{
-	imua_leg_t *l = &c->leg[IMUA_LEG_B];
-	struct to_body *to;
-	imua_se_t se;
-	str uri, v;
-
-	if(parse_headers(rpl, HDR_EOH_F, 0) < 0 || !rpl->to)
-		return -1;
-	to = get_to(rpl);
-	if(imua_str_set(&l->remote_tag, to->tag_value.s, to->tag_value.len) < 0)
-		return -1;
-	if(imua_contact_uri(rpl, &uri) == 0
-			&& imua_str_set(&l->remote_target, uri.s, uri.len) < 0)
-		return -1;
-	if(imua_store_route_set(l, rpl, 1) < 0)
-		return -1;
-	if(hdr_body(rpl->allow, &v) == 0 && imua_str_set(&l->allow, v.s, v.len) < 0)
-		return -1;
-	if((hdr_body(rpl->server, &v) == 0 || hdr_body(rpl->user_agent, &v) == 0)
-			&& imua_str_set(&l->version, v.s, v.len) < 0)
-		return -1;
-	l->peer_timer = imua_supports_timer(rpl);
-	if(imua_get_se(rpl, &se) == 0 && se.value) {
-		l->se = se.value;
-		l->refresher = se.refresher == 2 ? IMUA_REFRESH_PEER : IMUA_REFRESH_US;
-	} else {
-		/* RFC 4028 section 7.2: no Session-Expires in the 2xx, no timer */
-		l->se = 0;
-		l->refresher = IMUA_REFRESH_NONE;
-	}
-	return 0;
 }
 
 /* Leg A's 2xx: our Contact (or the owner's), Allow, the session timer and
@@ -469,7 +132,7 @@ static void build_answer_headers(imua_call_t *c, imua_out_t *out,
 
 		snprintf(user, sizeof(user), "%.*s", out->contact_user.len,
 				out->contact_user.s);
-		if(imua_contact(&cb, user, a->sock, a->sock ? a->sock->proto : PROTO_UDP,
+		if(imua_contact(&cb, user, NULL, a->sock, a->sock ? a->sock->proto : PROTO_UDP,
 				   &out->contact_params)
 				== 0)
 			imua_str_set(&a->contact, cb.s, cb.len);
@@ -489,25 +152,8 @@ static void answered(imua_call_t *c, struct sip_msg *rpl)
 	int still, ret;
 
 	memset(&out, 0, sizeof(out));
-	lock_get(&c->lock);
-	ret = store_leg_b_dialog(c, rpl);
-	c->leg[IMUA_LEG_B].uac_pending = 0;
-	still = c->state == IMUA_INVITING;
-	lock_release(&c->lock);
-	if(ret < 0) {
-		LM_ERR("call %s: cannot keep leg b's dialog\n", c->key);
-		imua_end(c, -1, "leg b: bad 2xx", 500);
+	if(!imua_fork_answered(c, rpl))
 		return;
-	}
-	if(!still) {
-		/* ended (CANCEL, terminate) while leg B was being answered: it
-		 * only needs its BYE now */
-		lock_get(&c->lock);
-		c->state = IMUA_CONFIRMED;
-		lock_release(&c->lock);
-		imua_end(c, -1, c->end_reason[0] ? c->end_reason : "cancelled", 487);
-		return;
-	}
 	ret = c->hooks && c->hooks->answered
 				  ? c->hooks->answered(c, c->app, rpl, &out)
 				  : 0;
@@ -638,50 +284,7 @@ static void failed(imua_call_t *c, struct tmcb_params *ps)
 	im_kbuf_free(&h);
 }
 
-void imua_invite_b_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
-{
-	imua_call_t *c = tx->call;
-	int real = ps->rpl && ps->rpl != FAKED_REPLY;
-
-	if(!imua_fork_current(c, tx, real ? ps->code : 0)) {
-		/* a target given up for the next one */
-		if(!(type & TMCB_LOCAL_RESPONSE_IN) && ps->code >= 200
-				&& ps->code < 300 && real && imua_tx_claim(tx))
-			imua_fork_stray_2xx(c, ps->rpl);
-		return;
-	}
-	if(type & TMCB_LOCAL_RESPONSE_IN) {
-		if(ps->code > 100 && ps->code < 200 && ps->rpl
-				&& ps->rpl != FAKED_REPLY)
-			relay_provisional(c, ps);
-		return;
-	}
-	if(!imua_tx_claim(tx))
-		return;
-	if(ps->code >= 200 && ps->code < 300 && ps->rpl && ps->rpl != FAKED_REPLY)
-		answered(c, ps->rpl);
-	else
-		failed(c, ps);
-}
-
-void imua_send_cancel_b(imua_call_t *c)
-{
-	struct cell *saved = imua_tmb.t_gett();
-	int saved_branch = imua_tmb.t_gett_branch();
-	unsigned int hash, label;
-	int pending;
-
-	lock_get(&c->lock);
-	pending = c->leg[IMUA_LEG_B].uac_pending;
-	hash = c->leg[IMUA_LEG_B].uac_hash;
-	label = c->leg[IMUA_LEG_B].uac_label;
-	lock_release(&c->lock);
-	if(!pending)
-		return;
-	if(imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL) == 0)
-		LM_WARN("call %s: could not CANCEL leg b\n", c->key);
-	imua_tmb.t_sett(saved, saved_branch);
-}
+static const imua_fork_ops_t b2b_ops = {relay_provisional, answered, failed};
 
 int imua_cancel(struct sip_msg *msg)
 {
@@ -691,6 +294,8 @@ int imua_cancel(struct sip_msg *msg)
 	unsigned int cseq;
 	int leg = -1, ours;
 
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_CANCEL)
+		return -1;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid || !msg->cseq
 			|| parse_from_header(msg) < 0)
 		return -1;

@@ -112,7 +112,7 @@ typedef struct imua_invite {
 /* Facts about a call for its owner. Views valid while the call is
  * referenced. */
 typedef struct imua_call_info {
-	const char *key;
+	const char *key; /* for a single dialog the used leg is in 0 and 1 */
 	int state; /* imua_state_t */
 	str remote_target[2];
 	str version[2];
@@ -135,7 +135,9 @@ typedef int (*imua_reply_f)(struct sip_msg *msg, int code, const str *reason,
 		const str *hdrs, const str *ctype, const str *body);
 /* Frees what an imua_out_t holds in pkg. */
 typedef void (*imua_out_free_f)(imua_out_t *out);
-/* Ends a call: CANCEL/487 before an answer, BYE both legs after. */
+/* Ends a call: CANCEL/487 before an answer, BYE both legs after. A single
+ * dialog: a pending UAC INVITE is CANCELled, a pending UAS INVITE gets
+ * 480, a confirmed dialog a BYE. */
 typedef int (*imua_terminate_f)(const str *key, const char *reason);
 /* The target a request to our Contact alias maps back to (OP-5): the
  * remote target of the other leg. 1 and the URI copied to out, or -1. */
@@ -156,6 +158,90 @@ typedef void (*imua_foreach_f)(
 /* Ends a call found by foreach (as terminate does). */
 typedef void (*imua_end_f)(imua_call_t *c, const char *reason);
 
+/* Single dialogs (the focus of a conference, the deferred-message push):
+ * a dialog that ends at the owner rather than crossing to a second leg.
+ * We are either its UAS (uas_open, uas_answer) or its UAC (uac_invite).
+ * It is a call with one leg: reachable by its key, counted and listed
+ * with kind "uas"/"uac", ended by terminate/end, with a session timer. */
+
+/* Hooks of a single dialog. All may be NULL except ended. */
+typedef struct imua_dlg_hooks {
+	/* UAC: the INVITE got its 2xx (im_ua has ACKed it). rpl carries the
+	 * answer SDP. Return 0 to keep the dialog, or non-zero: im_ua BYEs it
+	 * (and ended follows). */
+	int (*answered)(imua_call_t *c, void *app, struct sip_msg *rpl);
+	/* UAC: the INVITE failed (final non-2xx `code`, 408 timeout, 487
+	 * cancelled); ended follows at once. rpl NULL for local timeout. */
+	void (*failed)(imua_call_t *c, void *app, int code, struct sip_msg *rpl);
+	/* re-INVITE or UPDATE carrying an offer: fill out with the answer
+	 * (body/ctype/hdrs) or a refusal (out->code 488 ...). Without a body it
+	 * is a session refresh and im_ua answers it itself. */
+	int (*reoffer)(imua_call_t *c, void *app, struct sip_msg *req,
+			imua_out_t *out);
+	/* Any other in-dialog request (REFER, SUBSCRIBE, NOTIFY, MESSAGE, INFO,
+	 * OPTIONS): checked against the dialog (tags, CSeq) first. The owner
+	 * answers it: return a SIP code (>=200) and im_ua replies with that
+	 * code and out (hdrs/body), or return 0 when the owner replied itself
+	 * (e.g. with imua_api.reply). NULL hook: 405/501 by im_ua. */
+	int (*request)(imua_call_t *c, void *app, struct sip_msg *req,
+			imua_out_t *out);
+	/* Over on any path (BYE either way, failure, cancel, timeout,
+	 * session-timer expiry, terminate). Exactly once; app is the owner's. */
+	void (*ended)(imua_call_t *c, void *app, const char *reason);
+} imua_dlg_hooks_t;
+
+/* We answer msg (an initial INVITE) as its UAS. */
+typedef struct imua_uas {
+	str key;			/* from new_key; empty: im_ua makes one */
+	str contact_user;	/* our Contact user part (e.g. the session identity's
+						   user); empty: "<key>-a" */
+	str contact_params; /* appended to our Contact, e.g. ";isfocus" */
+	str contact_host;	/* optional: host[:port] for our Contact instead of
+						   the socket's address (empty: the receiving socket) */
+	imua_refresher_pref_t refresher; /* when the INVITE leaves it to us */
+	const imua_dlg_hooks_t *hooks;
+	void *app;
+} imua_uas_t;
+
+/* Creates the dialog for INVITE msg (its tm transaction, 100 Trying). The
+ * INVITE stays unanswered until uas_answer. 1 + key; 0 retransmission; -1
+ * and rej (reply with imua_api.reply). */
+typedef int (*imua_uas_open_f)(struct sip_msg *msg, const imua_uas_t *uas,
+		char *key, int keylen, imua_out_t *rej);
+/* Answers that INVITE: 18x (provisional, may repeat), 2xx (dialog confirmed
+ * on ACK; ACK timeout ends it) or >=300 (the dialog ends). hdrs
+ * CRLF-terminated; body/ctype may be empty. Any process, any time. */
+typedef int (*imua_uas_answer_f)(const str *key, int code, const str *reason,
+		const str *hdrs, const str *ctype, const str *body);
+
+/* We send an initial INVITE as UAC. */
+typedef struct imua_uac {
+	str key; /* from new_key; empty: im_ua makes one */
+	str ruri, dst_uri;
+	str from_uri, from_dname, to_uri, to_dname;
+	str hdrs; /* CRLF-terminated extra headers (PAI, Referred-By,
+				 Accept-Contact, Require, recipient-list-history ...);
+				 im_ua adds Contact, Allow, Supported, session timer */
+	str body, ctype;
+	str contact_user, contact_params, contact_host; /* as in imua_uas_t */
+	unsigned int se;	/* Session-Expires asked (0: none) */
+	int refresher_uas;	/* ";refresher=uas" */
+	const imua_target_t *next_targets; /* serial forking */
+	int n_next_targets;
+	const imua_dlg_hooks_t *hooks;
+	void *app;
+} imua_uac_t;
+/* 1 + key: sent (hooks report the outcome); -1: nothing sent. */
+typedef int (*imua_uac_invite_f)(const imua_uac_t *uac, char *key, int keylen);
+
+/* Sends an in-dialog request (NOTIFY, MESSAGE, INFO; not BYE, not
+ * re-INVITE) on a single dialog. cb (may be NULL) gets the final response
+ * code once (408 on timeout), from any process; arg is the caller's. */
+typedef void (*imua_req_cb_f)(const str *key, int code, void *arg);
+typedef int (*imua_dlg_request_f)(const str *key, const str *method,
+		const str *hdrs, const str *ctype, const str *body, imua_req_cb_f cb,
+		void *arg);
+
 typedef struct imua_api {
 	imua_b2b_invite_f b2b_invite;
 	imua_reply_f reply;
@@ -168,6 +254,11 @@ typedef struct imua_api {
 	imua_copy_headers_f copy_headers;
 	imua_foreach_f foreach;
 	imua_end_f end;
+	/* single dialogs */
+	imua_uas_open_f uas_open;
+	imua_uas_answer_f uas_answer;
+	imua_uac_invite_f uac_invite;
+	imua_dlg_request_f dlg_request;
 } imua_api_t;
 
 typedef int (*bind_im_ua_f)(imua_api_t *api);

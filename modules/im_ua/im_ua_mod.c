@@ -1,24 +1,24 @@
 /*
  * im_ua: a SIP user-agent layer on tm for the IM server's B2BUAs.
  *
- * Exports and wiring only: the call table is im_ua_call.c, setup
- * im_ua_invite.c, in-dialog requests im_ua_indlg.c, the end of a call
- * im_ua_end.c, session timers im_ua_timer.c, serial forking of leg B
- * im_ua_fork.c, RPC im_ua_rpc.c; other
- * modules use the bind API of im_ua_load.h.
+ * Exports and wiring only: the call table is im_ua_call.c, B2BUA setup
+ * im_ua_invite.c, single dialogs im_ua_dlg.c, in-dialog requests
+ * im_ua_indlg.c, the end of a call im_ua_end.c, session timers
+ * im_ua_timer.c, serial forking of leg B im_ua_fork.c, the bind API's
+ * other functions im_ua_api.c, RPC im_ua_rpc.c; other modules use the
+ * bind API of im_ua_load.h (see im_ua_flow.h for the layering).
  */
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/dset.h"
 #include "core/kemi.h"
 #include "core/mod_fix.h"
-#include "core/parser/parse_uri.h"
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
 #include "im_kemi.h"
 #include "im_ua.h"
+#include "im_ua_api.h"
 #include "im_ua_flow.h"
 #include "im_ua_rpc.h"
 
@@ -53,9 +53,6 @@ static int w_im_ua_dispatch(struct sip_msg *msg, char *p1, char *p2)
 
 static int ki_im_ua_cancel(struct sip_msg *msg)
 {
-	if(msg->first_line.type != SIP_REQUEST
-			|| msg->REQ_METHOD != METHOD_CANCEL)
-		return -1;
 	return imua_cancel(msg);
 }
 
@@ -64,85 +61,14 @@ static int w_im_ua_cancel(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_ua_cancel(msg);
 }
 
-static int alias_target(const str *user, char *out, int outlen)
-{
-	imua_call_t *c = imua_call_by_key(user);
-	int leg, ret = -1;
-
-	if(!c)
-		return -1;
-	/* "<key>-a" is our Contact towards leg A: it stands for leg B's peer */
-	leg = (user->len > 2 && user->s[user->len - 1] == 'b') ? IMUA_LEG_A
-														   : IMUA_LEG_B;
-	lock_get(&c->lock);
-	if(c->leg[leg].remote_target.len > 0
-			&& c->leg[leg].remote_target.len < outlen) {
-		memcpy(out, c->leg[leg].remote_target.s, c->leg[leg].remote_target.len);
-		out[c->leg[leg].remote_target.len] = '\0';
-		ret = 1;
-	}
-	lock_release(&c->lock);
-	imua_call_unref(c);
-	return ret;
-}
-
-/* OP-5: a request sent to one of our Contacts outside its dialog goes to
- * what that Contact stands for. */
 static int ki_im_ua_map_ruri(struct sip_msg *msg)
 {
-	char target[1024];
-	str t;
-
-	if(parse_sip_msg_uri(msg) < 0 || !msg->parsed_uri.user.len)
-		return -1;
-	if(alias_target(&msg->parsed_uri.user, target, sizeof(target)) < 0)
-		return -1;
-	t.s = target;
-	t.len = strlen(target);
-	if(rewrite_uri(msg, &t) < 0)
-		return -1;
-	return 1;
+	return imua_map_ruri(msg);
 }
 
 static int w_im_ua_map_ruri(struct sip_msg *msg, char *p1, char *p2)
 {
 	return ki_im_ua_map_ruri(msg);
-}
-
-static int call_info(imua_call_t *c, imua_call_info_t *info)
-{
-	info->key = c->key;
-	info->state = c->state;
-	for(int i = 0; i < 2; i++) {
-		info->remote_target[i] = c->leg[i].remote_target;
-		info->version[i] = c->leg[i].version;
-		info->call_id[i] = c->leg[i].call_id;
-	}
-	return 0;
-}
-
-typedef struct foreach_ctx {
-	int (*fn)(imua_call_t *c, void *app, void *arg);
-	void *arg;
-} foreach_ctx_t;
-
-static int foreach_one(imua_call_t *c, void *arg)
-{
-	foreach_ctx_t *f = arg;
-
-	return f->fn(c, c->app, f->arg);
-}
-
-static void foreach(int (*fn)(imua_call_t *c, void *app, void *arg), void *arg)
-{
-	foreach_ctx_t f = {fn, arg};
-
-	imua_calls_foreach(foreach_one, &f);
-}
-
-static void end_call(imua_call_t *c, const char *reason)
-{
-	imua_end(c, -1, reason, 503);
 }
 
 int bind_im_ua(imua_api_t *api)
@@ -153,13 +79,17 @@ int bind_im_ua(imua_api_t *api)
 	api->reply = imua_reply;
 	api->out_free = imua_out_free;
 	api->terminate = imua_terminate;
-	api->alias_target = alias_target;
-	api->call_info = call_info;
+	api->alias_target = imua_alias_target;
+	api->call_info = imua_call_info;
 	api->count = imua_calls_count;
 	api->new_key = imua_new_key;
 	api->copy_headers = imua_copy_headers_api;
-	api->foreach = foreach;
-	api->end = end_call;
+	api->foreach = imua_foreach;
+	api->end = imua_end_call;
+	api->uas_open = imua_uas_open;
+	api->uas_answer = imua_uas_answer;
+	api->uac_invite = imua_uac_invite;
+	api->dlg_request = imua_dlg_request;
 	return 0;
 }
 

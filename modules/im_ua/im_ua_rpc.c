@@ -44,8 +44,9 @@ static void add_call(rpc_t *rpc, void *ctx, imua_call_t *c)
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	lock_get(&c->lock);
-	rpc->struct_add(th, "ssdsdd", "key", c->key, "state",
-			imua_state_name(c->state), "age", (int)(now - c->created),
+	rpc->struct_add(th, "sssdsdd", "key", c->key, "kind",
+			imua_mode_name(c->mode), "state", imua_state_name(c->state),
+			"age", (int)(now - c->created),
 			"end_reason", c->end_reason, "targets_tried",
 			(int)c->attempt + 1, "targets_left",
 			c->n_targets - c->next_target);
@@ -68,7 +69,8 @@ static int list_one(imua_call_t *c, void *arg)
 }
 
 static const char *imua_rpc_list_doc[] = {
-		"List the B2BUA calls: key, state, age, contacts of the callee "
+		"List the B2BUA calls and single dialogs: key, kind (b2b, uas, "
+		"uac), state, age, contacts of the callee "
 		"tried and left (serial forking), and per leg the dialog "
 		"(Call-ID, tags, remote target, our Contact, CSeqs) and its session "
 		"timer.",
@@ -109,8 +111,9 @@ static void imua_rpc_show(rpc_t *rpc, void *ctx)
 }
 
 static const char *imua_rpc_terminate_doc[] = {
-		"End a call by its key: an unanswered one gets 503 and its outgoing "
-		"INVITE a CANCEL, an established one a BYE on both legs.",
+		"End a call by its key: an unanswered one gets 503 (a uas dialog "
+		"480) and its outgoing INVITE a CANCEL, an established one a BYE on "
+		"each leg in use.",
 		0};
 
 static void imua_rpc_terminate(rpc_t *rpc, void *ctx)

@@ -6,6 +6,7 @@
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
+#include "core/parser/contact/parse_contact.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_require.h"
 #include "core/parser/parse_rr.h"
@@ -17,7 +18,6 @@
 #include "core/ut.h"
 
 #include "im_ua.h"
-#include "im_ua_flow.h"
 #include "im_ua_sip.h"
 
 void imua_new_tag(char *out, int n)
@@ -46,24 +46,26 @@ int imua_uri_proto(const str *ruri, const str *dst_uri)
 	return u.type == SIPS_URI_T ? PROTO_TLS : PROTO_UDP;
 }
 
-int imua_contact(im_kbuf_t *b, const char *user, struct socket_info *sock,
-		int proto, const str *params)
+int imua_contact(im_kbuf_t *b, const char *user, const str *host,
+		struct socket_info *sock, int proto, const str *params)
 {
 	struct socket_info **list;
 
+	if(!host || !host->len)
+		host = &imua_contact_host;
 	if(sock && sock->proto != proto)
 		sock = NULL;
 	if(!sock) {
 		list = get_sock_info_list(proto);
 		sock = list ? *list : NULL;
 	}
-	if(!sock && !imua_contact_host.len) {
+	if(!sock && !host->len) {
 		LM_ERR("no %s listener for our Contact\n", proto2a(proto));
 		return -1;
 	}
 	im_kbuf_addf(b, "<sip:%s@", user);
-	if(imua_contact_host.len)
-		im_kbuf_adds(b, &imua_contact_host);
+	if(host->len)
+		im_kbuf_adds(b, host);
 	else if(sock->useinfo.name.len)
 		im_kbuf_addf(b, "%.*s:%.*s", sock->useinfo.name.len,
 				sock->useinfo.name.s, sock->useinfo.port_no_str.len,
@@ -292,32 +294,8 @@ void imua_get_body(struct sip_msg *msg, str *body, str *ctype)
 	}
 }
 
-int imua_reply_trans(unsigned int hash, unsigned int label, int code,
-		const str *reason, const str *hdrs, const str *body,
-		const str *totag)
-{
-	struct cell *saved = imua_tmb.t_gett();
-	int saved_branch = imua_tmb.t_gett_branch();
-	struct cell *t = NULL;
-	int ret;
-
-	if(imua_tmb.t_lookup_ident(&t, hash, label) < 0 || !t) {
-		imua_tmb.t_sett(saved, saved_branch);
-		LM_WARN("transaction %u:%u to answer %d is gone\n", hash, label, code);
-		return -1;
-	}
-	/* t_reply_with_body drops the reference t_lookup_ident took */
-	ret = imua_tmb.t_reply_with_body(t, code, (str *)reason, (str *)body,
-			(str *)hdrs, (str *)totag);
-	imua_tmb.t_sett(saved, saved_branch);
-	if(ret < 0) {
-		LM_ERR("cannot send %d on transaction %u:%u\n", code, hash, label);
-		return -1;
-	}
-	return 0;
-}
-
-imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg)
+imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg,
+		imua_tx_handler_f on_response)
 {
 	imua_tx_t *tx = shm_malloc(sizeof(*tx));
 
@@ -330,6 +308,7 @@ imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg)
 	tx->call = c;
 	tx->kind = kind;
 	tx->leg = leg;
+	tx->on_response = on_response;
 	return tx;
 }
 
@@ -504,6 +483,24 @@ void imua_leg_from_2xx(imua_leg_t *l, struct sip_msg *rpl, unsigned int now)
 	imua_timer_arm(l, now);
 }
 
+void imua_timer_arm(imua_leg_t *l, unsigned int now)
+{
+	unsigned int guard;
+
+	l->refresh_at = l->expire_at = 0;
+	if(!l->se || l->refresher == IMUA_REFRESH_NONE)
+		return;
+	if(l->refresher == IMUA_REFRESH_US) {
+		l->refresh_at = now + (l->se / 2 ? l->se / 2 : 1);
+	} else {
+		guard = l->se / 3 < 32 ? l->se / 3 : 32;
+		/* plus one tick: times are whole seconds and the peer's timer
+		 * may run up to a second late, which with short intervals would
+		 * end a session its refresh was on the way to */
+		l->expire_at = now + l->se - guard + 1;
+	}
+}
+
 void imua_add_se_headers(im_kbuf_t *b, const imua_leg_t *l, int as_uac,
 		int peer_supports)
 {
@@ -528,27 +525,47 @@ void imua_tx_callback(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	if(type & TMCB_DESTROY) {
 		*ps->param = NULL;
+		/* an owner's request never answered still gets its code once */
+		if(tx->kind == IMUA_TX_DLG_REQ && tx->on_response && !tx->done)
+			tx->on_response(tx, TMCB_LOCAL_COMPLETED, &(struct tmcb_params){
+					.code = 408});
 		imua_tx_free(tx);
 		return;
 	}
-	if(tx->kind == IMUA_TX_INVITE_B) {
-		imua_invite_b_response(tx, type, ps);
-		return;
-	}
 	/* in-dialog requests: only their final response matters */
-	if(!(type & TMCB_LOCAL_COMPLETED) || ps->code < 200)
+	if(tx->kind != IMUA_TX_INVITE_B
+			&& (!(type & TMCB_LOCAL_COMPLETED) || ps->code < 200))
 		return;
-	switch(tx->kind) {
-		case IMUA_TX_BRIDGED:
-			imua_bridged_response(tx, ps);
-			break;
-		case IMUA_TX_REFRESH:
-			imua_refresh_response(tx, ps);
-			break;
-		case IMUA_TX_BYE:
-			imua_bye_response(tx, ps);
-			break;
-		default:
-			break;
-	}
+	if(tx->on_response)
+		tx->on_response(tx, type, ps);
+}
+
+/* The route set of a dialog from msg's Record-Route (RFC 3261 12.1):
+ * as listed for the UAS, reversed for the UAC. */
+int imua_store_route_set(imua_leg_t *l, struct sip_msg *msg, int reverse)
+{
+	str rs = STR_NULL;
+	int ret;
+
+	if(!msg->record_route)
+		return imua_str_set(&l->route_set, NULL, 0);
+	if(print_rr_body(msg->record_route, &rs, reverse, NULL) < 0)
+		return -1;
+	ret = imua_str_set(&l->route_set, rs.s, rs.len);
+	pkg_free(rs.s);
+	return ret;
+}
+
+/* The first Contact URI of msg. */
+int imua_contact_uri(struct sip_msg *msg, str *uri)
+{
+	contact_body_t *cb;
+
+	if(!msg->contact || parse_contact(msg->contact) < 0)
+		return -1;
+	cb = (contact_body_t *)msg->contact->parsed;
+	if(!cb || cb->star || !cb->contacts)
+		return -1;
+	*uri = cb->contacts->uri;
+	return 0;
 }

@@ -18,8 +18,10 @@
 /* Random hex tag of n characters into out (n + 1 bytes). */
 void imua_new_tag(char *out, int n);
 
-/* "<sip:user@host:port;transport=x>params" for a socket of proto. */
-int imua_contact(im_kbuf_t *b, const char *user,
+/* "<sip:user@host:port;transport=x>params" for a socket of proto; host
+ * (may be NULL or empty) replaces the module's contact_host and the
+ * socket's address. */
+int imua_contact(im_kbuf_t *b, const char *user, const str *host,
 		struct socket_info *sock, int proto, const str *params);
 /* The transport a request to this URI (and optional next hop) uses. */
 int imua_uri_proto(const str *ruri, const str *dst_uri);
@@ -48,11 +50,6 @@ str imua_unsupported_require(struct sip_msg *msg);
 /* The message body and its Content-Type (empty strs when none). */
 void imua_get_body(struct sip_msg *msg, str *body, str *ctype);
 
-/* Replies on the server transaction hash:label from any context (keeps
- * the current transaction of the caller). */
-int imua_reply_trans(unsigned int hash, unsigned int label, int code,
-		const str *reason, const str *hdrs, const str *body,
-		const str *totag);
 
 /* Why a request is sent: decides what its response does. */
 typedef enum imua_tx_kind {
@@ -61,6 +58,7 @@ typedef enum imua_tx_kind {
 	IMUA_TX_REFRESH,	  /* our session refresh */
 	IMUA_TX_BYE,
 	IMUA_TX_CANCEL,
+	IMUA_TX_DLG_REQ, /* the owner's request on a single dialog */
 } imua_tx_kind_t;
 
 /* Callback parameter of our requests (shm): holds a call reference;
@@ -68,6 +66,12 @@ typedef enum imua_tx_kind {
 typedef struct imua_tx {
 	imua_call_t *call;
 	imua_tx_kind_t kind;
+	/* called with INVITE_B's provisional and final responses, with the
+	 * final response of the others */
+	imua_tx_handler_f on_response;
+	/* DLG_REQ: the owner's callback, told the final code once */
+	imua_req_cb_f cb;
+	void *cb_arg;
 	int leg;	 /* sent on */
 	int method;	 /* METHOD_* */
 	/* BRIDGED: the server transaction on the other leg to answer */
@@ -87,11 +91,12 @@ typedef struct imua_tx {
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx);
 
-imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg);
+imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg,
+		imua_tx_handler_f on_response);
 void imua_tx_free(imua_tx_t *tx);
 
-/* The tm callback of every request im_ua sends (im_ua_invite.c,
- * im_ua_indlg.c, im_ua_end.c handle the kinds). */
+/* The tm callback of every request im_ua sends: hands the responses to
+ * the tx's handler. */
 void imua_tx_callback(struct cell *t, int type, struct tmcb_params *ps);
 
 /* Contact, Allow, Supported and the session timer of a 2xx we send on
@@ -105,6 +110,16 @@ int imua_tx_claim(imua_tx_t *tx);
 /* What a 2xx to our request on leg l says of it: its session timer, its
  * new target (under the call lock). */
 void imua_leg_from_2xx(imua_leg_t *l, struct sip_msg *rpl, unsigned int now);
+
+/* The route set of a dialog from msg's Record-Route (RFC 3261 12.1): as
+ * listed for the UAS, reversed (reverse 1) for the UAC. */
+int imua_store_route_set(imua_leg_t *l, struct sip_msg *msg, int reverse);
+/* The first Contact URI of msg. */
+int imua_contact_uri(struct sip_msg *msg, str *uri);
+
+/* Arms leg l's session timer from its negotiated state (under the call
+ * lock). */
+void imua_timer_arm(imua_leg_t *l, unsigned int now);
 
 /* Session-timer headers for a request (as_uac) or a response we send on
  * a leg, from the leg's negotiated state. */

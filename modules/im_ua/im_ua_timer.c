@@ -24,24 +24,6 @@
 
 #define IMUA_STALE_ENDING_S 96
 
-void imua_timer_arm(imua_leg_t *l, unsigned int now)
-{
-	unsigned int guard;
-
-	l->refresh_at = l->expire_at = 0;
-	if(!l->se || l->refresher == IMUA_REFRESH_NONE)
-		return;
-	if(l->refresher == IMUA_REFRESH_US) {
-		l->refresh_at = now + (l->se / 2 ? l->se / 2 : 1);
-	} else {
-		guard = l->se / 3 < 32 ? l->se / 3 : 32;
-		/* plus one tick: times are whole seconds and the peer's timer
-		 * may run up to a second late, which with short intervals would
-		 * end a session its refresh was on the way to */
-		l->expire_at = now + l->se - guard + 1;
-	}
-}
-
 static int peer_allows_update(const imua_leg_t *l)
 {
 	const char *p = l->allow.s;
@@ -54,50 +36,7 @@ static int peer_allows_update(const imua_leg_t *l)
 	return 0;
 }
 
-static void send_refresh(imua_call_t *c, int leg)
-{
-	static str update = str_init("UPDATE"), invite = str_init("INVITE");
-	imua_leg_t *l = &c->leg[leg];
-	im_kbuf_t h = {0}, body = {0};
-	imua_tx_t *tx;
-	int use_update, ok;
-
-	lock_get(&c->lock);
-	use_update = peer_allows_update(l) || !l->sdp.len;
-	im_kbuf_addf(&h, "Contact: %.*s\r\nAllow: %.*s\r\nSupported: timer\r\n",
-			l->contact.len, l->contact.s, imua_allow.len, imua_allow.s);
-	imua_add_se_headers(&h, l, 1, l->peer_timer);
-	if(!use_update) {
-		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", l->sdp_type.len,
-				l->sdp_type.s);
-		im_kbuf_adds(&body, &l->sdp);
-	}
-	lock_release(&c->lock);
-	tx = (h.failed || body.failed) ? NULL
-								   : imua_tx_new(c, IMUA_TX_REFRESH, leg);
-	if(tx)
-		tx->method = use_update ? METHOD_UPDATE : METHOD_INVITE;
-	ok = tx
-		 && imua_leg_send(c, leg, use_update ? &update : &invite,
-					&(str){h.s, h.len},
-					use_update ? NULL : &(str){body.s, body.len}, tx)
-					== 0;
-	if(tx && !ok)
-		imua_tx_free(tx);
-	if(!ok) {
-		lock_get(&c->lock);
-		l->refresh_pending = 0;
-		l->refresh_at = get_ticks() + 2;
-		lock_release(&c->lock);
-	} else {
-		LM_DBG("call %s: refreshing leg %c with %s\n", c->key, 'a' + leg,
-				use_update ? "UPDATE" : "re-INVITE");
-	}
-	im_kbuf_free(&h);
-	im_kbuf_free(&body);
-}
-
-void imua_refresh_response(imua_tx_t *tx, struct tmcb_params *ps)
+static void refresh_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 {
 	imua_call_t *c = tx->call;
 	imua_leg_t *l = &c->leg[tx->leg];
@@ -127,6 +66,50 @@ void imua_refresh_response(imua_tx_t *tx, struct tmcb_params *ps)
 				ps->code);
 		imua_end(c, -1, why, 500);
 	}
+}
+
+static void send_refresh(imua_call_t *c, int leg)
+{
+	static str update = str_init("UPDATE"), invite = str_init("INVITE");
+	imua_leg_t *l = &c->leg[leg];
+	im_kbuf_t h = {0}, body = {0};
+	imua_tx_t *tx;
+	int use_update, ok;
+
+	lock_get(&c->lock);
+	use_update = peer_allows_update(l) || !l->sdp.len;
+	im_kbuf_addf(&h, "Contact: %.*s\r\nAllow: %.*s\r\nSupported: timer\r\n",
+			l->contact.len, l->contact.s, imua_allow.len, imua_allow.s);
+	imua_add_se_headers(&h, l, 1, l->peer_timer);
+	if(!use_update) {
+		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", l->sdp_type.len,
+				l->sdp_type.s);
+		im_kbuf_adds(&body, &l->sdp);
+	}
+	lock_release(&c->lock);
+	tx = (h.failed || body.failed) ? NULL
+								   : imua_tx_new(c, IMUA_TX_REFRESH, leg,
+										   refresh_response);
+	if(tx)
+		tx->method = use_update ? METHOD_UPDATE : METHOD_INVITE;
+	ok = tx
+		 && imua_leg_send(c, leg, use_update ? &update : &invite,
+					&(str){h.s, h.len},
+					use_update ? NULL : &(str){body.s, body.len}, tx)
+					== 0;
+	if(tx && !ok)
+		imua_tx_free(tx);
+	if(!ok) {
+		lock_get(&c->lock);
+		l->refresh_pending = 0;
+		l->refresh_at = get_ticks() + 2;
+		lock_release(&c->lock);
+	} else {
+		LM_DBG("call %s: refreshing leg %c with %s\n", c->key, 'a' + leg,
+				use_update ? "UPDATE" : "re-INVITE");
+	}
+	im_kbuf_free(&h);
+	im_kbuf_free(&body);
 }
 
 static int tick_call(imua_call_t *c, void *arg)
