@@ -4,7 +4,7 @@
 #   make test   install what is missing, build, run every test
 #
 # Other targets: deps, all (default), modules, relay, check, unit, e2e,
-# fuzz, bench, clean.
+# test-modules, fuzz, bench, clean.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -17,7 +17,8 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
 
-.PHONY: all deps modules relay check unit e2e test run run-nni fuzz bench clean \
+.PHONY: all deps modules relay check unit e2e test test-modules run run-nni fuzz \
+	bench clean \
 	$(MODULES)
 
 all: modules relay check
@@ -55,7 +56,15 @@ check: modules relay
 unit: all
 	@$(MAKE) --no-print-directory -C test/unit run
 
-e2e: all
+# Test-only Kamailio modules (test/modules/*), loaded by test cfgs only.
+TEST_MODULES := $(patsubst test/modules/%/Makefile,%,$(wildcard test/modules/*/Makefile))
+
+test-modules: $(BUILD)/lib/libim.a
+	@for m in $(TEST_MODULES); do \
+		$(MAKE) --no-print-directory -C test/modules/$$m quiet=silent || exit 1; \
+	done
+
+e2e: all test-modules
 	@cd test && $(PYTHON) -m pytest -q e2e
 
 test: deps
@@ -85,4 +94,7 @@ clean:
 	done
 	@$(MAKE) --no-print-directory -C relay clean
 	@$(MAKE) --no-print-directory -C test/unit clean
+	@for m in $(TEST_MODULES); do \
+		rm -f test/modules/$$m/*.d test/modules/$$m/*.o test/modules/$$m/*.so; \
+	done
 	@rm -rf $(BUILD)/lib

@@ -2,7 +2,8 @@
  * im_pf: the participating function of the OMA SIMPLE IM server (OMA TS
  * section 6), originating and terminating, for the routing script.
  *
- * Exports and wiring only: the checks are im_pf_checks.c, the B2BUA
+ * Exports and wiring only: what each script function does is
+ * im_pf_flow.c, the checks im_pf_checks.c, the B2BUA
  * im_pf_session.c, peers, trust and aliases im_pf_route.c, the signed
  * hop to ourselves im_pf_hop.c, TLS peer identity im_pf_tls.c, the
  * tables im_pf_db.c, RPC im_pf_rpc.c.
@@ -10,20 +11,14 @@
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/dset.h"
 #include "core/kemi.h"
-#include "core/mod_fix.h"
-#include "core/parser/parse_to.h"
-#include "core/parser/parse_uri.h"
 #include "core/sr_module.h"
-#include "core/forward.h"
-#include "core/socket_info.h"
 
 #include "im_kemi.h"
 #include "im_pf.h"
 #include "im_pf_cache.h"
-#include "im_pf_checks.h"
 #include "im_pf_db.h"
+#include "im_pf_flow.h"
 #include "im_pf_hop.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
@@ -46,97 +41,9 @@ static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 
-static void refuse(struct sip_msg *msg, int code, const char *reason,
-		int warn, const char *text)
-{
-	impf_refusal_t r;
-
-	impf_refuse(&r, code, reason, warn, text);
-	impf_send_refusal(msg, &r);
-}
-
-/* The next hop of a request for another domain: its peer (TR-1029 NNI),
- * refused when the peer lacks the feature the request needs (D-3). */
-static int route_to_peer(struct sip_msg *msg, impf_kind_t kind, str *hop,
-		char *buf, int buflen)
-{
-	impf_peer_t peer;
-	unsigned int need = 0;
-
-	if(parse_sip_msg_uri(msg) < 0) {
-		refuse(msg, 400, "Bad Request-URI", 0, NULL);
-		return -1;
-	}
-	if(impf_peer_for_domain(&msg->parsed_uri.host, &peer) < 0) {
-		refuse(msg, 404, "Not Found: no route to this domain", 0, NULL);
-		return -1;
-	}
-	if(kind == IMPF_KIND_PAGER)
-		need = IMPF_FEAT_PAGER;
-	else if(kind == IMPF_KIND_LARGE)
-		need = IMPF_FEAT_LARGE;
-	if(need && !(peer.features & need)) {
-		refuse(msg, 403, "Forbidden", 122, "Function not allowed");
-		return -1;
-	}
-	snprintf(buf, buflen, "%s", peer.address);
-	hop->s = buf;
-	hop->len = strlen(buf);
-	return 0;
-}
-
-static int uri_is_ours(struct sip_msg *msg)
-{
-	if(parse_sip_msg_uri(msg) < 0)
-		return 0;
-	return check_self(&msg->parsed_uri.host, 0, 0) == 1;
-}
-
-/* OP-1 for every request of a served user; an INVITE then becomes a B2BUA
- * call towards its Request-URI (OP-2, OP-3, OP-11): 0, the script stops.
- * 1: other requests passed and go on; negative: refused and answered. */
 static int ki_im_pf_originating(struct sip_msg *msg)
 {
-	impf_refusal_t r;
-	str sdp = STR_NULL, orig, dname, hop = STR_NULL;
-	char hopbuf[256];
-	impf_kind_t kind;
-	int to_self = 0;
-
-	if(msg->first_line.type != SIP_REQUEST)
-		return -1;
-	kind = impf_classify(msg, &sdp);
-	if(impf_originator(msg, &orig, &dname) < 0) {
-		refuse(msg, 400, "Bad Request", 0, NULL);
-		return -1;
-	}
-	if(impf_check_originating(msg, kind, &sdp, &orig, &r) < 0) {
-		LM_INFO("%.*s from %.*s refused: %d %s\n",
-				msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s, orig.len, orig.s, r.code,
-				r.reason);
-		impf_send_refusal(msg, &r);
-		return -1;
-	}
-	if(msg->REQ_METHOD != METHOD_INVITE)
-		return 1;
-	if(uri_is_ours(msg)) {
-		if(impf_proxy_mode) {
-			/* D-2 proxy mode, local network only: stay on the path */
-			impf_rr.record_route(msg, NULL);
-			return 1;
-		}
-		if(impf_self_uri(hopbuf, sizeof(hopbuf)) < 0) {
-			refuse(msg, 500, "Server Internal Error", 0, NULL);
-			return -1;
-		}
-		hop.s = hopbuf;
-		hop.len = strlen(hopbuf);
-		to_self = 1;
-	} else if(route_to_peer(msg, kind, &hop, hopbuf, sizeof(hopbuf)) < 0) {
-		return -1;
-	}
-	return impf_b2bua(msg, 0, to_self, kind, &hop) == 1 ? 0 : -1;
+	return impf_originating(msg);
 }
 
 static int w_im_pf_originating(struct sip_msg *msg, char *p1, char *p2)
@@ -144,30 +51,9 @@ static int w_im_pf_originating(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_originating(msg);
 }
 
-/* TP-1 for a request to a served user. 1 passed, negative refused. */
 static int ki_im_pf_terminating(struct sip_msg *msg)
 {
-	impf_refusal_t r;
-	str sdp = STR_NULL, sender, dname, owner;
-	impf_kind_t kind;
-
-	if(msg->first_line.type != SIP_REQUEST)
-		return -1;
-	kind = impf_classify(msg, &sdp);
-	if(impf_originator(msg, &sender, &dname) < 0 || parse_to_header(msg) < 0) {
-		refuse(msg, 400, "Bad Request", 0, NULL);
-		return -1;
-	}
-	owner = get_to(msg)->uri;
-	if(impf_check_terminating(msg, kind, &sdp, &owner, &sender, &r) < 0) {
-		LM_INFO("%.*s for %.*s refused: %d %s\n",
-				msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s, owner.len, owner.s, r.code,
-				r.reason);
-		impf_send_refusal(msg, &r);
-		return -1;
-	}
-	return 1;
+	return impf_terminating(msg);
 }
 
 static int w_im_pf_terminating(struct sip_msg *msg, char *p1, char *p2)
@@ -175,26 +61,9 @@ static int w_im_pf_terminating(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_terminating(msg);
 }
 
-/* After the script found the user's contact: an INVITE becomes the
- * terminating B2BUA call (TP-3, TP-8): 0, the script stops. 1: anything
- * else (or proxy mode) goes on to be relayed. */
 static int ki_im_pf_deliver(struct sip_msg *msg)
 {
-	str sdp = STR_NULL, hop = STR_NULL;
-	impf_kind_t kind;
-
-	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE)
-		return 1;
-	if(impf_proxy_mode) {
-		/* the originating side may have recorded the route already */
-		if(!(msg->msg_flags & FL_RR_ADDED))
-			impf_rr.record_route(msg, NULL);
-		return 1;
-	}
-	kind = impf_classify(msg, &sdp);
-	if(msg->dst_uri.len)
-		hop = msg->dst_uri;
-	return impf_b2bua(msg, 1, 0, kind, &hop) == 1 ? 0 : -1;
+	return impf_deliver(msg);
 }
 
 static int w_im_pf_deliver(struct sip_msg *msg, char *p1, char *p2)
@@ -214,18 +83,9 @@ static int w_im_pf_trusted(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_trusted(msg);
 }
 
-/* A request for another domain (not an INVITE) leaves to its peer. */
 static int ki_im_pf_route_peer(struct sip_msg *msg)
 {
-	str sdp = STR_NULL, hop;
-	char buf[256];
-	impf_kind_t kind = impf_classify(msg, &sdp);
-
-	if(route_to_peer(msg, kind, &hop, buf, sizeof(buf)) < 0)
-		return -1;
-	if(set_dst_uri(msg, &hop) < 0)
-		return -1;
-	return 1;
+	return impf_route_peer(msg);
 }
 
 static int w_im_pf_route_peer(struct sip_msg *msg, char *p1, char *p2)

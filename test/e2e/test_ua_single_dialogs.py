@@ -143,6 +143,17 @@ def test_uas_session_timer_refreshed_by_us(kam, ua):
     assert call.bye().status == 200
 
 
+def test_uas_session_expiry_ends_dialog(kam, ua):
+    # 3 s, the client refreshes (refresher=uac) and does not: a BYE
+    call, d = answered_call(kam, ua, headers=[
+        ("Supported", "timer"), ("Session-Expires", "3;refresher=uac")])
+    assert call.final.get("session-expires").startswith("3;refresher=uac")
+    bye = ua.wait_request("BYE", timeout=8)
+    assert bye.msg.call_id == call.dialog.call_id
+    bye.reply(200)
+    assert wait_hook(kam, d["key"], "ended") == ["session timer of leg a expired"]
+
+
 def test_uas_cancel_before_answer(kam, ua):
     call = ua.invite(uri(kam, "ring"), OFFER)
     call.tx.wait_response(lambda r: r.status == 180)
