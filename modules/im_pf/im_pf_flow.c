@@ -30,6 +30,18 @@ static void refuse(struct sip_msg *msg, int code, const char *reason,
 	impf_send_refusal(msg, &r);
 }
 
+/* A request the checks refused: logged with whom it was from or for, and
+ * answered. */
+static void refused(struct sip_msg *msg, const char *rel, const str *user,
+		const impf_refusal_t *r)
+{
+	LM_INFO("%.*s %s %.*s refused: %d %s\n",
+			msg->first_line.u.request.method.len,
+			msg->first_line.u.request.method.s, rel, user->len, user->s,
+			r->code, r->reason);
+	impf_send_refusal(msg, r);
+}
+
 /* The next hop of a request for another domain: its peer (TR-1029 NNI),
  * refused when the peer lacks the feature the request needs (D-3). */
 static int route_to_peer(struct sip_msg *msg, impf_kind_t kind, str *hop,
@@ -86,11 +98,7 @@ int impf_originating(struct sip_msg *msg)
 		return -1;
 	}
 	if(impf_check_originating(msg, kind, &sdp, &orig, &r) < 0) {
-		LM_INFO("%.*s from %.*s refused: %d %s\n",
-				msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s, orig.len, orig.s, r.code,
-				r.reason);
-		impf_send_refusal(msg, &r);
+		refused(msg, "from", &orig, &r);
 		return -1;
 	}
 	if(msg->REQ_METHOD != METHOD_INVITE)
@@ -130,11 +138,7 @@ int impf_terminating(struct sip_msg *msg)
 	}
 	owner = get_to(msg)->uri;
 	if(impf_check_terminating(msg, kind, &sdp, &owner, &sender, &r) < 0) {
-		LM_INFO("%.*s for %.*s refused: %d %s\n",
-				msg->first_line.u.request.method.len,
-				msg->first_line.u.request.method.s, owner.len, owner.s, r.code,
-				r.reason);
-		impf_send_refusal(msg, &r);
+		refused(msg, "for", &owner, &r);
 		return -1;
 	}
 	return 1;
