@@ -199,9 +199,14 @@ def test_uac_answered_then_bye_from_callee(kam, ua):
     assert wait_hook(kam, key, "answered") == ["200"]
     assert one_dialog(kam, "uac")["state"] == "confirmed"
     d = inv.dialog
+    r = ua.request_in_dialog(d, "MESSAGE", body=b"hello caller", content_type="text/plain")
+    assert r.status == 200
+    assert r.body == b"hello caller"
+    assert ua.request_in_dialog(d, "INFO").status == 405
     assert ua.request_in_dialog(d, "BYE").status == 200
     wait_hook(kam, key, "ended")
-    assert [h for h, _ in hooks(kam, key)] == ["invite", "answered", "ended"]
+    assert [h for h, _ in hooks(kam, key)] == [
+        "invite", "answered", "request", "request", "ended"]
 
 
 def test_uac_bye_from_us(kam, ua):
