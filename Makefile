@@ -10,6 +10,8 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
+# test-only modules (test/modules): loaded by test configs, never by cfg/
+TEST_MODULES := $(wildcard test/modules/*/Makefile)
 PYTHON := /usr/bin/python3
 
 CC ?= cc
@@ -17,7 +19,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
 
-.PHONY: all deps modules relay check unit e2e test run run-nni fuzz bench clean \
+.PHONY: all deps modules test-modules relay check unit e2e test run run-nni fuzz bench clean \
 	$(MODULES)
 
 all: modules relay check
@@ -45,6 +47,10 @@ modules: $(MODULES)
 $(MODULES): $(BUILD)/lib/libim.a
 	@$(MAKE) --no-print-directory -C modules/$@ quiet=silent
 
+test-modules: modules
+	@for m in $(dir $(TEST_MODULES)); do \
+		$(MAKE) --no-print-directory -C $$m quiet=silent || exit 1; done
+
 relay: $(BUILD)/lib/libim.a
 	@$(MAKE) --no-print-directory -C relay
 
@@ -55,11 +61,11 @@ check: modules relay
 unit: all
 	@$(MAKE) --no-print-directory -C test/unit run
 
-e2e: all
+e2e: all test-modules
 	@cd test && $(PYTHON) -m pytest -q e2e
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all test-modules
 	@scripts/run-tests.sh
 
 run: deps
@@ -83,6 +89,8 @@ clean:
 		$(MAKE) --no-print-directory -C modules/$$m clean quiet=silent >/dev/null 2>&1 || true; \
 		rm -f modules/$$m/*.d modules/$$m/*.o modules/$$m/*.so; \
 	done
+	@for m in $(dir $(TEST_MODULES)); do \
+		rm -f $$m*.d $$m*.o $$m*.so $${m}makecfg.lst $${m}librpath.lst; done
 	@$(MAKE) --no-print-directory -C relay clean
 	@$(MAKE) --no-print-directory -C test/unit clean
 	@rm -rf $(BUILD)/lib

@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 failed=()
 
+make --no-print-directory test-modules >/dev/null || failed+=(test-modules)
 make --no-print-directory -C test/unit run || failed+=(unit)
 make --no-print-directory -C test/fuzz replay || failed+=(fuzz)
 make --no-print-directory -C relay SAN=1 >/dev/null || failed+=(relay-san)
