@@ -125,17 +125,10 @@ static int answer(imr_bridge_t *b, int from, const str *sdp,
 			sf, sdp, &m, imr_side_setup(sf), sf->cema, out, e);
 }
 
-int bind_im_relay(imr_api_t *api)
+void imr_bridge_bind(imr_api_t *api)
 {
-	if(!api)
-		return -1;
-	memset(api, 0, sizeof(*api));
 	api->bridge_open = bridge_open;
 	api->bridge_close = bridge_close;
 	api->offer = offer;
 	api->answer = answer;
-	api->watch = imr_watch_register;
-	api->report = imr_report_register;
-	imr_session_bind(api);
-	return 0;
 }

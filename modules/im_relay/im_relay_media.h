@@ -15,7 +15,9 @@
 int imr_watch_register(imr_watch_f fn);
 int imr_report_register(imr_report_f fn);
 
-/* Fills the session part of the API. */
+/* Fill the bridge (im_relay_media.c) and the conference/endpoint session
+ * (im_relay_session.c) parts of the API. */
+void imr_bridge_bind(imr_api_t *api);
 void imr_session_bind(imr_api_t *api);
 
 /* A delivery_report event (its data object) for the report listeners. */

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/basex.h"
 #include "core/dprint.h"
+#include "core/mem/mem.h"
 
 #include "im_relay_conn.h"
 #include "im_relay_leg.h"
@@ -192,6 +194,30 @@ static void leg_remove(imr_session_t *s, imr_leg_t *l)
 	json_decref(params);
 }
 
+/* The body as text when it is UTF-8 (jansson takes nothing else), else
+ * as body_base64: a deferred message may be any MIME type. */
+static int add_body(json_t *params, const str *body)
+{
+	json_t *text = json_stringn(body->s ? body->s : "", (size_t)body->len);
+	char *b64;
+	int n;
+
+	if(text)
+		return json_object_set_new(params, "body", text);
+	b64 = pkg_malloc(base64_enc_len(body->len) + 1);
+	if(!b64) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	n = base64_enc((unsigned char *)body->s, body->len, (unsigned char *)b64,
+			base64_enc_len(body->len));
+	n = n < 0 ? -1
+			  : json_object_set_new(
+						params, "body_base64", json_stringn(b64, (size_t)n));
+	pkg_free(b64);
+	return n;
+}
+
 static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
 		const str *body, const str *message_id, int success_report,
 		imr_err_t *e)
@@ -204,13 +230,13 @@ static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
 		imr_fail(e, 500, "no relay session", NULL);
 		return -1;
 	}
-	params = json_pack("{s:s, s:s, s:s%, s:s%, s:b}", "session", s->id, "leg",
-			leg_id, "content_type", ctype->s, (size_t)ctype->len, "body",
-			body->s ? body->s : "", (size_t)body->len, "success_report",
-			success_report);
-	if(!params) {
-		/* jansson takes UTF-8 text only */
-		imr_fail(e, 500, "message not injectable as text", NULL);
+	params = json_pack("{s:s, s:s, s:s%, s:b}", "session", s->id, "leg",
+			leg_id, "content_type", ctype->s, (size_t)ctype->len,
+			"success_report", success_report);
+	if(!params || add_body(params, body) < 0) {
+		if(params)
+			json_decref(params);
+		imr_fail(e, 500, "out of memory", NULL);
 		return -1;
 	}
 	if(message_id && message_id->len)

@@ -34,23 +34,24 @@ class ProbeServer:
         self.rpc = self.kamailio.rpc
         self.files = 0
 
-    def sdp_file(self, sdp):
-        """The probe reads SDP from a file (an RPC argument keeps no CRLF
-        through every transport)."""
+    def data_file(self, data):
+        """The probe reads SDP and binary bodies from a file (an RPC
+        argument carries neither CRLF nor arbitrary bytes through every
+        transport)."""
         self.files += 1
-        path = os.path.join(self.workdir, f"sdp-{self.files}.txt")
+        path = os.path.join(self.workdir, f"data-{self.files}")
         with open(path, "wb") as f:
-            f.write(sdp)
+            f.write(data)
         return path
 
     def accept(self, sid, leg, uri, offer):
-        return Sdp(self.rpc.call("im_relay_probe.accept", sid, leg, uri, self.sdp_file(offer)))
+        return Sdp(self.rpc.call("im_relay_probe.accept", sid, leg, uri, self.data_file(offer)))
 
     def offer(self, sid, leg, uri):
         return Sdp(self.rpc.call("im_relay_probe.offer", sid, leg, uri))
 
     def complete(self, sid, leg, answer):
-        return self.rpc.call("im_relay_probe.complete", sid, leg, self.sdp_file(answer))
+        return self.rpc.call("im_relay_probe.complete", sid, leg, self.data_file(answer))
 
     def sessions(self):
         return self.relay.call("session.list")
@@ -181,6 +182,12 @@ def test_endpoint_inject_reaches_the_client(probe, released):
                                       if r["message_id"] == "mid-inject-1"), None),
                         10, "the injected message's report")
     assert (report["session"], report["leg"], report["code"]) == ("api-ep", "dave", 200)
+    # a body that is not UTF-8 text goes to the relay as body_base64
+    blob = bytes(range(256)) * 4
+    assert probe.rpc.call("im_relay_probe.inject_file", "api-ep", "dave", "image/png",
+                          probe.data_file(blob), "mid-inject-2") == "ok"
+    got = dave.wait_message(index=1)
+    assert (got.body, got.message_id, got.content_type) == (blob, "mid-inject-2", "image/png")
     assert probe.rpc.call("im_relay_probe.close", "api-ep") == "ok"
     assert dave.wait_closed()
 
@@ -191,7 +198,7 @@ def test_bad_offer_refused_with_488(probe, released):
              b"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
     with pytest.raises(RpcError) as e:
         probe.rpc.call("im_relay_probe.accept", "api-bad", "zed", "sip:zed@home1.net",
-                       probe.sdp_file(audio))
+                       probe.data_file(audio))
     assert e.value.code == 488 and "304 no MSRP media" in e.value.message
     # the session is untouched: no leg was added
     assert probe.relay.call("session.get", {"id": "api-bad"})["legs"] == []
@@ -229,7 +236,7 @@ def test_answer_refuses_other_media_and_answers_direction(probe, released):
         probe.relay.call("session.get", {"id": "api-sdp"})["legs"][0]["local_path"]
     # a re-offer (re-INVITE) on the leg: the same relay path, our o= version up
     again = probe.rpc.call("im_relay_probe.reaccept", "api-sdp", "erin", "sip:erin@home1.net",
-                           probe.sdp_file(offer))
+                           probe.data_file(offer))
     assert all(l.endswith("\r\n") for l in again.splitlines(True))
     again = Sdp(again)
     assert again.attr("path", media_index=1) == answer.attr("path", media_index=1)

@@ -148,8 +148,9 @@ static imr_leg_t *find_leg(probe_session_t *ps, const char *leg, int make)
 	return NULL;
 }
 
-/* An SDP file's content (pkg), or NULL with the fault sent. */
-static char *read_sdp(rpc_t *rpc, void *ctx, const char *path, str *sdp)
+/* A file's content (pkg, up to 64 KiB: an SDP, a body), or NULL with
+ * the fault sent. */
+static char *read_file(rpc_t *rpc, void *ctx, const char *path, str *sdp)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = pkg_malloc(65536);
@@ -254,7 +255,7 @@ static void leg_step(rpc_t *rpc, void *ctx, int step)
 			|| (step == OFFER && !arg(&a, "tls", tls, sizeof(tls), 0))
 			|| im_rpc_end(&a) < 0)
 		return;
-	if(file[0] && !(buf = read_sdp(rpc, ctx, file, &in)))
+	if(file[0] && !(buf = read_file(rpc, ctx, file, &in)))
 		return;
 	party_of(&party, uri);
 	lock_get(&probe->lock);
@@ -322,11 +323,14 @@ static void rpc_remove(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 404, "no such session or leg");
 }
 
-static void rpc_inject(rpc_t *rpc, void *ctx)
+/* inject: the body given as text, or (from_file) the content of a file,
+ * which may be any bytes */
+static void inject_step(rpc_t *rpc, void *ctx, int from_file)
 {
 	char id[IMR_SESSION_ID_MAX], leg[IMR_LEG_ID_MAX], ctype[128], body[4096],
 			mid[64];
 	str sct, sbody, smid;
+	char *buf = NULL;
 	imr_err_t e = {404, "no such session"};
 	im_rpc_args_t a;
 	probe_session_t *ps;
@@ -339,10 +343,12 @@ static void rpc_inject(rpc_t *rpc, void *ctx)
 			|| !arg(&a, "message id", mid, sizeof(mid), 0)
 			|| im_rpc_end(&a) < 0)
 		return;
-	sct.s = ctype;
-	sct.len = strlen(ctype);
 	sbody.s = body;
 	sbody.len = strlen(body);
+	if(from_file && !(buf = read_file(rpc, ctx, body, &sbody)))
+		return;
+	sct.s = ctype;
+	sct.len = strlen(ctype);
 	smid.s = mid;
 	smid.len = strlen(mid);
 	lock_get(&probe->lock);
@@ -350,10 +356,22 @@ static void rpc_inject(rpc_t *rpc, void *ctx)
 	if(ps)
 		ret = relay.inject(&ps->s, leg, &sct, &sbody, &smid, 1, &e);
 	lock_release(&probe->lock);
+	if(buf)
+		pkg_free(buf);
 	if(ret < 0)
 		rpc->fault(ctx, e.code, "%s", e.text);
 	else
 		rpc->rpl_printf(ctx, "ok");
+}
+
+static void rpc_inject(rpc_t *rpc, void *ctx)
+{
+	inject_step(rpc, ctx, 0);
+}
+
+static void rpc_inject_file(rpc_t *rpc, void *ctx)
+{
+	inject_step(rpc, ctx, 1);
 }
 
 static void rpc_close(rpc_t *rpc, void *ctx)
@@ -419,6 +437,8 @@ static const char *doc_complete[] = {"complete <id> <leg> <sdp-file>", 0};
 static const char *doc_reaccept[] = {"reaccept <id> <leg> <uri> <sdp-file>", 0};
 static const char *doc_remove[] = {"remove <id> <leg>", 0};
 static const char *doc_inject[] = {"inject <id> <leg> <ctype> <body> [mid]", 0};
+static const char *doc_inject_file[] = {
+		"inject_file <id> <leg> <ctype> <file> [mid]", 0};
 static const char *doc_close[] = {"close <id>", 0};
 static const char *doc_watched[] = {"watch callbacks seen", 0};
 static const char *doc_reports[] = {"report callbacks seen", 0};
@@ -431,6 +451,7 @@ static rpc_export_t rpc_cmds[] = {
 		{"im_relay_probe.reaccept", rpc_reaccept, doc_reaccept, 0},
 		{"im_relay_probe.remove", rpc_remove, doc_remove, 0},
 		{"im_relay_probe.inject", rpc_inject, doc_inject, 0},
+		{"im_relay_probe.inject_file", rpc_inject_file, doc_inject_file, 0},
 		{"im_relay_probe.close", rpc_close, doc_close, 0},
 		{"im_relay_probe.watched", rpc_watched, doc_watched, RET_ARRAY},
 		{"im_relay_probe.reports", rpc_reports, doc_reports, RET_ARRAY},
