@@ -1,5 +1,7 @@
 /*
- * im_relay bind API: the media side of a B2BUA call for other modules.
+ * im_relay bind API: the media side of SIP sessions for other modules: a
+ * B2BUA call's bridge (below), and conference and endpoint sessions
+ * (further down) whose legs each face one party.
  *
  * A bridge is one relay session with two legs, "a" facing party 0 (the
  * one whose INVITE we answer) and "b" facing party 1 (the one we invite).
