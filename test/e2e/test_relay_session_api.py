@@ -243,3 +243,22 @@ def test_answer_refuses_other_media_and_answers_direction(probe, released):
     o1, o2 = (next(l for l in s.session if l.startswith("o=")).split() for s in (answer, again))
     assert o2[1] == o1[1] and int(o2[2]) == int(o1[2]) + 1
     assert probe.rpc.call("im_relay_probe.close", "api-sdp") == "ok"
+
+
+def test_restarted_kamailio_releases_its_conference(probe, released):
+    """A conference belongs to this Kamailio like a bridge (owner lease):
+    after a restart, the first health check destroys what the dead run
+    left, and nothing of another owner."""
+    assert probe.rpc.call("im_relay_probe.open", "api-owned", CONF) == "ok"
+    alice = join_by_offer(probe, "api-owned", "alice")
+    [owned] = probe.sessions()
+    assert owned["type"] == "conference" and owned["owner"]
+    probe.relay.call("session.create", {"id": "api-operator", "type": "endpoint"})
+    probe.kamailio.proc.kill()
+    probe.kamailio.start()
+    wait_until(lambda: [s["id"] for s in probe.sessions()] == ["api-operator"], 30,
+               "reconciliation after the restart")
+    assert alice.wait_closed()
+    [show] = probe.rpc.call("im_relay.show")
+    assert show["stale_sessions_destroyed"] == 1 and show["owner"] == owned["owner"]
+    probe.relay.call("session.destroy", {"id": "api-operator"})
