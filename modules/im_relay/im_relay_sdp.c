@@ -61,14 +61,13 @@ const char *imr_sdp_answer_direction(im_span_t offered)
 	return NULL;
 }
 
-static void put_msrp_media(out_buf_t *o, const imr_sdp_build_t *b,
-		const char *ip, int v6, unsigned port)
+static void put_msrp_media(
+		out_buf_t *o, const imr_sdp_build_t *b, unsigned port)
 {
 	const char *setup = setup_name(b->setup);
 
 	put(o, "m=message %u %s *\r\n", port,
 			b->sd->tls ? "TCP/TLS/MSRP" : "TCP/MSRP");
-	put(o, "c=IN %s %s\r\n", v6 ? "IP6" : "IP4", ip);
 	put(o, "a=accept-types:%s\r\n", b->accept_types);
 	/* what a message/cpim wrapper may carry: the relay does not look */
 	put(o, "a=accept-wrapped-types:*\r\n");
@@ -98,8 +97,8 @@ static void put_refused(out_buf_t *o, const char *p, size_t n)
 }
 
 /* Every m= line of the offer in order: ours where the MSRP media was. */
-static void put_answered_media(out_buf_t *o, const imr_sdp_build_t *b,
-		const char *ip, int v6, unsigned port)
+static void put_answered_media(
+		out_buf_t *o, const imr_sdp_build_t *b, unsigned port)
 {
 	const char *p = b->offer->s, *end = b->offer->s + b->offer->len;
 	int index = 0;
@@ -112,7 +111,7 @@ static void put_answered_media(out_buf_t *o, const imr_sdp_build_t *b,
 			n--;
 		if(n > 2 && p[0] == 'm' && p[1] == '=') {
 			if(index == b->offered->media_index)
-				put_msrp_media(o, b, ip, v6, port);
+				put_msrp_media(o, b, port);
 			else
 				put_refused(o, p, n);
 			index++;
@@ -142,12 +141,15 @@ int imr_sdp_build(const imr_sdp_build_t *b, str *out, imr_err_t *e)
 		imr_fail(e, 500, "out of memory", NULL);
 		return -1;
 	}
-	put(&o, "v=0\r\no=- %llu %llu IN %s %s\r\ns=-\r\nt=0 0\r\n",
-			b->sd->sess_id, ++b->sd->sess_version, v6 ? "IP6" : "IP4", ip);
+	/* c= at the session level: it covers refused m= lines too (RFC 4566
+	 * section 5.7) */
+	put(&o, "v=0\r\no=- %llu %llu IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n",
+			b->sd->sess_id, ++b->sd->sess_version, v6 ? "IP6" : "IP4", ip,
+			v6 ? "IP6" : "IP4", ip);
 	if(b->offer && b->offered)
-		put_answered_media(&o, b, ip, v6, port);
+		put_answered_media(&o, b, port);
 	else
-		put_msrp_media(&o, b, ip, v6, port);
+		put_msrp_media(&o, b, port);
 	if(o.overflow) {
 		pkg_free(o.p);
 		imr_fail(e, 500, "SDP too long", NULL);
