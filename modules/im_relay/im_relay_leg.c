@@ -169,6 +169,11 @@ int imr_leg_set(int relay, const char *session, const char *leg,
 	char err[IMR_ERROR_MAX];
 	imr_call_status_t st;
 
+	if(!params) {
+		/* jansson refused a value: text of the SDP that is not UTF-8 */
+		imr_fail(e, 488, "307 malformed SDP: not UTF-8 text", NULL);
+		return -1;
+	}
 	if(relay < 0 || relay >= imr_relay_count) {
 		imr_fail(e, 500, "no relay session", NULL);
 		json_decref(params);

@@ -41,8 +41,8 @@ json_t *imr_leg_answered(imr_side_t *sd, const im_sdp_msrp_t *m,
 		const imr_party_t *party, imr_err_t *e);
 
 /* leg.add (first time) or leg.update of leg `leg` of session on relay;
- * params (consumed) gets session and id; the relay's local path lands in
- * sd. */
+ * params (consumed; NULL when jansson refused a value of the SDP: 488)
+ * gets session and id; the relay's local path lands in sd. */
 int imr_leg_set(int relay, const char *session, const char *leg,
 		imr_side_t *sd, json_t *params, imr_err_t *e);
 
