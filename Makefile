@@ -59,7 +59,7 @@ unit: all
 # Test-only Kamailio modules (test/modules/*), loaded by test cfgs only.
 TEST_MODULES := $(patsubst test/modules/%/Makefile,%,$(wildcard test/modules/*/Makefile))
 
-test-modules: $(BUILD)/lib/libim.a
+test-modules: modules
 	@for m in $(TEST_MODULES); do \
 		$(MAKE) --no-print-directory -C test/modules/$$m quiet=silent || exit 1; \
 	done
@@ -68,7 +68,7 @@ e2e: all test-modules
 	@cd test && $(PYTHON) -m pytest -q e2e
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all test-modules
 	@scripts/run-tests.sh
 
 run: deps

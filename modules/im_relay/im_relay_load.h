@@ -1,5 +1,7 @@
 /*
- * im_relay bind API: the media side of a B2BUA call for other modules.
+ * im_relay bind API: the media side of SIP sessions for other modules: a
+ * B2BUA call's bridge (below), and conference and endpoint sessions
+ * (further down) whose legs each face one party.
  *
  * A bridge is one relay session with two legs, "a" facing party 0 (the
  * one whose INVITE we answer) and "b" facing party 1 (the one we invite).
@@ -79,10 +81,81 @@ typedef int (*imr_answer_f)(imr_bridge_t *b, int from, const str *sdp,
 
 /* What happened on the media plane that ends calls: "relay_lost" (the
  * relay is down or restarted: every session on it is gone; session is
- * NULL), "leg_closed" or "connect_failed" (a leg of session). */
+ * NULL), "leg_closed" or "connect_failed" (a leg of session),
+ * "session_closed" (an operator destroyed session). Bridges, conferences
+ * and endpoint sessions alike. */
 typedef void (*imr_watch_f)(
 		int relay, const char *what, const char *session, const char *leg);
 typedef int (*imr_watch_register_f)(imr_watch_f fn);
+
+/*
+ * Conference and endpoint sessions (the controlling function, deferred
+ * messages): a relay session other than a bridge, with one leg per party,
+ * each negotiated on its own: accepted from the party's offer, or offered
+ * by us and completed with its answer.
+ */
+#define IMR_LEG_ID_MAX 32
+/* A relay session other than a bridge: no pointers, kept in shm by the
+ * caller, usable from any process. */
+typedef struct imr_session {
+	int relay; /* -1: none */
+	char id[IMR_SESSION_ID_MAX];
+	int type; /* IMR_CONFERENCE or IMR_ENDPOINT */
+	int allow_non_cpim; /* what our SDP's accept-types offer (D-18) */
+} imr_session_t;
+#define IMR_CONFERENCE 1
+#define IMR_ENDPOINT 2
+/* One leg of such a session facing one party. */
+typedef struct imr_leg {
+	char id[IMR_LEG_ID_MAX];
+	imr_side_t side;
+} imr_leg_t;
+typedef struct imr_session_opts {
+	str identity;		  /* conference: the session identity (CPIM To of a broadcast) */
+	int private_messages; /* conference: MS-4 allowed */
+	int allow_non_cpim;	  /* D-18 */
+	int idle_timeout_s;
+} imr_session_opts_t;
+
+/* Opens: the session is created at once on a relay that is up (weighted
+ * choice, failover, errors as the bridge's first offer). */
+typedef int (*imr_session_open_f)(imr_session_t *s, int type, const char *id,
+		const imr_session_opts_t *o, imr_err_t *e);
+/* Destroys it, quietly (no session_closed event); best effort. */
+typedef void (*imr_session_close_f)(imr_session_t *s);
+/* The party offered sdp (its INVITE to us): leg `leg_id` created from it;
+ * *answer (pkg, caller frees) is our SDP answer. party->uri is the leg's
+ * identity (CPIM From check, MS-3). */
+typedef int (*imr_leg_accept_f)(imr_session_t *s, imr_leg_t *l,
+		const char *leg_id, const str *offer, const imr_party_t *party,
+		str *answer, imr_err_t *e);
+/* We invite the party: leg created; *offer (pkg) is our SDP offer (msrp or
+ * msrps per tls, sendrecv or per `direction` "sendonly"/"recvonly"/NULL). */
+typedef int (*imr_leg_offer_f)(imr_session_t *s, imr_leg_t *l,
+		const char *leg_id, const imr_party_t *party, int tls,
+		const char *direction, str *offer, imr_err_t *e);
+/* The party's answer to our offer completes the leg. */
+typedef int (*imr_leg_complete_f)(
+		imr_session_t *s, imr_leg_t *l, const str *answer, imr_err_t *e);
+/* A re-INVITE offer on an existing leg: leg updated, *answer ours. */
+typedef int (*imr_leg_reaccept_f)(imr_session_t *s, imr_leg_t *l,
+		const str *offer, const imr_party_t *party, str *answer, imr_err_t *e);
+/* Removes the leg quietly (no leg_closed event); best effort. */
+typedef void (*imr_leg_remove_f)(imr_session_t *s, imr_leg_t *l);
+/* message.inject on a leg (system messages MS-5, deferred push): sent once
+ * the leg is connected. message_id may be empty (the relay makes one);
+ * the outcome comes as a delivery_report with that message id. */
+typedef int (*imr_inject_f)(imr_session_t *s, const char *leg_id,
+		const str *ctype, const str *body, const str *message_id,
+		int success_report, imr_err_t *e);
+
+/* The relay's delivery_report events: a conference recipient's failure
+ * (code 413: skipped for its max-size, MS-3), or an endpoint's injected
+ * message outcome (C-8); sender_leg NULL when the relay does not say. */
+typedef void (*imr_report_f)(int relay, const char *session, const char *leg,
+		const char *message_id, int code, const char *reason,
+		const char *sender_leg);
+typedef int (*imr_report_register_f)(imr_report_f fn);
 
 typedef struct imr_api {
 	imr_bridge_open_f bridge_open;
@@ -90,6 +163,15 @@ typedef struct imr_api {
 	imr_offer_f offer;
 	imr_answer_f answer;
 	imr_watch_register_f watch;
+	imr_session_open_f session_open;
+	imr_session_close_f session_close;
+	imr_leg_accept_f leg_accept;
+	imr_leg_offer_f leg_offer;
+	imr_leg_complete_f leg_complete;
+	imr_leg_reaccept_f leg_reaccept;
+	imr_leg_remove_f leg_remove;
+	imr_inject_f inject;
+	imr_report_register_f report;
 } imr_api_t;
 
 typedef int (*bind_im_relay_f)(imr_api_t *api);

@@ -4,8 +4,13 @@
  * Exports and wiring only; see im_relay_conn.c (client), im_relay_set.c
  * (relays and their state), im_relay_health.c (probing), im_relay_event.c
  * (events from the relay), im_relay_owner.c (this Kamailio as the owner of
- * its relay sessions) and im_relay_rpc.c (kamcmd / jsonrpcs commands).
+ * its relay sessions), im_relay_rpc.c (kamcmd / jsonrpcs commands), and the
+ * media API: im_relay_media.c (bridges), im_relay_session.c (conference
+ * and endpoint sessions), im_relay_leg.c (their legs), im_relay_watch.c
+ * (callbacks).
  */
+#include <string.h>
+
 #include "core/dprint.h"
 #include "core/mod_fix.h"
 #include "core/pvar.h"
@@ -16,6 +21,7 @@
 #include "im_relay_event.h"
 #include "im_relay_health.h"
 #include "im_relay_load.h"
+#include "im_relay_media.h"
 #include "im_relay_owner.h"
 #include "im_relay_rpc.h"
 #include "im_relay_set.h"
@@ -107,6 +113,20 @@ static int child_init(int rank)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* The media API (im_relay_load.h): bridges, conference and endpoint
+ * sessions, and the callbacks other modules register. */
+int bind_im_relay(imr_api_t *api)
+{
+	if(!api)
+		return -1;
+	memset(api, 0, sizeof(*api));
+	imr_bridge_bind(api);
+	imr_session_bind(api);
+	api->watch = imr_watch_register;
+	api->report = imr_report_register;
 	return 0;
 }
 

@@ -1,9 +1,12 @@
 /*
- * Watchers of the media plane: modules that must end calls when their
+ * Watchers of the media plane (bridges, conferences and endpoint sessions
+ * alike): modules that must end calls when their
  * relay sessions die (im_pf terminates both SIP legs). A relay that goes
  * down, announces its shutdown or comes back with a new boot id has lost
  * every session it held; a leg whose connection closed or could not be
- * made has lost its session's purpose.
+ * made has lost its session's purpose. Report listeners hear the relay's
+ * delivery_report events (a conference recipient skipped or failing, an
+ * injected message's outcome).
  */
 #include <string.h>
 
@@ -13,9 +16,11 @@
 
 #define IMR_WATCH_MAX 8
 
-/* filled in mod_init, before the fork: every process has the list */
+/* filled in mod_init, before the fork: every process has the lists */
 static imr_watch_f imr_watchers[IMR_WATCH_MAX];
 static int imr_nwatchers = 0;
+static imr_report_f imr_reporters[IMR_WATCH_MAX];
+static int imr_nreporters = 0;
 
 int imr_watch_register(imr_watch_f fn)
 {
@@ -25,6 +30,36 @@ int imr_watch_register(imr_watch_f fn)
 	}
 	imr_watchers[imr_nwatchers++] = fn;
 	return 0;
+}
+
+int imr_report_register(imr_report_f fn)
+{
+	if(imr_nreporters >= IMR_WATCH_MAX) {
+		LM_ERR("too many delivery report listeners\n");
+		return -1;
+	}
+	imr_reporters[imr_nreporters++] = fn;
+	return 0;
+}
+
+void imr_report_event(imr_relay_t *r, json_t *data)
+{
+	const char *session = json_string_value(json_object_get(data, "session"));
+	const char *leg = json_string_value(json_object_get(data, "leg"));
+	const char *mid = json_string_value(json_object_get(data, "message_id"));
+	const char *reason = json_string_value(json_object_get(data, "reason"));
+	json_t *code = json_object_get(data, "code");
+
+	if(!session || !leg || !mid || !json_is_integer(code)) {
+		LM_WARN("relay %s: delivery_report without session, leg, message_id "
+				"or code\n",
+				r->name);
+		return;
+	}
+	for(int i = 0; i < imr_nreporters; i++)
+		imr_reporters[i](r->index, session, leg, mid,
+				(int)json_integer_value(code), reason ? reason : "",
+				json_string_value(json_object_get(data, "sender")));
 }
 
 static void notify(int relay, const char *what, const char *session,

@@ -1,0 +1,270 @@
+/*
+ * Conference and endpoint sessions (im_relay_load.h): the controlling
+ * function's switch (MS-1..MS-4, D-18) and the relay as the far end of a
+ * deferred-message push. Unlike a bridge, each leg is negotiated on its
+ * own with its party: the relay's leg answers the party's offer, or
+ * offers to it and completes with the answer; the SDP is ours, built for
+ * the leg (im_relay_sdp.c), not another party's rewritten.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/basex.h"
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+
+#include "im_relay_conn.h"
+#include "im_relay_leg.h"
+#include "im_relay_media.h"
+#include "im_relay_place.h"
+#include "im_relay_sdp.h"
+#include "im_relay_set.h"
+
+static int copy_id(char *dst, size_t cap, const char *id, imr_err_t *e)
+{
+	if(!id || !id[0] || strlen(id) >= cap) {
+		imr_fail(e, 500, "bad or too long id %s", id);
+		return -1;
+	}
+	snprintf(dst, cap, "%s", id);
+	return 0;
+}
+
+static int session_open(imr_session_t *s, int type, const char *id,
+		const imr_session_opts_t *o, imr_err_t *e)
+{
+	json_t *params, *result;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->relay = -1;
+	if(type != IMR_CONFERENCE && type != IMR_ENDPOINT) {
+		imr_fail(e, 500, "unknown session type", NULL);
+		return -1;
+	}
+	if(copy_id(s->id, sizeof(s->id), id, e) < 0)
+		return -1;
+	s->type = type;
+	params = json_pack("{s:s, s:s}", "id", s->id, "type",
+			type == IMR_CONFERENCE ? "conference" : "endpoint");
+	if(o) {
+		s->allow_non_cpim = o->allow_non_cpim;
+		if(o->identity.len)
+			json_object_set_new(params, "identity",
+					json_stringn(o->identity.s, o->identity.len));
+		json_object_set_new(params, "private_messages",
+				json_boolean(o->private_messages));
+		json_object_set_new(
+				params, "allow_non_cpim", json_boolean(o->allow_non_cpim));
+		json_object_set_new(
+				params, "idle_timeout_s", json_integer(o->idle_timeout_s));
+	}
+	ret = imr_place_session(params, &s->relay, &result, e);
+	json_decref(params);
+	if(ret < 0)
+		return -1;
+	json_decref(result);
+	return 0;
+}
+
+static void session_close(imr_session_t *s)
+{
+	imr_destroy_session(&s->relay, s->id);
+}
+
+/* What our SDP says the leg takes: a conference carries message/cpim
+ * (D-18) unless it lets bare payloads through; the endpoint stores and
+ * sends whatever comes. */
+static const char *accept_types(const imr_session_t *s)
+{
+	if(s->type == IMR_ENDPOINT)
+		return "*";
+	return s->allow_non_cpim ? "message/cpim text/plain" : "message/cpim";
+}
+
+/* The party's offer sets its leg (added, or updated on a re-offer);
+ * *answer is ours. */
+static int accept_offer(imr_session_t *s, imr_leg_t *l, const str *offer,
+		const imr_party_t *party, str *answer, imr_err_t *e)
+{
+	im_sdp_msrp_t m;
+	imr_sdp_build_t b;
+
+	if(imr_sdp_parse(offer, &m, e) < 0)
+		return -1;
+	if(imr_leg_set(s->relay, s->id, l->id, &l->side,
+			   imr_leg_offered(&l->side, &m, party), e)
+			< 0)
+		return -1;
+	memset(&b, 0, sizeof(b));
+	b.sd = &l->side;
+	b.setup = imr_side_setup(&l->side);
+	b.cema = l->side.cema;
+	b.accept_types = accept_types(s);
+	b.direction = imr_sdp_answer_direction(m.direction);
+	b.offer = offer;
+	b.offered = &m;
+	return imr_sdp_build(&b, answer, e);
+}
+
+static int leg_accept(imr_session_t *s, imr_leg_t *l, const char *leg_id,
+		const str *offer, const imr_party_t *party, str *answer,
+		imr_err_t *e)
+{
+	memset(l, 0, sizeof(*l));
+	if(copy_id(l->id, sizeof(l->id), leg_id, e) < 0)
+		return -1;
+	imr_side_init(&l->side);
+	return accept_offer(s, l, offer, party, answer, e);
+}
+
+static int leg_reaccept(imr_session_t *s, imr_leg_t *l, const str *offer,
+		const imr_party_t *party, str *answer, imr_err_t *e)
+{
+	if(!l->side.created) {
+		imr_fail(e, 500, "leg %s does not exist", l->id);
+		return -1;
+	}
+	return accept_offer(s, l, offer, party, answer, e);
+}
+
+static int leg_offer(imr_session_t *s, imr_leg_t *l, const char *leg_id,
+		const imr_party_t *party, int tls, const char *direction, str *offer,
+		imr_err_t *e)
+{
+	imr_sdp_build_t b;
+
+	memset(l, 0, sizeof(*l));
+	if(copy_id(l->id, sizeof(l->id), leg_id, e) < 0)
+		return -1;
+	if(direction && strcmp(direction, "sendonly") != 0
+			&& strcmp(direction, "recvonly") != 0) {
+		imr_fail(e, 500, "bad direction %s", direction);
+		return -1;
+	}
+	imr_side_init(&l->side);
+	/* the leg waits passive; a=setup:actpass lets the party say who
+	 * connects, and a party that ignores it leaves it to us (RFC 4975) */
+	if(imr_leg_set(s->relay, s->id, l->id, &l->side,
+			   imr_leg_waiting(&l->side, tls, 0, party), e)
+			< 0)
+		return -1;
+	l->side.uses_setup = 1;
+	memset(&b, 0, sizeof(b));
+	b.sd = &l->side;
+	b.setup = IM_SETUP_ACTPASS;
+	b.accept_types = accept_types(s);
+	b.direction = direction;
+	return imr_sdp_build(&b, offer, e);
+}
+
+static int leg_complete(
+		imr_session_t *s, imr_leg_t *l, const str *answer, imr_err_t *e)
+{
+	im_sdp_msrp_t m;
+	json_t *p;
+
+	if(!l->side.created) {
+		imr_fail(e, 500, "leg %s was not offered", l->id);
+		return -1;
+	}
+	if(imr_sdp_parse(answer, &m, e) < 0)
+		return -1;
+	p = imr_leg_answered(&l->side, &m, NULL, e);
+	if(!p)
+		return -1;
+	return imr_leg_set(s->relay, s->id, l->id, &l->side, p, e);
+}
+
+static void leg_remove(imr_session_t *s, imr_leg_t *l)
+{
+	json_t *params;
+	char err[IMR_ERROR_MAX];
+
+	if(!l->side.created || !imr_relay_usable(s->relay))
+		return;
+	l->side.created = 0;
+	/* quiet: no leg_closed event about what we did ourselves */
+	params = json_pack(
+			"{s:s, s:s, s:b}", "session", s->id, "id", l->id, "quiet", 1);
+	if(imr_post(&imr_relays[s->relay], "leg.remove", params, err, sizeof(err))
+			< 0)
+		LM_WARN("relay %s: leg %s of session %s not removed: %s\n",
+				imr_relays[s->relay].name, l->id, s->id, err);
+	json_decref(params);
+}
+
+/* The body as text when it is UTF-8 (jansson takes nothing else), else
+ * as body_base64: a deferred message may be any MIME type. */
+static int add_body(json_t *params, const str *body)
+{
+	json_t *text = json_stringn(body->s ? body->s : "", (size_t)body->len);
+	char *b64;
+	int n;
+
+	if(text)
+		return json_object_set_new(params, "body", text);
+	b64 = pkg_malloc(base64_enc_len(body->len) + 1);
+	if(!b64) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	n = base64_enc((unsigned char *)body->s, body->len, (unsigned char *)b64,
+			base64_enc_len(body->len));
+	n = n < 0 ? -1
+			  : json_object_set_new(
+						params, "body_base64", json_stringn(b64, (size_t)n));
+	pkg_free(b64);
+	return n;
+}
+
+static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
+		const str *body, const str *message_id, int success_report,
+		imr_err_t *e)
+{
+	json_t *params, *result = NULL;
+	char err[IMR_ERROR_MAX];
+	imr_call_status_t st;
+
+	if(s->relay < 0 || s->relay >= imr_relay_count) {
+		imr_fail(e, 500, "no relay session", NULL);
+		return -1;
+	}
+	params = json_pack("{s:s, s:s, s:s%, s:b}", "session", s->id, "leg",
+			leg_id, "content_type", ctype->s, (size_t)ctype->len,
+			"success_report", success_report);
+	if(!params || add_body(params, body) < 0) {
+		if(params)
+			json_decref(params);
+		imr_fail(e, 500, "out of memory", NULL);
+		return -1;
+	}
+	if(message_id && message_id->len)
+		json_object_set_new(params, "message_id",
+				json_stringn(message_id->s, message_id->len));
+	st = imr_call(&imr_relays[s->relay], "message.inject", params, &result,
+			err, sizeof(err));
+	json_decref(params);
+	if(result)
+		json_decref(result);
+	if(st != IMR_CALL_OK) {
+		LM_WARN("relay %s session %s leg %s: inject: %s\n",
+				imr_relays[s->relay].name, s->id, leg_id, err);
+		imr_fail(e, st == IMR_CALL_RPC_ERROR ? 500 : 503,
+				"message not injected: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void imr_session_bind(imr_api_t *api)
+{
+	api->session_open = session_open;
+	api->session_close = session_close;
+	api->leg_accept = leg_accept;
+	api->leg_offer = leg_offer;
+	api->leg_complete = leg_complete;
+	api->leg_reaccept = leg_reaccept;
+	api->leg_remove = leg_remove;
+	api->inject = inject;
+}
