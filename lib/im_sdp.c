@@ -277,114 +277,26 @@ static const char *parse_cline(im_span_t line, im_span_t *addr, int *ipv6)
 	return NULL;
 }
 
-static int is_host_char(char c)
+/* One URI of a=path, host within the bound im_msrp_path_addr promises. */
+static int next_path_uri(im_msrp_path_iter_t *it, im_msrp_uri_t *u)
 {
-	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
-		   || c == '%' || c == '!' || c == '$' || c == '&' || c == '\''
-		   || c == '(' || c == ')' || c == '*' || c == '+' || c == ','
-		   || c == '=';
+	int r = im_msrp_path_next(it, u);
+
+	return r == 1 && u->host.len > IM_MSRP_MAX_HOST ? -1 : r;
 }
 
-static int is_session_id_char(char c)
-{
-	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
-		   || c == '+' || c == '=' || c == '/';
-}
-
-/*
- * RFC 4975 section 9: msrp[s]://[userinfo@]host[:port][/session-id]
- * ;transport *(;param). The same grammar as the relay's URI parser, so
- * what passes here is a path the relay accepts.
- */
-static int split_msrp_uri(
-		im_span_t u, im_span_t *host, unsigned *port, int *ipv6)
-{
-	const char *p = u.p;
-	size_t n = u.len, i, start;
-
-	if(n >= 7 && strncasecmp(p, "msrp://", 7) == 0)
-		i = 7;
-	else if(n >= 8 && strncasecmp(p, "msrps://", 8) == 0)
-		i = 8;
-	else
-		return -1;
-	for(size_t k = i; k < n && p[k] != '/' && p[k] != ';'; k++) {
-		if(p[k] == '@') {
-			i = k + 1;
-			break;
-		}
-	}
-	*ipv6 = 0;
-	if(i < n && p[i] == '[') {
-		start = ++i;
-		while(i < n && (is_alnum(p[i]) || p[i] == ':' || p[i] == '.'))
-			i++;
-		if(i >= n || p[i] != ']' || i == start)
-			return -1;
-		*ipv6 = 1;
-		host->p = p + start;
-		host->len = i - start;
-		i++;
-	} else {
-		start = i;
-		while(i < n && is_host_char(p[i]))
-			i++;
-		if(i == start)
-			return -1;
-		host->p = p + start;
-		host->len = i - start;
-	}
-	if(host->len > IM_MSRP_MAX_HOST)
-		return -1;
-	*port = IM_MSRP_DEFAULT_PORT;
-	if(i < n && p[i] == ':') {
-		im_span_t digits = {p + ++i, 0};
-		while(i < n && is_digit(p[i])) {
-			i++;
-			digits.len++;
-		}
-		if(parse_port(digits, port) < 0 || *port == 0)
-			return -1;
-	}
-	if(i < n && p[i] == '/') {
-		start = ++i;
-		while(i < n && is_session_id_char(p[i]))
-			i++;
-		if(i == start)
-			return -1;
-	}
-	if(i >= n || p[i] != ';')
-		return -1; /* the transport is mandatory */
-	start = ++i;
-	while(i < n && is_alnum(p[i]))
-		i++;
-	if(i == start)
-		return -1;
-	while(i < n) {
-		if(p[i] != ';')
-			return -1;
-		start = ++i;
-		while(i < n && p[i] != ';')
-			i++;
-		if(i == start)
-			return -1;
-	}
-	return 0;
-}
-
+/* Every URI of the path, in the grammar the relay reads them with, so
+ * that what passes here is a path the relay accepts. */
 static const char *check_path(im_span_t v)
 {
-	im_span_t rest = v, uri, host;
-	unsigned port;
-	int ipv6;
+	im_msrp_path_iter_t it;
+	im_msrp_uri_t u;
+	int r, count = 0;
 
-	if(v.len == 0)
-		return "bad a=path uri";
-	while((uri = next_word(&rest)).len) {
-		if(split_msrp_uri(uri, &host, &port, &ipv6) < 0)
-			return "bad a=path uri";
-	}
-	return NULL;
+	im_msrp_path_init(&it, v.p, v.len, IM_MSRP_PATH_BLANKS);
+	while((r = next_path_uri(&it, &u)) == 1)
+		count++;
+	return r < 0 || count == 0 ? "bad a=path uri" : NULL;
 }
 
 /* What the MSRP media section holds. */
@@ -774,11 +686,15 @@ size_t im_sdp_rewrite_len(const char *sdp, size_t len, const im_sdp_msrp_t *m,
 int im_msrp_path_addr(const char *path, size_t len, char *host, size_t hostlen,
 		unsigned *port, int *ipv6)
 {
-	im_span_t rest = {path, len}, uri = next_word(&rest), h;
+	im_msrp_path_iter_t it;
+	im_msrp_uri_t u;
 
-	if(split_msrp_uri(uri, &h, port, ipv6) < 0 || h.len >= hostlen)
+	im_msrp_path_init(&it, path, len, IM_MSRP_PATH_BLANKS);
+	if(next_path_uri(&it, &u) != 1 || u.host.len >= hostlen)
 		return -1;
-	memcpy(host, h.p, h.len);
-	host[h.len] = '\0';
+	memcpy(host, u.host.p, u.host.len);
+	host[u.host.len] = '\0';
+	*port = u.port;
+	*ipv6 = u.ipv6;
 	return 0;
 }

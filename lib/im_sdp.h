@@ -12,14 +12,13 @@
 
 #include <stddef.h>
 
+#include "im_msrp_uri.h"
 #include "im_span.h"
 
 /* Bounds on what is parsed at all: an SDP is a few hundred bytes. */
 #define IM_SDP_MAX_LEN 65536
 #define IM_SDP_MAX_LINE 4096
 
-/* MSRP URIs without a port (RFC 4975 section 6) */
-#define IM_MSRP_DEFAULT_PORT 2855
 /* A longer host in a path URI is malformed (a DNS name has at most 253
  * characters), so a host buffer of IM_MSRP_MAX_HOST + 1 always fits. */
 #define IM_MSRP_MAX_HOST 255
@@ -96,8 +95,8 @@ size_t im_sdp_rewrite_len(const char *sdp, size_t len, const im_sdp_msrp_t *m,
 		const im_sdp_rewrite_t *rw);
 
 /*
- * Splits the first URI of an a=path or To-Path value, msrp[s]://[user@]
- * host[:port][/session-id];transport[;param...]: host into a NUL
+ * Splits the first URI of an a=path or To-Path value (im_msrp_uri_parse,
+ * blanks before it allowed): host into a NUL
  * terminated buffer (an IPv6 address without brackets, *ipv6 = 1), port
  * (IM_MSRP_DEFAULT_PORT when absent). 0, or -1 when malformed or host
  * does not fit in hostlen (IM_MSRP_MAX_HOST + 1 is always enough).

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "control_auth.h"
-#include "control_cmds.h"
 #include "im_addr.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -39,6 +38,7 @@ typedef struct control_conn {
 struct control {
 	struct event_base *base;
 	int max_line;
+	control_dispatch_fn dispatch;
 	char *secret;
 	int insecure;
 	int auth_timeout_s;
@@ -174,7 +174,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			if(!ok)
 				return; /* cc may be gone */
 		} else if(len > 0) {
-			char *reply = control_dispatch(line, len, &reply_len);
+			char *reply = cc->owner->dispatch(line, len, &reply_len);
 			conn_reply(cc, reply, reply_len);
 		}
 		evbuffer_drain(in, (size_t)eol.pos + eol_len);
@@ -245,14 +245,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
 }
 
-control_t *control_new(
-		struct event_base *base, int max_line, const control_access_t *access)
+control_t *control_new(struct event_base *base, int max_line,
+		const control_access_t *access, control_dispatch_fn dispatch)
 {
 	control_t *c = calloc(1, sizeof(*c));
 	if(c == NULL)
 		return NULL;
 	c->base = base;
 	c->max_line = max_line;
+	c->dispatch = dispatch;
 	c->insecure = access->insecure;
 	c->auth_timeout_s = access->auth_timeout_s > 0 ? access->auth_timeout_s : 10;
 	c->secret = access->secret ? strdup(access->secret) : NULL;

@@ -217,13 +217,6 @@ void rxframe_release(rxframe_t *f)
 }
 
 /* The first URI of a path value, as text. */
-static msrp_span_t first_uri(const msrp_span_t *v)
-{
-	const char *sp = memchr(v->p, ' ', v->len);
-	msrp_span_t s = {v->p, sp ? (size_t)(sp - v->p) : v->len};
-	return s;
-}
-
 /* Finds the leg a frame is for (its first To-Path URI's session-id) and
  * fills the addressing part of f. Only the URIs the relay uses are parsed:
  * the first of To-Path, the first and (for sessmatch) the last of
@@ -238,16 +231,12 @@ static int address_frame(const msrp_frame_t *mf, rxframe_t *f,
 
 	if(!to || !from)
 		return -1;
-	t = first_uri(to);
-	fr = first_uri(from);
+	im_msrp_path_ends(*to, &t, NULL);
+	im_msrp_path_ends(*from, &fr, &last);
 	if(msrp_uri_parse(t.p, t.len, &to_first) < 0
 			|| msrp_uri_parse(fr.p, fr.len, &from_first) < 0)
 		return -1;
-	last = fr;
-	if(fr.len < from->len) {
-		const char *sp = memrchr(from->p, ' ', from->len);
-		last.p = sp + 1;
-		last.len = from->len - (size_t)(last.p - from->p);
+	if(last.p != fr.p) {
 		if(msrp_uri_parse(last.p, last.len, from_last) < 0)
 			return -1;
 	} else {

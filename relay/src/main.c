@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "control_cmds.h"
 #include "engine.h"
 #include "events.h"
 #include "log.h"
@@ -259,8 +260,8 @@ int main(int argc, char **argv)
 		control_access_t access = {relay.cfg.control_secret,
 				relay.cfg.control_insecure, relay.cfg.control_group,
 				relay.cfg.control_auth_timeout_s};
-		relay.control = control_new(
-				relay.base, relay.cfg.control_max_line, &access);
+		relay.control = control_new(relay.base, relay.cfg.control_max_line,
+				&access, control_dispatch);
 	}
 	if(relay.control == NULL)
 		goto out;

@@ -1,6 +1,6 @@
 /*
- * Parsers for MSRP header values (RFC 4975 section 9): URIs and paths,
- * Byte-Range, Status, Success-/Failure-Report. Pure functions on spans,
+ * Parsers for MSRP header values (RFC 4975 section 9): URIs and paths
+ * (from lib), Byte-Range, Status, Success-/Failure-Report. Pure functions on spans,
  * each unit-tested and fuzzed on its own.
  */
 #ifndef RELAY_MSRP_HDR_H
@@ -8,28 +8,32 @@
 
 #include <stdint.h>
 
+#include "im_msrp_uri.h"
 #include "msrp_parser.h"
 
-#define MSRP_DEFAULT_PORT 2855
+#define MSRP_DEFAULT_PORT IM_MSRP_DEFAULT_PORT
 #define MSRP_PATH_MAX 8
 
-typedef struct msrp_uri {
-	int secure; /* msrps */
-	msrp_span_t user;
-	msrp_span_t host; /* without IPv6 brackets */
-	int ipv6;
-	unsigned port; /* MSRP_DEFAULT_PORT when absent */
-	msrp_span_t session_id;
-	msrp_span_t transport;
-} msrp_uri_t;
+/* MSRP URIs are lib's (im_msrp_uri.h), shared with the SDP reading of
+ * the IM modules; these are the relay's names for them. */
+typedef im_msrp_uri_t msrp_uri_t;
 
-int msrp_uri_parse(const char *p, size_t n, msrp_uri_t *u);
+static inline int msrp_uri_parse(const char *p, size_t n, msrp_uri_t *u)
+{
+	return im_msrp_uri_parse(p, n, u);
+}
 
 /* RFC 4975 section 6.1: scheme, host, port, session-id and transport. */
-int msrp_uri_equal(const msrp_uri_t *a, const msrp_uri_t *b);
+static inline int msrp_uri_equal(const msrp_uri_t *a, const msrp_uri_t *b)
+{
+	return im_msrp_uri_equal(a, b);
+}
 
-/* Space-separated URIs; returns how many (1..max) or -1. */
-int msrp_path_parse(msrp_span_t v, msrp_uri_t *out, int max);
+/* URIs separated by one SP; returns how many (1..max) or -1. */
+static inline int msrp_path_parse(msrp_span_t v, msrp_uri_t *out, int max)
+{
+	return im_msrp_path_parse(v.p, v.len, out, max);
+}
 
 /* The largest Byte-Range value taken: a position plus any buffer length
  * (below 2^63) then fits in a uint64_t, so no sum of them wraps. */

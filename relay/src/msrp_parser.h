@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include "im_span.h"
+
 #define MSRP_NEED_MORE (-2)
 #define MSRP_ERROR (-1)
 
@@ -29,10 +31,9 @@
 /* CRLF "-------" tid flag CRLF */
 #define MSRP_END_LINE_MAX (2 + MSRP_END_DASHES + MSRP_TID_MAX + 1 + 2)
 
-typedef struct msrp_span {
-	const char *p;
-	size_t len;
-} msrp_span_t;
+/* the relay's name for lib's view type, so header values go to lib's
+ * parsers (im_msrp_uri.h) as they are */
+typedef im_span_t msrp_span_t;
 
 typedef enum msrp_method {
 	MSRP_RESPONSE = 0,
