@@ -10,6 +10,7 @@
 #ifndef RELAY_SESSION_H
 #define RELAY_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include <uthash.h>
@@ -161,5 +162,20 @@ typedef struct local_endpoint {
 } local_endpoint_t;
 
 void session_set_local_endpoints(const local_endpoint_t *eps, int n);
+
+/* Whether frames and messages may still go to the leg (not NULL, not
+ * closed). */
+int leg_usable(const leg_t *leg);
+
+/* What the layer above (the engine) gives new legs and must hear of, so
+ * that this file calls nothing above it. */
+typedef struct leg_hooks {
+	size_t default_max_chunk; /* a new leg's max_chunk */
+	/* before a leg is freed: its frames, transactions and messages go */
+	void (*removing)(leg_t *leg, const char *why, void *arg);
+	void *arg;
+} leg_hooks_t;
+
+void session_set_leg_hooks(const leg_hooks_t *hooks);
 
 #endif
