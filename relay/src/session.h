@@ -18,7 +18,6 @@
 #include "fingerprint.h"
 #include "im_addr.h"
 #include "msrp_hdr.h"
-#include "owners.h"
 
 #define SESSION_ID_MAX 128
 #define LEG_ID_MAX 128
@@ -28,6 +27,9 @@
 #define IDENTITY_MAX 256
 #define VERSION_MAX 64
 #define ACCEPT_TYPES_MAX 512
+/* a session's owner (owners.h): its name and boot id */
+#define OWNER_NAME_MAX 128
+#define OWNER_BOOT_ID_MAX 64
 
 typedef enum session_type {
 	SESSION_BRIDGE = 0,
@@ -102,7 +104,7 @@ typedef struct session {
 	int private_messages;		 /* conference: allowed (D-21) */
 	int allow_non_cpim;			 /* conference: D-18 exception */
 	unsigned idle_timeout_s;	 /* 0: never reported */
-	/* the Kamailio that created it and its boot id (owners.h); empty:
+	/* the Kamailio that created it and its boot id (owners.c); empty:
 	 * nobody's, never released for a lease */
 	char owner[OWNER_NAME_MAX];
 	char owner_boot_id[OWNER_BOOT_ID_MAX];
