@@ -6,27 +6,18 @@
  * without an answer: a message it cannot keep is refused with 413, one it
  * cannot deliver is reported failed.
  */
+#include "endpoint.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_internal.h"
+#include "base64.h"
 #include "log.h"
+#include "msrp_write.h"
 #include "stats.h"
 
 #define INLINE_BODY_MAX (16 * 1024)
-
-static uint64_t store_total; /* bytes held: received messages and partial ones */
-
-uint64_t stored_bytes(void)
-{
-	return store_total;
-}
-
-void store_release(uint64_t bytes)
-{
-	store_total -= bytes;
-}
 
 static void reject_store(rxframe_t *f, inmsg_t *m, int code, const char *why)
 {
@@ -40,10 +31,10 @@ static void reject_store(rxframe_t *f, inmsg_t *m, int code, const char *why)
 	stats_rejected(code);
 }
 
-int store_head(rxframe_t *f)
+int store_head(engine_t *e, rxframe_t *f)
 {
 	int created;
-	inmsg_t *m = inmsg_get(f->leg, f->message_id, &created);
+	inmsg_t *m = inmsg_get(e, f->leg, f->message_id, &created);
 
 	if(!m) {
 		reject_store(f, NULL, 413, "too many messages in progress");
@@ -63,7 +54,7 @@ int store_head(rxframe_t *f)
 	m->failure_report = f->failure_report;
 	m->total = f->range.total;
 	m->total_unknown = f->range.total_unknown;
-	if(!m->total_unknown && m->total > engine_config.endpoint_max_message) {
+	if(!m->total_unknown && m->total > e->cfg.endpoint_max_message) {
 		reject_store(f, m, 413, "message too large to store");
 		return -1;
 	}
@@ -74,7 +65,7 @@ int store_head(rxframe_t *f)
 /* Byte-Range start tells where a chunk goes; the buffer grows as needed
  * up to endpoint_max_message, and all stores together up to
  * endpoint_store_max. */
-void store_body(rxframe_t *f, const char *data, size_t len)
+void store_body(engine_t *e, rxframe_t *f, const char *data, size_t len)
 {
 	inmsg_t *m = f->msg;
 	uint64_t at = f->range.start - 1 + f->body_seen;
@@ -82,15 +73,15 @@ void store_body(rxframe_t *f, const char *data, size_t len)
 
 	if(len == 0)
 		return;
-	if(need > engine_config.endpoint_max_message) {
+	if(need > e->cfg.endpoint_max_message) {
 		reject_store(f, m, 413, "message too large to store");
 		return;
 	}
 	if(need > m->received) {
 		uint64_t grow = need - m->received;
-		if(store_total + grow > engine_config.endpoint_store_max) {
+		if(e->stored_bytes + grow > e->cfg.endpoint_store_max) {
 			ilog(session, LOG_WARN, "store full (%llu bytes): refusing %s",
-					(unsigned long long)store_total, m->message_id);
+					(unsigned long long)e->stored_bytes, m->message_id);
 			reject_store(f, m, 413, "message store full");
 			return;
 		}
@@ -101,7 +92,7 @@ void store_body(rxframe_t *f, const char *data, size_t len)
 		}
 		memset(p + m->received, 0, grow);
 		m->data = p;
-		store_total += grow;
+		e->stored_bytes += grow;
 		m->received = need;
 	}
 	memcpy(m->data + at, data, len);
@@ -109,38 +100,7 @@ void store_body(rxframe_t *f, const char *data, size_t len)
 	f->leg->bytes_in += len;
 }
 
-static void base64(const unsigned char *in, size_t n, char *out)
-{
-	static const char t[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, o = 0;
-
-	for(i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		out[o++] = t[v >> 18];
-		out[o++] = t[(v >> 12) & 63];
-		out[o++] = t[(v >> 6) & 63];
-		out[o++] = t[v & 63];
-	}
-	if(i < n) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
-		out[o++] = t[v >> 18];
-		out[o++] = t[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
-char *engine_base64(const void *data, size_t len)
-{
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	if(out)
-		base64(data, len, out);
-	return out;
-}
-
-void store_frame_done(rxframe_t *f, char flag)
+void store_frame_done(engine_t *e, rxframe_t *f, char flag)
 {
 	inmsg_t *m = f->msg;
 	leg_t *leg = f->leg;
@@ -150,7 +110,7 @@ void store_frame_done(rxframe_t *f, char flag)
 	if(!m || f->mode != BODY_STORE || flag == '+')
 		return;
 	if(flag == '#') {
-		inmsg_free(leg, m);
+		inmsg_free(e, leg, m);
 		f->msg = NULL;
 		return;
 	}
@@ -161,13 +121,13 @@ void store_frame_done(rxframe_t *f, char flag)
 	HASH_FIND_STR(leg->received, m->message_id, s);
 	if(s) {
 		/* the same message again (a retransmission): keep the first */
-		inmsg_free(leg, m);
+		inmsg_free(e, leg, m);
 		f->msg = NULL;
 		return;
 	}
 	s = calloc(1, sizeof(*s));
 	if(!s) {
-		inmsg_free(leg, m);
+		inmsg_free(e, leg, m);
 		f->msg = NULL;
 		f->respond = 413;
 		return;
@@ -188,15 +148,15 @@ void store_frame_done(rxframe_t *f, char flag)
 			free(b64);
 		}
 	}
-	engine_event_leg("message_received", leg, ev);
+	ctx_leg_event(e, "message_received", leg, ev);
 	if(m->success_report == MSRP_REPORT_YES)
-		send_report(leg, s->message_id, 1, s->len, s->len, 0, 200, NULL);
-	inmsg_free(leg, m);
+		ctx_leg_report(e, leg, s->message_id, 1, s->len, s->len, 0, 200, NULL);
+	inmsg_free(e, leg, m);
 	f->msg = NULL;
 }
 
-const void *engine_stored_message(leg_t *leg, const char *message_id,
-		size_t *len, const char **content_type)
+const void *store_find(leg_t *leg, const char *message_id, size_t *len,
+		const char **content_type)
 {
 	stored_msg_t *s;
 	HASH_FIND_STR(leg->received, message_id, s);
@@ -207,21 +167,21 @@ const void *engine_stored_message(leg_t *leg, const char *message_id,
 	return s->data ? s->data : "";
 }
 
-static void stored_free(leg_t *leg, stored_msg_t *s)
+static void stored_free(engine_t *e, leg_t *leg, stored_msg_t *s)
 {
 	HASH_DEL(leg->received, s);
-	store_total -= s->len;
+	e->stored_bytes -= s->len;
 	free(s->data);
 	free(s);
 }
 
-int engine_release_message(leg_t *leg, const char *message_id)
+int store_release_message(engine_t *e, leg_t *leg, const char *message_id)
 {
 	stored_msg_t *s;
 	HASH_FIND_STR(leg->received, message_id, s);
 	if(!s)
 		return -1;
-	stored_free(leg, s);
+	stored_free(e, leg, s);
 	return 0;
 }
 
@@ -247,17 +207,19 @@ static void push_remove(leg_t *leg, push_msg_t *p)
 	free(p);
 }
 
-static void push_report(leg_t *leg, push_msg_t *p, int code, const char *why)
+static void push_report(
+		engine_t *e, leg_t *leg, push_msg_t *p, int code, const char *why)
 {
-	engine_event_leg("delivery_report", leg,
+	ctx_leg_event(e, "delivery_report", leg,
 			json_pack("{s:s, s:i, s:s, s:s}", "message_id", p->message_id,
 					"code", code, "reason", why, "origin", "relay"));
 	push_remove(leg, p);
 }
 
-int engine_inject(leg_t *leg, const char *content_type, const void *body,
-		size_t len, const char *message_id, int success_report,
-		char *out_message_id, size_t idlen, char *err, size_t errlen)
+int push_inject(engine_t *e, leg_t *leg, const char *content_type,
+		const void *body, size_t len, const char *message_id,
+		int success_report, char *out_message_id, size_t idlen, char *err,
+		size_t errlen)
 {
 	push_msg_t *p;
 
@@ -308,12 +270,12 @@ int engine_inject(leg_t *leg, const char *content_type, const void *body,
 		leg->push_head = p;
 	leg->push_tail = p;
 	snprintf(out_message_id, idlen, "%s", p->message_id);
-	push_pump(leg);
+	push_pump(e, leg);
 	return 0;
 }
 
 /* Sends what the queue holds, in order, as far as the output queue allows. */
-void push_pump(leg_t *leg)
+void push_pump(engine_t *e, leg_t *leg)
 {
 	for(push_msg_t *p = leg->push_head; p; p = p->next) {
 		if(leg->state != LEG_CONNECTED)
@@ -326,7 +288,7 @@ void push_pump(leg_t *leg)
 			size_t piece = p->len - p->sent, n;
 			txn_t *t;
 
-			if(eio->leg_queued(leg) >= engine_config.max_queue)
+			if(e->io->leg_queued(leg) >= e->cfg.max_queue)
 				return;
 			if(piece > leg->max_chunk)
 				piece = leg->max_chunk;
@@ -341,21 +303,21 @@ void push_pump(leg_t *leg)
 			h.success_report = p->success_report;
 			h.failure_report = -1;
 			h.content_type = p->content_type;
-			n = msrp_write_send_head(engine_scratch, engine_scratch_len, &h);
+			n = msrp_write_send_head(e->scratch, sizeof(e->scratch), &h);
 			if(n == 0)
 				return;
-			t = txn_start(leg, TXN_INJECT, tid);
+			t = txn_start(e, leg, TXN_INJECT, tid);
 			if(!t)
 				return;
 			t->push = p;
 			snprintf(t->message_id, sizeof(t->message_id), "%s", p->message_id);
-			eio->leg_write(leg, engine_scratch, n);
+			e->io->leg_write(leg, e->scratch, n);
 			if(piece)
-				eio->leg_write(leg, p->data + p->sent, piece);
+				e->io->leg_write(leg, p->data + p->sent, piece);
 			p->sent += piece;
-			n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid,
+			n = msrp_write_end_line(e->scratch, sizeof(e->scratch), tid,
 					p->sent == p->len ? '$' : '+', 1);
-			eio->leg_write(leg, engine_scratch, n);
+			e->io->leg_write(leg, e->scratch, n);
 			p->pieces_out++;
 			leg->frames_out++;
 			leg->bytes_out += piece;
@@ -366,7 +328,7 @@ void push_pump(leg_t *leg)
 	}
 }
 
-void push_on_txn_done(txn_t *t, int code, const char *comment)
+void push_on_txn_done(engine_t *e, txn_t *t, int code, const char *comment)
 {
 	push_msg_t *p = t->push;
 	leg_t *leg = t->leg;
@@ -376,7 +338,7 @@ void push_on_txn_done(txn_t *t, int code, const char *comment)
 	p->pieces_out--;
 	if(code != 200) {
 		t->push = NULL;
-		push_report(leg, p, code,
+		push_report(e, leg, p, code,
 				comment && comment[0] ? comment : msrp_status_comment(code));
 		return;
 	}
@@ -385,35 +347,36 @@ void push_on_txn_done(txn_t *t, int code, const char *comment)
 			p->report_pending = 1;
 		else {
 			t->push = NULL;
-			push_report(leg, p, 200, "sent");
+			push_report(e, leg, p, 200, "sent");
 		}
 	}
 }
 
-int push_on_report(leg_t *leg, rxframe_t *f)
+int push_on_report(engine_t *e, leg_t *leg, rxframe_t *f)
 {
 	for(push_msg_t *p = leg->push_head; p; p = p->next) {
 		if(strcmp(p->message_id, f->message_id) != 0)
 			continue;
 		if(f->report_code == 200 && !(p->sent == p->len && p->pieces_out == 0))
 			return 1; /* a partial success report: wait for the rest */
-		push_report(leg, p, f->report_code,
-				f->report_code == 200 ? "delivered"
-									  : (f->report_comment[0]
-													? f->report_comment
-													: msrp_status_comment(f->report_code)));
+		push_report(e, leg, p, f->report_code,
+				f->report_code == 200
+						? "delivered"
+						: (f->report_comment[0]
+										? f->report_comment
+										: msrp_status_comment(f->report_code)));
 		return 1;
 	}
 	return 0;
 }
 
-void endpoint_forget_leg(leg_t *leg)
+void endpoint_forget_leg(engine_t *e, leg_t *leg)
 {
 	stored_msg_t *s, *tmp;
 
 	HASH_ITER(hh, leg->received, s, tmp)
-		stored_free(leg, s);
+		stored_free(e, leg, s);
 	/* what was not delivered is said so, never just dropped */
 	while(leg->push_head)
-		push_report(leg, leg->push_head, 481, "leg removed");
+		push_report(e, leg, leg->push_head, 481, "leg removed");
 }

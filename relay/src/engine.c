@@ -1,15 +1,25 @@
 /*
  * Engine input: frames from connections, matched to legs, answered, and
- * handed to forward.c, txn.c or endpoint.c by kind.
+ * handed to forward.c, txn.c or endpoint.c by kind. The top of the
+ * engine's layers (engine_ctx.h): it holds the relay's one context and
+ * passes it down.
  */
+#include "engine.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "engine_internal.h"
+#include "endpoint.h"
+#include "engine_ctx.h"
+#include "forward.h"
+#include "inmsg.h"
 #include "log.h"
+#include "msrp_write.h"
+#include "rxframe.h"
 #include "stats.h"
+#include "txn.h"
 
 engine_config_t engine_config = {
 		.default_max_chunk = 65536,
@@ -24,37 +34,33 @@ engine_config_t engine_config = {
 		.max_inflight = 64,
 };
 
-const engine_io_t *eio;
+/* The event loop's engine: the public functions below work on it. */
+static engine_t relay_engine;
 
-shared_buf_t *shared_buf_new(size_t cap)
+struct rxstate {
+	int in_body;
+	rxframe_t f;
+};
+
+static void forget_leg(leg_t *leg, const char *why, void *arg);
+
+void engine_init(const engine_config_t *config, const engine_io_t *io)
 {
-	shared_buf_t *b = malloc(sizeof(*b) + cap);
-	if(b) {
-		b->refs = 1;
-		b->len = 0;
-		b->cap = cap;
-	}
-	return b;
+	leg_hooks_t hooks = {config->default_max_chunk, forget_leg, &relay_engine};
+
+	relay_engine.cfg = *config;
+	relay_engine.io = io;
+	session_set_leg_hooks(&hooks);
+	stats_set_engine_source(engine_stats);
 }
 
-void shared_buf_ref(shared_buf_t *b)
+/* Frees what a frame holds (stage, MIME headers). */
+static void rxframe_release(rxframe_t *f)
 {
-	b->refs++;
-}
-
-void shared_buf_unref(shared_buf_t *b)
-{
-	if(--b->refs == 0)
-		free(b);
-}
-
-#define SCRATCH_LEN (64 * 1024)
-char engine_scratch[SCRATCH_LEN];
-const size_t engine_scratch_len = SCRATCH_LEN;
-
-void engine_init(const engine_io_t *io)
-{
-	eio = io;
+	forward_drop_stage(f);
+	free(f->mime);
+	f->mime = NULL;
+	f->mime_len = 0;
 }
 
 rxstate_t *rx_new(void)
@@ -69,20 +75,8 @@ void rx_free(rxstate_t *rx)
 	free(rx);
 }
 
-int leg_usable(const leg_t *leg)
-{
-	return leg && leg->state != LEG_CLOSED;
-}
-
-void engine_event_leg(const char *type, leg_t *leg, json_t *extra)
-{
-	json_t *data = extra ? extra : json_object();
-	json_object_set_new(data, "session", json_string(leg->session->id));
-	json_object_set_new(data, "leg", json_string(leg->id));
-	eio->event(type, data);
-}
-
-void engine_respond(struct mconn *c, rxframe_t *f, int code, const char *comment)
+static void respond(engine_t *e, struct mconn *c, rxframe_t *f, int code,
+		const char *comment)
 {
 	size_t n;
 
@@ -92,11 +86,11 @@ void engine_respond(struct mconn *c, rxframe_t *f, int code, const char *comment
 		return;
 	if(f->failure_report == MSRP_REPORT_PARTIAL && code == 200)
 		return;
-	n = msrp_write_response(engine_scratch, engine_scratch_len, f->tid, code,
+	n = msrp_write_response(e->scratch, sizeof(e->scratch), f->tid, code,
 			comment && comment[0] ? comment : NULL, f->prev_hop, f->our_uri);
 	if(n == 0)
 		return;
-	eio->conn_write(c, engine_scratch, n);
+	e->io->conn_write(c, e->scratch, n);
 	stats_response_sent(code);
 }
 
@@ -124,19 +118,19 @@ static void reject(rxframe_t *f, int code, const char *comment)
  * opened for it when active, or, when passive, the first connection whose
  * first valid frame named it. It is never taken over by another one.
  */
-static void bind_leg(struct mconn *c, leg_t *leg)
+static void bind_leg(engine_t *e, struct mconn *c, leg_t *leg)
 {
 	int was_connected = leg->state == LEG_CONNECTED;
 
 	if(leg->conn != c)
-		eio->bind(c, leg);
+		e->io->bind(c, leg);
 	leg->bound = 1;
 	leg->state = LEG_CONNECTED;
 	if(!was_connected) {
 		ilog(msrp, LOG_INFO, "session %s leg %s connected", leg->session->id,
 				leg->id);
-		engine_event_leg("leg_connected", leg, NULL);
-		push_pump(leg);
+		ctx_leg_event(e, "leg_connected", leg, NULL);
+		push_pump(e, leg);
 	}
 }
 
@@ -158,12 +152,13 @@ static int from_foreign_connection(
 
 int engine_conn_matches_fingerprint(struct mconn *c, const leg_t *leg)
 {
+	const engine_io_t *io = relay_engine.io;
 	char got[FINGERPRINT_MAX];
 
 	if(!leg->fp_alg[0])
 		return 1;
-	if(!eio->conn_fingerprint
-			|| eio->conn_fingerprint(c, leg->fp_alg, got, sizeof(got)) < 0)
+	if(!io->conn_fingerprint
+			|| io->conn_fingerprint(c, leg->fp_alg, got, sizeof(got)) < 0)
 		got[0] = '\0';
 	if(strcmp(got, leg->fp_hex) == 0)
 		return 1;
@@ -206,14 +201,6 @@ static int copy_mime_headers(rxframe_t *f, const msrp_frame_t *mf)
 	}
 	f->mime_len = need;
 	return 0;
-}
-
-void rxframe_release(rxframe_t *f)
-{
-	forward_drop_stage(f);
-	free(f->mime);
-	f->mime = NULL;
-	f->mime_len = 0;
 }
 
 /* The first URI of a path value, as text. */
@@ -263,7 +250,7 @@ static int from_path_matches(const leg_t *leg, const msrp_uri_t *from_last)
 }
 
 static void on_send_head(
-		struct mconn *c, rxframe_t *f, const msrp_frame_t *mf, int found)
+		engine_t *e, rxframe_t *f, const msrp_frame_t *mf, int found)
 {
 	const msrp_span_t *v;
 	leg_t *leg = f->leg;
@@ -310,7 +297,7 @@ static void on_send_head(
 		reject(f, 400, "MIME headers too long");
 		return;
 	}
-	if(!f->range.total_unknown && f->range.total > engine_config.max_message) {
+	if(!f->range.total_unknown && f->range.total > e->cfg.max_message) {
 		reject(f, 413, "message too large");
 		return;
 	}
@@ -318,15 +305,55 @@ static void on_send_head(
 	leg->session->idle_reported = 0;
 	f->respond = 200;
 	if(leg->session->type == SESSION_ENDPOINT) {
-		if(store_head(f) < 0)
+		if(store_head(e, f) < 0)
 			f->mode = BODY_DISCARD;
-	} else if(forward_send_head(c, f) < 0) {
+	} else if(forward_send_head(e, f) < 0) {
 		f->mode = BODY_DISCARD;
 	}
 }
 
+/* What the answer to one of our requests means, by its kind; then the
+ * transaction is over. */
+static void txn_done(engine_t *e, txn_t *t, int code, const char *comment)
+{
+	leg_t *leg = t->leg;
+
+	switch(t->kind) {
+		case TXN_FORWARD:
+			forward_txn_done(e, t, code, comment);
+			break;
+		case TXN_INJECT:
+			push_on_txn_done(e, t, code, comment);
+			break;
+		case TXN_BIND:
+			if(code != 200) {
+				ilog(msrp, LOG_WARN,
+						"session %s leg %s: peer answered %d to the binding "
+						"SEND",
+						leg->session->id, leg->id, code);
+				ctx_leg_event(e, "connect_failed", leg,
+						json_pack("{s:s, s:i}", "error", "binding SEND refused",
+								"code", code));
+			}
+			break;
+	}
+	txn_free(e, t);
+}
+
+static void on_response(engine_t *e, rxframe_t *f)
+{
+	txn_t *t = txn_find(f->leg, f->tid);
+
+	if(!t) {
+		stats_error("unmatched_response");
+		return;
+	}
+	txn_done(e, t, f->status, f->report_comment);
+}
+
 /* Returns -1 to close the connection. */
-static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
+static int on_head(
+		engine_t *e, struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 {
 	rxframe_t *f = &rx->f;
 	msrp_uri_t from_last;
@@ -400,7 +427,7 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 				reject(f, 400, "bad Failure-Report");
 				break;
 			}
-			on_send_head(c, f, mf, found);
+			on_send_head(e, f, mf, found);
 			break;
 		case MSRP_REPORT:
 			f->failure_report = MSRP_REPORT_NO; /* REPORTs are not answered */
@@ -427,13 +454,13 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 				copy_span(f->report_comment, sizeof(f->report_comment),
 						comment);
 			}
-			if(!push_on_report(f->leg, f))
-				forward_report(f);
+			if(!push_on_report(e, f->leg, f))
+				forward_report(e, f);
 			break;
 		case MSRP_RESPONSE:
 			copy_span(f->report_comment, sizeof(f->report_comment), mf->comment);
 			if(f->leg)
-				txn_on_response(f);
+				on_response(e, f);
 			break;
 		case MSRP_AUTH:
 			/* RFC 4976 AUTH is for relays that clients choose; this one
@@ -447,31 +474,31 @@ static int on_head(struct mconn *c, rxstate_t *rx, const msrp_frame_t *mf)
 	return 0;
 }
 
-static uint64_t body_limit(const rxframe_t *f)
+static uint64_t body_limit(const engine_t *e, const rxframe_t *f)
 {
 	uint64_t len;
 
 	if(f->method == MSRP_SEND && f->range.start
 			&& msrp_range_len(&f->range, &len))
 		return len;
-	return engine_config.max_message;
+	return e->cfg.max_message;
 }
 
-static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
+static void finish_frame(engine_t *e, struct mconn *c, rxstate_t *rx, char flag)
 {
 	rxframe_t *f = &rx->f;
 
 	switch(f->mode) {
 		case BODY_FORWARD:
-			forward_frame_done(f, flag);
+			forward_frame_done(e, f, flag);
 			break;
 		case BODY_STORE:
-			store_frame_done(f, flag);
+			store_frame_done(e, f, flag);
 			break;
 		case BODY_DISCARD:
 			/* a refused message is over with its last chunk */
 			if(f->msg && flag != '+' && f->leg) {
-				inmsg_free(f->leg, f->msg);
+				inmsg_free(e, f->leg, f->msg);
 				f->msg = NULL;
 			}
 			break;
@@ -483,19 +510,20 @@ static void finish_frame(struct mconn *c, rxstate_t *rx, char flag)
 	 * frame closes its connection without touching the leg */
 	if(f->binds && f->leg) {
 		if(f->leg->conn == NULL)
-			bind_leg(c, f->leg);
+			bind_leg(e, c, f->leg);
 		else if(f->leg->conn != c)
 			from_foreign_connection(c, f->leg, f);
 	}
 	if(f->respond && f->method != MSRP_RESPONSE && f->method != MSRP_REPORT)
-		engine_respond(c, f, f->respond, f->respond_comment);
+		respond(e, c, f, f->respond, f->respond_comment);
 	rx->in_body = 0;
 }
 
 rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 		size_t len, size_t *consumed, size_t *want)
 {
-	msrp_limits_t lim = {engine_config.max_head, engine_config.max_line};
+	engine_t *e = &relay_engine;
+	msrp_limits_t lim = {e->cfg.max_head, e->cfg.max_line};
 	size_t pos = 0;
 
 	*consumed = 0;
@@ -509,7 +537,7 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 			int r;
 
 			/* a peer that does not read its answers is not served */
-			if(eio->conn_queued(c) >= engine_config.max_queue)
+			if(e->io->conn_queued(c) >= e->cfg.max_queue)
 				return RX_PAUSED;
 			r = msrp_parse_head(data + pos, len - pos, &lim, &mf, &err);
 			if(r == MSRP_NEED_MORE) {
@@ -521,14 +549,14 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 				stats_error("malformed_frame");
 				return RX_CLOSE;
 			}
-			if(on_head(c, rx, &mf) < 0)
+			if(on_head(e, c, rx, &mf) < 0)
 				return RX_CLOSE;
 			pos += (size_t)r;
 			*consumed = pos;
 			if(mf.has_body)
 				rx->in_body = 1;
 			else
-				finish_frame(c, rx, mf.flag);
+				finish_frame(e, c, rx, mf.flag);
 			continue;
 		}
 
@@ -540,7 +568,7 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 
 		/* a body longer than its Byte-Range says (or than any message may
 		 * be) is a broken frame, not a reason to keep reading */
-		if(f->body_seen + blen > body_limit(f)) {
+		if(f->body_seen + blen > body_limit(e, f)) {
 			ilog(msrp, LOG_WARN, "frame %s: body longer than its Byte-Range",
 					f->tid);
 			stats_error("malformed_frame");
@@ -548,7 +576,7 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 		}
 
 		if(f->mode == BODY_CPIM_WAIT) {
-			rr = conference_cpim(f, data + pos, blen, found, want);
+			rr = conference_cpim(e, f, data + pos, blen, found, want);
 			if(rr == RX_NEED_MORE) {
 				*want = len - pos + 1;
 				return RX_NEED_MORE;
@@ -556,7 +584,7 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 			continue; /* the mode is now FORWARD or DISCARD */
 		}
 		if(f->mode == BODY_FORWARD) {
-			rr = forward_body(c, f, data + pos, blen, found, flag, &fc);
+			rr = forward_body(e, f, data + pos, blen, found, flag, &fc);
 			pos += fc;
 			f->body_seen += fc;
 			*consumed = pos;
@@ -569,13 +597,13 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 			pos += used - blen;
 		} else {
 			if(f->mode == BODY_STORE)
-				store_body(f, data + pos, blen);
+				store_body(e, f, data + pos, blen);
 			f->body_seen += blen;
 			pos += used;
 		}
 		*consumed = pos;
 		if(found)
-			finish_frame(c, rx, flag);
+			finish_frame(e, c, rx, flag);
 		else if(pos < len) {
 			*want = len - pos + 1;
 			return RX_NEED_MORE;
@@ -589,19 +617,20 @@ void engine_conn_closed(struct mconn *c, rxstate_t *rx, const char *why)
 	(void)c;
 	(void)why;
 	if(rx && rx->in_body && rx->f.mode == BODY_FORWARD && leg_usable(rx->f.leg))
-		forward_abort(&rx->f);
+		forward_abort(&relay_engine, &rx->f);
 	if(rx)
 		rx->in_body = 0;
 }
 
 void engine_event_leg_closed(leg_t *leg, const char *why)
 {
-	engine_event_leg("leg_closed", leg, json_pack("{s:s}", "reason", why));
+	ctx_leg_event(&relay_engine, "leg_closed", leg,
+			json_pack("{s:s}", "reason", why));
 }
 
 void engine_event_session_closed(const session_t *s, const char *why)
 {
-	eio->event("session_closed",
+	relay_engine.io->event("session_closed",
 			json_pack("{s:s, s:s}", "session", s->id, "reason", why));
 }
 
@@ -619,6 +648,7 @@ void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg)
 
 void engine_leg_connected(leg_t *leg)
 {
+	engine_t *e = &relay_engine;
 	char tid[17], mid[25];
 	msrp_send_head_t h = {0};
 	size_t n;
@@ -636,24 +666,24 @@ void engine_leg_connected(leg_t *leg)
 	h.end = 0;
 	h.total = 0;
 	h.failure_report = -1;
-	n = msrp_write_send_head(engine_scratch, engine_scratch_len, &h);
+	n = msrp_write_send_head(e->scratch, sizeof(e->scratch), &h);
 	if(n == 0)
 		return;
-	t = txn_start(leg, TXN_BIND, tid);
+	t = txn_start(e, leg, TXN_BIND, tid);
 	if(t)
 		snprintf(t->message_id, sizeof(t->message_id), "%s", mid);
-	eio->leg_write(leg, engine_scratch, n);
-	n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, '$', 0);
-	eio->leg_write(leg, engine_scratch, n);
+	e->io->leg_write(leg, e->scratch, n);
+	n = msrp_write_end_line(e->scratch, sizeof(e->scratch), tid, '$', 0);
+	e->io->leg_write(leg, e->scratch, n);
 	leg->frames_out++;
 	leg->bound = 1;
 	if(leg->state != LEG_CONNECTED) {
 		leg->state = LEG_CONNECTED;
 		ilog(msrp, LOG_INFO, "session %s leg %s connected to %s",
 				leg->session->id, leg->id, leg->remote_path);
-		engine_event_leg("leg_connected", leg, NULL);
+		ctx_leg_event(e, "leg_connected", leg, NULL);
 	}
-	push_pump(leg);
+	push_pump(e, leg);
 }
 
 void engine_leg_connect_failed(leg_t *leg, const char *why)
@@ -661,12 +691,13 @@ void engine_leg_connect_failed(leg_t *leg, const char *why)
 	ilog(msrp, LOG_WARN, "session %s leg %s: cannot connect to %s: %s",
 			leg->session->id, leg->id, leg->remote_path, why);
 	leg->state = LEG_CLOSED;
-	engine_event_leg("connect_failed", leg, json_pack("{s:s}", "error", why));
+	ctx_leg_event(&relay_engine, "connect_failed", leg,
+			json_pack("{s:s}", "error", why));
 }
 
 void engine_leg_drained(leg_t *leg)
 {
-	push_pump(leg);
+	push_pump(&relay_engine, leg);
 }
 
 void engine_leg_updated(leg_t *leg)
@@ -674,34 +705,61 @@ void engine_leg_updated(leg_t *leg)
 	if(leg->active && leg->nremote > 0 && leg->state == LEG_WAITING
 			&& !leg->conn) {
 		leg->state = LEG_CONNECTING;
-		eio->connect(leg);
+		relay_engine.io->connect(leg);
 	}
 }
 
-void engine_forget_leg(leg_t *leg, const char *why)
+/* session.c's hook: the leg is about to be freed. */
+static void forget_leg(leg_t *leg, const char *why, void *arg)
 {
-	forward_forget_leg(leg);
-	txn_forget_leg(leg);
-	endpoint_forget_leg(leg);
-	eio->unbind(leg);
+	engine_t *e = arg;
+
+	forward_forget_leg(e, leg);
+	txn_forget_leg(e, leg);
+	endpoint_forget_leg(e, leg);
+	e->io->unbind(leg);
 	(void)why;
 }
 
 void engine_tick(void)
 {
-	uint64_t now = eio->now_ms();
+	engine_t *e = &relay_engine;
+	uint64_t now = e->io->now_ms();
 	time_t t = time(NULL);
+	txn_t *expired;
 
-	txn_expire(now);
+	while((expired = txn_expired(e, now)) != NULL) {
+		stats_error("transaction_timeout");
+		txn_done(e, expired, 408, "Request Timeout");
+	}
 	for(session_t *s = sessions_all(); s; s = s->hh.next) {
 		if(s->idle_timeout_s && !s->idle_reported
 				&& t - s->last_activity >= (time_t)s->idle_timeout_s) {
 			s->idle_reported = 1;
-			eio->event("session_idle",
+			e->io->event("session_idle",
 					json_pack("{s:s, s:I}", "session", s->id, "idle_s",
 							(json_int_t)(t - s->last_activity)));
 		}
 	}
+}
+
+int engine_inject(leg_t *leg, const char *content_type, const void *body,
+		size_t len, const char *message_id, int success_report,
+		char *out_message_id, size_t idlen, char *err, size_t errlen)
+{
+	return push_inject(&relay_engine, leg, content_type, body, len, message_id,
+			success_report, out_message_id, idlen, err, errlen);
+}
+
+const void *engine_stored_message(leg_t *leg, const char *message_id,
+		size_t *len, const char **content_type)
+{
+	return store_find(leg, message_id, len, content_type);
+}
+
+int engine_release_message(leg_t *leg, const char *message_id)
+{
+	return store_release_message(&relay_engine, leg, message_id);
 }
 
 json_t *engine_leg_json(const leg_t *l)
@@ -733,6 +791,6 @@ json_t *engine_stats(void)
 {
 	return json_pack("{s:I, s:I, s:I, s:I}", "sessions",
 			(json_int_t)session_count(), "legs", (json_int_t)leg_count(),
-			"transactions", (json_int_t)txn_count(), "stored_bytes",
-			(json_int_t)stored_bytes());
+			"transactions", (json_int_t)relay_engine.txns.count, "stored_bytes",
+			(json_int_t)relay_engine.stored_bytes);
 }

@@ -5,75 +5,26 @@
  * of its own, so frames from several senders interleave cleanly on one
  * output connection.
  */
+#include "forward.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "engine_internal.h"
 #include "im_cpim.h"
 #include "im_uri.h"
 #include "log.h"
+#include "msrp_write.h"
 #include "stats.h"
 
-static unsigned inflight_count(leg_t *leg)
-{
-	return HASH_COUNT(leg->inmsgs);
-}
-
-/* Freed inmsgs are kept for reuse: one per message otherwise. */
-#define INMSG_POOL_MAX 1024
-static inmsg_t *inmsg_pool;
-static unsigned inmsg_pooled;
-
-inmsg_t *inmsg_get(leg_t *leg, const char *mid, int *created)
-{
-	inmsg_t *m;
-
-	*created = 0;
-	HASH_FIND_STR(leg->inmsgs, mid, m);
-	if(m)
-		return m;
-	if(inflight_count(leg) >= engine_config.max_inflight)
-		return NULL;
-	if(inmsg_pool) {
-		m = inmsg_pool;
-		inmsg_pool = *(inmsg_t **)m;
-		inmsg_pooled--;
-		memset(m, 0, sizeof(*m));
-	} else if((m = calloc(1, sizeof(*m))) == NULL) {
-		return NULL;
-	}
-	snprintf(m->message_id, sizeof(m->message_id), "%s", mid);
-	HASH_ADD_STR(leg->inmsgs, message_id, m);
-	*created = 1;
-	return m;
-}
-
-void inmsg_free(leg_t *leg, inmsg_t *m)
-{
-	HASH_DEL(leg->inmsgs, m);
-	if(m->data)
-		store_release(m->received);
-	if(m->dests != m->inline_dests)
-		free(m->dests);
-	free(m->data);
-	if(inmsg_pooled < INMSG_POOL_MAX) {
-		*(inmsg_t **)m = inmsg_pool;
-		inmsg_pool = m;
-		inmsg_pooled++;
-	} else {
-		free(m);
-	}
-}
-
-static int set_dests(inmsg_t *m, leg_t **dests, int n)
+static int set_dests(engine_t *e, inmsg_t *m, leg_t **dests, int n)
 {
 	if(m->dests != m->inline_dests)
 		free(m->dests);
 	m->dests = NULL;
 	m->ndests = 0;
-	m->chunk = engine_config.default_max_chunk;
+	m->chunk = e->cfg.default_max_chunk;
 	if(n == 0)
 		return 0;
 	m->dests = n <= INLINE_DESTS ? m->inline_dests
@@ -136,14 +87,13 @@ static void reject_message(rxframe_t *f, inmsg_t *m, int code,
 	stats_rejected(code);
 }
 
-int forward_send_head(struct mconn *c, rxframe_t *f)
+int forward_send_head(engine_t *e, rxframe_t *f)
 {
 	leg_t *leg = f->leg;
 	session_t *s = leg->session;
 	int created;
-	inmsg_t *m = inmsg_get(leg, f->message_id, &created);
+	inmsg_t *m = inmsg_get(e, leg, f->message_id, &created);
 
-	(void)c;
 	if(!m) {
 		f->respond = 413;
 		snprintf(f->respond_comment, sizeof(f->respond_comment),
@@ -178,7 +128,7 @@ int forward_send_head(struct mconn *c, rxframe_t *f)
 			reject_message(f, m, 415, "the peer does not accept this type");
 			return 0;
 		}
-		set_dests(m, &o, 1);
+		set_dests(e, m, &o, 1);
 		f->mode = BODY_FORWARD;
 		return 0;
 	}
@@ -201,19 +151,19 @@ int forward_send_head(struct mconn *c, rxframe_t *f)
 	for(leg_t *l = s->legs; l && n < 256; l = l->next)
 		if(l != leg && leg_usable(l))
 			all[n++] = l;
-	set_dests(m, all, n);
+	set_dests(e, m, all, n);
 	f->mode = BODY_FORWARD;
 	return 0;
 }
 
-static void delivery_event(leg_t *recipient, const char *mid, int code,
-		const char *reason, leg_t *sender)
+static void delivery_event(engine_t *e, leg_t *recipient, const char *mid,
+		int code, const char *reason, leg_t *sender)
 {
 	json_t *d = json_pack("{s:s, s:i, s:s}", "message_id", mid, "code", code,
 			"reason", reason);
 	if(sender)
 		json_object_set_new(d, "sender", json_string(sender->id));
-	engine_event_leg("delivery_report", recipient, d);
+	ctx_leg_event(e, "delivery_report", recipient, d);
 }
 
 static leg_t *leg_by_identity(session_t *s, im_span_t uri)
@@ -226,8 +176,8 @@ static leg_t *leg_by_identity(session_t *s, im_span_t uri)
 	return NULL;
 }
 
-rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
-		int at_end, size_t *want)
+rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
+		size_t len, int at_end, size_t *want)
 {
 	leg_t *leg = f->leg;
 	session_t *s = leg->session;
@@ -237,7 +187,7 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 	int n = 0, r = im_cpim_parse_head(body, len, &h);
 	im_span_t from, sender_id = {leg->identity, strlen(leg->identity)};
 
-	if(r == 0 && !at_end && len < engine_config.cpim_head_max) {
+	if(r == 0 && !at_end && len < e->cfg.cpim_head_max) {
 		*want = len + 1;
 		return RX_NEED_MORE;
 	}
@@ -292,22 +242,23 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 		if(dests[i]->max_size && !m->total_unknown
 				&& m->total > dests[i]->max_size) {
 			char why[COMMENT_MAX];
-			delivery_event(dests[i], m->message_id, 413, "max-size", leg);
+			delivery_event(e, dests[i], m->message_id, 413, "max-size", leg);
 			/* NNI-18: the sender hears of it in a failure REPORT */
 			snprintf(why, sizeof(why), "max-size of %.*s", (int)sizeof(why) - 20,
 					dests[i]->identity);
 			if(m->failure_report != MSRP_REPORT_NO)
-				send_report(leg, m->message_id, 1, m->total, m->total, 0, 413,
-						why);
+				ctx_leg_report(e, leg, m->message_id, 1, m->total, m->total, 0,
+						413, why);
 			continue;
 		}
 		if(!type_accepted(dests[i]->accept_types, f->content_type)) {
-			delivery_event(dests[i], m->message_id, 415, "accept-types", leg);
+			delivery_event(
+					e, dests[i], m->message_id, 415, "accept-types", leg);
 			continue;
 		}
 		dests[kept++] = dests[i];
 	}
-	if(set_dests(m, dests, kept) < 0) {
+	if(set_dests(e, m, dests, kept) < 0) {
 		reject_message(f, m, 413, "out of memory");
 		return RX_OK;
 	}
@@ -315,15 +266,15 @@ rx_result_t conference_cpim(rxframe_t *f, const char *body, size_t len,
 	return RX_OK;
 }
 
-int dests_ready(inmsg_t *m)
+static int dests_ready(engine_t *e, inmsg_t *m)
 {
 	for(int i = 0; i < m->ndests; i++) {
 		size_t q;
 		if(!leg_usable(m->dests[i]))
 			continue;
-		q = eio->leg_queued(m->dests[i]);
+		q = e->io->leg_queued(m->dests[i]);
 		stats_queue_seen(q);
-		if(q >= engine_config.max_queue)
+		if(q >= e->cfg.max_queue)
 			return 0;
 	}
 	return 1;
@@ -331,8 +282,8 @@ int dests_ready(inmsg_t *m)
 
 /* One piece, a whole frame, to every destination; the body is either a
  * shared buffer (referenced by each output) or plain bytes (copied). */
-static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
-		const char *data, size_t len, char flag)
+static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
+		shared_buf_t *shared, const char *data, size_t len, char flag)
 {
 	inmsg_t *m = f->msg;
 	msrp_send_head_t h = {0};
@@ -359,20 +310,21 @@ static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
 		h.tid = tid;
 		h.to_path = d->remote_path;
 		h.from_path = d->local_path;
-		n = msrp_write_send_head(engine_scratch, engine_scratch_len, &h);
+		n = msrp_write_send_head(e->scratch, sizeof(e->scratch), &h);
 		if(n == 0) {
 			ilog(msrp, LOG_ERR, "session %s: head for leg %s too long",
 					d->session->id, d->id);
 			continue;
 		}
 		/* a small piece goes out as one write: head, body and end-line */
-		if(!shared && len <= 4096 && n + len + MSRP_END_LINE_MAX < engine_scratch_len) {
-			memcpy(engine_scratch + n, data, len);
+		if(!shared && len <= 4096
+				&& n + len + MSRP_END_LINE_MAX < sizeof(e->scratch)) {
+			memcpy(e->scratch + n, data, len);
 			n += len;
-			n += msrp_write_end_line(engine_scratch + n, engine_scratch_len - n,
-					tid, flag, 1);
+			n += msrp_write_end_line(
+					e->scratch + n, sizeof(e->scratch) - n, tid, flag, 1);
 		}
-		t = txn_start(d, TXN_FORWARD, tid);
+		t = txn_start(e, d, TXN_FORWARD, tid);
 		if(t) {
 			t->origin = f->leg;
 			snprintf(t->message_id, sizeof(t->message_id), "%s",
@@ -383,14 +335,15 @@ static void emit_piece(rxframe_t *f, uint64_t start, shared_buf_t *shared,
 			t->total_unknown = m->total_unknown;
 			t->failure_report = m->failure_report;
 		}
-		eio->leg_write(d, engine_scratch, n);
+		e->io->leg_write(d, e->scratch, n);
 		if(shared || len > 4096) {
 			if(shared && len)
-				eio->leg_write_shared(d, shared);
+				e->io->leg_write_shared(d, shared);
 			else if(len)
-				eio->leg_write(d, data, len);
-			n = msrp_write_end_line(engine_scratch, engine_scratch_len, tid, flag, 1);
-			eio->leg_write(d, engine_scratch, n);
+				e->io->leg_write(d, data, len);
+			n = msrp_write_end_line(
+					e->scratch, sizeof(e->scratch), tid, flag, 1);
+			e->io->leg_write(d, e->scratch, n);
 		}
 		d->frames_out++;
 		d->bytes_out += len;
@@ -418,13 +371,13 @@ void forward_drop_stage(rxframe_t *f)
 	f->stage = NULL;
 }
 
-static rx_result_t emit_stage(rxframe_t *f, char flag)
+static rx_result_t emit_stage(engine_t *e, rxframe_t *f, char flag)
 {
 	shared_buf_t *b = f->stage;
 
-	if(!dests_ready(f->msg))
+	if(!dests_ready(e, f->msg))
 		return RX_PAUSED;
-	emit_piece(f, f->stage_start, b, NULL, b->len, flag);
+	emit_piece(e, f, f->stage_start, b, NULL, b->len, flag);
 	f->leg->bytes_in += b->len;
 	forward_drop_stage(f);
 	return RX_OK;
@@ -434,26 +387,26 @@ static rx_result_t emit_stage(rxframe_t *f, char flag)
  * piece goes out as soon as it is full and more body is known to follow,
  * or at the end-line with the frame's flag: cut-through, without holding
  * a chunk in the input buffer. */
-rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
+rx_result_t forward_body(engine_t *e, rxframe_t *f, const char *data,
 		size_t body_len, int at_end, char flag, size_t *consumed)
 {
 	inmsg_t *m = f->msg;
 	size_t off = 0;
 	uint64_t left;
 
-	(void)c;
 	*consumed = 0;
 	if(at_end && body_len == 0 && f->body_seen == 0 && !f->stage) {
-		if(!dests_ready(m))
+		if(!dests_ready(e, m))
 			return RX_PAUSED;
-		emit_piece(f, f->range.start, NULL, "", 0, flag);
+		emit_piece(e, f, f->range.start, NULL, "", 0, flag);
 		return RX_OK;
 	}
 	/* the rest of the frame is all here and fits one piece: no staging */
 	if(at_end && !f->stage && body_len <= m->chunk && body_len) {
-		if(!dests_ready(m))
+		if(!dests_ready(e, m))
 			return RX_PAUSED;
-		emit_piece(f, f->range.start + f->body_seen, NULL, data, body_len, flag);
+		emit_piece(e, f, f->range.start + f->body_seen, NULL, data, body_len,
+				flag);
 		f->leg->bytes_in += body_len;
 		*consumed = body_len;
 		return RX_OK;
@@ -465,7 +418,7 @@ rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 							   && known_remaining(f, f->body_seen + off, &left)
 							   && left > 0);
 			if(more || at_end) {
-				if(emit_stage(f, more ? '+' : flag) == RX_PAUSED) {
+				if(emit_stage(e, f, more ? '+' : flag) == RX_PAUSED) {
 					*consumed = off;
 					return RX_PAUSED;
 				}
@@ -476,7 +429,7 @@ rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 			break; /* full, and whether the end follows is not known */
 		}
 		if(off == body_len) {
-			if(at_end && f->stage && emit_stage(f, flag) == RX_PAUSED) {
+			if(at_end && f->stage && emit_stage(e, f, flag) == RX_PAUSED) {
 				*consumed = off;
 				return RX_PAUSED;
 			}
@@ -504,24 +457,7 @@ rx_result_t forward_body(struct mconn *c, rxframe_t *f, const char *data,
 	return RX_OK;
 }
 
-void send_report(leg_t *to, const char *mid, uint64_t start, uint64_t end,
-		uint64_t total, int total_unknown, int code, const char *comment)
-{
-	char tid[17];
-	size_t n;
-
-	msrp_new_tid(tid);
-	n = msrp_write_report(engine_scratch, engine_scratch_len, tid,
-			to->remote_path, to->local_path, mid, start, end, total,
-			total_unknown, code, comment && comment[0] ? comment : NULL);
-	if(n) {
-		eio->leg_write(to, engine_scratch, n);
-		to->frames_out++;
-		relay_stats.frames_out++;
-	}
-}
-
-void forward_frame_done(rxframe_t *f, char flag)
+void forward_frame_done(engine_t *e, rxframe_t *f, char flag)
 {
 	inmsg_t *m = f->msg;
 	leg_t *leg = f->leg;
@@ -533,13 +469,13 @@ void forward_frame_done(rxframe_t *f, char flag)
 	if(flag == '$' && leg->session->type == SESSION_CONFERENCE
 			&& m->success_report == MSRP_REPORT_YES && !m->rejected) {
 		uint64_t total = m->total_unknown ? m->forwarded : m->total;
-		send_report(leg, m->message_id, 1, total, total, 0, 200, NULL);
+		ctx_leg_report(e, leg, m->message_id, 1, total, total, 0, 200, NULL);
 	}
-	inmsg_free(leg, m);
+	inmsg_free(e, leg, m);
 	f->msg = NULL;
 }
 
-void forward_abort(rxframe_t *f)
+void forward_abort(engine_t *e, rxframe_t *f)
 {
 	inmsg_t *m = f->msg;
 
@@ -548,15 +484,15 @@ void forward_abort(rxframe_t *f)
 	/* the sender vanished mid-chunk: end the message where it stopped,
 	 * with what was gathered */
 	if(f->stage && f->stage->len)
-		emit_piece(f, f->stage_start, f->stage, NULL, f->stage->len, '#');
+		emit_piece(e, f, f->stage_start, f->stage, NULL, f->stage->len, '#');
 	else if(m->forwarded)
-		emit_piece(f, f->range.start + f->body_seen, NULL, "", 0, '#');
+		emit_piece(e, f, f->range.start + f->body_seen, NULL, "", 0, '#');
 	forward_drop_stage(f);
-	inmsg_free(f->leg, m);
+	inmsg_free(e, f->leg, m);
 	f->msg = NULL;
 }
 
-void forward_report(rxframe_t *f)
+void forward_report(engine_t *e, rxframe_t *f)
 {
 	leg_t *leg = f->leg;
 	session_t *s = leg->session;
@@ -567,13 +503,13 @@ void forward_report(rxframe_t *f)
 			/* UP-2: back to the sender, on its own hop */
 			leg_t *o = other_leg(leg);
 			if(leg_usable(o))
-				send_report(o, f->message_id, f->range.start, end,
+				ctx_leg_report(e, o, f->message_id, f->range.start, end,
 						f->range.total, f->range.total_unknown, f->report_code,
 						f->report_comment);
 			break;
 		}
 		case SESSION_CONFERENCE:
-			delivery_event(leg, f->message_id, f->report_code,
+			delivery_event(e, leg, f->message_id, f->report_code,
 					f->report_comment[0] ? f->report_comment : "report", NULL);
 			break;
 		case SESSION_ENDPOINT:
@@ -581,12 +517,12 @@ void forward_report(rxframe_t *f)
 	}
 }
 
-void forward_forget_leg(leg_t *leg)
+void forward_forget_leg(engine_t *e, leg_t *leg)
 {
 	inmsg_t *m, *tmp;
 
 	HASH_ITER(hh, leg->inmsgs, m, tmp)
-		inmsg_free(leg, m);
+		inmsg_free(e, leg, m);
 	/* nobody forwards to it any more */
 	for(leg_t *l = leg->session->legs; l; l = l->next) {
 		HASH_ITER(hh, l->inmsgs, m, tmp)
@@ -597,5 +533,30 @@ void forward_forget_leg(leg_t *leg)
 					m->dests[k++] = m->dests[i];
 			m->ndests = k;
 		}
+	}
+}
+
+/* A forwarded piece failed: the sender hears of it in a failure REPORT
+ * when it asked for one (bridge), Kamailio in a delivery report
+ * (conference). */
+void forward_txn_done(engine_t *e, txn_t *t, int code, const char *comment)
+{
+	leg_t *leg = t->leg;
+
+	if(code == 200)
+		return;
+	ilog(msrp, LOG_INFO, "session %s leg %s: %s %llu-%llu answered %d",
+			leg->session->id, leg->id, t->message_id,
+			(unsigned long long)t->start, (unsigned long long)t->end, code);
+	if(leg->session->type == SESSION_CONFERENCE) {
+		json_t *d = json_pack("{s:s, s:i, s:s}", "message_id", t->message_id,
+				"code", code, "reason",
+				comment && comment[0] ? comment : msrp_status_comment(code));
+		if(t->origin)
+			json_object_set_new(d, "sender", json_string(t->origin->id));
+		ctx_leg_event(e, "delivery_report", leg, d);
+	} else if(leg_usable(t->origin) && t->failure_report != MSRP_REPORT_NO) {
+		ctx_leg_report(e, t->origin, t->message_id, t->start, t->end, t->total,
+				t->total_unknown, code, comment);
 	}
 }

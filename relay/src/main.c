@@ -83,7 +83,7 @@ static int start_msrp(char *err, size_t errlen)
 	if(tls_init(&tc, relay.cfg.msrps_listen.count > 0, err, errlen) < 0)
 		return -1;
 	mconn_init(relay.base, &mc);
-	engine_init(mconn_engine_io());
+	engine_init(&engine_config, mconn_engine_io());
 	for(int i = 0; i < relay.cfg.msrp_listen.count; i++)
 		if(mconn_listen(relay.cfg.msrp_listen.items[i], 0, err, errlen) < 0)
 			return -1;

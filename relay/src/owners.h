@@ -17,8 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OWNER_NAME_MAX 128
-#define OWNER_BOOT_ID_MAX 64
+/* OWNER_NAME_MAX and OWNER_BOOT_ID_MAX are in session.h, which keeps
+ * both in each session: this file stands above it. */
+
 /* distinct owners (name, boot id) remembered at once */
 #define OWNERS_MAX 256
 

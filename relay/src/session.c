@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "engine.h"
 #include "log.h"
 
 static session_t *sessions;
@@ -15,6 +14,18 @@ static size_t nsessions, nlegs;
 #define MAX_LOCAL_ENDPOINTS 8
 static local_endpoint_t local_eps[MAX_LOCAL_ENDPOINTS];
 static int nlocal_eps;
+
+static leg_hooks_t hooks;
+
+void session_set_leg_hooks(const leg_hooks_t *h)
+{
+	hooks = *h;
+}
+
+int leg_usable(const leg_t *leg)
+{
+	return leg && leg->state != LEG_CLOSED;
+}
 
 void session_set_local_endpoints(const local_endpoint_t *eps, int n)
 {
@@ -316,7 +327,7 @@ leg_t *leg_add(session_t *s, const char *id, const leg_params_t *p,
 	l->session = s;
 	l->secure = ep->secure;
 	l->ipv6 = ep->ipv6;
-	l->max_chunk = engine_config.default_max_chunk;
+	l->max_chunk = hooks.default_max_chunk;
 	l->created = time(NULL);
 	if(new_sid(l->sid) < 0) {
 		snprintf(err, errlen, "no randomness for a session id");
@@ -355,7 +366,8 @@ void leg_remove(leg_t *l, const char *why)
 {
 	session_t *s = l->session;
 
-	engine_forget_leg(l, why);
+	if(hooks.removing)
+		hooks.removing(l, why, hooks.arg);
 	for(leg_t **pp = &s->legs; *pp; pp = &(*pp)->next) {
 		if(*pp == l) {
 			*pp = l->next;

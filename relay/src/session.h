@@ -10,6 +10,7 @@
 #ifndef RELAY_SESSION_H
 #define RELAY_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include <uthash.h>
@@ -17,7 +18,6 @@
 #include "fingerprint.h"
 #include "im_addr.h"
 #include "msrp_hdr.h"
-#include "owners.h"
 
 #define SESSION_ID_MAX 128
 #define LEG_ID_MAX 128
@@ -27,6 +27,9 @@
 #define IDENTITY_MAX 256
 #define VERSION_MAX 64
 #define ACCEPT_TYPES_MAX 512
+/* a session's owner (owners.h): its name and boot id */
+#define OWNER_NAME_MAX 128
+#define OWNER_BOOT_ID_MAX 64
 
 typedef enum session_type {
 	SESSION_BRIDGE = 0,
@@ -101,7 +104,7 @@ typedef struct session {
 	int private_messages;		 /* conference: allowed (D-21) */
 	int allow_non_cpim;			 /* conference: D-18 exception */
 	unsigned idle_timeout_s;	 /* 0: never reported */
-	/* the Kamailio that created it and its boot id (owners.h); empty:
+	/* the Kamailio that created it and its boot id (owners.c); empty:
 	 * nobody's, never released for a lease */
 	char owner[OWNER_NAME_MAX];
 	char owner_boot_id[OWNER_BOOT_ID_MAX];
@@ -161,5 +164,20 @@ typedef struct local_endpoint {
 } local_endpoint_t;
 
 void session_set_local_endpoints(const local_endpoint_t *eps, int n);
+
+/* Whether frames and messages may still go to the leg (not NULL, not
+ * closed). */
+int leg_usable(const leg_t *leg);
+
+/* What the layer above (the engine) gives new legs and must hear of, so
+ * that this file calls nothing above it. */
+typedef struct leg_hooks {
+	size_t default_max_chunk; /* a new leg's max_chunk */
+	/* before a leg is freed: its frames, transactions and messages go */
+	void (*removing)(leg_t *leg, const char *why, void *arg);
+	void *arg;
+} leg_hooks_t;
+
+void session_set_leg_hooks(const leg_hooks_t *hooks);
 
 #endif

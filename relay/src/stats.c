@@ -5,10 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "session.h"
 
 relay_stats_t relay_stats;
+
+static json_t *(*engine_source)(void);
+
+void stats_set_engine_source(json_t *(*engine_json)(void))
+{
+	engine_source = engine_json;
+}
 
 void stats_frame_in(msrp_method_t m)
 {
@@ -65,8 +71,8 @@ json_t *stats_json(void)
 #define X(k) json_object_set_new(errors, #k, json_integer((json_int_t)relay_stats.err_##k));
 	STATS_ERROR_KINDS(X)
 #undef X
-	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
-					 "s:I, s:I, s:I, s:o}",
+	json_t *j = json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, "
+						  "s:I, s:I, s:I, s:I}",
 			"frames_in", frames, "frames_out",
 			(json_int_t)relay_stats.frames_out, "responses_sent", responses,
 			"rejected", rejected, "errors", errors, "bytes_in",
@@ -77,7 +83,10 @@ json_t *stats_json(void)
 			(json_int_t)relay_stats.conns_connected, "connections_open",
 			(json_int_t)relay_stats.conns_open, "queue_high_water_bytes",
 			(json_int_t)relay_stats.queue_high_water, "pauses",
-			(json_int_t)relay_stats.pauses, "engine", engine_stats());
+			(json_int_t)relay_stats.pauses);
+	if(engine_source)
+		json_object_set_new(j, "engine", engine_source());
+	return j;
 }
 
 typedef struct pbuf {

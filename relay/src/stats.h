@@ -51,6 +51,9 @@ void stats_rejected(int code);
 void stats_error(const char *kind);
 void stats_queue_seen(size_t queued);
 
+/* The engine's own figures, under "engine" in stats_json: registered by
+ * the engine, which stands above this file. */
+void stats_set_engine_source(json_t *(*engine_json)(void));
 json_t *stats_json(void);
 /* Prometheus text exposition format; returns a malloc'd string. */
 char *stats_prometheus(void);

@@ -136,9 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if(!ready) {
 		local_endpoint_t ep = {"127.0.0.1", 2855, 0, 0};
 		session_set_local_endpoints(&ep, 1);
-		engine_init(&io);
-		log_set_all(LOG_ERR);
 		engine_config.max_queue = 1 << 20;
+		engine_init(&engine_config, &io);
+		log_set_all(LOG_ERR);
 		ready = 1;
 	}
 	if(size < 1)

@@ -191,7 +191,7 @@ static int setup(void **state)
 	local_endpoint_t ep = {"127.0.0.1", 2855, 0, 0};
 	(void)state;
 	session_set_local_endpoints(&ep, 1);
-	engine_init(&fake_io);
+	engine_init(&engine_config, &fake_io);
 	events = json_array();
 	fake_queued = 0;
 	fake_now = 1000;
