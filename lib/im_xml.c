@@ -1,0 +1,111 @@
+#include "im_xml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+/* Called by libxml2 at <!DOCTYPE ...>: stop before the DTD is read. */
+static void refuse_doctype(void *ctx, const xmlChar *name,
+		const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	*(int *)ctxt->_private = 1;
+	xmlStopParser(ctxt);
+}
+
+static void syntax_error(xmlParserCtxtPtr ctxt, char *err, size_t errlen)
+{
+	const xmlError *e = xmlCtxtGetLastError(ctxt);
+	const char *msg = e && e->message ? e->message : "not well-formed";
+	size_t n = strlen(msg);
+
+	/* libxml2 ends its messages with a newline */
+	while(n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	snprintf(err, errlen, "malformed xml: line %d: %.*s", e ? e->line : 0,
+			(int)n, msg);
+}
+
+im_xml_status_t im_xml_parse(const char *buf, size_t len, size_t max_len,
+		xmlDocPtr *doc, char *err, size_t errlen)
+{
+	const int options = XML_PARSE_NONET | XML_PARSE_NOERROR
+						| XML_PARSE_NOWARNING;
+	xmlParserCtxtPtr ctxt;
+	int saw_doctype = 0;
+
+	*doc = NULL;
+	if(len > max_len) {
+		snprintf(err, errlen, "xml document larger than %zu bytes", max_len);
+		return IM_XML_ERR_SIZE;
+	}
+	ctxt = xmlNewParserCtxt();
+	if(!ctxt) {
+		snprintf(err, errlen, "out of memory");
+		return IM_XML_ERR_NOMEM;
+	}
+	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->_private = &saw_doctype;
+	*doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, options);
+	if(saw_doctype || !*doc || !ctxt->wellFormed) {
+		xmlFreeDoc(*doc);
+		*doc = NULL;
+		if(saw_doctype)
+			snprintf(err, errlen, "xml document with a DOCTYPE refused");
+		else
+			syntax_error(ctxt, err, errlen);
+		xmlFreeParserCtxt(ctxt);
+		return saw_doctype ? IM_XML_ERR_DOCTYPE : IM_XML_ERR_SYNTAX;
+	}
+	xmlFreeParserCtxt(ctxt);
+	return IM_XML_OK;
+}
+
+int im_xml_is(const xmlNode *node, const char *ns, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns
+		   && strcmp((const char *)node->ns->href, ns) == 0
+		   && strcmp((const char *)node->name, name) == 0;
+}
+
+int im_xml_text_ok(const char *s)
+{
+	if(xmlCheckUTF8((const unsigned char *)s) == 0)
+		return 0;
+	for(; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if(c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			return 0;
+	}
+	return 1;
+}
+
+int im_xml_dump(xmlDocPtr doc, char **out, size_t *len)
+{
+	xmlChar *mem = NULL;
+	int n = 0;
+
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", 1);
+	if(!mem || n <= 0) {
+		xmlFree(mem);
+		return -1;
+	}
+	/* a plain malloc'd copy: the caller need not know xmlFree */
+	*out = malloc((size_t)n + 1);
+	if(!*out) {
+		xmlFree(mem);
+		return -1;
+	}
+	memcpy(*out, mem, (size_t)n);
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	xmlFree(mem);
+	return 0;
+}
