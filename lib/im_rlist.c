@@ -52,8 +52,8 @@ static int parse_boolean(const char *v, int *b)
 	return 0;
 }
 
-/* The first <display-name>, with line breaks and tabs made spaces: a
- * caller may put it into a SIP display name. */
+/* The first <display-name>, with control characters (line breaks,
+ * tabs, DEL) made spaces: a caller may put it into a SIP display name. */
 static char *display_name(const xmlNode *entry)
 {
 	for(const xmlNode *c = entry->children; c; c = c->next) {
@@ -62,7 +62,7 @@ static char *display_name(const xmlNode *entry)
 			char *s = t ? strdup((const char *)t) : NULL;
 			xmlFree(t);
 			for(char *p = s; p && *p; p++) {
-				if((unsigned char)*p < 0x20)
+				if((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = ' ';
 			}
 			return s;

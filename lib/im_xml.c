@@ -75,14 +75,49 @@ int im_xml_is(const xmlNode *node, const char *ns, const char *name)
 		   && strcmp((const char *)node->name, name) == 0;
 }
 
+/* The code point of the UTF-8 sequence at s (its length in *n), or -1
+ * for a malformed, overlong or surrogate one. libxml2's own
+ * xmlCheckUTF8 lets overlong forms through, which its parser refuses. */
+static long utf8_char(const unsigned char *s, int *n)
+{
+	static const long min[] = {0, 0, 0x80, 0x800, 0x10000};
+	long cp;
+
+	if(s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	if(s[0] >= 0xc2 && s[0] <= 0xdf)
+		*n = 2;
+	else if(s[0] >= 0xe0 && s[0] <= 0xef)
+		*n = 3;
+	else if(s[0] >= 0xf0 && s[0] <= 0xf4)
+		*n = 4;
+	else
+		return -1;
+	cp = s[0] & (0x7f >> *n);
+	for(int i = 1; i < *n; i++) {
+		if((s[i] & 0xc0) != 0x80)
+			return -1; /* also stops at the NUL */
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if(cp < min[*n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	return cp;
+}
+
 int im_xml_text_ok(const char *s)
 {
-	if(xmlCheckUTF8((const unsigned char *)s) == 0)
-		return 0;
-	for(; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if(c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	while(*p) {
+		long cp = utf8_char(p, &n);
+		/* XML 1.0 Char: no C0 control but tab, LF, CR; no U+FFFE/FFFF */
+		if(cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
+				|| cp == 0xfffe || cp == 0xffff)
 			return 0;
+		p += n;
 	}
 	return 1;
 }
