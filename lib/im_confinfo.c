@@ -141,20 +141,18 @@ static int description(writer_t *w, xmlNode *root, const im_confinfo_t *ci)
 	return text_child(w, d, "maximum-user-count", count);
 }
 
-static int document(writer_t *w, xmlDocPtr doc, const im_confinfo_t *ci)
+static int document(xmlDocPtr doc, const void *arg, char *err, size_t errlen)
 {
-	xmlNode *root = xmlNewDocNode(doc, NULL, BAD_CAST "conference-info", NULL);
+	const im_confinfo_t *ci = arg;
+	writer_t writer = {NULL, err, errlen}, *w = &writer;
+	xmlNode *root = im_xml_new_root(
+			doc, "conference-info", IM_CONFINFO_NS, &writer.ns);
 	xmlNode *users;
 	char version[16];
 	int partial = ci->state == IM_CI_PARTIAL;
 
 	if(!root)
 		return bad(w, "out of memory");
-	xmlDocSetRootElement(doc, root);
-	w->ns = xmlNewNs(root, BAD_CAST IM_CONFINFO_NS, NULL);
-	if(!w->ns)
-		return bad(w, "out of memory");
-	xmlSetNs(root, w->ns);
 	if(ci->state != IM_CI_FULL && !partial)
 		return bad(w, "document state is neither full nor partial");
 	snprintf(version, sizeof(version), "%u", ci->version);
@@ -182,15 +180,5 @@ static int document(writer_t *w, xmlDocPtr doc, const im_confinfo_t *ci)
 int im_confinfo_write(const im_confinfo_t *ci, char **out, size_t *len,
 		char *err, size_t errlen)
 {
-	writer_t w = {NULL, err, errlen};
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	int rc;
-
-	if(!doc)
-		return bad(&w, "out of memory");
-	rc = document(&w, doc, ci);
-	if(rc == 0 && im_xml_dump(doc, out, len) < 0)
-		rc = bad(&w, "out of memory");
-	xmlFreeDoc(doc);
-	return rc;
+	return im_xml_write(document, ci, out, len, err, errlen);
 }

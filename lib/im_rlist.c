@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "im_rlist_uri.h"
 #include "im_uri.h"
 #include "im_xml.h"
 
@@ -96,12 +95,21 @@ static im_rlist_status_t copy_attributes(
 	return st;
 }
 
+static void entry_clear(im_rlist_entry_t *e)
+{
+	free(e->uri);
+	free(e->display_name);
+	im_uri_target_clear(&e->to);
+	memset(e, 0, sizeof(*e));
+}
+
 static int is_duplicate(const im_rlist_t *rl, const char *target)
 {
 	im_span_t t = {target, strlen(target)};
 
 	for(size_t i = 0; i < rl->count; i++) {
-		im_span_t o = {rl->entries[i].target, strlen(rl->entries[i].target)};
+		im_span_t o = {
+				rl->entries[i].to.target, strlen(rl->entries[i].to.target)};
 		if(im_uri_same(t, o))
 			return 1;
 	}
@@ -112,9 +120,9 @@ static im_rlist_status_t keep_entry(walk_t *w, im_rlist_entry_t *e)
 {
 	im_rlist_t *rl = w->rl;
 
-	if(is_duplicate(rl, e->target)) {
+	if(is_duplicate(rl, e->to.target)) {
 		rl->duplicates++;
-		im_rlist_entry_clear(e);
+		entry_clear(e);
 		return IM_RLIST_OK;
 	}
 	if(rl->count == w->max_entries) {
@@ -151,14 +159,17 @@ static im_rlist_status_t add_entry(walk_t *w, xmlNode *node)
 		return IM_RLIST_ERR_NOMEM;
 	st = copy_attributes(w, node, &e);
 	if(st == IM_RLIST_OK) {
-		rc = im_rlist_split_uri(&e, w->err, w->errlen);
+		char why[IM_RLIST_ERR_LEN];
+		rc = im_uri_target_split(e.uri, &e.to, why, sizeof(why));
+		if(rc == -1)
+			snprintf(w->err, w->errlen, "entry %s", why);
 		st = rc == -1 ? IM_RLIST_ERR_ENTRY : rc ? IM_RLIST_ERR_NOMEM : st;
 	}
 	if(st == IM_RLIST_OK)
 		e.display_name = display_name(node);
 	if(st == IM_RLIST_OK)
 		st = keep_entry(w, &e);
-	im_rlist_entry_clear(&e);
+	entry_clear(&e);
 	return st;
 }
 
@@ -251,7 +262,7 @@ im_rlist_status_t im_rlist_parse(const char *doc, size_t len,
 void im_rlist_free(im_rlist_t *rl)
 {
 	for(size_t i = 0; i < rl->count; i++)
-		im_rlist_entry_clear(&rl->entries[i]);
+		entry_clear(&rl->entries[i]);
 	free(rl->entries);
 	memset(rl, 0, sizeof(*rl));
 }
@@ -283,10 +294,10 @@ static int history_entries(const im_rlist_t *rl, xmlNode *list, xmlNs *rl_ns,
 			anonymous[e->copy]++;
 			continue;
 		}
-		if(!im_xml_text_ok(e->target)
+		if(!im_xml_text_ok(e->to.target)
 				|| (e->display_name && !im_xml_text_ok(e->display_name)))
 			return -1;
-		n = history_entry(list, rl_ns, cp_ns, e->target, e->copy);
+		n = history_entry(list, rl_ns, cp_ns, e->to.target, e->copy);
 		if(!n
 				|| (e->display_name
 						&& !xmlNewTextChild(n, rl_ns, BAD_CAST "display-name",
@@ -305,28 +316,26 @@ static int history_entries(const im_rlist_t *rl, xmlNode *list, xmlNs *rl_ns,
 	return 0;
 }
 
+static int history(xmlDocPtr doc, const void *arg, char *err, size_t errlen)
+{
+	xmlNs *rl_ns, *cp_ns;
+	xmlNode *root = im_xml_new_root(doc, "resource-lists", IM_RLIST_NS, &rl_ns);
+	xmlNode *list;
+
+	(void)err;
+	(void)errlen;
+	if(!root)
+		return -1;
+	cp_ns = xmlNewNs(root, BAD_CAST IM_COPYCONTROL_NS, BAD_CAST "cp");
+	list = cp_ns ? xmlNewChild(root, rl_ns, BAD_CAST "list", NULL) : NULL;
+	if(!list)
+		return -1;
+	return history_entries(arg, list, rl_ns, cp_ns);
+}
+
 int im_rlist_write_history(const im_rlist_t *rl, char **out, size_t *len)
 {
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNode *root = doc ? xmlNewDocNode(doc, NULL, BAD_CAST "resource-lists",
-								  NULL)
-						: NULL;
-	xmlNs *rl_ns, *cp_ns;
-	xmlNode *list;
-	int rc = -1;
+	char err[IM_RLIST_ERR_LEN];
 
-	if(!root)
-		goto out;
-	xmlDocSetRootElement(doc, root);
-	rl_ns = xmlNewNs(root, BAD_CAST IM_RLIST_NS, NULL);
-	cp_ns = xmlNewNs(root, BAD_CAST IM_COPYCONTROL_NS, BAD_CAST "cp");
-	if(!rl_ns || !cp_ns)
-		goto out;
-	xmlSetNs(root, rl_ns);
-	list = xmlNewChild(root, rl_ns, BAD_CAST "list", NULL);
-	if(list && history_entries(rl, list, rl_ns, cp_ns) == 0)
-		rc = im_xml_dump(doc, out, len);
-out:
-	xmlFreeDoc(doc);
-	return rc;
+	return im_xml_write(history, rl, out, len, err, sizeof(err));
 }

@@ -11,19 +11,12 @@
  * counted (RFC 5366 section 4). <entry-ref> and <external> point at lists
  * elsewhere, which a URI-list service does not fetch: they are counted
  * in `refs` and otherwise skipped. An entry URI may carry a method and
- * headers, as OMA App L and REFER lists use them:
- *   sip:bob@example.com;method=INVITE?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2
- *   sip:carol@example.com;method=BYE
- * `target` is the URI without them (the Request-URI to use), `method`
- * comes from the uri-parameter or a method= header, Replaces and every
- * other header are percent-decoded; a decoded value with a control
- * character (CR, LF, NUL...) is refused, so a list cannot inject SIP
- * header lines.
+ * headers (OMA App L, RFC 5368 REFER lists): each entry holds the split
+ * of im_uri_target.h, whose rules apply (no header injection).
  *
  * Limits: documents over IM_RLIST_MAX_DOC bytes, lists nested deeper
  * than IM_RLIST_MAX_DEPTH, more than the caller's max_entries distinct
- * entries (CF-2 step 8 answers that 486 + 102), more than
- * IM_RLIST_MAX_HEADERS headers on one entry, a DOCTYPE, are errors; the
+ * entries (CF-2 step 8 answers that 486 + 102), a DOCTYPE, are errors; the
  * parse never loads anything over the network nor expands entities.
  *
  * Errors: a negative im_rlist_status_t and a one-line reason in the
@@ -39,6 +32,8 @@
 
 #include <stddef.h>
 
+#include "im_uri_target.h"
+
 #define IM_RLIST_NS "urn:ietf:params:xml:ns:resource-lists"
 #define IM_COPYCONTROL_NS "urn:ietf:params:xml:ns:copycontrol"
 /* RFC 5364's anonymous stand-in (RFC 3323 anonymous URI) */
@@ -46,7 +41,6 @@
 
 #define IM_RLIST_MAX_DOC 65536
 #define IM_RLIST_MAX_DEPTH 8
-#define IM_RLIST_MAX_HEADERS 8
 #define IM_RLIST_ERR_LEN 160
 
 typedef enum im_rlist_status {
@@ -68,21 +62,12 @@ typedef enum im_copy_control {
 	IM_COPY_BCC,
 } im_copy_control_t;
 
-typedef struct im_uri_header {
-	char *name;	 /* as written */
-	char *value; /* percent-decoded */
-} im_uri_header_t;
-
 typedef struct im_rlist_entry {
 	char *uri;			/* the uri attribute as written */
-	char *target;		/* uri without method parameter and headers */
+	im_uri_target_t to; /* its target, method and headers */
 	char *display_name; /* <display-name>, NULL when absent */
 	im_copy_control_t copy;
 	int anonymize; /* cp:anonymize="true" */
-	char *method;	/* "INVITE", "BYE"...; NULL when none is given */
-	char *replaces; /* decoded Replaces header; NULL when absent */
-	im_uri_header_t headers[IM_RLIST_MAX_HEADERS]; /* the others */
-	size_t n_headers;
 } im_rlist_entry_t;
 
 typedef struct im_rlist {

@@ -144,3 +144,35 @@ int im_xml_dump(xmlDocPtr doc, char **out, size_t *len)
 	xmlFree(mem);
 	return 0;
 }
+
+xmlNode *im_xml_new_root(
+		xmlDocPtr doc, const char *name, const char *ns, xmlNs **nsp)
+{
+	xmlNode *root = xmlNewDocNode(doc, NULL, BAD_CAST name, NULL);
+
+	if(!root)
+		return NULL;
+	xmlDocSetRootElement(doc, root);
+	*nsp = xmlNewNs(root, BAD_CAST ns, NULL);
+	if(!*nsp)
+		return NULL;
+	xmlSetNs(root, *nsp);
+	return root;
+}
+
+int im_xml_write(im_xml_build_fn build, const void *arg, char **out,
+		size_t *len, char *err, size_t errlen)
+{
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	int rc = -1;
+
+	if(!doc)
+		snprintf(err, errlen, "out of memory");
+	else if(build(doc, arg, err, errlen) == 0) {
+		rc = im_xml_dump(doc, out, len);
+		if(rc < 0)
+			snprintf(err, errlen, "out of memory");
+	}
+	xmlFreeDoc(doc);
+	return rc;
+}

@@ -44,6 +44,25 @@ int im_xml_is(const xmlNode *node, const char *ns, const char *name);
 int im_xml_text_ok(const char *s);
 
 /*
+ * The root element of a new document, in namespace ns as the default
+ * namespace (*nsp, for the children). NULL when out of memory.
+ */
+xmlNode *im_xml_new_root(
+		xmlDocPtr doc, const char *name, const char *ns, xmlNs **nsp);
+
+/* What a writer fills a new document with: 0, or -1 with a reason. */
+typedef int (*im_xml_build_fn)(
+		xmlDocPtr doc, const void *arg, char *err, size_t errlen);
+
+/*
+ * Builds a document with build(doc, arg, ...) and serialises it as
+ * im_xml_dump does: the skeleton every writer of lib/ shares. 0, or -1
+ * with the reason in err.
+ */
+int im_xml_write(im_xml_build_fn build, const void *arg, char **out,
+		size_t *len, char *err, size_t errlen);
+
+/*
  * Serialises doc as indented UTF-8 with an XML declaration into a
  * malloc'd NUL-terminated buffer (*out, length *len; the caller frees
  * it with free()). 0, or -1 when out of memory.

@@ -22,14 +22,14 @@ static int has_control(const char *s)
 
 static void check_entry(const im_rlist_entry_t *e)
 {
-	if(!e->uri || !e->target || !*e->target || has_control(e->target)
-			|| has_control(e->replaces) || has_control(e->method)
+	if(!e->uri || !e->to.target || !*e->to.target || has_control(e->to.target)
+			|| has_control(e->to.replaces) || has_control(e->to.method)
 			|| has_control(e->display_name))
 		abort();
-	if(e->n_headers > IM_RLIST_MAX_HEADERS)
+	if(e->to.n_headers > IM_URI_MAX_HEADERS)
 		abort();
-	for(size_t h = 0; h < e->n_headers; h++) {
-		if(has_control(e->headers[h].name) || has_control(e->headers[h].value))
+	for(size_t h = 0; h < e->to.n_headers; h++) {
+		if(has_control(e->to.headers[h].name) || has_control(e->to.headers[h].value))
 			abort();
 	}
 }
@@ -52,10 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if(rl.count == 0 || rl.count > max_entries)
 		abort();
 	for(size_t i = 0; i < rl.count; i++) {
-		im_span_t a = {rl.entries[i].target, strlen(rl.entries[i].target)};
+		im_span_t a = {rl.entries[i].to.target, strlen(rl.entries[i].to.target)};
 		check_entry(&rl.entries[i]);
 		for(size_t j = 0; j < i; j++) {
-			im_span_t b = {rl.entries[j].target, strlen(rl.entries[j].target)};
+			im_span_t b = {rl.entries[j].to.target, strlen(rl.entries[j].to.target)};
 			if(im_uri_same(a, b))
 				abort(); /* duplicates are removed */
 		}
@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if(back.count > rl.count)
 			abort();
 		for(size_t i = 0; i < back.count; i++) {
-			if(back.entries[i].copy == IM_COPY_BCC || back.entries[i].method
-					|| back.entries[i].replaces)
+			if(back.entries[i].copy == IM_COPY_BCC || back.entries[i].to.method
+					|| back.entries[i].to.replaces)
 				abort();
 		}
 		im_rlist_free(&back);

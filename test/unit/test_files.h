@@ -1,4 +1,4 @@
-/* Reading golden case files for the unit tests. */
+/* Reading golden case files for the unit tests (include after cmocka.h). */
 #ifndef TEST_FILES_H
 #define TEST_FILES_H
 
@@ -53,6 +53,46 @@ static inline char **case_names(const char *dir, const char *ext, int *count)
 	closedir(d);
 	qsort(names, (size_t)*count, sizeof(*names), cmp_names);
 	return names;
+}
+
+/* Runs check(name) on every case of dir ending in ext, in name order;
+ * returns how many there were. */
+static inline int for_each_case(
+		const char *dir, const char *ext, void (*check)(const char *name))
+{
+	int count = 0;
+	char **names = case_names(dir, ext, &count);
+
+	for(int i = 0; i < count; i++) {
+		check(names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return count;
+}
+
+/* A writer's result against its golden case: with want_error, it must
+ * have failed with that reason; else written exactly dir/name.xml. */
+static inline void expect_written(const char *dir, const char *name, int rc,
+		const char *out, size_t len, const char *err, const char *want_error)
+{
+	char path[512];
+	strbuf_t want = {0};
+
+	if(want_error) {
+		if(rc == 0)
+			fail_msg("%s: written, want error %s", name, want_error);
+		assert_string_equal(err, want_error);
+		return;
+	}
+	if(rc != 0)
+		fail_msg("%s: %s", name, err);
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, name);
+	assert_int_equal(read_file(path, &want), 0);
+	assert_int_equal(len, strlen(out));
+	if(strcmp(out, want.p) != 0)
+		fail_msg("%s:\n--- got\n%s--- want\n%s", name, out, want.p);
+	free(want.p);
 }
 
 #endif

@@ -73,20 +73,20 @@ static char *dump(im_rlist_status_t st, const im_rlist_t *rl, const char *err)
 	}
 	for(size_t i = 0; i < rl->count; i++) {
 		const im_rlist_entry_t *e = &rl->entries[i];
-		sb_fmt(&b, "entry %s\n", e->target);
-		if(strcmp(e->uri, e->target) != 0)
+		sb_fmt(&b, "entry %s\n", e->to.target);
+		if(strcmp(e->uri, e->to.target) != 0)
 			sb_fmt(&b, "  uri %s\n", e->uri);
 		if(e->display_name)
 			sb_fmt(&b, "  name %s\n", e->display_name);
 		sb_fmt(&b, "  copy %s%s\n", im_copy_control_name(e->copy),
 				e->anonymize ? " anonymize" : "");
-		if(e->method)
-			sb_fmt(&b, "  method %s\n", e->method);
-		if(e->replaces)
-			sb_fmt(&b, "  replaces %s\n", e->replaces);
-		for(size_t h = 0; h < e->n_headers; h++)
-			sb_fmt(&b, "  header %s: %s\n", e->headers[h].name,
-					e->headers[h].value);
+		if(e->to.method)
+			sb_fmt(&b, "  method %s\n", e->to.method);
+		if(e->to.replaces)
+			sb_fmt(&b, "  replaces %s\n", e->to.replaces);
+		for(size_t h = 0; h < e->to.n_headers; h++)
+			sb_fmt(&b, "  header %s: %s\n", e->to.headers[h].name,
+					e->to.headers[h].value);
 	}
 	sb_fmt(&b, "duplicates %zu\nrefs %zu\n", rl->duplicates, rl->refs);
 	return b.p;
@@ -165,16 +165,8 @@ static void check_case(const char *name)
 
 static void golden_cases(void **state)
 {
-	int count = 0;
-	char **names = case_names(CASES, ".xml", &count);
-
 	(void)state;
-	for(int i = 0; i < count; i++) {
-		check_case(names[i]);
-		free(names[i]);
-	}
-	free(names);
-	assert_true(count >= 15);
+	assert_true(for_each_case(CASES, ".xml", check_case) >= 15);
 }
 
 static void oversized_document_is_refused_unread(void **state)

@@ -1,4 +1,4 @@
-#include "im_rlist_uri.h"
+#include "im_uri_target.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,25 +79,25 @@ static char *dup_n(const char *p, size_t n)
 }
 
 /* A method given twice must name the same one. */
-static int set_method(im_rlist_entry_t *e, const char *p, size_t n,
-		char *err, size_t errlen)
+static int set_method(im_uri_target_t *e, const char *uri, const char *p,
+		size_t n, char *err, size_t errlen)
 {
 	if(!is_token(p, n)) {
-		snprintf(err, errlen, "entry %.60s: bad method", e->uri);
+		snprintf(err, errlen, "%.60s: bad method", uri);
 		return -1;
 	}
 	if(e->method) {
 		if(strlen(e->method) == n && memcmp(e->method, p, n) == 0)
 			return 0;
-		snprintf(err, errlen, "entry %.60s: two different methods", e->uri);
+		snprintf(err, errlen, "%.60s: two different methods", uri);
 		return -1;
 	}
 	e->method = dup_n(p, n);
 	return e->method ? 0 : -2;
 }
 
-static int add_header(im_rlist_entry_t *e, const char *p, size_t n,
-		char *err, size_t errlen)
+static int add_header(im_uri_target_t *e, const char *uri, const char *p,
+		size_t n, char *err, size_t errlen)
 {
 	const char *eq = memchr(p, '=', n);
 	size_t nlen = eq ? (size_t)(eq - p) : n;
@@ -107,32 +107,33 @@ static int add_header(im_rlist_entry_t *e, const char *p, size_t n,
 	int bad;
 
 	if(!is_token(p, nlen)) {
-		snprintf(err, errlen, "entry %.60s: bad header name", e->uri);
+		snprintf(err, errlen, "%.60s: bad header name", uri);
 		return -1;
 	}
 	if(span_is(p, nlen, "method"))
-		return set_method(e, v, vlen, err, errlen);
+		return set_method(e, uri, v, vlen, err, errlen);
 	value = percent_decode(v, vlen, &bad);
 	if(!value) {
 		if(!bad)
 			return -2;
-		snprintf(err, errlen, "entry %.60s: bad escape or control character in header %.*s", e->uri,
+		snprintf(err, errlen,
+				"%.60s: bad escape or control character in header %.*s", uri,
 				(int)nlen, p);
 		return -1;
 	}
 	if(span_is(p, nlen, "Replaces")) {
 		if(e->replaces) {
 			free(value);
-			snprintf(err, errlen, "entry %.60s: two Replaces headers", e->uri);
+			snprintf(err, errlen, "%.60s: two Replaces headers", uri);
 			return -1;
 		}
 		e->replaces = value;
 		return 0;
 	}
-	if(e->n_headers == IM_RLIST_MAX_HEADERS) {
+	if(e->n_headers == IM_URI_MAX_HEADERS) {
 		free(value);
-		snprintf(err, errlen, "entry %.60s: more than %d headers", e->uri,
-				IM_RLIST_MAX_HEADERS);
+		snprintf(err, errlen, "%.60s: more than %d headers", uri,
+				IM_URI_MAX_HEADERS);
 		return -1;
 	}
 	e->headers[e->n_headers].name = dup_n(p, nlen);
@@ -159,23 +160,25 @@ static size_t scheme_len(const char *u)
 	return u[i] == ':' ? i + 1 : 0;
 }
 
-int im_rlist_split_uri(im_rlist_entry_t *e, char *err, size_t errlen)
+int im_uri_target_split(const char *uri, im_uri_target_t *e, char *err,
+		size_t errlen)
 {
-	const char *u = e->uri, *end = u + strlen(u);
+	const char *u = uri, *end = u + strlen(u);
 	const char *host, *query, *p, *at;
 	size_t tlen = 0;
 	int rc;
 
+	memset(e, 0, sizeof(*e));
 	for(p = u; p < end; p++) {
 		unsigned char c = (unsigned char)*p;
 		if(c <= 0x20 || c >= 0x7f) {
-			snprintf(err, errlen, "entry uri with a space or non-ASCII byte");
+			snprintf(err, errlen, "uri with a space or non-ASCII byte");
 			return -1;
 		}
 	}
 	host = u + scheme_len(u);
 	if(host == u || host == end) {
-		snprintf(err, errlen, "entry %.60s: not an absolute uri", u);
+		snprintf(err, errlen, "%.60s: not an absolute uri", u);
 		return -1;
 	}
 	/* '@' may not appear unescaped after the user part, so the first
@@ -193,7 +196,7 @@ int im_rlist_split_uri(im_rlist_entry_t *e, char *err, size_t errlen)
 	while(p < query && *p != ';')
 		p++;
 	if(p == host) {
-		snprintf(err, errlen, "entry %.60s: no host", u);
+		snprintf(err, errlen, "%.60s: no host", u);
 		return -1;
 	}
 	memcpy(e->target, u, (size_t)(p - u));
@@ -204,7 +207,7 @@ int im_rlist_split_uri(im_rlist_entry_t *e, char *err, size_t errlen)
 		while(pe < query && *pe != ';')
 			pe++;
 		if((size_t)(pe - name) > 7 && strncasecmp(name, "method=", 7) == 0) {
-			rc = set_method(e, name + 7, (size_t)(pe - name - 7), err, errlen);
+			rc = set_method(e, uri, name + 7, (size_t)(pe - name - 7), err, errlen);
 			if(rc < 0)
 				return rc;
 		} else {
@@ -220,7 +223,7 @@ int im_rlist_split_uri(im_rlist_entry_t *e, char *err, size_t errlen)
 		while(he < end && *he != '&')
 			he++;
 		if(he > h) {
-			rc = add_header(e, h, (size_t)(he - h), err, errlen);
+			rc = add_header(e, uri, h, (size_t)(he - h), err, errlen);
 			if(rc < 0)
 				return rc;
 		}
@@ -229,11 +232,9 @@ int im_rlist_split_uri(im_rlist_entry_t *e, char *err, size_t errlen)
 	return 0;
 }
 
-void im_rlist_entry_clear(im_rlist_entry_t *e)
+void im_uri_target_clear(im_uri_target_t *e)
 {
-	free(e->uri);
 	free(e->target);
-	free(e->display_name);
 	free(e->method);
 	free(e->replaces);
 	for(size_t i = 0; i < e->n_headers; i++) {
