@@ -15,7 +15,8 @@ PYTHON := /usr/bin/python3
 CC ?= cc
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror
+LIB_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
+	$(shell pkg-config --cflags libxml-2.0)
 
 .PHONY: all deps modules relay check unit e2e test test-modules run run-nni fuzz \
 	bench clean \

@@ -11,5 +11,7 @@ auto_gen=
 DEFS += -I$(COREPATH) -I$(TOP)/lib -I$(TOP)/modules/common
 # lib/ sources compiled into each module as position-independent objects
 LIBS += $(TOP)/build/lib/libim.a
+# lib/'s XML documents (im_rlist, im_confinfo) are libxml2 documents
+LIBS += $(shell pkg-config --libs libxml-2.0)
 # our modules build without a warning
 CFLAGS += -Werror
