@@ -46,16 +46,26 @@ static int has_dialog(const imcf_participant_t *p)
 	return p->state != IMCF_P_GONE;
 }
 
-void imcf_conf_init(imcf_conf_t *c, const char *id, const char *identity,
-		imcf_type_t type, int max_participants, int min_remaining,
-		int max_duration, time_t now)
+size_t imcf_conf_size(int cap)
 {
-	memset(c, 0, sizeof(*c));
+	if(cap <= 0 || cap > IMCF_MAX_PARTICIPANTS)
+		cap = IMCF_MAX_PARTICIPANTS;
+	return sizeof(imcf_conf_t) + (size_t)cap * sizeof(imcf_participant_t);
+}
+
+void imcf_conf_init(imcf_conf_t *c, int cap, const char *id,
+		const char *identity, imcf_type_t type, int max_participants,
+		int min_remaining, int max_duration, time_t now)
+{
+	if(cap <= 0 || cap > IMCF_MAX_PARTICIPANTS)
+		cap = IMCF_MAX_PARTICIPANTS;
+	memset(c, 0, imcf_conf_size(cap));
+	c->cap = cap;
 	copy(c->id, sizeof(c->id), id);
 	copy(c->identity, sizeof(c->identity), identity);
 	c->type = type;
-	if(max_participants <= 0 || max_participants > IMCF_MAX_PARTICIPANTS)
-		max_participants = IMCF_MAX_PARTICIPANTS;
+	if(max_participants <= 0 || max_participants > cap)
+		max_participants = cap;
 	c->max_participants = max_participants;
 	c->min_remaining = min_remaining;
 	c->max_duration = max_duration;
@@ -110,7 +120,7 @@ static int admit(imcf_conf_t *c, const imcf_event_t *ev, imcf_join_t joining,
 	int i = imcf_conf_find(c, ev->uri);
 
 	if(imcf_conf_active(c) >= c->max_participants
-			|| (i < 0 && c->n >= IMCF_MAX_PARTICIPANTS)) {
+			|| (i < 0 && c->n >= c->cap)) {
 		act(out, IMCF_A_REFUSE, -1, 486, 102);
 		return -1;
 	}

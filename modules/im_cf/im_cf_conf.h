@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#define IMCF_MAX_PARTICIPANTS 64 /* room per session; a parameter limits it */
+#define IMCF_MAX_PARTICIPANTS 128 /* the most a session may have room for */
 #define IMCF_URI_MAX 256
 #define IMCF_DISPLAY_MAX 96
 #define IMCF_KEY_MAX 64		 /* im_ua call key */
@@ -83,8 +83,9 @@ typedef struct imcf_conf {
 	int released;		  /* release ordered (CF-16) */
 	unsigned int alias_seq; /* MS-2: numbers anonymous URIs */
 	int destroyed;			/* DESTROY was given */
-	int n;
-	imcf_participant_t p[IMCF_MAX_PARTICIPANTS];
+	int n;	 /* participants so far (slots are never reused by others) */
+	int cap; /* room in p[] */
+	imcf_participant_t p[];
 } imcf_conf_t;
 
 typedef enum imcf_event_type {
@@ -139,10 +140,15 @@ typedef struct imcf_actions {
 	imcf_action_t a[IMCF_MAX_ACTIONS];
 } imcf_actions_t;
 
-/* A new conference with no participant yet. */
-void imcf_conf_init(imcf_conf_t *c, const char *id, const char *identity,
-		imcf_type_t type, int max_participants, int min_remaining,
-		int max_duration, time_t now);
+/* The bytes a conference with room for cap participants takes: the
+ * caller allocates it (shm in the module), with cap = max_participants. */
+size_t imcf_conf_size(int cap);
+
+/* A new conference with no participant yet, in imcf_conf_size(cap) bytes
+ * at c; max_participants of 0 or above cap means cap. */
+void imcf_conf_init(imcf_conf_t *c, int cap, const char *id,
+		const char *identity, imcf_type_t type, int max_participants,
+		int min_remaining, int max_duration, time_t now);
 
 /* Applies ev; out gets the actions in the order to carry them out.
  * 0, or -1 for an event that does not fit (unknown idx, full session):
