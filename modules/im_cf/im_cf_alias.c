@@ -32,7 +32,7 @@ int imcf_alias_pick(imcf_conf_t *c, const char *want, char *display,
 			return -1;
 	}
 	c->alias_seq++;
-	n = snprintf(uri, uri_len, "sip:anonymous%u@" IMCF_ALIAS_DOMAIN,
-			c->alias_seq);
+	n = snprintf(
+			uri, uri_len, "sip:anonymous%u@" IMCF_ALIAS_DOMAIN, c->alias_seq);
 	return n < 0 || (size_t)n >= uri_len ? -1 : 0;
 }

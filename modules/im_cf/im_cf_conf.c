@@ -15,8 +15,8 @@ static void copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-static void act(imcf_actions_t *out, imcf_action_type_t t, int idx, int code,
-		int warn)
+static void act(
+		imcf_actions_t *out, imcf_action_type_t t, int idx, int code, int warn)
 {
 	if(out->n >= IMCF_MAX_ACTIONS)
 		return;
@@ -231,8 +231,9 @@ static void release_check(imcf_conf_t *c, imcf_actions_t *out)
 		return;
 	}
 	left = imcf_conf_active(c);
-	if(o >= 0 && (c->p[o].state == IMCF_P_GONE
-						 || c->p[o].state == IMCF_P_LEAVING)) /* (a) */
+	if(o >= 0
+			&& (c->p[o].state == IMCF_P_GONE
+					|| c->p[o].state == IMCF_P_LEAVING)) /* (a) */
 		release(c, out);
 	else if(c->type == IMCF_ONE_ONE && left <= 1) /* (c) */
 		release(c, out);
@@ -277,13 +278,13 @@ static int on_failed(imcf_conf_t *c, int i, int code, imcf_actions_t *out)
 	imcf_participant_t *p = &c->p[i];
 
 	if(p->state == IMCF_P_LEAVING)
-		return imcf_conf_apply(c,
-				&(imcf_event_t){.type = IMCF_EV_ENDED, .idx = i}, out);
+		return imcf_conf_apply(
+				c, &(imcf_event_t){.type = IMCF_EV_ENDED, .idx = i}, out);
 	if(!pending(p) || p->joining != IMCF_DIALED_OUT)
 		return -1;
 	p->fail_code = code;
-	p->disconnection = (code == 486 || code == 600) ? IMCF_DISC_BUSY
-													: IMCF_DISC_FAILED;
+	p->disconnection =
+			(code == 486 || code == 600) ? IMCF_DISC_BUSY : IMCF_DISC_FAILED;
 	set_state(c, i, IMCF_P_GONE);
 	act(out, IMCF_A_REMOVE_LEG, i, 0, 0);
 	release_check(c, out);
@@ -297,8 +298,8 @@ static int on_bye(imcf_conf_t *c, int i, imcf_actions_t *out)
 	int was_connected = p->state == IMCF_P_CONNECTED;
 
 	if(p->state == IMCF_P_LEAVING)
-		return imcf_conf_apply(c,
-				&(imcf_event_t){.type = IMCF_EV_ENDED, .idx = i}, out);
+		return imcf_conf_apply(
+				c, &(imcf_event_t){.type = IMCF_EV_ENDED, .idx = i}, out);
 	if(p->state == IMCF_P_GONE)
 		return -1;
 	if(pending(p) && p->joining == IMCF_DIALED_OUT)
@@ -343,10 +344,19 @@ static int on_remove(imcf_conf_t *c, int i, imcf_actions_t *out)
 	return 0;
 }
 
+/* The dialog is over, whatever the path (im_ua's ended hook): after our
+ * BYE or CANCEL it is simply gone; otherwise it is the participant's own
+ * leaving (a BYE, a session-timer expiry) or a failed invitation. */
 static int on_ended(imcf_conf_t *c, int i, imcf_actions_t *out)
 {
-	if(c->p[i].state != IMCF_P_LEAVING)
-		return -1;
+	imcf_participant_t *p = &c->p[i];
+
+	if(p->state == IMCF_P_GONE)
+		return 0;
+	if(p->state != IMCF_P_LEAVING)
+		return pending(p) && p->joining == IMCF_DIALED_OUT
+					   ? on_failed(c, i, 408, out)
+					   : on_bye(c, i, out);
 	set_state(c, i, IMCF_P_GONE);
 	destroy_check(c, out);
 	return 0;
@@ -362,8 +372,8 @@ static int refused_released(const imcf_conf_t *c, imcf_actions_t *out)
 }
 
 /* CF-5, CF-20: only someone invited before may come back. */
-static int on_rejoin(imcf_conf_t *c, const imcf_event_t *ev,
-		imcf_actions_t *out)
+static int on_rejoin(
+		imcf_conf_t *c, const imcf_event_t *ev, imcf_actions_t *out)
 {
 	int i;
 
@@ -383,8 +393,8 @@ static int on_rejoin(imcf_conf_t *c, const imcf_event_t *ev,
 	return 0;
 }
 
-static int on_invite(imcf_conf_t *c, const imcf_event_t *ev,
-		imcf_actions_t *out)
+static int on_invite(
+		imcf_conf_t *c, const imcf_event_t *ev, imcf_actions_t *out)
 {
 	int i;
 
@@ -400,8 +410,7 @@ static int on_invite(imcf_conf_t *c, const imcf_event_t *ev,
 	return 0;
 }
 
-int imcf_conf_apply(imcf_conf_t *c, const imcf_event_t *ev,
-		imcf_actions_t *out)
+int imcf_conf_apply(imcf_conf_t *c, const imcf_event_t *ev, imcf_actions_t *out)
 {
 	int i = ev->idx;
 
@@ -465,7 +474,8 @@ const char *imcf_join_name(imcf_join_t j)
 
 const char *imcf_disc_name(imcf_disc_t d)
 {
-	static const char *names[] = {"none", "departed", "booted", "failed", "busy"};
+	static const char *names[] = {
+			"none", "departed", "booted", "failed", "busy"};
 	return (unsigned)d < 5 ? names[d] : "?";
 }
 

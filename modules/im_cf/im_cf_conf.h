@@ -20,17 +20,19 @@
 #define IMCF_MAX_PARTICIPANTS 128 /* the most a session may have room for */
 #define IMCF_URI_MAX 256
 #define IMCF_DISPLAY_MAX 96
-#define IMCF_KEY_MAX 64		 /* im_ua call key */
-#define IMCF_LEG_ID_MAX 32	 /* relay leg id (IMR_LEG_ID_MAX) */
-#define IMCF_ID_MAX 40		 /* session id (the user part's variable) */
+#define IMCF_KEY_MAX 64	   /* im_ua call key */
+#define IMCF_LEG_ID_MAX 32 /* relay leg id (IMR_LEG_ID_MAX) */
+#define IMCF_ID_MAX 40	   /* session id (the user part's variable) */
 #define IMCF_MAX_ACTIONS (2 * IMCF_MAX_PARTICIPANTS + 4)
 
-typedef enum imcf_type {
+typedef enum imcf_type
+{
 	IMCF_ADHOC = 0, /* factory INVITE with several entries */
 	IMCF_ONE_ONE,	/* factory INVITE with one entry (TR-1029 6.2.1) */
 } imcf_type_t;
 
-typedef enum imcf_pstate {
+typedef enum imcf_pstate
+{
 	IMCF_P_INVITING = 0, /* our INVITE is out / its INVITE is unanswered */
 	IMCF_P_RINGING,		 /* a provisional response came */
 	IMCF_P_CONNECTED,	 /* the dialog is confirmed */
@@ -38,13 +40,15 @@ typedef enum imcf_pstate {
 	IMCF_P_GONE,		 /* no dialog left */
 } imcf_pstate_t;
 
-typedef enum imcf_join {
+typedef enum imcf_join
+{
 	IMCF_DIALED_IN = 0, /* its INVITE reached us (inviter, rejoin) */
 	IMCF_DIALED_OUT,	/* we invited it */
 } imcf_join_t;
 
 /* RFC 4575 disconnection-method values, plus none */
-typedef enum imcf_disc {
+typedef enum imcf_disc
+{
 	IMCF_DISC_NONE = 0,
 	IMCF_DISC_DEPARTED, /* it sent BYE */
 	IMCF_DISC_BOOTED,	/* removed (REFER method=BYE, RPC, release) */
@@ -52,14 +56,15 @@ typedef enum imcf_disc {
 	IMCF_DISC_BUSY,		/* its invitation failed with 486/600 */
 } imcf_disc_t;
 
-typedef struct imcf_participant {
+typedef struct imcf_participant
+{
 	char uri[IMCF_URI_MAX];
 	char display[IMCF_DISPLAY_MAX];
 	/* MS-2: the alias shown to others instead of uri/display; empty when
 	 * the participant is not anonymous */
 	char alias_uri[IMCF_URI_MAX];
 	char alias_display[IMCF_DISPLAY_MAX];
-	char leg_key[IMCF_KEY_MAX];	   /* its im_ua dialog */
+	char leg_key[IMCF_KEY_MAX];		 /* its im_ua dialog */
 	char relay_leg[IMCF_LEG_ID_MAX]; /* its leg of the relay conference */
 	imcf_pstate_t state;
 	imcf_join_t joining;
@@ -68,7 +73,8 @@ typedef struct imcf_participant {
 	int originator;
 } imcf_participant_t;
 
-typedef struct imcf_conf {
+typedef struct imcf_conf
+{
 	char id[IMCF_ID_MAX];
 	char identity[IMCF_URI_MAX]; /* the IM Session Identity */
 	imcf_type_t type;
@@ -76,11 +82,11 @@ typedef struct imcf_conf {
 	/* CF-19 (d): release when this many or fewer are left (0 or 1) */
 	int min_remaining;
 	time_t start;
-	int max_duration; /* seconds, 0: unlimited (CF-19 e) */
-	unsigned int version; /* conference-info version (CF-11, CF-21) */
-	int inviter_answered; /* 200 sent to the originator (CF-2) */
-	int inviter_refused;  /* a final error sent to the originator */
-	int released;		  /* release ordered (CF-16) */
+	int max_duration;		/* seconds, 0: unlimited (CF-19 e) */
+	unsigned int version;	/* conference-info version (CF-11, CF-21) */
+	int inviter_answered;	/* 200 sent to the originator (CF-2) */
+	int inviter_refused;	/* a final error sent to the originator */
+	int released;			/* release ordered (CF-16) */
 	unsigned int alias_seq; /* MS-2: numbers anonymous URIs */
 	int destroyed;			/* DESTROY was given */
 	int n;	 /* participants so far (slots are never reused by others) */
@@ -88,21 +94,23 @@ typedef struct imcf_conf {
 	imcf_participant_t p[];
 } imcf_conf_t;
 
-typedef enum imcf_event_type {
-	IMCF_EV_CREATE = 0, /* the originator's factory INVITE: uri, display */
-	IMCF_EV_INVITE,		/* invite uri (setup list, REFER add) */
+typedef enum imcf_event_type
+{
+	IMCF_EV_CREATE = 0,	 /* the originator's factory INVITE: uri, display */
+	IMCF_EV_INVITE,		 /* invite uri (setup list, REFER add) */
 	IMCF_EV_PROVISIONAL, /* idx got a 18x */
 	IMCF_EV_ANSWERED,	 /* idx answered 2xx */
 	IMCF_EV_FAILED,		 /* idx's invitation failed with code */
 	IMCF_EV_BYE,		 /* idx sent BYE (or its dialog ended by itself) */
 	IMCF_EV_REMOVE,		 /* remove idx (REFER method=BYE, RPC) */
-	IMCF_EV_ENDED,		 /* idx's dialog is over after our BYE/CANCEL */
+	IMCF_EV_ENDED,		 /* idx's dialog is over, whatever the path */
 	IMCF_EV_REJOIN,		 /* INVITE to the identity from uri (CF-5) */
 	IMCF_EV_TICK,		 /* the clock is now `now` (CF-19 e) */
 	IMCF_EV_TERMINATE,	 /* the operator ends the session */
 } imcf_event_type_t;
 
-typedef struct imcf_event {
+typedef struct imcf_event
+{
 	imcf_event_type_t type;
 	int idx;
 	int code;
@@ -112,7 +120,8 @@ typedef struct imcf_event {
 	time_t now;
 } imcf_event_t;
 
-typedef enum imcf_action_type {
+typedef enum imcf_action_type
+{
 	IMCF_A_INVITE = 0,	   /* send idx its INVITE (CF-12), leg_offer */
 	IMCF_A_COMPLETE_LEG,   /* leg_complete with idx's answer */
 	IMCF_A_ACCEPT,		   /* dialed-in idx: leg_accept + 200 (CF-5) */
@@ -128,14 +137,16 @@ typedef enum imcf_action_type {
 	IMCF_A_DESTROY,		   /* nothing is left: close and free it */
 } imcf_action_type_t;
 
-typedef struct imcf_action {
+typedef struct imcf_action
+{
 	imcf_action_type_t type;
 	int idx;
 	int code;
 	int warn; /* Warning code for REFUSE (0: none) */
 } imcf_action_t;
 
-typedef struct imcf_actions {
+typedef struct imcf_actions
+{
 	int n;
 	imcf_action_t a[IMCF_MAX_ACTIONS];
 } imcf_actions_t;
@@ -153,8 +164,8 @@ void imcf_conf_init(imcf_conf_t *c, int cap, const char *id,
 /* Applies ev; out gets the actions in the order to carry them out.
  * 0, or -1 for an event that does not fit (unknown idx, full session):
  * out then holds the REFUSE to send, if any. */
-int imcf_conf_apply(imcf_conf_t *c, const imcf_event_t *ev,
-		imcf_actions_t *out);
+int imcf_conf_apply(
+		imcf_conf_t *c, const imcf_event_t *ev, imcf_actions_t *out);
 
 /* The participant with uri (or its alias), -1 when none. */
 int imcf_conf_find(const imcf_conf_t *c, const char *uri);

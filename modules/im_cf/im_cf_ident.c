@@ -4,8 +4,8 @@
 
 #include "im_cf_ident.h"
 
-int imcf_id_make(unsigned long long seq, unsigned int rnd, char *out,
-		size_t outlen)
+int imcf_id_make(
+		unsigned long long seq, unsigned int rnd, char *out, size_t outlen)
 {
 	int n = snprintf(out, outlen, "%08x%llx", rnd, seq);
 

@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-typedef struct imcf_ident_fmt {
+typedef struct imcf_ident_fmt
+{
 	const char *prefix;		/* user part before the id, e.g. "conf-" */
 	const char *node_param; /* URI parameter name, e.g. "imcf-node" */
 	const char *node;		/* this node's id; empty: no parameter */
@@ -18,8 +19,8 @@ typedef struct imcf_ident_fmt {
 
 /* A session id from a sequence number and a random value: hex digits, so
  * that an identity is neither guessable nor reused. Length or -1. */
-int imcf_id_make(unsigned long long seq, unsigned int rnd, char *out,
-		size_t outlen);
+int imcf_id_make(
+		unsigned long long seq, unsigned int rnd, char *out, size_t outlen);
 
 /* The identity of session id in domain. Length or -1 (too small). */
 int imcf_ident_make(const imcf_ident_fmt_t *f, const char *id,

@@ -59,8 +59,8 @@ static int refuse(imcf_verdict_t *v, int code, int warn)
 	return -1;
 }
 
-int imcf_check_factory(const imcf_factory_req_t *r, const imcf_limits_t *l,
-		imcf_verdict_t *v)
+int imcf_check_factory(
+		const imcf_factory_req_t *r, const imcf_limits_t *l, imcf_verdict_t *v)
 {
 	imcf_verdict_of(0, 0, v);
 	if(!r->authorised)
@@ -72,8 +72,8 @@ int imcf_check_factory(const imcf_factory_req_t *r, const imcf_limits_t *l,
 	return imcf_check_add(1, r->n_entries, l, v);
 }
 
-int imcf_check_add(int active, int n_new, const imcf_limits_t *l,
-		imcf_verdict_t *v)
+int imcf_check_add(
+		int active, int n_new, const imcf_limits_t *l, imcf_verdict_t *v)
 {
 	imcf_verdict_of(0, 0, v);
 	if(l->max_participants > 0 && active + n_new > l->max_participants)

@@ -36,7 +36,8 @@
 #define CASES "cf_cases"
 #define MAX_WORDS 32
 
-typedef struct runner {
+typedef struct runner
+{
 	const char *file;
 	int line;
 	imcf_conf_t *conf;
@@ -130,9 +131,8 @@ static void session(runner_t *r, char **w, int n)
 
 static void event(runner_t *r, char **w, int n, int expect_refused)
 {
-	static const char *names[] = {"create", "invite", "provisional",
-			"answered", "failed", "bye", "remove", "ended", "rejoin", "tick",
-			"terminate"};
+	static const char *names[] = {"create", "invite", "provisional", "answered",
+			"failed", "bye", "remove", "ended", "rejoin", "tick", "terminate"};
 	imcf_event_t ev = {0};
 	int i, ret;
 
@@ -183,8 +183,8 @@ static void check_int(runner_t *r, const char *what, long got, long want)
 		fail_at(r, "%s is %ld, expected %ld", what, got, want);
 }
 
-static void check_str(runner_t *r, const char *what, const char *got,
-		const char *want)
+static void check_str(
+		runner_t *r, const char *what, const char *got, const char *want)
 {
 	if(strcmp(got, want) != 0)
 		fail_at(r, "%s is '%s', expected '%s'", what, got, want);
@@ -221,8 +221,8 @@ static void expect_state(runner_t *r, char **w, int n)
 	else if(strcmp(w[1], "alias") == 0) {
 		const imcf_participant_t *p = &c->p[i];
 
-		check_str(r, "alias display",
-				p->alias_uri[0] ? p->alias_display : "-", w[3]);
+		check_str(r, "alias display", p->alias_uri[0] ? p->alias_display : "-",
+				w[3]);
 		check_str(r, "alias uri", p->alias_uri[0] ? p->alias_uri : "-",
 				n > 4 ? w[4] : "");
 	} else
@@ -259,8 +259,8 @@ static void query(runner_t *r, char **w, int n)
 			const char *u = w[arrow - 1];
 			char id[IMCF_ID_MAX], node[32];
 
-			if(imcf_ident_parse(&f, u, strlen(u), id, sizeof(id), node,
-					   sizeof(node)))
+			if(imcf_ident_parse(
+					   &f, u, strlen(u), id, sizeof(id), node, sizeof(node)))
 				snprintf(got, sizeof(got), "%s %s", id, node[0] ? node : "-");
 			else
 				snprintf(got, sizeof(got), "none");
@@ -366,8 +366,8 @@ int main(void)
 		if(len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0)
 			continue;
 		snprintf(names[n], sizeof(names[n]), "%s", e->d_name);
-		tests[n] = (struct CMUnitTest){
-				names[n], run_case, NULL, NULL, names[n]};
+		tests[n] =
+				(struct CMUnitTest){names[n], run_case, NULL, NULL, names[n]};
 		n++;
 	}
 	closedir(d);
