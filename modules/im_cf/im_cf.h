@@ -25,5 +25,7 @@ extern imcf_ident_fmt_t imcf_ident_fmt;
 
 #define IMCF_FEATURE_TAGS ";isfocus;+g.oma.sip-im"
 #define IMCF_SERVER "IM-serv/OMA1.0" /* D-10 */
+/* our relay conferences are "cf-<session id>": apart from im_pf's bridges */
+#define IMCF_RELAY_PREFIX "cf-"
 
 #endif

@@ -147,6 +147,7 @@ static imcf_session_t *create(struct sip_msg *msg, const str *factory,
 	imr_session_opts_t opts;
 	imr_err_t e;
 	char id[IMCF_ID_MAX], identity[IMCF_URI_MAX], domain[128];
+	char relay_id[IMR_SESSION_ID_MAX];
 	int cap = IMCF_MAX_PARTICIPANTS;
 	struct sip_uri u;
 
@@ -177,7 +178,9 @@ static imcf_session_t *create(struct sip_msg *msg, const str *factory,
 	opts.identity.s = s->conf.identity;
 	opts.identity.len = strlen(s->conf.identity);
 	opts.private_messages = imcf_private_messages;
-	if(imcf_relay.session_open(&s->relay, IMR_CONFERENCE, id, &opts, &e) < 0) {
+	snprintf(relay_id, sizeof(relay_id), IMCF_RELAY_PREFIX "%s", id);
+	if(imcf_relay.session_open(&s->relay, IMR_CONFERENCE, relay_id, &opts, &e)
+			< 0) {
 		LM_ERR("session %s: no relay conference: %s\n", id, e.text);
 		imcf_refuse(msg, e.code == 503 ? 503 : 500, 0);
 		imcf_session_unlink(s);

@@ -10,7 +10,8 @@
  * the script entry im_cf_dispatch.c, the factory and identity requests
  * im_cf_factory.c, the dialogs im_cf_dialog.c and their im_ua hooks
  * im_cf_hooks.c, the actions im_cf_actions.c, refusals im_cf_reply.c,
- * event routes im_cf_event.c, RPC im_cf_rpc.c.
+ * the relay's events im_cf_media.c, event routes im_cf_event.c, RPC
+ * im_cf_rpc.c.
  */
 #include <string.h>
 
@@ -31,6 +32,7 @@
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
+#include "im_cf_media.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
@@ -172,6 +174,8 @@ static int mod_init(void)
 	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
+	if(imcf_relay.watch(imcf_media_watch) < 0)
+		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
@@ -184,8 +188,12 @@ static void mod_destroy(void)
 	imcf_table_destroy();
 }
 
+/* clang-format off */
 static sr_kemi_t sr_kemi_im_cf_exports[] = {
-		IM_KEMI_INT("im_cf", "handle", ki_im_cf_handle), IM_KEMI_END};
+	IM_KEMI_INT("im_cf", "handle", ki_im_cf_handle),
+	IM_KEMI_END
+};
+/* clang-format on */
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
