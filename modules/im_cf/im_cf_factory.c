@@ -10,7 +10,7 @@
 #include "core/parser/parse_privacy.h"
 #include "core/parser/parse_uri.h"
 #include "core/pt.h"
-#include "core/rand/fastrand.h"
+#include "core/rand/cryptorand.h"
 
 #include "im_shm_str.h"
 
@@ -122,7 +122,7 @@ static void new_id(char *id, int len)
 	static unsigned int seq;
 
 	imcf_id_make(((unsigned long long)my_pid() << 24) | (++seq & 0xffffff),
-			fastrand(), id, len);
+			cryptorand(), id, len);
 }
 
 /* A C string copy of s (display names are not NUL-terminated). */

@@ -2,6 +2,7 @@
 
 #include "core/dprint.h"
 #include "core/hashes.h"
+#include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
 #include "im_cf_table.h"
@@ -198,31 +199,34 @@ void imcf_table_foreach(int (*fn)(imcf_session_t *s, void *arg), void *arg)
 {
 	for(unsigned int i = 0; i < table->size; i++) {
 		imcf_slot_t *slot = &table->slots[i];
-		imcf_session_t *s, *next;
+		imcf_session_t **all;
+		int n = 0, k = 0, stop = 0;
 
+		/* a reference on each session of the slot first: fn may release
+		 * one (and so unlink it) or add others */
 		lock_get(&slot->lock);
-		s = slot->first;
-		if(s)
-			s->refs++;
-		lock_release(&slot->lock);
-		while(s) {
-			int stop = fn(s, arg);
-
-			/* s may have left the slot meanwhile: then its next is
-			 * NULL and the rest of the slot waits for the next walk */
-			lock_get(&slot->lock);
-			next = s->linked ? s->next : NULL;
-			if(next)
-				next->refs++;
+		for(imcf_session_t *s = slot->first; s; s = s->next)
+			n++;
+		all = n ? pkg_malloc(n * sizeof(*all)) : NULL;
+		if(n && !all) {
 			lock_release(&slot->lock);
-			imcf_session_put(s);
-			if(stop) {
-				if(next)
-					imcf_session_put(next);
-				return;
-			}
-			s = next;
+			PKG_MEM_ERROR;
+			return;
 		}
+		for(imcf_session_t *s = slot->first; s; s = s->next) {
+			s->refs++;
+			all[k++] = s;
+		}
+		lock_release(&slot->lock);
+		for(k = 0; k < n; k++) {
+			if(!stop)
+				stop = fn(all[k], arg);
+			imcf_session_put(all[k]);
+		}
+		if(all)
+			pkg_free(all);
+		if(stop)
+			return;
 	}
 }
 
