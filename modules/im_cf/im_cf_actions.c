@@ -106,6 +106,19 @@ static void remove_leg(imcf_session_t *s, int i)
 	s->legs[i].id[0] = '\0';
 }
 
+/* CF-7 step 10: the final NOTIFY of the REFER that added sn's user. */
+static void notify_referrer(imcf_session_t *s, const snapshot_t *sn, int code)
+{
+	char key[IMCF_KEY_MAX] = "";
+
+	imcf_session_lock(s);
+	if(sn->p.invited_by >= 0 && sn->p.invited_by < s->conf.n)
+		memcpy(key, s->conf.p[sn->p.invited_by].leg_key, sizeof(key));
+	imcf_session_unlock(s);
+	if(key[0])
+		imcf_dialog_notify_refer(key, code, 1);
+}
+
 static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 {
 	snapshot_t sn;
@@ -138,6 +151,10 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 		case IMCF_A_REFUSE:
 			if(x && x->req)
 				imcf_refuse(x->req, a->code, a->warn);
+			else if(x) {
+				x->refused = a->code;
+				x->refused_warn = a->warn;
+			}
 			break;
 		case IMCF_A_CANCEL:
 			end_dialog(&sn, "cancelled");
@@ -163,6 +180,9 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 			break;
 		case IMCF_A_DESTROY:
 			imcf_session_unlink(s);
+			break;
+		case IMCF_A_NOTIFY_REFERRER:
+			notify_referrer(s, &sn, a->code);
 			break;
 	}
 }

@@ -27,6 +27,15 @@ static void act(
 	out->n++;
 }
 
+/* CF-7 step 10: the referrer of i learns how its invitation ended, once. */
+static void referral_done(imcf_conf_t *c, int i, int code, imcf_actions_t *out)
+{
+	if(!c->p[i].notify_referrer)
+		return;
+	c->p[i].notify_referrer = 0;
+	act(out, IMCF_A_NOTIFY_REFERRER, i, code, 0);
+}
+
 /* Every state change is one a conference subscriber sees (CF-21). */
 static void set_state(imcf_conf_t *c, int i, imcf_pstate_t s)
 {
@@ -136,6 +145,8 @@ static int admit(imcf_conf_t *c, const imcf_event_t *ev, imcf_join_t joining,
 					sizeof(c->p[i].alias_uri));
 	}
 	c->p[i].joining = joining;
+	c->p[i].invited_by = -1;
+	c->p[i].notify_referrer = 0;
 	c->p[i].disconnection = IMCF_DISC_NONE;
 	c->p[i].fail_code = 0;
 	c->p[i].leg_key[0] = '\0';
@@ -191,6 +202,7 @@ static void release(imcf_conf_t *c, imcf_actions_t *out)
 			set_state(c, i, IMCF_P_LEAVING);
 			act(out, IMCF_A_CANCEL, i, 0, 0);
 			act(out, IMCF_A_REMOVE_LEG, i, 0, 0);
+			referral_done(c, i, 487, out);
 		} else if(pending(p)) {
 			p->disconnection = IMCF_DISC_BOOTED;
 			set_state(c, i, IMCF_P_GONE);
@@ -270,6 +282,7 @@ static int on_answered(imcf_conf_t *c, int i, imcf_actions_t *out)
 		act(out, IMCF_A_JOINED, o, 0, 0);
 	}
 	act(out, IMCF_A_JOINED, i, 0, 0);
+	referral_done(c, i, 200, out);
 	return 0;
 }
 
@@ -287,6 +300,7 @@ static int on_failed(imcf_conf_t *c, int i, int code, imcf_actions_t *out)
 			(code == 486 || code == 600) ? IMCF_DISC_BUSY : IMCF_DISC_FAILED;
 	set_state(c, i, IMCF_P_GONE);
 	act(out, IMCF_A_REMOVE_LEG, i, 0, 0);
+	referral_done(c, i, code, out);
 	release_check(c, out);
 	destroy_check(c, out);
 	return 0;
@@ -332,6 +346,7 @@ static int on_remove(imcf_conf_t *c, int i, imcf_actions_t *out)
 		set_state(c, i, IMCF_P_LEAVING);
 		act(out, IMCF_A_CANCEL, i, 0, 0);
 		act(out, IMCF_A_REMOVE_LEG, i, 0, 0);
+		referral_done(c, i, 487, out);
 	} else {
 		set_state(c, i, IMCF_P_GONE);
 		if(p->originator)
@@ -400,12 +415,20 @@ static int on_invite(
 
 	if(refused_released(c, out))
 		return -1;
+	/* CF-7 step 1: only a connected participant adds others */
+	if(ev->idx >= 0
+			&& (ev->idx >= c->n || c->p[ev->idx].state != IMCF_P_CONNECTED)) {
+		act(out, IMCF_A_REFUSE, -1, 403, 122);
+		return -1;
+	}
 	i = imcf_conf_find(c, ev->uri);
 	if(i >= 0 && has_dialog(&c->p[i]))
 		return 0; /* already here or on its way */
 	i = admit(c, ev, IMCF_DIALED_OUT, out);
 	if(i < 0)
 		return -1;
+	c->p[i].invited_by = ev->idx;
+	c->p[i].notify_referrer = ev->idx >= 0 && ev->notify;
 	act(out, IMCF_A_INVITE, i, 0, 0);
 	return 0;
 }
@@ -483,7 +506,8 @@ const char *imcf_action_name(imcf_action_type_t a)
 {
 	static const char *names[] = {"invite", "complete-leg", "accept",
 			"answer-inviter", "refuse-inviter", "refuse", "cancel", "bye",
-			"remove-leg", "joined", "left", "release", "destroy"};
+			"remove-leg", "joined", "left", "release", "destroy",
+			"notify-referrer"};
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 

@@ -71,6 +71,10 @@ typedef struct imcf_participant
 	imcf_disc_t disconnection;
 	int fail_code; /* final response of a failed invitation */
 	int originator;
+	/* CF-7: the participant whose REFER added this one (-1: the setup
+	 * list), and whether it waits for NOTIFYs of the outcome */
+	int invited_by;
+	int notify_referrer;
 } imcf_participant_t;
 
 typedef struct imcf_conf
@@ -117,24 +121,27 @@ typedef struct imcf_event
 	const char *uri;
 	const char *display;
 	int anonymous; /* CREATE, INVITE, REJOIN: the party asked for privacy */
+	int notify;	   /* INVITE by REFER: the referrer wants NOTIFYs (CF-7) */
 	time_t now;
 } imcf_event_t;
 
 typedef enum imcf_action_type
 {
-	IMCF_A_INVITE = 0,	   /* send idx its INVITE (CF-12), leg_offer */
-	IMCF_A_COMPLETE_LEG,   /* leg_complete with idx's answer */
-	IMCF_A_ACCEPT,		   /* dialed-in idx: leg_accept + 200 (CF-5) */
-	IMCF_A_ANSWER_INVITER, /* 200 to the originator at idx (CF-2) */
-	IMCF_A_REFUSE_INVITER, /* final `code` to the originator at idx */
-	IMCF_A_REFUSE,		   /* refuse the request of the event: code, warn */
-	IMCF_A_CANCEL,		   /* CANCEL idx's pending INVITE (CF-15) */
-	IMCF_A_BYE,			   /* BYE idx (CF-23) */
-	IMCF_A_REMOVE_LEG,	   /* release idx's relay leg */
-	IMCF_A_JOINED,		   /* idx joined: event route, NOTIFY */
-	IMCF_A_LEFT,		   /* idx left: event route, NOTIFY */
-	IMCF_A_RELEASE,		   /* the session is released (once) */
-	IMCF_A_DESTROY,		   /* nothing is left: close and free it */
+	IMCF_A_INVITE = 0,		/* send idx its INVITE (CF-12), leg_offer */
+	IMCF_A_COMPLETE_LEG,	/* leg_complete with idx's answer */
+	IMCF_A_ACCEPT,			/* dialed-in idx: leg_accept + 200 (CF-5) */
+	IMCF_A_ANSWER_INVITER,	/* 200 to the originator at idx (CF-2) */
+	IMCF_A_REFUSE_INVITER,	/* final `code` to the originator at idx */
+	IMCF_A_REFUSE,			/* refuse the request of the event: code, warn */
+	IMCF_A_CANCEL,			/* CANCEL idx's pending INVITE (CF-15) */
+	IMCF_A_BYE,				/* BYE idx (CF-23) */
+	IMCF_A_REMOVE_LEG,		/* release idx's relay leg */
+	IMCF_A_JOINED,			/* idx joined: event route, NOTIFY */
+	IMCF_A_LEFT,			/* idx left: event route, NOTIFY */
+	IMCF_A_RELEASE,			/* the session is released (once) */
+	IMCF_A_DESTROY,			/* nothing is left: close and free it */
+	IMCF_A_NOTIFY_REFERRER, /* idx's invitation ended with code: NOTIFY
+							   its referrer (CF-7 step 10) */
 } imcf_action_type_t;
 
 typedef struct imcf_action

@@ -11,6 +11,7 @@
 #include "im_cf_reply.h"
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
+#include "im_cf_policy.h"
 
 /* set by mod_init (im_cf_hooks.c): what becomes of our dialogs */
 static const imua_dlg_hooks_t *hooks;
@@ -171,6 +172,28 @@ int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 	return ret < 0 ? -1 : 0;
 }
 
+int imcf_dialog_notify_refer(const char *key, int code, int final)
+{
+	imcf_verdict_t v;
+	char frag[64];
+	str k = imcf_cstr(key), method = str_init("NOTIFY");
+	str hdrs = final ? (str)str_init("Event: refer\r\nSubscription-State: "
+									 "terminated;reason=noresource\r\n")
+					 : (str)str_init("Event: refer\r\nSubscription-State: "
+									 "active;expires=60\r\n");
+	str ctype = str_init("message/sipfrag"), body;
+
+	imcf_verdict_of(code, 0, &v);
+	snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code,
+			v.reason ? v.reason : "");
+	body = imcf_cstr(frag);
+	if(imcf_ua.dlg_request(&k, &method, &hdrs, &ctype, &body, NULL, NULL) < 0) {
+		LM_WARN("cannot NOTIFY the referrer in dialog %s\n", key);
+		return -1;
+	}
+	return 0;
+}
+
 /* CF-12, NNI-14, D-4: who invites, and how to reach the focus. */
 static int invitation_headers(const imcf_participant_t *inviter, im_kbuf_t *h)
 {
@@ -203,8 +226,12 @@ int imcf_dialog_invite(imcf_session_t *s, int idx)
 
 	imcf_session_lock(s);
 	p = s->conf.p[idx];
-	while(o < s->conf.n && !s->conf.p[o].originator)
-		o++;
+	/* D-4: the inviter is the referrer of a REFER, else the originator */
+	if(p.invited_by >= 0 && p.invited_by < s->conf.n)
+		o = p.invited_by;
+	else
+		while(o < s->conf.n && !s->conf.p[o].originator)
+			o++;
 	inviter = s->conf.p[o < s->conf.n ? o : 0];
 	list = s->list;
 	imcf_session_unlock(s);

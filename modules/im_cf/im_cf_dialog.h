@@ -31,6 +31,11 @@ int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg);
  * sent. 0, or -1 when nothing was sent. */
 int imcf_dialog_invite(imcf_session_t *s, int idx);
 
+/* A NOTIFY of the implicit subscription of a REFER received in the
+ * dialog key (RFC 3515): message/sipfrag "SIP/2.0 <code> <reason>",
+ * final (terminated) or not (active). 0 or -1. */
+int imcf_dialog_notify_refer(const char *key, int code, int final);
+
 /* Who the participant is for the relay's CPIM checks (MS-3): its alias
  * when anonymous (MS-2). Views into p. */
 imr_party_t imcf_party_of(const imcf_participant_t *p);

@@ -23,6 +23,7 @@
 #include "im_cf_factory.h"
 #include "im_cf_list.h"
 #include "im_cf_policy.h"
+#include "im_cf_refer.h"
 
 /* The factory URIs, one per domain (pkg, set before the children fork). */
 typedef struct factory
@@ -233,6 +234,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	imcf_event_run(IMCF_RT_CREATED, &info);
 	for(int i = 0; i < list->n; i++) {
 		imcf_event_t inv = {.type = IMCF_EV_INVITE,
+				.idx = -1, /* the setup list, no referrer */
 				.uri = list->e[i].uri,
 				.display = list->e[i].display};
 
@@ -283,6 +285,41 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 	return ret;
 }
 
+/* CF-7, CF-8 outside a dialog: the referrer must be a connected
+ * participant (its asserted identity), the session known (403 + 122). */
+static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
+{
+	imcf_verdict_t v;
+	char uri[IMCF_URI_MAX];
+	str ouri, odn, hdrs, reason;
+	int i = -1, code;
+
+	if(s && originator(msg, &ouri, &odn) == 0) {
+		cpy(uri, sizeof(uri), &ouri);
+		imcf_session_lock(s);
+		i = imcf_conf_find(&s->conf, uri);
+		if(i >= 0 && s->conf.p[i].state != IMCF_P_CONNECTED)
+			i = -1;
+		imcf_session_unlock(s);
+	}
+	if(i < 0) {
+		if(s)
+			imcf_session_put(s);
+		return refused(msg, 403, 122);
+	}
+	code = imcf_refer(s, i, msg, 0, &hdrs);
+	imcf_session_put(s);
+	imcf_verdict_of(code, 0, &v);
+	reason.s = (char *)(v.reason ? v.reason : "Refused");
+	reason.len = strlen(reason.s);
+	if(imcf_ua.reply(msg, code, &reason, hdrs.len ? &hdrs : NULL, NULL, NULL)
+			< 0)
+		LM_ERR("cannot answer the REFER\n");
+	if(hdrs.s)
+		pkg_free(hdrs.s);
+	return code == 202 ? 0 : -2;
+}
+
 int imcf_identity_request(struct sip_msg *msg, const char *id)
 {
 	imcf_session_t *s = imcf_session_get(id);
@@ -292,9 +329,11 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	str ouri, odn;
 	int ret;
 
+	if(msg->REQ_METHOD == METHOD_REFER)
+		return refer_out_of_dialog(msg, s);
 	if(msg->REQ_METHOD != METHOD_INVITE) {
-		/* REFER (CF-7, CF-8), SUBSCRIBE (CF-11) and MESSAGE (PM-1) to an
-		 * identity are not served yet; an unknown session is 404 */
+		/* SUBSCRIBE (CF-11) and MESSAGE (PM-1) to an identity are not
+		 * served yet; an unknown session is 404 */
 		if(s)
 			imcf_session_put(s);
 		return refused(msg, s ? 501 : 404, 0);

@@ -12,6 +12,8 @@
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
 #include "im_cf_hooks.h"
+#include "im_cf_policy.h"
+#include "im_cf_refer.h"
 
 static int idx_of(imcf_session_t *s, imua_call_t *c)
 {
@@ -114,7 +116,32 @@ static void on_ended(imua_call_t *c, void *app, const char *reason)
 	imcf_session_put(s);
 }
 
-/* REFER, SUBSCRIBE and the other in-dialog requests are not served yet:
- * im_ua answers them (405/501) without a request hook. */
+/* In-dialog requests other than BYE and re-INVITE/UPDATE: a REFER adds
+ * or removes users (CF-7, CF-8); SUBSCRIBE Event: conference (CF-11) is
+ * not served yet (489), the rest is not allowed here (405). */
+static int on_request(
+		imua_call_t *c, void *app, struct sip_msg *req, imua_out_t *out)
+{
+	imcf_session_t *s = app;
+	imcf_verdict_t v;
+	int code, i;
+
+	if(req->REQ_METHOD == METHOD_SUBSCRIBE) {
+		code = 489;
+		out->reason = imcf_cstr("Bad Event");
+		return code;
+	}
+	if(req->REQ_METHOD != METHOD_REFER) {
+		out->reason = imcf_cstr("Method Not Allowed");
+		out->hdrs.s = NULL;
+		return 405;
+	}
+	i = idx_of(s, c);
+	code = imcf_refer(s, i, req, 1, &out->hdrs);
+	imcf_verdict_of(code, 0, &v);
+	out->reason = imcf_cstr(v.reason ? v.reason : "Refused");
+	return code;
+}
+
 const imua_dlg_hooks_t imcf_hooks = {
-		on_answered, on_failed, on_reoffer, NULL, on_ended};
+		on_answered, on_failed, on_reoffer, on_request, on_ended};

@@ -5,12 +5,20 @@
 static const char *reason_of(int code)
 {
 	switch(code) {
+		case 100:
+			return "Trying";
+		case 200:
+			return "OK";
+		case 202:
+			return "Accepted";
 		case 400:
 			return "Bad Request";
 		case 403:
 			return "Forbidden";
 		case 404:
 			return "Not Found";
+		case 408:
+			return "Request Timeout";
 		case 480:
 			return "Temporarily Unavailable";
 		case 486:
@@ -19,6 +27,12 @@ static const char *reason_of(int code)
 			return "Request Terminated";
 		case 488:
 			return "Not Acceptable Here";
+		case 501:
+			return "Not Implemented";
+		case 503:
+			return "Service Unavailable";
+		case 603:
+			return "Decline";
 		default:
 			if(code >= 500)
 				return "Server Internal Error";

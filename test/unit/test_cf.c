@@ -12,7 +12,8 @@
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add)
  *
- * Events: create URI [display=D] [anon], invite URI [display=D] [anon],
+ * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
+ * [by=REFERRER] [notify],
  * provisional I, answered I, failed I CODE, bye I, remove I, ended I,
  * rejoin URI [anon], tick T, terminate. Actions print as
  * "name [pI] [code] [warn]".
@@ -150,6 +151,8 @@ static void event(runner_t *r, char **w, int n, int expect_refused)
 		ev.uri = n > 2 ? w[2] : "";
 		ev.display = opt(w, n, 3, "display");
 		ev.anonymous = flag(w, n, 3, "anon");
+		ev.idx = *opt(w, n, 3, "by") ? atoi(opt(w, n, 3, "by")) : -1;
+		ev.notify = flag(w, n, 3, "notify");
 	} else if(ev.type == IMCF_EV_TICK) {
 		ev.now = n > 2 ? atol(w[2]) : 0;
 	} else if(ev.type != IMCF_EV_TERMINATE) {
