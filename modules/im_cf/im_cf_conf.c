@@ -262,7 +262,7 @@ static int on_answered(imcf_conf_t *c, int i, imcf_actions_t *out)
 {
 	int o = originator(c);
 
-	if(c->p[i].joining != IMCF_DIALED_OUT)
+	if(c->p[i].joining != IMCF_DIALED_OUT || c->p[i].state == IMCF_P_GONE)
 		return -1;
 	if(c->p[i].state == IMCF_P_LEAVING || c->released) {
 		/* a 200 that crossed our CANCEL */
@@ -439,7 +439,7 @@ int imcf_conf_apply(imcf_conf_t *c, const imcf_event_t *ev, imcf_actions_t *out)
 
 	switch(ev->type) {
 		case IMCF_EV_CREATE:
-			if(c->n)
+			if(c->n || c->released)
 				return -1;
 			i = admit(c, ev, IMCF_DIALED_IN, out);
 			if(i < 0)
