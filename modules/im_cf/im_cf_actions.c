@@ -126,7 +126,7 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 	take(s, a->idx, &sn);
 	switch(a->type) {
 		case IMCF_A_INVITE:
-			if(imcf_dialog_invite(s, a->idx) < 0)
+			if(imcf_dialog_invite(s, a->idx, x ? x->replaces : NULL) < 0)
 				imcf_session_event(s,
 						&(imcf_event_t){.type = IMCF_EV_FAILED,
 								.idx = a->idx,

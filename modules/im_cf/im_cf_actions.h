@@ -20,6 +20,9 @@ typedef struct imcf_exec
 	 * is left to im_ua (the hook's return value), -1 none */
 	int self;
 	int bye_self; /* out: that BYE was asked for */
+	/* App L, D-13: the Replaces header value for the INVITE this event
+	 * sends (a list entry ...;method=INVITE?Replaces=...), NULL: none */
+	const char *replaces;
 	/* out, when req is NULL: the refusal the event called for (the caller
 	 * answers it, e.g. as the code of an im_ua request hook) */
 	int refused, refused_warn;

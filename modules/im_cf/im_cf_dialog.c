@@ -213,7 +213,7 @@ static int invitation_headers(const imcf_participant_t *inviter, im_kbuf_t *h)
 	return h->failed ? -1 : 0;
 }
 
-int imcf_dialog_invite(imcf_session_t *s, int idx)
+int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 {
 	imcf_participant_t p, inviter;
 	imua_uac_t uac;
@@ -246,6 +246,8 @@ int imcf_dialog_invite(imcf_session_t *s, int idx)
 		return -1;
 	}
 	snprintf(boundary, sizeof(boundary), "imcf-%s-%d", s->conf.id, idx);
+	if(replaces && replaces[0])
+		im_kbuf_addf(&h, "Replaces: %s\r\nRequire: replaces\r\n", replaces);
 	if(invitation_headers(&inviter, &h) < 0
 			|| imcf_body_invitation(
 					   &offer, &list, boundary, &body, &ctype, &allocated)

@@ -28,8 +28,9 @@ int imcf_dialog_originator(
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg);
 
 /* The invitation of participant idx (CF-12): relay leg offered, INVITE
- * sent. 0, or -1 when nothing was sent. */
-int imcf_dialog_invite(imcf_session_t *s, int idx);
+ * sent, with Replaces: <replaces> and Require: replaces when replaces is
+ * not NULL or empty (App L, D-13). 0, or -1 when nothing was sent. */
+int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces);
 
 /* A NOTIFY of the implicit subscription of a REFER received in the
  * dialog key (RFC 3515): message/sipfrag "SIP/2.0 <code> <reason>",

@@ -196,7 +196,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 		const str *sdp, const str *list_xml)
 {
 	imcf_session_t *s;
-	imcf_exec_t x = {msg, -1, 0};
+	imcf_exec_t x = {.req = msg, .self = -1};
 	imcf_event_t ev = {.type = IMCF_EV_CREATE};
 	imcf_event_info_t info;
 	char uri[IMCF_URI_MAX], display[IMCF_DISPLAY_MAX];
@@ -238,7 +238,9 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 				.uri = list->e[i].uri,
 				.display = list->e[i].display};
 
-		imcf_session_event(s, &inv, NULL);
+		imcf_exec_t xi = {.self = -1, .replaces = list->e[i].replaces};
+
+		imcf_session_event(s, &inv, &xi);
 		imcf_stats_inc(IMCF_STAT_INVITATIONS);
 	}
 	imcf_session_put(s);
@@ -323,7 +325,7 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 int imcf_identity_request(struct sip_msg *msg, const char *id)
 {
 	imcf_session_t *s = imcf_session_get(id);
-	imcf_exec_t x = {msg, -1, 0};
+	imcf_exec_t x = {.req = msg, .self = -1};
 	imcf_event_t ev = {.type = IMCF_EV_REJOIN};
 	char uri[IMCF_URI_MAX], display[IMCF_DISPLAY_MAX];
 	str ouri, odn;

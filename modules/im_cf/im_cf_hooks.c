@@ -39,7 +39,7 @@ static void event(imcf_session_t *s, imcf_event_type_t type, int idx, int code,
 static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 {
 	imcf_session_t *s = app;
-	imcf_exec_t x = {NULL, -1, 0};
+	imcf_exec_t x = {.self = -1};
 	imr_err_t e;
 	str sdp;
 	int i = idx_of(s, c);
@@ -61,7 +61,7 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 static void on_failed(imua_call_t *c, void *app, int code, struct sip_msg *rpl)
 {
 	imcf_session_t *s = app;
-	imcf_exec_t x = {NULL, -1, 0};
+	imcf_exec_t x = {.self = -1};
 	int i = idx_of(s, c);
 
 	(void)rpl;

@@ -59,7 +59,7 @@ static refer_result_t result(int code, int warn)
 /* Runs ev; the refusal it may call for becomes the result. */
 static refer_result_t run(imcf_session_t *s, imcf_event_t *ev)
 {
-	imcf_exec_t x = {NULL, -1, 0, 0, 0};
+	imcf_exec_t x = {.req = NULL, .self = -1};
 
 	if(imcf_session_event(s, ev, &x) < 0)
 		return result(
