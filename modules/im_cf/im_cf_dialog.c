@@ -123,12 +123,18 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 	if(imcf_relay.leg_accept(
 			   &s->relay, &s->legs[idx], leg, sdp, &party, answer, &e)
 			< 0) {
-		str reason = imcf_cstr(e.text), none = STR_NULL;
+		int code = imcf_media_code(&e);
+		imcf_verdict_t v;
+		char w[256];
+		str reason, warning, none = STR_NULL;
 
 		LM_INFO("session %s: %s's SDP refused: %s\n", s->conf.id, p.uri,
 				e.text);
-		imcf_ua.uas_answer(
-				&uas.key, imcf_media_code(&e), &reason, &none, &none, &none);
+		imcf_verdict_of(code, 0, &v);
+		reason = imcf_cstr(v.reason);
+		imcf_warning_text(e.text, w, sizeof(w));
+		warning = imcf_cstr(w);
+		imcf_ua.uas_answer(&uas.key, code, &reason, &warning, &none, &none);
 		return -1;
 	}
 	return 1;

@@ -183,7 +183,7 @@ static imcf_session_t *create(struct sip_msg *msg, const str *factory,
 	if(imcf_relay.session_open(&s->relay, IMR_CONFERENCE, relay_id, &opts, &e)
 			< 0) {
 		LM_ERR("session %s: no relay conference: %s\n", id, e.text);
-		imcf_refuse(msg, e.code == 503 ? 503 : 500, 0);
+		imcf_refuse_text(msg, e.code == 503 ? 503 : 500, e.text);
 		imcf_session_unlink(s);
 		imcf_session_put(s);
 		return NULL;
@@ -243,6 +243,15 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 		imcf_session_event(s, &inv, &xi);
 		imcf_stats_inc(IMCF_STAT_INVITATIONS);
 	}
+	/* a list of the originator alone (or of its duplicates) invites
+	 * nobody: nothing would ever answer it */
+	imcf_session_lock(s);
+	ret = 0;
+	for(int i = 0; i < s->conf.n; i++)
+		ret |= s->conf.p[i].joining == IMCF_DIALED_OUT;
+	imcf_session_unlock(s);
+	if(!ret)
+		imcf_session_event(s, &(imcf_event_t){.type = IMCF_EV_TERMINATE}, NULL);
 	imcf_session_put(s);
 	return 0;
 }
