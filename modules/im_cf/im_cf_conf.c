@@ -249,7 +249,7 @@ static void release_check(imcf_conf_t *c, imcf_actions_t *out)
 		release(c, out);
 	else if(c->type == IMCF_ONE_ONE && left <= 1) /* (c) */
 		release(c, out);
-	else if(left <= c->min_remaining || left < 2) /* (d), fewer than two */
+	else if(left <= c->min_remaining) /* (d); 1: fewer than two left */
 		release(c, out);
 }
 
