@@ -28,16 +28,6 @@ static int identity_of(
 			&imcf_ident_fmt, ruri.s, ruri.len, id, idlen, node, nodelen);
 }
 
-int imcf_owner_node(struct sip_msg *msg, char *node, int len)
-{
-	char id[IMCF_ID_MAX];
-
-	if(msg->first_line.type != SIP_REQUEST
-			|| !identity_of(msg, id, sizeof(id), node, len))
-		return -1;
-	return 1;
-}
-
 int imcf_handle(struct sip_msg *msg)
 {
 	char id[IMCF_ID_MAX], node[64];

@@ -14,8 +14,4 @@
 /* The routing script's entry to the controlling function. */
 int imcf_handle(struct sip_msg *msg);
 
-/* The node a session identity in msg's Request-URI belongs to, for the
- * script that forwards it (IMCF_OTHER_NODE): 1 and node, or -1. */
-int imcf_owner_node(struct sip_msg *msg, char *node, int len);
-
 #endif
