@@ -136,7 +136,7 @@ static int refused(struct sip_msg *msg, int code, int warn)
 {
 	imcf_refuse(msg, code, warn);
 	imcf_stats_inc(IMCF_STAT_REFUSED);
-	return -2;
+	return IMCF_REFUSED;
 }
 
 /* A session for the checked request: in the table, its relay conference
@@ -207,7 +207,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 		return refused(msg, 400, 0);
 	s = create(msg, factory, list->n, list_xml);
 	if(!s)
-		return -2;
+		return IMCF_REFUSED;
 	cpy(uri, sizeof(uri), &ouri);
 	cpy(display, sizeof(display), &odn);
 	ev.uri = uri;
@@ -224,7 +224,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 			imcf_session_event(
 					s, &(imcf_event_t){.type = IMCF_EV_TERMINATE}, NULL);
 		imcf_session_put(s);
-		return ret < 0 ? -2 : 0;
+		return ret < 0 ? IMCF_REFUSED : IMCF_HANDLED;
 	}
 	memset(&info, 0, sizeof(info));
 	info.id = s->conf.id;
@@ -253,7 +253,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	if(!ret)
 		imcf_session_event(s, &(imcf_event_t){.type = IMCF_EV_TERMINATE}, NULL);
 	imcf_session_put(s);
-	return 0;
+	return IMCF_HANDLED;
 }
 
 int imcf_factory_invite(struct sip_msg *msg, const str *factory)
@@ -328,7 +328,7 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 		LM_ERR("cannot answer the REFER\n");
 	if(hdrs.s)
 		pkg_free(hdrs.s);
-	return code == 202 ? 0 : -2;
+	return code == 202 ? IMCF_HANDLED : IMCF_REFUSED;
 }
 
 int imcf_identity_request(struct sip_msg *msg, const char *id)
@@ -362,5 +362,5 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	ev.anonymous = asks_anonymity(msg);
 	ret = imcf_session_event(s, &ev, &x);
 	imcf_session_put(s);
-	return ret < 0 ? -2 : 0;
+	return ret < 0 ? IMCF_REFUSED : IMCF_HANDLED;
 }
