@@ -6,6 +6,8 @@
 #include "core/rand/cryptorand.h"
 #include "core/timer.h"
 
+#include "im_shm_str.h"
+
 #include "im_ua_call.h"
 
 typedef struct imua_table {
@@ -401,22 +403,7 @@ unsigned int imua_calls_count(void)
 
 int imua_str_set(str *dst, const char *s, int len)
 {
-	char *p = NULL;
-
-	if(len > 0) {
-		p = shm_malloc(len + 1);
-		if(!p) {
-			SHM_MEM_ERROR;
-			return -1;
-		}
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	if(dst->s)
-		shm_free(dst->s);
-	dst->s = p;
-	dst->len = p ? len : 0;
-	return 0;
+	return im_shm_str_set(dst, s, len);
 }
 
 void imua_call_abandon(imua_call_t *c)

@@ -1,0 +1,379 @@
+/*
+ * The controlling function's pure logic (modules/im_cf: conference state,
+ * session identities, policy checks, chat aliases) driven by the golden
+ * cases in cf_cases/NAME.txt, one cmocka test per file. The language:
+ *
+ *   session adhoc|1-1 max=N min=N duration=S start=T [room=N]
+ *   > event args...      apply an event, expect success (>! : refused)
+ *   < action             the next action it gave, in order; all must be
+ *                        listed before the next non-'<' line
+ *   = what args...       the state after it (state, disc, version,
+ *                        released, active, n, alias, join, find URI I)
+ *   ? check args -> result   a pure function (ident-make, ident-parse,
+ *                        id-make, factory, add)
+ *
+ * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
+ * [by=REFERRER] [notify],
+ * provisional I, answered I, failed I CODE, bye I, remove I, ended I,
+ * rejoin URI [anon], tick T, terminate. Actions print as
+ * "name [pI] [code] [warn]".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "im_cf_alias.h"
+#include "im_cf_conf.h"
+#include "im_cf_ident.h"
+#include "im_cf_policy.h"
+
+#define CASES "cf_cases"
+#define MAX_WORDS 32
+
+typedef struct runner
+{
+	const char *file;
+	int line;
+	imcf_conf_t *conf;
+	imcf_actions_t acts;
+	int next_act; /* first action not yet matched by a '<' line */
+	int failures;
+} runner_t;
+
+static void fail_at(runner_t *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", r->file, r->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	r->failures++;
+}
+
+static int split(char *s, char **w)
+{
+	int n = 0;
+
+	for(char *t = strtok(s, " \t\r\n"); t && n < MAX_WORDS;
+			t = strtok(NULL, " \t\r\n"))
+		w[n++] = t;
+	return n;
+}
+
+/* key=value among words w[from..n) ("" when absent) */
+static const char *opt(char **w, int n, int from, const char *key)
+{
+	size_t k = strlen(key);
+
+	for(int i = from; i < n; i++) {
+		if(strncmp(w[i], key, k) == 0 && w[i][k] == '=')
+			return w[i] + k + 1;
+	}
+	return "";
+}
+
+static int flag(char **w, int n, int from, const char *name)
+{
+	for(int i = from; i < n; i++) {
+		if(strcmp(w[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void format_action(const imcf_action_t *a, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s", imcf_action_name(a->type));
+
+	if(a->idx >= 0)
+		n += snprintf(out + n, len - n, " p%d", a->idx);
+	if(a->code)
+		n += snprintf(out + n, len - n, " %d", a->code);
+	if(a->warn)
+		snprintf(out + n, len - n, " %d", a->warn);
+}
+
+static void actions_done(runner_t *r)
+{
+	char buf[64];
+
+	if(r->next_act < r->acts.n) {
+		format_action(&r->acts.a[r->next_act], buf, sizeof(buf));
+		fail_at(r, "unexpected action '%s'", buf);
+	}
+	r->next_act = r->acts.n = 0;
+}
+
+static void session(runner_t *r, char **w, int n)
+{
+	imcf_type_t t = strcmp(w[1], "1-1") == 0 ? IMCF_ONE_ONE : IMCF_ADHOC;
+	int max = atoi(opt(w, n, 2, "max")), room = atoi(opt(w, n, 2, "room"));
+
+	/* room for max users unless told: the cases also run into the end of
+	 * p[] (ASan sees a write past it) */
+	if(!room)
+		room = max;
+	free(r->conf);
+	r->conf = malloc(imcf_conf_size(room));
+	assert_non_null(r->conf);
+	imcf_conf_init(r->conf, room, "c1", "sip:conf-c1@home1.net", t,
+			atoi(opt(w, n, 2, "max")), atoi(opt(w, n, 2, "min")),
+			atoi(opt(w, n, 2, "duration")), atol(opt(w, n, 2, "start")));
+}
+
+static void event(runner_t *r, char **w, int n, int expect_refused)
+{
+	static const char *names[] = {"create", "invite", "provisional", "answered",
+			"failed", "bye", "remove", "ended", "rejoin", "tick", "terminate"};
+	imcf_event_t ev = {0};
+	int i, ret;
+
+	for(i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
+		if(strcmp(w[1], names[i]) == 0)
+			break;
+	}
+	if(i == (int)(sizeof(names) / sizeof(names[0]))) {
+		fail_at(r, "unknown event %s", w[1]);
+		return;
+	}
+	ev.type = (imcf_event_type_t)i;
+	if(ev.type == IMCF_EV_CREATE || ev.type == IMCF_EV_INVITE
+			|| ev.type == IMCF_EV_REJOIN) {
+		ev.uri = n > 2 ? w[2] : "";
+		ev.display = opt(w, n, 3, "display");
+		ev.anonymous = flag(w, n, 3, "anon");
+		ev.idx = *opt(w, n, 3, "by") ? atoi(opt(w, n, 3, "by")) : -1;
+		ev.notify = flag(w, n, 3, "notify");
+	} else if(ev.type == IMCF_EV_TICK) {
+		ev.now = n > 2 ? atol(w[2]) : 0;
+	} else if(ev.type != IMCF_EV_TERMINATE) {
+		ev.idx = n > 2 ? atoi(w[2]) : -1;
+		ev.code = n > 3 ? atoi(w[3]) : 0;
+	}
+	ret = imcf_conf_apply(r->conf, &ev, &r->acts);
+	if(ret != (expect_refused ? -1 : 0))
+		fail_at(r, "event %s returned %d", w[1], ret);
+}
+
+static void expect_action(runner_t *r, char *line)
+{
+	char buf[64], *want = line + 1;
+
+	while(*want == ' ')
+		want++;
+	want[strcspn(want, "\r\n")] = '\0';
+	if(r->next_act >= r->acts.n) {
+		fail_at(r, "expected action '%s', none left", want);
+		return;
+	}
+	format_action(&r->acts.a[r->next_act++], buf, sizeof(buf));
+	if(strcmp(buf, want) != 0)
+		fail_at(r, "action '%s', expected '%s'", buf, want);
+}
+
+static void check_int(runner_t *r, const char *what, long got, long want)
+{
+	if(got != want)
+		fail_at(r, "%s is %ld, expected %ld", what, got, want);
+}
+
+static void check_str(
+		runner_t *r, const char *what, const char *got, const char *want)
+{
+	if(strcmp(got, want) != 0)
+		fail_at(r, "%s is '%s', expected '%s'", what, got, want);
+}
+
+static void expect_state(runner_t *r, char **w, int n)
+{
+	const imcf_conf_t *c = r->conf;
+	int i = n > 2 ? atoi(w[2]) : 0;
+
+	if(n < 3) {
+		fail_at(r, "'=' needs a subject and a value");
+		return;
+	}
+	if(strcmp(w[1], "version") == 0)
+		check_int(r, "version", c->version, atol(w[2]));
+	else if(strcmp(w[1], "released") == 0)
+		check_int(r, "released", c->released, strcmp(w[2], "yes") == 0);
+	else if(strcmp(w[1], "active") == 0)
+		check_int(r, "active", imcf_conf_active(c), atoi(w[2]));
+	else if(strcmp(w[1], "n") == 0)
+		check_int(r, "n", c->n, atoi(w[2]));
+	else if(strcmp(w[1], "find") == 0 && n >= 4)
+		check_int(r, "found", imcf_conf_find(c, w[2]), atoi(w[3]));
+	else if(i < 0 || i >= c->n || n < 4)
+		fail_at(r, "no participant %d", i);
+	else if(strcmp(w[1], "state") == 0)
+		check_str(r, "state", imcf_pstate_name(c->p[i].state), w[3]);
+	else if(strcmp(w[1], "disc") == 0)
+		check_str(r, "disconnection", imcf_disc_name(c->p[i].disconnection),
+				w[3]);
+	else if(strcmp(w[1], "join") == 0)
+		check_str(r, "joining", imcf_join_name(c->p[i].joining), w[3]);
+	else if(strcmp(w[1], "alias") == 0) {
+		const imcf_participant_t *p = &c->p[i];
+
+		check_str(r, "alias display", p->alias_uri[0] ? p->alias_display : "-",
+				w[3]);
+		check_str(r, "alias uri", p->alias_uri[0] ? p->alias_uri : "-",
+				n > 4 ? w[4] : "");
+	} else
+		fail_at(r, "unknown check %s", w[1]);
+}
+
+/* "? fn args -> result": the words after "->" joined by one space */
+static void query(runner_t *r, char **w, int n)
+{
+	char got[512] = "", want[512] = "";
+	int arrow = 0;
+
+	for(int i = 0; i < n; i++) {
+		if(strcmp(w[i], "->") == 0)
+			arrow = i;
+	}
+	if(!arrow) {
+		fail_at(r, "'?' needs '->'");
+		return;
+	}
+	for(int i = arrow + 1; i < n; i++) {
+		strcat(want, i > arrow + 1 ? " " : "");
+		strcat(want, w[i]);
+	}
+	if(strcmp(w[1], "ident-make") == 0 || strcmp(w[1], "ident-parse") == 0) {
+		imcf_ident_fmt_t f = {opt(w, arrow, 2, "prefix"),
+				opt(w, arrow, 2, "param"), opt(w, arrow, 2, "node")};
+		if(w[1][6] == 'm') {
+			if(imcf_ident_make(&f, opt(w, arrow, 2, "id"),
+					   opt(w, arrow, 2, "domain"), got, 64)
+					< 0)
+				snprintf(got, sizeof(got), "error");
+		} else {
+			const char *u = w[arrow - 1];
+			char id[IMCF_ID_MAX], node[32];
+
+			if(imcf_ident_parse(
+					   &f, u, strlen(u), id, sizeof(id), node, sizeof(node)))
+				snprintf(got, sizeof(got), "%s %s", id, node[0] ? node : "-");
+			else
+				snprintf(got, sizeof(got), "none");
+		}
+	} else if(strcmp(w[1], "id-make") == 0) {
+		imcf_id_make(strtoull(opt(w, arrow, 2, "seq"), NULL, 0),
+				(unsigned)strtoul(opt(w, arrow, 2, "rnd"), NULL, 0), got,
+				sizeof(got));
+	} else if(strcmp(w[1], "factory") == 0 || strcmp(w[1], "add") == 0) {
+		static const char *lists[] = {"ok", "missing", "malformed", "empty"};
+		imcf_limits_t l = {atoi(opt(w, arrow, 2, "allow_anon")),
+				atoi(opt(w, arrow, 2, "max"))};
+		imcf_factory_req_t q = {atoi(opt(w, arrow, 2, "auth")),
+				atoi(opt(w, arrow, 2, "anon")), IMCF_LIST_OK,
+				atoi(opt(w, arrow, 2, "n"))};
+		imcf_verdict_t v;
+
+		for(int i = 0; i < 4; i++) {
+			if(strcmp(opt(w, arrow, 2, "list"), lists[i]) == 0)
+				q.list = (imcf_list_status_t)i;
+		}
+		if(w[1][0] == 'f')
+			imcf_check_factory(&q, &l, &v);
+		else
+			imcf_check_add(atoi(opt(w, arrow, 2, "active")),
+					atoi(opt(w, arrow, 2, "new")), &l, &v);
+		if(!v.code)
+			snprintf(got, sizeof(got), "0");
+		else if(v.warn)
+			snprintf(got, sizeof(got), "%d %s / %d %s", v.code, v.reason,
+					v.warn, v.warn_text);
+		else
+			snprintf(got, sizeof(got), "%d %s", v.code, v.reason);
+	} else {
+		fail_at(r, "unknown query %s", w[1]);
+		return;
+	}
+	check_str(r, w[1], got, want);
+}
+
+static void run_case(void **state)
+{
+	runner_t r = {.file = *state};
+	char path[512], line[1024], copy[1024], *w[MAX_WORDS];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), CASES "/%s", r.file);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while(fgets(line, sizeof(line), f)) {
+		r.line++;
+		if(line[0] != '<')
+			actions_done(&r);
+		memcpy(copy, line, sizeof(copy));
+		n = split(copy, w);
+		if(!n || w[0][0] == '#')
+			continue;
+		if(!r.conf && (w[0][0] == '>' || w[0][0] == '=')) {
+			fail_at(&r, "no session line before this one");
+			continue;
+		}
+		if(strcmp(w[0], "session") == 0 && n >= 2)
+			session(&r, w, n);
+		else if((strcmp(w[0], ">") == 0 || strcmp(w[0], ">!") == 0) && n >= 2)
+			event(&r, w, n, w[0][1] == '!');
+		else if(line[0] == '<')
+			expect_action(&r, line);
+		else if(strcmp(w[0], "=") == 0)
+			expect_state(&r, w, n);
+		else if(strcmp(w[0], "?") == 0 && n >= 2)
+			query(&r, w, n);
+		else
+			fail_at(&r, "cannot read this line");
+	}
+	actions_done(&r);
+	free(r.conf);
+	fclose(f);
+	assert_int_equal(r.failures, 0);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct CMUnitTest *)a)->name,
+			((const struct CMUnitTest *)b)->name);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[64];
+	char names[64][256];
+	size_t n = 0;
+	DIR *d = opendir(CASES);
+	struct dirent *e;
+
+	if(!d) {
+		perror(CASES);
+		return 1;
+	}
+	while((e = readdir(d)) && n < 64) {
+		size_t len = strlen(e->d_name);
+
+		if(len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0)
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%s", e->d_name);
+		tests[n] =
+				(struct CMUnitTest){names[n], run_case, NULL, NULL, names[n]};
+		n++;
+	}
+	closedir(d);
+	qsort(tests, n, sizeof(tests[0]), by_name);
+	return _cmocka_run_group_tests("im_cf", tests, n, NULL, NULL);
+}
