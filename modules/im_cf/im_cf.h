@@ -6,7 +6,8 @@
 
 #include "core/str.h"
 
-#include "im_cf_api_pending.h"
+#include "im_ua_load.h"
+#include "im_relay_load.h"
 #include "im_cf_ident.h"
 
 extern imua_api_t imcf_ua;

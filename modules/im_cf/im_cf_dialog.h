@@ -10,7 +10,8 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "im_cf_api_pending.h"
+#include "im_ua_load.h"
+#include "im_relay_load.h"
 #include "im_cf_table.h"
 
 /* The hooks given to im_ua with every dialog (mod_init). */

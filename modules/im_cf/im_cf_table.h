@@ -11,7 +11,8 @@
 #include "core/locking.h"
 #include "core/str.h"
 
-#include "im_cf_api_pending.h"
+#include "im_ua_load.h"
+#include "im_relay_load.h"
 #include "im_cf_conf.h"
 
 typedef struct imcf_session
