@@ -281,6 +281,8 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 		return refused(msg, 500, 0);
 	}
 	list->n = 0;
+	list->history.s = NULL;
+	list->history.len = 0;
 	if(imcf_body_part(msg, IMCF_CT_RLIST, &xml) == 0)
 		req.list = imcf_list_parse(xml.s, xml.len, list, err, sizeof(err));
 	req.n_entries = list->n;
@@ -288,10 +290,14 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 	if(imcf_check_factory(&req, &lim, &v) < 0) {
 		LM_INFO("factory INVITE refused: %d %s%s%s\n", v.code, v.reason,
 				err[0] ? ": " : "", err);
+		imcf_list_release(list);
 		pkg_free(list);
 		return refused(msg, v.code, v.warn);
 	}
-	ret = setup(msg, factory, list, &sdp, &xml);
+	/* NNI-16, NNI-17: the invitations carry the list as copy control
+	 * allows (bcc left out, anonymized entries counted), not as received */
+	ret = setup(msg, factory, list, &sdp, &list->history);
+	imcf_list_release(list);
 	pkg_free(list);
 	return ret;
 }

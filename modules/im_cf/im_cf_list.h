@@ -10,6 +10,8 @@
 #ifndef IM_CF_LIST_H
 #define IM_CF_LIST_H
 
+#include "core/str.h"
+
 #include "im_cf_conf.h"
 #include "im_cf_policy.h"
 
@@ -35,11 +37,19 @@ typedef struct imcf_list
 {
 	int n;
 	imcf_list_entry_t e[IMCF_MAX_PARTICIPANTS];
+	/* the recipient-list-history body for the invitations (RFC 5364, NNI-16,
+	 * NNI-17): to and cc entries, bcc left out, anonymized ones counted;
+	 * pkg, freed by imcf_list_release */
+	str history;
 } imcf_list_t;
 
 /* Parses an application/resource-lists+xml body into out. IMCF_LIST_OK,
- * or MALFORMED / EMPTY with a reason in err. */
+ * or MALFORMED / EMPTY / TOO_MANY with a reason in err. out->history is
+ * set on success: release it with imcf_list_release. */
 imcf_list_status_t imcf_list_parse(
 		const char *xml, int len, imcf_list_t *out, char *err, int errlen);
+
+/* Frees what imcf_list_parse allocated in out (not out itself). */
+void imcf_list_release(imcf_list_t *out);
 
 #endif

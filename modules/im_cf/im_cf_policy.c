@@ -81,6 +81,8 @@ int imcf_check_factory(
 		return refuse(v, 403, 127);
 	if(r->anonymous && !l->allow_anonymity)
 		return refuse(v, 403, 119);
+	if(r->list == IMCF_LIST_TOO_MANY)
+		return refuse(v, 486, 102);
 	if(r->list != IMCF_LIST_OK || r->n_entries <= 0)
 		return refuse(v, 400, 0);
 	return imcf_check_add(1, r->n_entries, l, v);

@@ -12,6 +12,7 @@ typedef enum imcf_list_status
 	IMCF_LIST_MISSING,	 /* no recipient-list body part */
 	IMCF_LIST_MALFORMED, /* not a usable RFC 4826 list */
 	IMCF_LIST_EMPTY,	 /* no entry */
+	IMCF_LIST_TOO_MANY, /* more entries than a session can hold (486 + 102) */
 } imcf_list_status_t;
 
 typedef struct imcf_factory_req

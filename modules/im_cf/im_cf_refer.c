@@ -131,6 +131,7 @@ static refer_result_t add_list(
 	if(imcf_list_parse(xml.s, xml.len, list, err, sizeof(err)) != IMCF_LIST_OK
 			|| list->n <= 0) {
 		LM_INFO("REFER with an unusable list: %s\n", err);
+		imcf_list_release(list);
 		pkg_free(list);
 		return result(400, 0);
 	}
@@ -145,6 +146,7 @@ static refer_result_t add_list(
 		if(run(s, &ev).code == 202)
 			imcf_stats_inc(IMCF_STAT_INVITATIONS);
 	}
+	imcf_list_release(list);
 	pkg_free(list);
 	return r.code ? r : result(202, 0);
 }
