@@ -11,7 +11,7 @@
 
 #include "core/str.h"
 
-#include "im_pf_checks.h"
+#include "im_pf_policy.h"
 
 int impf_cache_init(void);
 void impf_cache_destroy(void);

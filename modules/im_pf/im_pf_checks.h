@@ -18,22 +18,7 @@
 #include "core/str.h"
 
 #include "im_pf.h"
-
-typedef struct impf_policy {
-	int service_denied;			/* service = deny */
-	char client_version[128];	/* client_version: a User-Agent must have it */
-	char client_upgrade_url[256]; /* client_upgrade_url: for Error-Info */
-	char pager_types[256];		/* pager_content_types, comma separated */
-	char session_types[256];	/* session_accept_types, comma separated */
-	long long max_size;			/* max_size in bytes, -1: none */
-	int isb;  /* incoming session barring (IM session, file transfer) */
-	int ipab; /* incoming personal alert barring (pager, Large Message) */
-} impf_policy_t;
-
-void impf_policy_defaults(impf_policy_t *p);
-/* Row callback of impf_db_select: columns name, value into an
- * impf_policy_t (arg). */
-int impf_policy_apply(char **vals, int ncols, void *arg);
+#include "im_pf_policy.h"
 
 /* The policy that applies to user (the operator's, then the user's own
  * rows). 0, or -1 when the database failed. */
