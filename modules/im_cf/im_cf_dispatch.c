@@ -7,6 +7,7 @@
 #include "im_cf_conf.h"
 #include "im_cf_dispatch.h"
 #include "im_cf_factory.h"
+#include "im_cf_pager.h"
 
 static int to_tagged(struct sip_msg *msg)
 {
@@ -38,6 +39,8 @@ int imcf_handle(struct sip_msg *msg)
 		return IMCF_NOT_OURS;
 	if(imcf_factory_match(msg, &factory))
 		return imcf_factory_invite(msg, &factory);
+	if(imcf_pager_imdn(msg))
+		return IMCF_HANDLED; /* kept for a group message's Ts2 (PM-3) */
 	if(!identity_of(msg, id, sizeof(id), node, sizeof(node)))
 		return IMCF_NOT_OURS;
 	if(node[0]

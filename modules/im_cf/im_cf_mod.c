@@ -33,6 +33,7 @@
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
 #include "im_cf_media.h"
+#include "im_cf_pager.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
@@ -88,7 +89,10 @@ static param_export_t params[] = {
 		{"node_id", PARAM_STR, &node_id},
 		{"warn_agent", PARAM_STR, &imcf_warn_agent},
 		{"hash_size", PARAM_INT, &hash_size},
-		{"event_callback", PARAM_STR, &imcf_event_callback}, {0, 0, 0}};
+		{"event_callback", PARAM_STR, &imcf_event_callback},
+		{"pager", PARAM_INT, &imcf_pager_enabled},
+		{"pager_ts2", PARAM_INT, &imcf_pager_ts2},
+		{"pager_max_size", PARAM_INT, &imcf_pager_max_size}, {0, 0, 0}};
 
 static pv_export_t pvs[] = {
 		{{"imcf", sizeof("imcf") - 1}, PVT_OTHER, imcf_pv_get, 0,
@@ -176,6 +180,8 @@ static int mod_init(void)
 	imcf_dialog_set_hooks(&imcf_hooks);
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
+	if(imcf_pager_init() < 0 || register_timer(imcf_pager_tick, 0, 1) < 0)
+		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
@@ -186,6 +192,7 @@ static int mod_init(void)
 static void mod_destroy(void)
 {
 	imcf_table_destroy();
+	imcf_pager_destroy();
 }
 
 /* clang-format off */

@@ -20,6 +20,7 @@
 #include "im_pf_db.h"
 #include "im_pf_flow.h"
 #include "im_pf_hop.h"
+#include "im_pf_load.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_session.h"
@@ -103,7 +104,17 @@ static int w_im_pf_map_alias(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_map_alias(msg);
 }
 
+static int bind_im_pf(impf_api_t *api)
+{
+	if(!api)
+		return -1;
+	api->hop_header = impf_hop_header;
+	api->self_uri = impf_self_uri;
+	return 0;
+}
+
 static cmd_export_t cmds[] = {
+		{"bind_im_pf", (cmd_function)bind_im_pf, NO_SCRIPT, 0, 0, 0},
 		{"im_pf_originating", (cmd_function)w_im_pf_originating, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_pf_terminating", (cmd_function)w_im_pf_terminating, 0, 0, 0,

@@ -1,0 +1,489 @@
+/*
+ * The group MESSAGE to the exploder (OMA TS 8.3.1.1, PM-1) and the
+ * fan-out MESSAGEs (8.3.2.1, PM-2, RFC 5365 section 7): each recipient
+ * gets the message part unmodified, from the sender (PAI, its Privacy),
+ * with Accept-Contact: *;+g.oma.sip-im and, when the list shows anyone to
+ * it, the list as recipient-list-history (RFC 5364 copy control: bcc
+ * entries never appear). They leave through our own terminating function
+ * signed as our own hop (im_pf), so that TP-1 and the recipients'
+ * registrations apply as to any MESSAGE.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_uri.h"
+#include "core/pt.h"
+#include "core/rand/cryptorand.h"
+#include "core/forward.h"
+#include "core/trim.h"
+#include "modules/tm/tm_load.h"
+
+#include "im_kbuf.h"
+#include "im_imdn.h"
+#include "im_pf_load.h"
+
+#include "im_cf.h"
+#include "im_cf_body.h"
+#include "im_cf_factory.h"
+#include "im_cf_list.h"
+#include "im_cf_pager.h"
+#include "im_cf_pager_check.h"
+#include "im_cf_reply.h"
+#include "im_cf_table.h"
+
+#define CT_CPIM "message/cpim"
+#define CT_TEXT "text/plain"
+#define OPTION_TAG "recipient-list-message"
+
+int imcf_pager_enabled = 1;
+int imcf_pager_ts2 = 30;
+int imcf_pager_max_size = 4096;
+
+static struct tm_binds tmb;
+static impf_api_t pf;
+
+typedef struct send_cb
+{
+	imcf_pager_cb_f cb;
+	void *arg;
+} send_cb_t;
+
+static void on_completed(struct cell *t, int type, struct tmcb_params *ps)
+{
+	send_cb_t *c = (send_cb_t *)*ps->param;
+
+	(void)t;
+	(void)type;
+	if(!c)
+		return;
+	*ps->param = NULL;
+	if(c->cb)
+		c->cb(ps->code, c->arg);
+	shm_free(c);
+}
+
+static void unique(char *out, int len, const char *what)
+{
+	static unsigned int seq;
+
+	snprintf(out, len, "%s%x%x%08x", what, (unsigned)my_pid(), ++seq,
+			cryptorand());
+}
+
+int imcf_pager_send(const str *ruri, const str *from_uri,
+		const str *from_dname, const str *hdrs, const str *ctype,
+		const str *body, imcf_pager_cb_f cb, void *arg)
+{
+	static str method = str_init("MESSAGE");
+	char callid[64], tag[32], self[128];
+	imua_leg_id_t id;
+	im_kbuf_t h = {0};
+	str hop = STR_NULL, hs;
+	dlg_t dlg;
+	uac_req_t uac_r;
+	send_cb_t *c;
+	int ret;
+
+	unique(callid, sizeof(callid), "imcf-pg-");
+	unique(tag, sizeof(tag), "");
+	memset(&dlg, 0, sizeof(dlg));
+	dlg.id.call_id.s = callid;
+	dlg.id.call_id.len = strlen(callid);
+	dlg.id.loc_tag.s = tag;
+	dlg.id.loc_tag.len = strlen(tag);
+	dlg.loc_seq.value = 1;
+	dlg.loc_seq.is_set = 1;
+	dlg.loc_uri = *from_uri;
+	dlg.loc_dname = from_dname ? *from_dname : (str)STR_NULL;
+	dlg.rem_uri = *ruri;
+	dlg.rem_target = *ruri;
+	dlg.state = DLG_NEW;
+	if(imcf_outbound_proxy.len) {
+		dlg.dst_uri = imcf_outbound_proxy;
+	} else if(pf.self_uri && pf.self_uri(self, sizeof(self)) == 0) {
+		dlg.dst_uri.s = self;
+		dlg.dst_uri.len = strlen(self);
+	}
+	/* our own terminating function takes it for ours only when signed */
+	if(pf.hop_header && !imcf_outbound_proxy.len) {
+		id.method = method;
+		id.ruri = *ruri;
+		id.call_id = dlg.id.call_id;
+		id.from_uri = *from_uri;
+		id.from_tag = dlg.id.loc_tag;
+		if(pf.hop_header(&id, &hop) < 0)
+			return -1;
+	}
+	im_kbuf_adds(&h, hdrs);
+	im_kbuf_adds(&h, &hop);
+	im_kbuf_addf(&h, "Content-Type: %.*s\r\n", ctype->len, ctype->s);
+	if(hop.s)
+		pkg_free(hop.s);
+	hs = im_kbuf_str(&h);
+	if(!hs.len) {
+		im_kbuf_free(&h);
+		return -1;
+	}
+	c = shm_malloc(sizeof(*c));
+	if(!c) {
+		SHM_MEM_ERROR;
+		im_kbuf_free(&h);
+		return -1;
+	}
+	c->cb = cb;
+	c->arg = arg;
+	set_uac_req(&uac_r, &method, &hs, (str *)body, &dlg, TMCB_LOCAL_COMPLETED,
+			on_completed, c);
+	ret = tmb.t_uac(&uac_r);
+	im_kbuf_free(&h);
+	if(ret < 0) {
+		/* tm calls no callback for a request it could not send */
+		shm_free(c);
+		LM_ERR("cannot send a MESSAGE to %.*s\n", ruri->len, ruri->s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Require: recipient-list-message asked (1), and whether another option
+ * tag was required too (none is known for a MESSAGE to us). */
+static int service_asked(struct sip_msg *msg, int *unknown)
+{
+	int asked = 0;
+
+	*unknown = 0;
+	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		const char *p = h->body.s, *end = h->body.s + h->body.len;
+
+		if(h->type != HDR_REQUIRE_T)
+			continue;
+		while(p < end) {
+			const char *q = memchr(p, ',', end - p);
+			str tag;
+
+			tag.s = (char *)p;
+			tag.len = (int)((q ? q : end) - p);
+			trim(&tag);
+			if(tag.len == (int)strlen(OPTION_TAG)
+					&& strncasecmp(tag.s, OPTION_TAG, tag.len) == 0)
+				asked = 1;
+			else if(tag.len)
+				*unknown = 1;
+			p = q ? q + 1 : end;
+		}
+	}
+	return asked;
+}
+
+/* The headers of part (the lines between the delimiter before it and the
+ * part itself, the blank line included), or an empty str. */
+static str part_headers(const str *body, const str *part)
+{
+	str h = STR_NULL;
+	const char *p = part->s;
+
+	while(p > body->s + 2 && !(p[-1] == '-' && p[-2] == '-' && (p - 2 == body->s || p[-3] == '\n')))
+		p--;
+	if(p <= body->s + 2)
+		return h;
+	while(p < part->s && *p != '\n')
+		p++;
+	if(p < part->s)
+		p++;
+	h.s = (char *)p;
+	h.len = (int)(part->s - p);
+	return h;
+}
+
+/* The value of Content-Type in part headers, trimmed. */
+static str part_type(const str *hdrs)
+{
+	str v = STR_NULL;
+	const char *p = hdrs->s, *end = hdrs->s + hdrs->len;
+
+	while(p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+
+		if(!eol)
+			break;
+		if(eol - p > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
+			v.s = (char *)p + 13;
+			v.len = (int)(eol - v.s);
+			while(v.len && (*v.s == ' ' || *v.s == '\t')) {
+				v.s++;
+				v.len--;
+			}
+			while(v.len && (v.s[v.len - 1] == '\r' || v.s[v.len - 1] == ' '))
+				v.len--;
+			return v;
+		}
+		p = eol + 1;
+	}
+	return v;
+}
+
+static int whole_body(struct sip_msg *msg, str *body)
+{
+	body->s = get_body(msg);
+	if(!body->s)
+		return -1;
+	body->len = (int)(msg->buf + msg->len - body->s);
+	if(msg->content_length && get_content_length(msg) < body->len)
+		body->len = get_content_length(msg);
+	return 0;
+}
+
+/* What every recipient gets (RFC 5365 7.3): the message part unmodified
+ * and, when the list shows anyone, the list as recipient-list-history. */
+static int fanout_body(const str *payload, const str *phdrs,
+		const str *history, const char *boundary, im_kbuf_t *b, im_kbuf_t *t)
+{
+	str ptype = part_type(phdrs);
+
+	if(!history->len) {
+		im_kbuf_adds(b, payload);
+		im_kbuf_adds(t, &ptype);
+		return b->failed || t->failed ? -1 : 0;
+	}
+	im_kbuf_addf(b, "--%s\r\n", boundary);
+	im_kbuf_adds(b, phdrs);
+	im_kbuf_adds(b, payload);
+	im_kbuf_addf(b,
+			"\r\n--%s\r\nContent-Type: " IMCF_CT_RLIST
+			"\r\nContent-Disposition: recipient-list-history; "
+			"handling=optional\r\n\r\n",
+			boundary);
+	im_kbuf_adds(b, history);
+	im_kbuf_addf(b, "\r\n--%s--\r\n", boundary);
+	im_kbuf_addf(t, "multipart/mixed;boundary=\"%s\"", boundary);
+	return b->failed || t->failed ? -1 : 0;
+}
+
+typedef struct recipient
+{
+	imcf_pager_job_t *job;
+	char uri[IMCF_URI_MAX];
+} recipient_t;
+
+static void on_result(int code, void *arg)
+{
+	recipient_t *r = arg;
+
+	imcf_pager_job_result(r->job, r->uri, code);
+	imcf_pager_job_put(r->job);
+	shm_free(r);
+}
+
+static int already(const imcf_list_t *l, int i)
+{
+	for(int k = 0; k < i; k++) {
+		if(strcmp(l->e[k].uri, l->e[i].uri) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* PM-2: one MESSAGE per distinct recipient; the number sent. */
+static int fan_out(imcf_pager_job_t *job, const imcf_list_t *list,
+		const str *sender, const str *sender_dn, int anonymous,
+		const str *ctype, const str *body)
+{
+	static str anon_uri = str_init("sip:anonymous@anonymous.invalid");
+	static str anon_dn = str_init("Anonymous");
+	im_kbuf_t h = {0};
+	str hs;
+	int sent = 0;
+
+	im_kbuf_addf(&h,
+			"P-Asserted-Identity: <%.*s>\r\n%s"
+			"Accept-Contact: *;+g.oma.sip-im\r\nUser-Agent: " IMCF_SERVER
+			"\r\n",
+			sender->len, sender->s, anonymous ? "Privacy: id\r\n" : "");
+	hs = im_kbuf_str(&h);
+	for(int i = 0; hs.len && i < list->n; i++) {
+		recipient_t *r;
+		str ruri = {(char *)list->e[i].uri, strlen(list->e[i].uri)};
+
+		if(already(list, i))
+			continue;
+		r = shm_malloc(sizeof(*r));
+		if(!r) {
+			SHM_MEM_ERROR;
+			break;
+		}
+		r->job = job;
+		snprintf(r->uri, sizeof(r->uri), "%s", list->e[i].uri);
+		imcf_pager_job_ref(job);
+		if(imcf_pager_send(&ruri, anonymous ? &anon_uri : sender,
+				   anonymous ? &anon_dn : sender_dn, &hs, ctype, body,
+				   on_result, r)
+				< 0) {
+			imcf_pager_job_result(job, r->uri, 500);
+			imcf_pager_job_put(job);
+			shm_free(r);
+			continue;
+		}
+		sent++;
+	}
+	im_kbuf_free(&h);
+	return sent;
+}
+
+static int refused(struct sip_msg *msg, const imcf_verdict_t *v,
+		const char *why)
+{
+	char w[256];
+	str reason, hdrs;
+
+	LM_INFO("group MESSAGE refused: %d %s%s%s\n", v->code, v->reason,
+			why[0] ? ": " : "", why);
+	imcf_warning(v->warn, w, sizeof(w));
+	if(v->code == 420) {
+		/* RFC 3261 8.2.2.3; the tag we would serve when asked for */
+		snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s",
+				imcf_pager_enabled ? "Supported: " OPTION_TAG "\r\n"
+								   : "Unsupported: " OPTION_TAG "\r\n");
+	}
+	reason.s = (char *)v->reason;
+	reason.len = strlen(v->reason);
+	hdrs.s = w;
+	hdrs.len = strlen(w);
+	if(imcf_ua.reply(msg, v->code, &reason, hdrs.len ? &hdrs : NULL, NULL,
+			   NULL)
+			< 0)
+		LM_ERR("cannot send %d\n", v->code);
+	imcf_stats_inc(IMCF_STAT_REFUSED);
+	return IMCF_REFUSED;
+}
+
+/* The sender may use this exploder: a user of a domain served here
+ * (local policy, PM-1 step 5). */
+static int authorised(const str *sender)
+{
+	struct sip_uri u;
+
+	return parse_uri(sender->s, sender->len, &u) == 0
+		   && check_self(&u.host, 0, 0) == 1;
+}
+
+static int payload_of(struct sip_msg *msg, str *payload, int *is_cpim)
+{
+	*is_cpim = 1;
+	if(imcf_body_part(msg, CT_CPIM, payload) == 0)
+		return 0;
+	*is_cpim = 0;
+	return imcf_body_part(msg, CT_TEXT, payload) == 0 ? 0 : -1;
+}
+
+static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
+		char *err, int errlen)
+{
+	imcf_pager_req_t req;
+	imcf_pager_limits_t lim = {imcf_pager_enabled, imcf_allow_anonymity,
+			imcf_max_participants, (size_t)imcf_pager_max_size};
+	imcf_verdict_t v;
+	imcf_cpim_imdn_t cpim;
+	imcf_pager_job_t *job;
+	unsigned dn = 0;
+	str body, xml, payload = STR_NULL, phdrs = STR_NULL, sender, dname;
+	im_kbuf_t b = {0}, t = {0};
+	char boundary[48];
+	int is_cpim = 0, sent;
+
+	memset(&req, 0, sizeof(req));
+	req.list = IMCF_LIST_MISSING;
+	if(imcf_originator(msg, &sender, &dname) < 0 || whole_body(msg, &body) < 0)
+		return refused(msg, &(imcf_verdict_t){400, "Bad Request", 0, 0}, "");
+	req.service_asked = service_asked(msg, &req.unknown_required);
+	req.has_payload = payload_of(msg, &payload, &is_cpim) == 0;
+	req.payload_len = req.has_payload ? (size_t)payload.len : 0;
+	if(imcf_body_part(msg, IMCF_CT_RLIST, &xml) == 0)
+		req.list = imcf_list_parse(xml.s, xml.len, list, err, errlen);
+	req.n_entries = list->n;
+	req.authorised = authorised(&sender);
+	req.anonymous = imcf_asks_anonymity(msg);
+	if(imcf_check_pager(&req, &lim, &v) < 0)
+		return refused(msg, &v, err);
+	phdrs = part_headers(&body, &payload);
+	if(is_cpim && imcf_cpim_imdn(payload.s, payload.len, &cpim) == 0
+			&& cpim.disposition[0]
+			&& im_imdn_disposition_parse(
+					   cpim.disposition, strlen(cpim.disposition), &dn)
+					   < 0)
+		dn = 0;
+	if(!is_cpim || !cpim.message_id[0])
+		dn = 0; /* nothing to notify about without a Message-ID */
+	job = imcf_pager_job_new(&sender, factory, dn ? cpim.message_id : "",
+			dn ? cpim.datetime : "", dn, list->n);
+	if(!job)
+		return refused(msg, &(imcf_verdict_t){500, "Server Internal Error", 0, 0},
+				"no shm");
+	unique(boundary, sizeof(boundary), "imcf-pager-");
+	if(fanout_body(&payload, &phdrs, &list->history, boundary, &b, &t) < 0) {
+		imcf_pager_job_put(job);
+		im_kbuf_free(&b);
+		im_kbuf_free(&t);
+		return refused(msg, &(imcf_verdict_t){500, "Server Internal Error", 0, 0},
+				"no body");
+	}
+	body = im_kbuf_str(&b);
+	xml = im_kbuf_str(&t);
+	sent = fan_out(job, list, &sender, &dname, req.anonymous, &xml, &body);
+	imcf_pager_job_put(job);
+	im_kbuf_free(&b);
+	im_kbuf_free(&t);
+	imcf_pager_count_accepted(sent);
+	/* step 12, RFC 5365: 202, whatever each recipient will answer */
+	if(imcf_ua.reply(msg, 202, &(str)str_init("Accepted"), NULL, NULL, NULL)
+			< 0)
+		LM_ERR("cannot send 202\n");
+	LM_INFO("group MESSAGE of %.*s sent to %d recipients\n", sender.len,
+			sender.s, sent);
+	return IMCF_HANDLED;
+}
+
+int imcf_pager_message(struct sip_msg *msg, const str *factory)
+{
+	imcf_list_t *list;
+	char err[128] = "";
+	int ret;
+
+	list = pkg_malloc(sizeof(*list));
+	if(!list) {
+		PKG_MEM_ERROR;
+		return IMCF_REFUSED;
+	}
+	list->n = 0;
+	list->history.s = NULL;
+	list->history.len = 0;
+	ret = serve(msg, factory, list, err, sizeof(err));
+	imcf_list_release(list);
+	pkg_free(list);
+	return ret;
+}
+
+int imcf_pager_init(void)
+{
+	if(imcf_pager_ts2 < 1 || imcf_pager_max_size < 0) {
+		LM_ERR("pager_ts2 must be 1 or more, pager_max_size 0 or more\n");
+		return -1;
+	}
+	if(load_tm_api(&tmb) < 0) {
+		LM_ERR("cannot bind tm\n");
+		return -1;
+	}
+	if(imcf_pager_agg_init() < 0)
+		return -1;
+	memset(&pf, 0, sizeof(pf));
+	if(!imcf_outbound_proxy.len && load_im_pf_api(&pf) < 0) {
+		LM_ERR("the group pager needs im_pf (or outbound_proxy)\n");
+		return -1;
+	}
+	return 0;
+}
