@@ -188,9 +188,12 @@ static str part_headers(const str *body, const str *part)
 	str h = STR_NULL;
 	const char *p = part->s;
 
-	while(p > body->s + 2 && !(p[-1] == '-' && p[-2] == '-' && (p - 2 == body->s || p[-3] == '\n')))
+	/* back to the "--" that starts the delimiter line before the part */
+	while(p >= body->s + 2
+			&& !(p[-1] == '-' && p[-2] == '-'
+					&& (p - 2 == body->s || p[-3] == '\n')))
 		p--;
-	if(p <= body->s + 2)
+	if(p < body->s + 2)
 		return h;
 	while(p < part->s && *p != '\n')
 		p++;
