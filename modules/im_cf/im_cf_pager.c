@@ -303,6 +303,10 @@ static int fan_out(imcf_pager_job_t *job, const imcf_list_t *list,
 	str hs;
 	int sent = 0;
 
+	/* D-4: PAI and From are the sender, or the anonymous form when it
+	 * asked for privacy */
+	if(anonymous)
+		sender = &anon_uri;
 	im_kbuf_addf(&h,
 			"P-Asserted-Identity: <%.*s>\r\n%s"
 			"Accept-Contact: *;+g.oma.sip-im\r\nUser-Agent: " IMCF_SERVER
@@ -323,9 +327,8 @@ static int fan_out(imcf_pager_job_t *job, const imcf_list_t *list,
 		r->job = job;
 		snprintf(r->uri, sizeof(r->uri), "%s", list->e[i].uri);
 		imcf_pager_job_ref(job);
-		if(imcf_pager_send(&ruri, anonymous ? &anon_uri : sender,
-				   anonymous ? &anon_dn : sender_dn, &hs, ctype, body,
-				   on_result, r)
+		if(imcf_pager_send(&ruri, sender, anonymous ? &anon_dn : sender_dn,
+				   &hs, ctype, body, on_result, r)
 				< 0) {
 			imcf_pager_job_result(job, r->uri, 500);
 			imcf_pager_job_put(job);

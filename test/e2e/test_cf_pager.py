@@ -244,3 +244,65 @@ def test_no_message_part_is_415(server, users):
                                         rlist(server.uri("bob"))))
     assert resp.status == 415
     assert bob.no_request("MESSAGE")
+
+
+def test_imdn_after_ts2_goes_straight_to_the_sender(server, users):
+    """PM-3 step 1: once Ts2 has expired an IMDN for the group message is
+    no longer kept: it reaches the sender as bob sent it."""
+    alice, bob, *_ = users
+    bob.auto_reply["MESSAGE"] = 200
+    alice.auto_reply["MESSAGE"] = 200
+    body = cpim(server.uri("alice"), "late ack", "msg-late-1", "positive-delivery")
+    assert send_group(alice, group_body("message/cpim", body,
+                                        rlist(server.uri("bob")))).status == 202
+    bob.wait_request("MESSAGE")
+    pending = server.rpc.call("im_cf.pager")
+    assert [p["message_id"] for p in pending] == ["msg-late-1"]
+    assert pending[0]["ts2_left"] >= 0
+    wait_until(lambda: server.rpc.call("im_cf.pager") == [], TS2 + 10, "Ts2 to expire")
+    doc = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+           '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>msg-late-1</message-id>'
+           '<datetime>2026-12-06T10:00:00Z</datetime>'
+           '<delivery-notification><status><delivered/></status></delivery-notification></imdn>')
+    assert bob.message(server.uri("alice"), doc, content_type="message/imdn+xml").status == 200
+    got = alice.wait_request("MESSAGE").msg
+    assert got.from_.uri == server.uri("bob")
+    assert got.body.decode() == doc
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A server whose controlling function allows no anonymity."""
+    s = start_server(tmp_path_factory.mktemp("cfpager-strict"),
+                     defines={"CF_FACTORY": f'"{FACTORY}"', "CF_ALLOW_ANONYMITY": "0"})
+    yield s
+    stop_server(s)
+
+
+def test_anonymity_refused_by_policy(strict_server, make_ua):
+    """PM-1 step 7: privacy asked while the server allows no anonymity is
+    403 + 119; the same message without privacy is sent."""
+    alice = make_ua("alice", srv=strict_server)
+    bob = make_ua("bob", srv=strict_server)
+    bob.auto_reply["MESSAGE"] = 200
+    body = group_body("text/plain", "who am i", rlist(strict_server.uri("bob")))
+    resp = send_group(alice, body, headers=[("Privacy", "id")])
+    assert resp.status == 403
+    assert re.search(r'399 \S+ "119 ', resp.get("warning"))
+    assert bob.no_request("MESSAGE")
+    assert send_group(alice, body).status == 202
+    assert part_of(bob.wait_request("MESSAGE").msg, "text/plain") == "who am i"
+    assert strict_server.rpc.call("im_cf.stats")["refused"] >= 1
+
+
+def test_anonymous_sender_hidden_from_recipients(server, users):
+    """PM-2 with privacy allowed: the recipient sees an anonymous From,
+    never the sender's address."""
+    alice, bob, *_ = users
+    bob.auto_reply["MESSAGE"] = 200
+    body = group_body("text/plain", "guess who", rlist(server.uri("bob")))
+    assert send_group(alice, body, headers=[("Privacy", "id")]).status == 202
+    got = bob.wait_request("MESSAGE").msg
+    assert got.from_.uri == "sip:anonymous@anonymous.invalid"
+    assert all(server.uri("alice") not in v for _, v in got.headers), [h for h in got.headers if "alice" in h[1]]
+    assert part_of(got, "text/plain") == "guess who"
