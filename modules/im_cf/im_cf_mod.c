@@ -11,7 +11,8 @@
  * im_cf_factory.c, the dialogs im_cf_dialog.c and their im_ua hooks
  * im_cf_hooks.c, the actions im_cf_actions.c, refusals im_cf_reply.c,
  * the relay's events im_cf_media.c, event routes im_cf_event.c, RPC
- * im_cf_rpc.c.
+ * im_cf_rpc.c; the group pager im_cf_pager.c (its checks
+ * im_cf_pager_check.c, pure) and its IMDN aggregation im_cf_pager_agg.c.
  */
 #include <string.h>
 
