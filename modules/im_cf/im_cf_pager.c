@@ -151,13 +151,14 @@ int imcf_pager_send(const str *ruri, const str *from_uri,
 	return 0;
 }
 
-/* Require: recipient-list-message asked (1), and whether another option
- * tag was required too (none is known for a MESSAGE to us). */
-static int service_asked(struct sip_msg *msg, int *unknown)
+/* Require: recipient-list-message asked (1); the other option tags
+ * required (none is known for a MESSAGE to us) into unknown, comma
+ * separated, for the 420's Unsupported. */
+static int service_asked(struct sip_msg *msg, char *unknown, int len)
 {
-	int asked = 0;
+	int asked = 0, n = 0;
 
-	*unknown = 0;
+	unknown[0] = '\0';
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
 		const char *p = h->body.s, *end = h->body.s + h->body.len;
 
@@ -173,8 +174,9 @@ static int service_asked(struct sip_msg *msg, int *unknown)
 			if(tag.len == (int)strlen(OPTION_TAG)
 					&& strncasecmp(tag.s, OPTION_TAG, tag.len) == 0)
 				asked = 1;
-			else if(tag.len)
-				*unknown = 1;
+			else if(tag.len && n + tag.len + 2 < len)
+				n += snprintf(unknown + n, len - n, "%s%.*s", n ? ", " : "",
+						tag.len, tag.s);
 			p = q ? q + 1 : end;
 		}
 	}
@@ -292,6 +294,15 @@ static int already(const imcf_list_t *l, int i)
 	return 0;
 }
 
+static int distinct(const imcf_list_t *l)
+{
+	int n = 0;
+
+	for(int i = 0; i < l->n; i++)
+		n += !already(l, i);
+	return n;
+}
+
 /* PM-2: one MESSAGE per distinct recipient; the number sent. */
 static int fan_out(imcf_pager_job_t *job, const imcf_list_t *list,
 		const str *sender, const str *sender_dn, int anonymous,
@@ -341,6 +352,9 @@ static int fan_out(imcf_pager_job_t *job, const imcf_list_t *list,
 	return sent;
 }
 
+/* the option tags of a 420's Unsupported (RFC 3261 8.2.2.3) */
+static char unsupported[128];
+
 static int refused(struct sip_msg *msg, const imcf_verdict_t *v,
 		const char *why)
 {
@@ -350,8 +364,12 @@ static int refused(struct sip_msg *msg, const imcf_verdict_t *v,
 	LM_INFO("group MESSAGE refused: %d %s%s%s\n", v->code, v->reason,
 			why[0] ? ": " : "", why);
 	imcf_warning(v->warn, w, sizeof(w));
-	if(v->code == 420) {
-		/* RFC 3261 8.2.2.3; the tag we would serve when asked for */
+	if(v->code == 420 && v->warn == 0) {
+		snprintf(w + strlen(w), sizeof(w) - strlen(w), "Unsupported: %s\r\n",
+				unsupported);
+	} else if(v->code == 420) {
+		/* the service off, or a list the client did not ask to serve: the
+		 * tag we do not offer, or the one to ask with */
 		snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s",
 				imcf_pager_enabled ? "Supported: " OPTION_TAG "\r\n"
 								   : "Unsupported: " OPTION_TAG "\r\n");
@@ -406,7 +424,9 @@ static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	req.list = IMCF_LIST_MISSING;
 	if(imcf_originator(msg, &sender, &dname) < 0 || whole_body(msg, &body) < 0)
 		return refused(msg, &(imcf_verdict_t){400, "Bad Request", 0, 0}, "");
-	req.service_asked = service_asked(msg, &req.unknown_required);
+	req.service_asked =
+			service_asked(msg, unsupported, (int)sizeof(unsupported));
+	req.unknown_required = unsupported[0] != '\0';
 	req.has_payload = payload_of(msg, &payload, &is_cpim) == 0;
 	req.payload_len = req.has_payload ? (size_t)payload.len : 0;
 	if(imcf_body_part(msg, IMCF_CT_RLIST, &xml) == 0)
@@ -426,7 +446,7 @@ static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	if(!is_cpim || !cpim.message_id[0])
 		dn = 0; /* nothing to notify about without a Message-ID */
 	job = imcf_pager_job_new(&sender, factory, dn ? cpim.message_id : "",
-			dn ? cpim.datetime : "", dn, list->n);
+			dn ? cpim.datetime : "", dn, distinct(list));
 	if(!job)
 		return refused(msg, &(imcf_verdict_t){500, "Server Internal Error", 0, 0},
 				"no shm");

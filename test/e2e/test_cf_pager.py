@@ -199,9 +199,11 @@ def test_service_not_asked_is_420(server, users, case):
         resp = send_group(alice, body, require=False)
         assert resp.status == 420
         assert re.search(r'399 \S+ "122 ', resp.get("warning"))
+        assert resp.get("supported") == "recipient-list-message"
     else:
         resp = send_group(alice, body, headers=[("Require", "foo-bar")])
         assert resp.status == 420
+        assert resp.get("unsupported") == "foo-bar"
     assert bob.no_request("MESSAGE")
 
 
