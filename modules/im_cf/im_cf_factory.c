@@ -22,7 +22,6 @@
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
 #include "im_cf_list.h"
-#include "im_cf_pager.h"
 #include "im_cf_policy.h"
 #include "im_cf_refer.h"
 
@@ -267,8 +266,6 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 	char err[128] = "";
 	int ret;
 
-	if(msg->REQ_METHOD == METHOD_MESSAGE)
-		return imcf_pager_message(msg, factory); /* PM-1 */
 	if(msg->REQ_METHOD != METHOD_INVITE)
 		return refused(msg, 501, 0);
 	ret = imcf_body_part(msg, IMCF_CT_SDP, &sdp);

@@ -12,7 +12,8 @@
  * im_cf_hooks.c, the actions im_cf_actions.c, refusals im_cf_reply.c,
  * the relay's events im_cf_media.c, event routes im_cf_event.c, RPC
  * im_cf_rpc.c; the group pager im_cf_pager.c (its checks
- * im_cf_pager_check.c, pure) and its IMDN aggregation im_cf_pager_agg.c.
+ * im_cf_pager_check.c, pure), its requests im_cf_pager_send.c and its
+ * IMDN aggregation im_cf_pager_agg.c.
  */
 #include <string.h>
 
@@ -35,6 +36,7 @@
 #include "im_cf_hooks.h"
 #include "im_cf_media.h"
 #include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 

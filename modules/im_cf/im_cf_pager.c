@@ -11,28 +11,25 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_uri.h"
-#include "core/pt.h"
-#include "core/rand/cryptorand.h"
 #include "core/forward.h"
 #include "core/trim.h"
-#include "modules/tm/tm_load.h"
 
 #include "im_kbuf.h"
 #include "im_imdn.h"
-#include "im_pf_load.h"
 
 #include "im_cf.h"
 #include "im_cf_body.h"
 #include "im_cf_factory.h"
 #include "im_cf_list.h"
 #include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
+#include "im_cf_pager_send.h"
 #include "im_cf_pager_check.h"
 #include "im_cf_reply.h"
 #include "im_cf_table.h"
@@ -42,114 +39,7 @@
 #define OPTION_TAG "recipient-list-message"
 
 int imcf_pager_enabled = 1;
-int imcf_pager_ts2 = 30;
 int imcf_pager_max_size = 4096;
-
-static struct tm_binds tmb;
-static impf_api_t pf;
-
-typedef struct send_cb
-{
-	imcf_pager_cb_f cb;
-	void *arg;
-} send_cb_t;
-
-static void on_completed(struct cell *t, int type, struct tmcb_params *ps)
-{
-	send_cb_t *c = (send_cb_t *)*ps->param;
-
-	(void)t;
-	(void)type;
-	if(!c)
-		return;
-	*ps->param = NULL;
-	if(c->cb)
-		c->cb(ps->code, c->arg);
-	shm_free(c);
-}
-
-static void unique(char *out, int len, const char *what)
-{
-	static unsigned int seq;
-
-	snprintf(out, len, "%s%x%x%08x", what, (unsigned)my_pid(), ++seq,
-			cryptorand());
-}
-
-int imcf_pager_send(const str *ruri, const str *from_uri,
-		const str *from_dname, const str *hdrs, const str *ctype,
-		const str *body, imcf_pager_cb_f cb, void *arg)
-{
-	static str method = str_init("MESSAGE");
-	char callid[64], tag[32], self[128];
-	imua_leg_id_t id;
-	im_kbuf_t h = {0};
-	str hop = STR_NULL, hs;
-	dlg_t dlg;
-	uac_req_t uac_r;
-	send_cb_t *c;
-	int ret;
-
-	unique(callid, sizeof(callid), "imcf-pg-");
-	unique(tag, sizeof(tag), "");
-	memset(&dlg, 0, sizeof(dlg));
-	dlg.id.call_id.s = callid;
-	dlg.id.call_id.len = strlen(callid);
-	dlg.id.loc_tag.s = tag;
-	dlg.id.loc_tag.len = strlen(tag);
-	dlg.loc_seq.value = 1;
-	dlg.loc_seq.is_set = 1;
-	dlg.loc_uri = *from_uri;
-	dlg.loc_dname = from_dname ? *from_dname : (str)STR_NULL;
-	dlg.rem_uri = *ruri;
-	dlg.rem_target = *ruri;
-	dlg.state = DLG_NEW;
-	if(imcf_outbound_proxy.len) {
-		dlg.dst_uri = imcf_outbound_proxy;
-	} else if(pf.self_uri && pf.self_uri(self, sizeof(self)) == 0) {
-		dlg.dst_uri.s = self;
-		dlg.dst_uri.len = strlen(self);
-	}
-	/* our own terminating function takes it for ours only when signed */
-	if(pf.hop_header && !imcf_outbound_proxy.len) {
-		id.method = method;
-		id.ruri = *ruri;
-		id.call_id = dlg.id.call_id;
-		id.from_uri = *from_uri;
-		id.from_tag = dlg.id.loc_tag;
-		if(pf.hop_header(&id, &hop) < 0)
-			return -1;
-	}
-	im_kbuf_adds(&h, hdrs);
-	im_kbuf_adds(&h, &hop);
-	im_kbuf_addf(&h, "Content-Type: %.*s\r\n", ctype->len, ctype->s);
-	if(hop.s)
-		pkg_free(hop.s);
-	hs = im_kbuf_str(&h);
-	if(!hs.len) {
-		im_kbuf_free(&h);
-		return -1;
-	}
-	c = shm_malloc(sizeof(*c));
-	if(!c) {
-		SHM_MEM_ERROR;
-		im_kbuf_free(&h);
-		return -1;
-	}
-	c->cb = cb;
-	c->arg = arg;
-	set_uac_req(&uac_r, &method, &hs, (str *)body, &dlg, TMCB_LOCAL_COMPLETED,
-			on_completed, c);
-	ret = tmb.t_uac(&uac_r);
-	im_kbuf_free(&h);
-	if(ret < 0) {
-		/* tm calls no callback for a request it could not send */
-		shm_free(c);
-		LM_ERR("cannot send a MESSAGE to %.*s\n", ruri->len, ruri->s);
-		return -1;
-	}
-	return 0;
-}
 
 /* Require: recipient-list-message asked (1); the other option tags
  * required (none is known for a MESSAGE to us) into unknown, comma
@@ -450,7 +340,7 @@ static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	if(!job)
 		return refused(msg, &(imcf_verdict_t){500, "Server Internal Error", 0, 0},
 				"no shm");
-	unique(boundary, sizeof(boundary), "imcf-pager-");
+	imcf_pager_unique(boundary, sizeof(boundary), "imcf-pager-");
 	if(fanout_body(&payload, &phdrs, &list->history, boundary, &b, &t) < 0) {
 		imcf_pager_job_put(job);
 		im_kbuf_free(&b);
@@ -500,16 +390,5 @@ int imcf_pager_init(void)
 		LM_ERR("pager_ts2 must be 1 or more, pager_max_size 0 or more\n");
 		return -1;
 	}
-	if(load_tm_api(&tmb) < 0) {
-		LM_ERR("cannot bind tm\n");
-		return -1;
-	}
-	if(imcf_pager_agg_init() < 0)
-		return -1;
-	memset(&pf, 0, sizeof(pf));
-	if(!imcf_outbound_proxy.len && load_im_pf_api(&pf) < 0) {
-		LM_ERR("the group pager needs im_pf (or outbound_proxy)\n");
-		return -1;
-	}
-	return 0;
+	return imcf_pager_send_init() < 0 || imcf_pager_agg_init() < 0 ? -1 : 0;
 }

@@ -33,7 +33,8 @@
 
 #include "im_cf.h"
 #include "im_cf_conf.h"
-#include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
+#include "im_cf_pager_send.h"
 
 #define NOTES_MAX (2 * IMCF_MAX_PARTICIPANTS)
 
@@ -61,6 +62,8 @@ typedef struct pager_shared
 } pager_shared_t;
 
 static pager_shared_t *ps;
+
+int imcf_pager_ts2 = 30;
 
 void imcf_pager_destroy(void)
 {

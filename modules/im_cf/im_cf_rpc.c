@@ -13,7 +13,7 @@
 
 #include "im_cf.h"
 #include "im_cf_actions.h"
-#include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
