@@ -2,7 +2,9 @@
  * Requests of the group pager out of any dialog (PM-2, PM-4, PM-5): the
  * fan-out MESSAGEs and the notifications to the sender, sent with tm
  * through this server's own terminating function and signed as our own
- * hop (im_pf's marker), or to outbound_proxy when one is set.
+ * hop (im_pf's marker), to the interconnected domain of a recipient of
+ * another domain (im_peer, when it takes pager mode), or to
+ * outbound_proxy when one is set.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
+#include "core/forward.h"
+#include "core/parser/parse_uri.h"
 #include "core/pt.h"
 #include "core/rand/cryptorand.h"
 #include "modules/tm/tm_load.h"
@@ -51,6 +55,28 @@ void imcf_pager_unique(char *out, int len, const char *what)
 			cryptorand());
 }
 
+enum hop
+{
+	HOP_NONE = 0,
+	HOP_PROXY, /* outbound_proxy */
+	HOP_SELF,  /* our own terminating function, signed */
+	HOP_PEER,  /* the interconnected domain of the Request-URI (D-3) */
+};
+
+/* Where a request to ruri goes, the address into out. */
+static enum hop next_hop(const str *ruri, char *out, int outlen)
+{
+	struct sip_uri u;
+
+	if(imcf_outbound_proxy.len)
+		return HOP_PROXY;
+	if(parse_uri(ruri->s, ruri->len, &u) < 0)
+		return HOP_NONE;
+	if(check_self(&u.host, 0, 0) == 1)
+		return pf.self_uri(out, outlen) == 0 ? HOP_SELF : HOP_NONE;
+	return pf.pager_peer(&u.host, out, outlen) == 0 ? HOP_PEER : HOP_NONE;
+}
+
 int imcf_pager_send(const str *ruri, const str *from_uri,
 		const str *from_dname, const str *hdrs, const str *ctype,
 		const str *body, imcf_pager_cb_f cb, void *arg)
@@ -79,20 +105,30 @@ int imcf_pager_send(const str *ruri, const str *from_uri,
 	dlg.rem_uri = *ruri;
 	dlg.rem_target = *ruri;
 	dlg.state = DLG_NEW;
-	if(imcf_outbound_proxy.len) {
-		dlg.dst_uri = imcf_outbound_proxy;
-	} else if(pf.self_uri && pf.self_uri(self, sizeof(self)) == 0) {
-		dlg.dst_uri.s = self;
-		dlg.dst_uri.len = strlen(self);
-	}
-	/* our own terminating function takes it for ours only when signed */
-	if(pf.hop_header && !imcf_outbound_proxy.len) {
-		id.method = method;
-		id.ruri = *ruri;
-		id.call_id = dlg.id.call_id;
-		id.from_uri = *from_uri;
-		id.from_tag = dlg.id.loc_tag;
-		if(pf.hop_header(&id, &hop) < 0)
+	switch(next_hop(ruri, self, sizeof(self))) {
+		case HOP_PROXY:
+			dlg.dst_uri = imcf_outbound_proxy;
+			break;
+		case HOP_PEER:
+			dlg.dst_uri.s = self;
+			dlg.dst_uri.len = strlen(self);
+			break;
+		case HOP_SELF:
+			/* our own terminating function takes it for ours only when
+			 * signed */
+			dlg.dst_uri.s = self;
+			dlg.dst_uri.len = strlen(self);
+			id.method = method;
+			id.ruri = *ruri;
+			id.call_id = dlg.id.call_id;
+			id.from_uri = *from_uri;
+			id.from_tag = dlg.id.loc_tag;
+			if(pf.hop_header(&id, &hop) < 0)
+				return -1;
+			break;
+		default:
+			LM_INFO("no way to %.*s: not ours, no peer taking pager mode\n",
+					ruri->len, ruri->s);
 			return -1;
 	}
 	im_kbuf_adds(&h, hdrs);

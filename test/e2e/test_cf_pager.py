@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import TwoDomains, start_server, stop_server
 from imtest.procs import wait_until
 
 FACTORY = "sip:conference-factory@home1.net"
@@ -308,3 +308,39 @@ def test_anonymous_sender_hidden_from_recipients(server, users):
     assert got.from_.uri == "sip:anonymous@anonymous.invalid"
     assert all(server.uri("alice") not in v for _, v in got.headers), [h for h in got.headers if "alice" in h[1]]
     assert part_of(got, "text/plain") == "guess who"
+
+
+@pytest.fixture(scope="module")
+def domains(tmp_path_factory):
+    """home1.net and home2.net, interconnected (im_peer, pager allowed)."""
+    d = TwoDomains(tmp_path_factory.mktemp("cfpager-nni"),
+                   defines={"CF_FACTORY": f'"{FACTORY}"', "CF_PAGER_TS2": str(TS2)}).start()
+    yield d
+    problems = d.stop()
+    if problems:
+        pytest.fail(f"server crashed: {problems}", pytrace=False)
+
+
+def test_recipient_of_a_peer_domain(domains, make_ua):
+    """PM-2 through the NNI: a recipient of the interconnected domain gets
+    the group message from its own server, the sender's identity kept; a
+    user of a domain with no peer gets nothing and the sender, who asked
+    for negative-delivery, a failure IMDN for it (PM-5)."""
+    h1, h2 = domains.home1, domains.home2
+    alice = make_ua("alice", srv=h1)
+    bob = make_ua("bob", srv=h1)
+    carol = make_ua("carol", srv=h2)
+    for u in (alice, bob, carol):
+        u.auto_reply["MESSAGE"] = 200
+    body = cpim(h1.uri("alice"), "across", "msg-nni-1", "negative-delivery")
+    xml = rlist(h1.uri("bob"), h2.uri("carol"), "sip:zed@nowhere.invalid")
+    assert send_group(alice, group_body("message/cpim", body, xml)).status == 202
+    for u in (bob, carol):
+        got = u.wait_request("MESSAGE").msg
+        assert got.from_.uri == h1.uri("alice")
+        assert part_of(got, "message/cpim") == body
+    note = alice.wait_request("MESSAGE", timeout=TS2 + 10).msg.body.decode()
+    assert note.count("<failed/>") == 1 and "sip:zed@nowhere.invalid" in note
+    wait_until(lambda: h1.rpc.call("im_cf.pager") == [], TS2 + 10, "group message to end")
+    h1.wait_released()
+    h2.wait_released()
