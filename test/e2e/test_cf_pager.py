@@ -344,3 +344,17 @@ def test_recipient_of_a_peer_domain(domains, make_ua):
     wait_until(lambda: h1.rpc.call("im_cf.pager") == [], TS2 + 10, "group message to end")
     h1.wait_released()
     h2.wait_released()
+
+
+def test_user_of_another_domain_not_authorised(domains, make_ua):
+    """PM-1 step 5: the exploder serves the users of its own domain; a
+    user of the peer domain gets 403 + 127 and nobody a MESSAGE."""
+    h1, h2 = domains.home1, domains.home2
+    bob = make_ua("bob", srv=h1)
+    dave = make_ua("dave", srv=h2)
+    xml = rlist(h1.uri("bob"))
+    resp = send_group(dave, group_body("text/plain", "from afar", xml))
+    assert resp.status == 403
+    assert re.search(r'399 \S+ "127 ', resp.get("warning"))
+    assert bob.no_request("MESSAGE")
+    assert h1.rpc.call("im_cf.pager") == []
