@@ -251,8 +251,8 @@ static int refused(struct sip_msg *msg, const imcf_verdict_t *v,
 	char w[256];
 	str reason, hdrs;
 
-	LM_INFO("group MESSAGE refused: %d %s%s%s\n", v->code, v->reason,
-			why[0] ? ": " : "", why);
+	LM_INFO("group MESSAGE refused: %d %s (warning %d)%s%s\n", v->code,
+			v->reason, v->warn, why[0] ? ": " : "", why);
 	imcf_warning(v->warn, w, sizeof(w));
 	if(v->code == 420 && v->warn == 0) {
 		snprintf(w + strlen(w), sizeof(w) - strlen(w), "Unsupported: %s\r\n",
