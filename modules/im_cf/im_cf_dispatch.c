@@ -7,6 +7,8 @@
 #include "im_cf_conf.h"
 #include "im_cf_dispatch.h"
 #include "im_cf_factory.h"
+#include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
 
 static int to_tagged(struct sip_msg *msg)
 {
@@ -37,7 +39,11 @@ int imcf_handle(struct sip_msg *msg)
 			|| msg->REQ_METHOD == METHOD_CANCEL || to_tagged(msg))
 		return IMCF_NOT_OURS;
 	if(imcf_factory_match(msg, &factory))
-		return imcf_factory_invite(msg, &factory);
+		return msg->REQ_METHOD == METHOD_MESSAGE /* PM-1 */
+					   ? imcf_pager_message(msg, &factory)
+					   : imcf_factory_invite(msg, &factory);
+	if(imcf_pager_imdn(msg))
+		return IMCF_HANDLED; /* kept for a group message's Ts2 (PM-3) */
 	if(!identity_of(msg, id, sizeof(id), node, sizeof(node)))
 		return IMCF_NOT_OURS;
 	if(node[0]

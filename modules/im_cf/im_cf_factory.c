@@ -94,7 +94,7 @@ int imcf_factory_match(struct sip_msg *msg, str *factory)
 }
 
 /* C-1: the originator is the PAI its PF asserted, else its From. */
-static int originator(struct sip_msg *msg, str *uri, str *display)
+int imcf_originator(struct sip_msg *msg, str *uri, str *display)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
@@ -111,7 +111,7 @@ static int originator(struct sip_msg *msg, str *uri, str *display)
 	return 0;
 }
 
-static int asks_anonymity(struct sip_msg *msg)
+int imcf_asks_anonymity(struct sip_msg *msg)
 {
 	return msg->privacy && parse_privacy(msg) >= 0
 		   && (get_privacy_values(msg) & PRIVACY_ID);
@@ -203,7 +203,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	str ouri, odn;
 	int ret, has_dialog;
 
-	if(originator(msg, &ouri, &odn) < 0)
+	if(imcf_originator(msg, &ouri, &odn) < 0)
 		return refused(msg, 400, 0);
 	s = create(msg, factory, list->n, list_xml);
 	if(!s)
@@ -212,7 +212,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	cpy(display, sizeof(display), &odn);
 	ev.uri = uri;
 	ev.display = display;
-	ev.anonymous = asks_anonymity(msg);
+	ev.anonymous = imcf_asks_anonymity(msg);
 	imcf_session_event(s, &ev, &x);
 	ret = imcf_dialog_originator(s, msg, sdp);
 	if(ret != 1) {
@@ -266,10 +266,8 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 	char err[128] = "";
 	int ret;
 
-	if(msg->REQ_METHOD != METHOD_INVITE) {
-		/* PM-1 (the group pager) is not served yet */
+	if(msg->REQ_METHOD != METHOD_INVITE)
 		return refused(msg, 501, 0);
-	}
 	ret = imcf_body_part(msg, IMCF_CT_SDP, &sdp);
 	if(ret < 0)
 		return refused(msg, 400, 0);
@@ -286,7 +284,7 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 	if(imcf_body_part(msg, IMCF_CT_RLIST, &xml) == 0)
 		req.list = imcf_list_parse(xml.s, xml.len, list, err, sizeof(err));
 	req.n_entries = list->n;
-	req.anonymous = asks_anonymity(msg);
+	req.anonymous = imcf_asks_anonymity(msg);
 	if(imcf_check_factory(&req, &lim, &v) < 0) {
 		LM_INFO("factory INVITE refused: %d %s%s%s\n", v.code, v.reason,
 				err[0] ? ": " : "", err);
@@ -311,7 +309,7 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 	str ouri, odn, hdrs, reason;
 	int i = -1, code;
 
-	if(s && originator(msg, &ouri, &odn) == 0) {
+	if(s && imcf_originator(msg, &ouri, &odn) == 0) {
 		cpy(uri, sizeof(uri), &ouri);
 		imcf_session_lock(s);
 		i = imcf_conf_find(&s->conf, uri);
@@ -357,7 +355,7 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	}
 	if(!s)
 		return refused(msg, 403, 123); /* CF-5 */
-	if(originator(msg, &ouri, &odn) < 0) {
+	if(imcf_originator(msg, &ouri, &odn) < 0) {
 		imcf_session_put(s);
 		return refused(msg, 400, 0);
 	}
@@ -365,7 +363,7 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	cpy(display, sizeof(display), &odn);
 	ev.uri = uri;
 	ev.display = display;
-	ev.anonymous = asks_anonymity(msg);
+	ev.anonymous = imcf_asks_anonymity(msg);
 	ret = imcf_session_event(s, &ev, &x);
 	imcf_session_put(s);
 	return ret < 0 ? IMCF_REFUSED : IMCF_HANDLED;

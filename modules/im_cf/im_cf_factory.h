@@ -32,6 +32,11 @@ int imcf_factory_match(struct sip_msg *msg, str *factory);
  * (an error was answered). */
 int imcf_factory_invite(struct sip_msg *msg, const str *factory);
 
+/* C-1: the originator of msg, its PAI (asserted by its PF) or From. */
+int imcf_originator(struct sip_msg *msg, str *uri, str *display);
+/* msg asked for privacy (Privacy: id). */
+int imcf_asks_anonymity(struct sip_msg *msg);
+
 /* A request for session id, out of any dialog: IMCF_HANDLED or
  * IMCF_REFUSED. */
 int imcf_identity_request(struct sip_msg *msg, const char *id);

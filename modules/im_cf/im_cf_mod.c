@@ -11,7 +11,9 @@
  * im_cf_factory.c, the dialogs im_cf_dialog.c and their im_ua hooks
  * im_cf_hooks.c, the actions im_cf_actions.c, refusals im_cf_reply.c,
  * the relay's events im_cf_media.c, event routes im_cf_event.c, RPC
- * im_cf_rpc.c.
+ * im_cf_rpc.c; the group pager im_cf_pager.c (its checks
+ * im_cf_pager_check.c, pure), its requests im_cf_pager_send.c and its
+ * IMDN aggregation im_cf_pager_agg.c.
  */
 #include <string.h>
 
@@ -33,6 +35,8 @@
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
 #include "im_cf_media.h"
+#include "im_cf_pager.h"
+#include "im_cf_pager_agg.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
@@ -88,7 +92,10 @@ static param_export_t params[] = {
 		{"node_id", PARAM_STR, &node_id},
 		{"warn_agent", PARAM_STR, &imcf_warn_agent},
 		{"hash_size", PARAM_INT, &hash_size},
-		{"event_callback", PARAM_STR, &imcf_event_callback}, {0, 0, 0}};
+		{"event_callback", PARAM_STR, &imcf_event_callback},
+		{"pager", PARAM_INT, &imcf_pager_enabled},
+		{"pager_ts2", PARAM_INT, &imcf_pager_ts2},
+		{"pager_max_size", PARAM_INT, &imcf_pager_max_size}, {0, 0, 0}};
 
 static pv_export_t pvs[] = {
 		{{"imcf", sizeof("imcf") - 1}, PVT_OTHER, imcf_pv_get, 0,
@@ -176,6 +183,8 @@ static int mod_init(void)
 	imcf_dialog_set_hooks(&imcf_hooks);
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
+	if(imcf_pager_init() < 0 || register_timer(imcf_pager_tick, 0, 1) < 0)
+		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
@@ -186,6 +195,7 @@ static int mod_init(void)
 static void mod_destroy(void)
 {
 	imcf_table_destroy();
+	imcf_pager_destroy();
 }
 
 /* clang-format off */

@@ -19,6 +19,12 @@ static const char *reason_of(int code)
 			return "Not Found";
 		case 408:
 			return "Request Timeout";
+		case 413:
+			return "Request Entity Too Large";
+		case 415:
+			return "Unsupported Media Type";
+		case 420:
+			return "Bad Extension";
 		case 480:
 			return "Temporarily Unavailable";
 		case 486:

@@ -13,6 +13,7 @@
 
 #include "im_cf.h"
 #include "im_cf_actions.h"
+#include "im_cf_pager_agg.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
@@ -205,6 +206,7 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "ddddd", "sessions", (int)imcf_table_count(), "created",
 			(int)st.created, "released", (int)st.released, "refused",
 			(int)st.refused, "invitations", (int)st.invitations);
+	imcf_pager_stats_add(rpc, th);
 }
 
 static const char *rpc_stats_doc[] = {

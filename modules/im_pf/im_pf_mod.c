@@ -8,6 +8,7 @@
  * hop to ourselves im_pf_hop.c, TLS peer identity im_pf_tls.c, the
  * tables im_pf_db.c, RPC im_pf_rpc.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/dprint.h"
@@ -20,6 +21,7 @@
 #include "im_pf_db.h"
 #include "im_pf_flow.h"
 #include "im_pf_hop.h"
+#include "im_pf_load.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_session.h"
@@ -103,7 +105,27 @@ static int w_im_pf_map_alias(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_map_alias(msg);
 }
 
+static int pager_peer(const str *domain, char *out, int outlen)
+{
+	impf_peer_t p;
+
+	if(impf_peer_for_domain(domain, &p) < 0 || !(p.features & IMPF_FEAT_PAGER))
+		return -1;
+	return snprintf(out, outlen, "%s", p.address) < outlen ? 0 : -1;
+}
+
+static int bind_im_pf(impf_api_t *api)
+{
+	if(!api)
+		return -1;
+	api->hop_header = impf_hop_header;
+	api->self_uri = impf_self_uri;
+	api->pager_peer = pager_peer;
+	return 0;
+}
+
 static cmd_export_t cmds[] = {
+		{"bind_im_pf", (cmd_function)bind_im_pf, NO_SCRIPT, 0, 0, 0},
 		{"im_pf_originating", (cmd_function)w_im_pf_originating, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_pf_terminating", (cmd_function)w_im_pf_terminating, 0, 0, 0,

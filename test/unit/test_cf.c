@@ -10,7 +10,7 @@
  *   = what args...       the state after it (state, disc, version,
  *                        released, active, n, alias, join, find URI I)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
- *                        id-make, factory, add)
+ *                        id-make, factory, add, pager, cpim-imdn)
  *
  * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
  * [by=REFERRER] [notify],
@@ -32,6 +32,7 @@
 #include "im_cf_alias.h"
 #include "im_cf_conf.h"
 #include "im_cf_ident.h"
+#include "im_cf_pager_check.h"
 #include "im_cf_policy.h"
 
 #define CASES "cf_cases"
@@ -232,6 +233,70 @@ static void expect_state(runner_t *r, char **w, int n)
 		fail_at(r, "unknown check %s", w[1]);
 }
 
+static void verdict_text(const imcf_verdict_t *v, char *got, size_t len)
+{
+	if(!v->code)
+		snprintf(got, len, "0");
+	else if(v->warn)
+		snprintf(got, len, "%d %s / %d %s", v->code, v->reason, v->warn,
+				v->warn_text);
+	else
+		snprintf(got, len, "%d %s", v->code, v->reason);
+}
+
+static imcf_list_status_t list_status(const char *name)
+{
+	static const char *lists[] = {
+			"ok", "missing", "malformed", "empty", "too-many"};
+
+	for(int i = 0; i < 5; i++) {
+		if(strcmp(name, lists[i]) == 0)
+			return (imcf_list_status_t)i;
+	}
+	return IMCF_LIST_OK;
+}
+
+/* "? pager enabled= asked= unknown= auth= anon= allow_anon= list= n=
+ * payload= size= max= max_size= -> verdict" (PM-1) */
+static void pager_query(char **w, int arrow, char *got, size_t len)
+{
+	imcf_pager_req_t q = {atoi(opt(w, arrow, 2, "asked")),
+			atoi(opt(w, arrow, 2, "unknown")), atoi(opt(w, arrow, 2, "auth")),
+			atoi(opt(w, arrow, 2, "anon")),
+			list_status(opt(w, arrow, 2, "list")), atoi(opt(w, arrow, 2, "n")),
+			atoi(opt(w, arrow, 2, "payload")),
+			(size_t)atoi(opt(w, arrow, 2, "size"))};
+	imcf_pager_limits_t l = {atoi(opt(w, arrow, 2, "enabled")),
+			atoi(opt(w, arrow, 2, "allow_anon")), atoi(opt(w, arrow, 2, "max")),
+			(size_t)atoi(opt(w, arrow, 2, "max_size"))};
+	imcf_verdict_t v;
+
+	imcf_check_pager(&q, &l, &v);
+	verdict_text(&v, got, len);
+}
+
+/* "? cpim-imdn HEADERS -> id|datetime|disposition|from": HEADERS with
+ * '~' for CRLF and '_' for a space */
+static void cpim_query(const char *in, char *got, size_t len)
+{
+	char body[512];
+	size_t n = 0;
+	imcf_cpim_imdn_t c;
+
+	for(; *in && n + 2 < sizeof(body); in++) {
+		if(*in == '~') {
+			body[n++] = '\r';
+			body[n++] = '\n';
+		} else
+			body[n++] = *in == '_' ? ' ' : *in;
+	}
+	if(imcf_cpim_imdn(body, n, &c) < 0)
+		snprintf(got, len, "incomplete");
+	else
+		snprintf(got, len, "%.100s|%.40s|%.100s|%.100s", c.message_id,
+				c.datetime, c.disposition, c.from);
+}
+
 /* "? fn args -> result": the words after "->" joined by one space */
 static void query(runner_t *r, char **w, int n)
 {
@@ -273,30 +338,24 @@ static void query(runner_t *r, char **w, int n)
 				(unsigned)strtoul(opt(w, arrow, 2, "rnd"), NULL, 0), got,
 				sizeof(got));
 	} else if(strcmp(w[1], "factory") == 0 || strcmp(w[1], "add") == 0) {
-		static const char *lists[] = {"ok", "missing", "malformed", "empty"};
 		imcf_limits_t l = {atoi(opt(w, arrow, 2, "allow_anon")),
 				atoi(opt(w, arrow, 2, "max"))};
 		imcf_factory_req_t q = {atoi(opt(w, arrow, 2, "auth")),
-				atoi(opt(w, arrow, 2, "anon")), IMCF_LIST_OK,
+				atoi(opt(w, arrow, 2, "anon")),
+				list_status(opt(w, arrow, 2, "list")),
 				atoi(opt(w, arrow, 2, "n"))};
 		imcf_verdict_t v;
 
-		for(int i = 0; i < 4; i++) {
-			if(strcmp(opt(w, arrow, 2, "list"), lists[i]) == 0)
-				q.list = (imcf_list_status_t)i;
-		}
 		if(w[1][0] == 'f')
 			imcf_check_factory(&q, &l, &v);
 		else
 			imcf_check_add(atoi(opt(w, arrow, 2, "active")),
 					atoi(opt(w, arrow, 2, "new")), &l, &v);
-		if(!v.code)
-			snprintf(got, sizeof(got), "0");
-		else if(v.warn)
-			snprintf(got, sizeof(got), "%d %s / %d %s", v.code, v.reason,
-					v.warn, v.warn_text);
-		else
-			snprintf(got, sizeof(got), "%d %s", v.code, v.reason);
+		verdict_text(&v, got, sizeof(got));
+	} else if(strcmp(w[1], "pager") == 0) {
+		pager_query(w, arrow, got, sizeof(got));
+	} else if(strcmp(w[1], "cpim-imdn") == 0) {
+		cpim_query(w[2], got, sizeof(got));
 	} else {
 		fail_at(r, "unknown query %s", w[1]);
 		return;
