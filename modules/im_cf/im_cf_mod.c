@@ -32,6 +32,7 @@
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
+#include "im_cf_hop.h"
 #include "im_cf_media.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
@@ -174,6 +175,7 @@ static int mod_init(void)
 	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
+	imcf_hop_init();
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
