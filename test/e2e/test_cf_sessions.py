@@ -9,6 +9,8 @@ import pytest
 
 from imtest import cpim
 from imtest.cf import Member, parts_of, wait_all_released
+from imtest.msrp import MsrpEndpoint
+from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
@@ -141,3 +143,90 @@ def test_adhoc_happy_path(server, members, released):
     with answering_byes(bob, carol) as got:
         assert alice.bye().status == 200
     assert got == {bob, carol}
+
+
+def warning_code(resp):
+    w = resp.get("warning")
+    return w.split('"')[1].split()[0] if w else None
+
+
+def test_one_to_one(server, members, released):
+    """CF-2 (a one-entry list is a 1-1 session), TR-1029 6.2.1, CF-19 c:
+    bob's BYE leaves alice alone, who gets a BYE."""
+    alice, bob = members("alice", "bob")
+    start_adhoc(server, alice, [bob])
+    assert only_session(server)["type"] == "1-1"
+    ident = only_session(server)["identity"]
+    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "hi alice")
+    bob.ep.send_message(body, content_type="message/cpim")
+    assert alice.ep.wait_message().body == body
+    with answering_byes(alice) as got:
+        assert bob.bye().status == 200
+    assert got == {alice}
+
+
+def test_all_invitees_fail(server, members, released):
+    """CF-2: every invitation fails before a 200: alice gets a final error
+    chosen by local policy, the lowest code received (486)."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")])
+    bob.wait_invitation().reply(486)
+    carol.wait_invitation().reply(603)
+    final = alice.call.wait_final()
+    assert final.status == 486
+
+
+def test_inviter_cancels(server, members, released):
+    """CF-15: alice CANCELs before anyone answers: the pending invitations
+    are CANCELled and alice's INVITE ends with 487."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")])
+    for m in (bob, carol):
+        m.wait_invitation().reply(180)
+    assert alice.call.cancel().status == 200
+    assert alice.call.wait_final().status == 487
+    for m in (bob, carol):
+        assert m.ua.wait_request("CANCEL").msg.call_id == m.req.msg.call_id
+
+
+def test_leave_and_rejoin(server, members, released):
+    """CF-9, CF-5, CF-20, NNI-19, TR-1029 6.2.3: carol leaves, the others
+    go on; she INVITEs the session identity and is back; dave, never
+    invited, gets 403 + 122."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    assert carol.bye().status == 200
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
+    body = cpim.build("<sip:alice@home1.net>", f"<{ident}>", "still here")
+    alice.ep.send_message(body, content_type="message/cpim")
+    assert bob.ep.wait_message().body == body
+    # the rejoin: a new dialog and a new MSRP leg
+    carol.close()
+    carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
+    carol.req = None
+    carol.invite(ident)
+    final = carol.established()
+    assert "isfocus" in NameAddr.parse(final.get("contact")).params
+    carol.connect()
+    assert only_session(server)["participants"] == 3
+    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "welcome back")
+    bob.ep.send_message(body, content_type="message/cpim")
+    assert carol.ep.wait_message().body == body
+    assert alice.ep.wait_message().body == body
+    # CF-20: never invited
+    dave.invite(ident)
+    refused = dave.call.wait_final()
+    assert (refused.status, warning_code(refused)) == (403, "122")
+    with answering_byes(bob, carol) as got:
+        assert alice.bye().status == 200
+    assert got == {bob, carol}
+
+
+def test_unknown_identity(server, members, released):
+    """CF-5: an INVITE to a session identity of ours that names no
+    session: 403 + 123 Session does not exist."""
+    (alice,) = members("alice")
+    alice.invite("sip:conf-00000000000000001@home1.net")
+    refused = alice.call.wait_final()
+    assert (refused.status, warning_code(refused)) == (403, "123")
