@@ -11,6 +11,7 @@ from imtest import cpim
 from imtest.cf import Member, parts_of, wait_all_released
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
+from imtest.rpc import RpcError
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
@@ -230,3 +231,71 @@ def test_unknown_identity(server, members, released):
     alice.invite("sip:conf-00000000000000001@home1.net")
     refused = alice.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "123")
+
+
+def events_of(server, identity):
+    """The event-route lines the reference script logged for a session."""
+    return [line.split("im_cf event ", 1)[1].strip()
+            for line in server.kamailio.proc.log_text().splitlines()
+            if "im_cf event " in line and identity in line]
+
+
+def test_fewer_than_two_left(server, members, released):
+    """CF-19 d, CF-2 (a failed invitee does not end the session), event
+    routes: carol declines, bob answers then leaves; alice alone is
+    released (min_remaining 1) and gets a BYE. Carol never joined: no
+    participant-left for her."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")])
+    bob.wait_invitation()
+    carol.wait_invitation().reply(486)
+    bob.accept()
+    bob.wait_ack()
+    alice.established()
+    alice.connect()
+    bob.connect()
+    ident = only_session(server)["identity"]
+    show = server.rpc.call("im_cf.show", only_session(server)["id"])
+    carol_row = [u for u in show["users"] if u["uri"] == server.uri("carol")][0]
+    assert (carol_row["state"], carol_row["disconnection"]) == ("gone", "busy")
+    with answering_byes(alice) as got:
+        assert bob.bye().status == 200
+    assert got == {alice}
+    wait_all_released(server)
+    assert events_of(server, ident) == [
+        f"session-created {ident} by {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('bob')}",
+        f"participant-left {ident} {server.uri('bob')} departed",
+        f"participant-left {ident} {server.uri('alice')} booted",
+        f"session-released {ident}"]
+
+
+def test_rpc_terminate(server, members, released):
+    """CF-16, RPC im_cf.terminate: everyone gets a BYE."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    with answering_byes(alice, bob, carol) as got:
+        server.rpc.call("im_cf.terminate", only_session(server)["id"])
+    assert got == {alice, bob, carol}
+
+
+def test_rpc_remove(server, members, released):
+    """CF-23, RPC im_cf.remove: bob gets a BYE, alice and carol go on; a
+    user who is not in the session is an error."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    sess = only_session(server)
+    with answering_byes(bob) as got:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("bob"))
+    assert got == {bob}
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "bob removed")
+    with pytest.raises(RpcError) as e:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("dave"))
+    assert e.value.code == 404
+    body = cpim.build("<sip:carol@home1.net>", f"<{sess['identity']}>", "just us")
+    carol.ep.send_message(body, content_type="message/cpim")
+    assert alice.ep.wait_message().body == body
+    with answering_byes(carol) as got:
+        assert alice.bye().status == 200
+    assert got == {carol}
