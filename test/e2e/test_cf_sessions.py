@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from imtest import cpim
-from imtest.cf import Member, parts_of, wait_all_released
+from imtest.cf import Member, parts_of, resource_list, wait_all_released
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.rpc import RpcError
@@ -58,6 +58,22 @@ class answering_byes:
     def __exit__(self, *a):
         for t in self.threads:
             t.join(15)
+
+
+def relayed(sender, ident, receivers, text):
+    """MS-3: sender's CPIM message to the session reaches each receiver
+    unmodified."""
+    body = cpim.build(f"<{sender.ua.aor}>", f"<{ident}>", text)
+    sender.ep.send_message(body, content_type="message/cpim")
+    for m in receivers:
+        assert m.ep.wait_message().body == body
+
+
+def leaves(member, *byed):
+    """member BYEs the focus; exactly the members byed get a BYE."""
+    with answering_byes(*byed) as got:
+        assert member.bye().status == 200
+    assert got == set(byed)
 
 
 def focus_of(req):
@@ -141,9 +157,7 @@ def test_adhoc_happy_path(server, members, released):
         (server.uri("bob"), "connected", "dialed-out"),
         (server.uri("carol"), "connected", "dialed-out")]
     # CF-19 a: the originator leaves, everyone is BYEd
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def warning_code(resp):
@@ -158,12 +172,8 @@ def test_one_to_one(server, members, released):
     start_adhoc(server, alice, [bob])
     assert only_session(server)["type"] == "1-1"
     ident = only_session(server)["identity"]
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "hi alice")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert alice.ep.wait_message().body == body
-    with answering_byes(alice) as got:
-        assert bob.bye().status == 200
-    assert got == {alice}
+    relayed(bob, ident, [alice], "hi alice")
+    leaves(bob, alice)
 
 
 def test_all_invitees_fail(server, members, released):
@@ -199,9 +209,7 @@ def test_leave_and_rejoin(server, members, released):
     ident = only_session(server)["identity"]
     assert carol.bye().status == 200
     wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
-    body = cpim.build("<sip:alice@home1.net>", f"<{ident}>", "still here")
-    alice.ep.send_message(body, content_type="message/cpim")
-    assert bob.ep.wait_message().body == body
+    relayed(alice, ident, [bob], "still here")
     # the rejoin: a new dialog and a new MSRP leg
     carol.close()
     carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
@@ -211,17 +219,12 @@ def test_leave_and_rejoin(server, members, released):
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
     assert only_session(server)["participants"] == 3
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "welcome back")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert carol.ep.wait_message().body == body
-    assert alice.ep.wait_message().body == body
+    relayed(bob, ident, [carol, alice], "welcome back")
     # CF-20: never invited
     dave.invite(ident)
     refused = dave.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "122")
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def test_unknown_identity(server, members, released):
@@ -258,9 +261,7 @@ def test_fewer_than_two_left(server, members, released):
     show = server.rpc.call("im_cf.show", only_session(server)["id"])
     carol_row = [u for u in show["users"] if u["uri"] == server.uri("carol")][0]
     assert (carol_row["state"], carol_row["disconnection"]) == ("gone", "busy")
-    with answering_byes(alice) as got:
-        assert bob.bye().status == 200
-    assert got == {alice}
+    leaves(bob, alice)
     wait_all_released(server)
     assert events_of(server, ident) == [
         f"session-created {ident} by {server.uri('alice')}",
@@ -293,9 +294,65 @@ def test_rpc_remove(server, members, released):
     with pytest.raises(RpcError) as e:
         server.rpc.call("im_cf.remove", sess["id"], server.uri("dave"))
     assert e.value.code == 404
-    body = cpim.build("<sip:carol@home1.net>", f"<{sess['identity']}>", "just us")
-    carol.ep.send_message(body, content_type="message/cpim")
-    assert alice.ep.wait_message().body == body
-    with answering_byes(carol) as got:
-        assert alice.bye().status == 200
-    assert got == {carol}
+    relayed(carol, sess['identity'], [alice], "just us")
+    leaves(alice, carol)
+
+
+@pytest.fixture
+def ongoing(server, members, released):
+    """alice and bob in a session, to show that bad input elsewhere leaves
+    it alone."""
+    alice, bob = members("alice", "bob")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    yield alice, bob, ident
+    relayed(alice, ident, [bob], "still going")
+    leaves(alice, bob)
+
+
+def factory_refusal(carol, **kw):
+    carol.invite_factory(FACTORY, ["sip:dave@home1.net"], **kw)
+    resp = carol.call.wait_final()
+    return resp.status, warning_code(resp)
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("malformed list", 400),
+    ("list with a DOCTYPE", 400),
+    ("empty list", 400),
+    ("missing list", 400),
+    ("no MSRP media", 488),
+])
+def test_bad_factory_requests(server, members, released, ongoing, case, expected):
+    """CF-2 steps 7 and 9, D-12, bad input: each refused with its code and
+    a log line; the ongoing session goes on."""
+    (carol,) = members("carol")
+    kw = {
+        "malformed list": {"rlist": b"<resource-lists><list><entry uri="},
+        "list with a DOCTYPE": {"rlist": resource_list(["sip:dave@home1.net"], doctype=True)},
+        "empty list": {"rlist": resource_list([])},
+        "missing list": {"body": carol.offer(), "ctype": "application/sdp"},
+        "no MSRP media": {"sdp": carol.offer().replace(b"m=message", b"m=audio")},
+    }[case]
+    mark = len(server.kamailio.proc.log_text())
+    status, _ = factory_refusal(carol, **kw)
+    assert status == expected
+    if expected == 400:
+        assert "factory INVITE refused: 400" in server.kamailio.proc.log_text()[mark:]
+
+
+def test_too_many_invitees(server, members, released, ongoing):
+    """CF-2 step 8: more entries than the ad-hoc maximum (10 with the
+    originator) -> 486 + 102; nobody is invited."""
+    (carol,) = members("carol")
+    uris = [f"sip:u{i}@home1.net" for i in range(10)]
+    carol.invite_factory(FACTORY, uris)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (486, "102")
+
+
+def test_unknown_factory(server, members, released):
+    """CF-2 step 1: a factory URI that is not allocated -> 404."""
+    (carol,) = members("carol")
+    carol.invite_factory("sip:no-such-factory@home1.net", [server.uri("bob")])
+    assert carol.call.wait_final().status == 404
