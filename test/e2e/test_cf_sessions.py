@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from conftest import start_server, stop_server
 from imtest import cpim
 from imtest.cf import Member, parts_of, resource_list, wait_all_released
-from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
@@ -29,8 +29,8 @@ def released(server):
 def members(make_ua):
     made = []
 
-    def make(*names):
-        ms = [Member(make_ua(n)) for n in names]
+    def make(*names, srv=None):
+        ms = [Member(make_ua(n, srv=srv)) for n in names]
         made.extend(ms)
         return ms
     yield make
@@ -40,7 +40,8 @@ def members(make_ua):
 
 class answering_byes:
     """Answers 200 to the one BYE each member gets, in the background;
-    on exit, the set of members that got theirs."""
+    on exit, the set of members that got theirs. Meanwhile nothing else
+    may wait for those members' requests (the waiting thread holds them)."""
 
     def __init__(self, *ms, timeout=10):
         self.got = set()
@@ -211,10 +212,7 @@ def test_leave_and_rejoin(server, members, released):
     wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
     relayed(alice, ident, [bob], "still here")
     # the rejoin: a new dialog and a new MSRP leg
-    carol.close()
-    carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
-    carol.req = None
-    carol.invite(ident)
+    carol.renew().invite(ident)
     final = carol.established()
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
@@ -356,3 +354,79 @@ def test_unknown_factory(server, members, released):
     (carol,) = members("carol")
     carol.invite_factory("sip:no-such-factory@home1.net", [server.uri("bob")])
     assert carol.call.wait_final().status == 404
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A domain whose focus refuses anonymity and releases a session after
+    3 seconds (CF-19 e)."""
+    s = start_server(tmp_path_factory.mktemp("strict"),
+                     defines={"CF_ALLOW_ANONYMITY": "0", "CF_MAX_DURATION": "3"})
+    yield s
+    stop_server(s)
+
+
+def test_anonymity_refused(strict_server, members):
+    """CF-2 step 3: privacy asked, anonymity not allowed -> 403 + 119."""
+    (alice,) = members("alice", srv=strict_server)
+    alice.invite_factory(FACTORY, [strict_server.uri("bob")], headers=[("Privacy", "id")])
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (403, "119")
+    wait_all_released(strict_server)
+
+
+def test_max_duration(strict_server, members):
+    """CF-19 e: the session is released when its maximum duration passes:
+    everyone gets a BYE."""
+    alice, bob = members("alice", "bob", srv=strict_server)
+    start_adhoc(strict_server, alice, [bob])
+    with answering_byes(alice, bob, timeout=15) as got:
+        pass
+    assert got == {alice, bob}
+    wait_all_released(strict_server)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A domain of the test's own, for tests that kill its processes."""
+    s = start_server(tmp_path / "own")
+    yield s
+    stop_server(s)
+
+
+def test_relay_killed(own_server, members):
+    """CF-16, DESIGN 'relay_lost': the relay dies mid-conference: every
+    participant gets a BYE, no session or call is left; a relay started
+    again serves a new conference."""
+    alice, bob, carol = members("alice", "bob", "carol", srv=own_server)
+    start_adhoc(own_server, alice, [bob, carol])
+    own_server.relay.proc.kill()
+    with answering_byes(alice, bob, carol, timeout=20) as got:
+        pass
+    assert got == {alice, bob, carol}
+    wait_until(lambda: own_server.rpc.call("im_cf.list") == []
+               and own_server.rpc.call("im_ua.list") == [], 15, "release without the relay")
+    own_server.relay.start()
+    wait_until(lambda: own_server.rpc.call("im_relay.show")[0]["state"] == "up", 30,
+               "the relay back")
+    alice.renew(), bob.renew()
+    start_adhoc(own_server, alice, [bob])
+    relayed(alice, only_session(own_server)["identity"], [bob], "after the restart")
+    leaves(alice, bob)
+    wait_all_released(own_server)
+
+
+def test_kamailio_restarted(own_server, members):
+    """A Kamailio that dies mid-conference and starts again releases the
+    relay's conference session its previous run left (no leaked relay
+    session); the members' MSRP connections are closed."""
+    alice, bob = members("alice", "bob", srv=own_server)
+    start_adhoc(own_server, alice, [bob])
+    assert any(s["id"].startswith("cf-") for s in own_server.relay.call("session.list"))
+    own_server.kamailio.proc.kill()
+    own_server.kamailio.start()
+    wait_until(lambda: own_server.relay.call("session.list") == [], 30,
+               "the relay's sessions of the previous run released")
+    alice.ep.wait_closed()
+    bob.ep.wait_closed()
+    assert own_server.rpc.call("im_cf.list") == []
