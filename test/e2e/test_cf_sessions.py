@@ -65,9 +65,10 @@ def relayed(sender, ident, receivers, text):
     """MS-3: sender's CPIM message to the session reaches each receiver
     unmodified."""
     body = cpim.build(f"<{sender.ua.aor}>", f"<{ident}>", text)
+    seen = {m: len(m.ep.completed) for m in receivers}
     sender.ep.send_message(body, content_type="message/cpim")
     for m in receivers:
-        assert m.ep.wait_message().body == body
+        assert m.ep.wait_message(index=seen[m]).body == body
 
 
 def leaves(member, *byed):
@@ -430,3 +431,132 @@ def test_kamailio_restarted(own_server, members):
     alice.ep.wait_closed()
     bob.ep.wait_closed()
     assert own_server.rpc.call("im_cf.list") == []
+
+
+def test_reinvite_new_offer(server, members, released):
+    """CF-6: a participant's re-INVITE with a new offer gets a 200 with an
+    answer and the session goes on; an offer without MSRP media gets 488
+    and changes nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    resp = bob.reinvite(bob.offer(setup=None, accept_types="message/cpim"))
+    assert resp.status == 200
+    assert Sdp(resp.body).attr("accept-types") is not None
+    relayed(alice, ident, [bob, carol], "after bob's re-INVITE")
+    resp = alice.reinvite(alice.offer().replace(b"m=message", b"m=audio"))
+    assert resp.status == 488
+    relayed(carol, ident, [alice, bob], "after alice's refused re-INVITE")
+    leaves(alice, bob, carol)
+
+
+@pytest.fixture(scope="module")
+def crowd(server):
+    """Eight more users of the domain (u1..u8)."""
+    users = [f"u{i}" for i in range(1, 9)]
+    for u in users:
+        server.kamailio.add_user(u, server.password(u))
+    return users
+
+
+def test_crowd_answers_at_once(server, members, crowd, released):
+    """CF-2, CF-13 under load: eight invitees answer at the same moment;
+    alice gets exactly one 200, each invitee exactly one ACK, and
+    im_cf.show lists nine connected users."""
+    alice, *ms = members("alice", *crowd)
+    alice.invite_factory(FACTORY, [server.uri(u) for u in crowd])
+    for m in ms:
+        m.wait_invitation()
+    go = threading.Barrier(len(ms))
+
+    def answer(m):
+        go.wait()
+        m.accept(ring=False)
+    ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in ms:
+        m.wait_ack()
+    alice.established()
+    alice.connect()
+    for m in ms:
+        m.connect()
+    show = server.rpc.call("im_cf.show", only_session(server)["id"])
+    assert show["participants"] == 9
+    assert sorted(u["uri"] for u in show["users"] if u["state"] == "connected") == sorted(
+        [server.uri("alice")] + [server.uri(u) for u in crowd])
+    relayed(alice, show["identity"], ms, "hello crowd")
+    leaves(alice, *ms)
+    assert len(alice.call.tx.finals()) == 1
+    for m in ms:
+        assert [r.status for r in m.req.replies if r.status >= 200] == [200]
+        assert sum(1 for r in m.ua.received if r.method == "ACK"
+                   and r.call_id == m.req.msg.call_id) == 1
+
+
+def test_two_factory_invites_at_once(server, members, crowd, released):
+    """CF-2: two factory INVITEs sent at the same moment make two
+    sessions, each request gets exactly one final response."""
+    alice, carol, bob, dave = members("alice", "carol", "bob", "dave")
+    go = threading.Barrier(2)
+
+    def invite(m, who):
+        go.wait()
+        m.invite_factory(FACTORY, [server.uri(who.ua.user)])
+    ts = [threading.Thread(target=invite, args=a) for a in ((alice, bob), (carol, dave))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in (bob, dave):
+        m.wait_invitation()
+        m.accept()
+        m.wait_ack()
+    for m in (alice, carol):
+        m.established()
+        m.connect()
+    for m in (bob, dave):
+        m.connect()
+    sessions = server.rpc.call("im_cf.list")
+    assert len(sessions) == 2 and sessions[0]["identity"] != sessions[1]["identity"]
+    assert all(s["participants"] == 2 for s in sessions)
+    for s in sessions:
+        users = [u["uri"] for u in server.rpc.call("im_cf.show", s["id"])["users"]]
+        assert users in ([server.uri("alice"), server.uri("bob")],
+                         [server.uri("carol"), server.uri("dave")])
+    leaves(alice, bob)
+    leaves(carol, dave)
+    for m in (alice, carol):
+        assert len(m.call.tx.finals()) == 1
+
+
+@pytest.fixture(scope="module")
+def timer_server(tmp_path_factory):
+    """A domain whose focus asks Session-Expires 4 on its invitations, so
+    that the refreshes of CF-10 happen within a test."""
+    s = start_server(tmp_path_factory.mktemp("timer"),
+                     defines={"MIN_SE": "2", "CF_SESSION_EXPIRES": "4"})
+    yield s
+    stop_server(s)
+
+
+def test_session_refresh(timer_server, members):
+    """CF-10: the invitee side refreshes our invitation's dialog (refresher
+    uas, every 2 s); the focus answers each refresh, and the session
+    outlives several intervals."""
+    srv = timer_server
+    alice, bob = members("alice", "bob", srv=srv)
+    start_adhoc(srv, alice, [bob])
+    key = [u for u in srv.rpc.call("im_cf.show", only_session(srv)["id"])["users"]
+           if u["uri"] == srv.uri("bob")][0]["dialog"]
+
+    def dialog():
+        return [c for c in srv.rpc.call("im_ua.list") if c["key"] == key][0]
+    assert dialog()["b"]["session_expires"] == 4
+    wait_until(lambda: dialog()["b"]["remote_cseq"] >= 4, 20, "three refreshes")
+    assert only_session(srv)["participants"] == 2
+    relayed(alice, only_session(srv)["identity"], [bob], "still here after refreshes")
+    leaves(alice, bob)
+    wait_all_released(srv)

@@ -163,6 +163,19 @@ class Member:
             return self.call.bye()
         return self.ua.request_in_dialog(self.req.dialog, "BYE")
 
+    def reinvite(self, sdp):
+        """A re-INVITE with a new offer in the member's dialog (CF-6);
+        its final response, ACKed when 2xx."""
+        if self.call:
+            return self.call.reinvite(sdp)
+        d = self.req.dialog
+        msg = self.ua.build_request("INVITE", d.remote_target, dialog=d, body=sdp,
+                                    content_type="application/sdp")
+        resp = self.ua.send_request(msg).wait_final()
+        if 200 <= resp.status < 300:
+            self.ua.send_request(self.ua.build_request("ACK", d.remote_target, dialog=d))
+        return resp
+
     def renew(self):
         """Ready for a new dialog with a new MSRP endpoint (a rejoin)."""
         self.ep.close()
