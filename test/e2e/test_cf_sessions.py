@@ -560,3 +560,20 @@ def test_session_refresh(timer_server, members):
     relayed(alice, only_session(srv)["identity"], [bob], "still here after refreshes")
     leaves(alice, bob)
     wait_all_released(srv)
+
+
+def test_invitations_cannot_leave(tmp_path, make_ua):
+    """CF-2: no invitation can be sent (the next hop does not resolve):
+    the originator gets a final error at once, nothing is left, and the
+    server stops cleanly."""
+    srv = start_server(tmp_path / "nohop",
+                       defines={"CF_OUTBOUND_PROXY": '"sip:no-such-host.invalid"'})
+    try:
+        alice = Member(make_ua("alice", srv=srv))
+        alice.invite_factory(FACTORY, [srv.uri("bob"), srv.uri("carol")])
+        assert alice.call.wait_final().status == 500
+        wait_all_released(srv)
+        alice.close()
+        assert alice.ua.register(expires=0).status == 200
+    finally:
+        stop_server(srv)
