@@ -577,3 +577,18 @@ def test_invitations_cannot_leave(tmp_path, make_ua):
         assert alice.ua.register(expires=0).status == 200
     finally:
         stop_server(srv)
+
+
+def test_not_authorised(server, members, released):
+    """CF-2 step 2, OP-1: a user whose service is denied gets 403 + 127 for
+    a factory INVITE (the originating function's policy: im_cf has no
+    authorisation list of its own); nobody is invited."""
+    carol, bob = members("carol", "bob")
+    assert server.rpc.call("im_pf.policy_set", server.uri("carol"), "service", "deny") == "ok"
+    try:
+        carol.invite_factory(FACTORY, [server.uri("bob")])
+        resp = carol.call.wait_final()
+        assert (resp.status, warning_code(resp)) == (403, "127")
+        assert bob.ua.no_request("INVITE")
+    finally:
+        server.rpc.call("im_pf.policy_del", server.uri("carol"), "service")
