@@ -153,11 +153,14 @@ def test_adhoc_happy_path(server, members, released):
     for m in (bob, carol):
         got = m.ep.wait_message()
         assert got.body == body
-    show = server.rpc.call("im_cf.show", only_session(server)["id"])
-    assert [(u["uri"], u["state"], u["joining"]) for u in show["users"]] == [
+    # the focus records carol's answer as its ACK leaves the B2BUA of
+    # carol's terminating function: the state follows shortly after
+    sid = only_session(server)["id"]
+    wait_until(lambda: [(u["uri"], u["state"], u["joining"])
+                        for u in server.rpc.call("im_cf.show", sid)["users"]] == [
         (server.uri("alice"), "connected", "dialed-in"),
         (server.uri("bob"), "connected", "dialed-out"),
-        (server.uri("carol"), "connected", "dialed-out")]
+        (server.uri("carol"), "connected", "dialed-out")], 10, "everyone connected")
     # CF-19 a: the originator leaves, everyone is BYEd
     leaves(alice, bob, carol)
 
@@ -217,7 +220,7 @@ def test_leave_and_rejoin(server, members, released):
     final = carol.established()
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
-    assert only_session(server)["participants"] == 3
+    wait_until(lambda: only_session(server)["participants"] == 3, 10, "carol back")
     relayed(bob, ident, [carol, alice], "welcome back")
     # CF-20: never invited
     dave.invite(ident)
@@ -483,8 +486,10 @@ def test_crowd_answers_at_once(server, members, crowd, released):
     alice.connect()
     for m in ms:
         m.connect()
-    show = server.rpc.call("im_cf.show", only_session(server)["id"])
-    assert show["participants"] == 9
+    sid = only_session(server)["id"]
+    wait_until(lambda: server.rpc.call("im_cf.show", sid)["participants"] == 9, 10,
+               "nine participants")
+    show = server.rpc.call("im_cf.show", sid)
     assert sorted(u["uri"] for u in show["users"] if u["state"] == "connected") == sorted(
         [server.uri("alice")] + [server.uri(u) for u in crowd])
     relayed(alice, show["identity"], ms, "hello crowd")
@@ -519,9 +524,10 @@ def test_two_factory_invites_at_once(server, members, crowd, released):
         m.connect()
     for m in (bob, dave):
         m.connect()
+    wait_until(lambda: [s["participants"] for s in server.rpc.call("im_cf.list")] == [2, 2],
+               10, "two sessions of two")
     sessions = server.rpc.call("im_cf.list")
-    assert len(sessions) == 2 and sessions[0]["identity"] != sessions[1]["identity"]
-    assert all(s["participants"] == 2 for s in sessions)
+    assert sessions[0]["identity"] != sessions[1]["identity"]
     for s in sessions:
         users = [u["uri"] for u in server.rpc.call("im_cf.show", s["id"])["users"]]
         assert users in ([server.uri("alice"), server.uri("bob")],
@@ -592,3 +598,34 @@ def test_not_authorised(server, members, released):
         assert bob.ua.no_request("INVITE")
     finally:
         server.rpc.call("im_pf.policy_del", server.uri("carol"), "service")
+
+
+def test_media_without_cpim(server, members, released):
+    """D-18, CF-2 step 7, CF-5: message/cpim is mandatory in a conference.
+    An offer without it gets 488 + Warning 304; an invitee whose answer
+    leaves it out is removed (ACK then BYE), and with nobody else the
+    originator gets 488; a rejoin offer without it gets 488."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob")],
+                         sdp=alice.offer(accept_types="text/plain", accept_wrapped=None))
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert bob.ua.no_request("INVITE")
+
+    alice.renew().invite_factory(FACTORY, [server.uri("bob")])
+    bob.wait_invitation()
+    bob.accept(accept_types="text/plain", accept_wrapped=None)
+    with answering_byes(bob) as got:
+        assert alice.call.wait_final().status == 488
+    assert got == {bob}
+
+    alice.renew()
+    bob.renew()
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    assert carol.bye().status == 200
+    carol.renew().invite(ident, accept_types="text/plain", accept_wrapped=None)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert only_session(server)["participants"] == 2
+    leaves(alice, bob)

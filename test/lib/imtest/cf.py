@@ -108,12 +108,12 @@ class Member:
         self.call.start()
         return self.call
 
-    def invite(self, uri, setup="active", headers=()):
+    def invite(self, uri, setup="active", headers=(), **offer_kw):
         """A plain INVITE with an SDP offer (a rejoin, CF-5)."""
         self.role = setup
         if setup == "passive":
             self.ep.listen()
-        self.call = self.ua.invite(uri, self.offer(setup),
+        self.call = self.ua.invite(uri, self.offer(setup, **offer_kw),
                                    headers=[("Accept-Contact", f"*;{SESSION_TAG}")]
                                    + list(headers))
         return self.call
