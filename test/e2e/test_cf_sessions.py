@@ -140,6 +140,7 @@ def test_adhoc_happy_path(server, members, released):
     bob.wait_ack()
     final = alice.established()
     assert final.get("server") == "IM-serv/OMA1.0"
+    assert NameAddr.parse(final.get("p-asserted-identity")).uri == FACTORY   # D-5
     assert "+g.oma.sip-im" in NameAddr.parse(final.get("contact")).params
     offered = set(Sdp(alice.sdp_sent).attr("accept-types").split())
     assert set(Sdp(final.body).attr("accept-types").split()) <= offered
