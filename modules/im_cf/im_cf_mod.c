@@ -34,6 +34,7 @@
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
+#include "im_cf_hop.h"
 #include "im_cf_media.h"
 #include "im_cf_pager.h"
 #include "im_cf_pager_agg.h"
@@ -181,6 +182,7 @@ static int mod_init(void)
 	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
+	imcf_hop_init();
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
 	if(imcf_pager_init() < 0 || register_timer(imcf_pager_tick, 0, 1) < 0)

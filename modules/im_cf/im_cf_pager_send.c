@@ -22,6 +22,7 @@
 #include "im_pf_load.h"
 
 #include "im_cf.h"
+#include "im_cf_hop.h"
 #include "im_cf_pager_send.h"
 
 static struct tm_binds tmb;
@@ -68,7 +69,7 @@ static enum hop next_hop(const str *ruri, char *out, int outlen)
 {
 	struct sip_uri u;
 
-	if(imcf_outbound_proxy.len)
+	if(imcf_outbound_proxy.len && !imcf_proxy_is_self())
 		return HOP_PROXY;
 	if(parse_uri(ruri->s, ruri->len, &u) < 0)
 		return HOP_NONE;
@@ -169,7 +170,8 @@ int imcf_pager_send_init(void)
 		return -1;
 	}
 	memset(&pf, 0, sizeof(pf));
-	if(!imcf_outbound_proxy.len && load_im_pf_api(&pf) < 0) {
+	if((!imcf_outbound_proxy.len || imcf_proxy_is_self())
+			&& load_im_pf_api(&pf) < 0) {
 		LM_ERR("the group pager needs im_pf (or outbound_proxy)\n");
 		return -1;
 	}

@@ -120,6 +120,10 @@ int imua_send_invite_b(imua_call_t *c)
 	im_kbuf_t h = {0}, body = {0}, id_mem = {0};
 	imua_tx_t *tx;
 	str extra = STR_NULL;
+	/* a B2BUA call's owner, or a single dialog's */
+	int (*leg_headers)(void *, const imua_leg_id_t *, str *) =
+			c->hooks ? c->hooks->leg_b_headers
+					 : (c->dlg_hooks ? c->dlg_hooks->leg_headers : NULL);
 	unsigned int attempt;
 	int ret = -1, off[4];
 
@@ -151,13 +155,13 @@ int imua_send_invite_b(imua_call_t *c)
 	lock_release(&c->lock);
 	if(h.failed || body.failed || id_mem.failed)
 		goto done;
-	if(c->hooks && c->hooks->leg_b_headers) {
+	if(leg_headers) {
 		imua_leg_id_t id = {method_invite,
 				{id_mem.s + off[0], off[1] - off[0]},
 				{id_mem.s + off[1], off[2] - off[1]},
 				{id_mem.s + off[2], off[3] - off[2]},
 				{id_mem.s + off[3], id_mem.len - off[3]}};
-		if(c->hooks->leg_b_headers(c->app, &id, &extra) < 0)
+		if(leg_headers(c->app, &id, &extra) < 0)
 			goto done;
 		im_kbuf_adds(&h, &extra);
 		if(extra.s)
@@ -234,9 +238,18 @@ int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 void imua_fork_tick(imua_call_t *c, unsigned int now)
 {
 	struct cell *saved;
-	int saved_branch, next;
+	int saved_branch, next, cancel;
 	unsigned int hash = 0, label = 0;
 
+	lock_get(&c->lock);
+	/* a CANCEL that tm refused a moment too early (imua_send_cancel_b) */
+	cancel = c->cancel_pending && c->leg[IMUA_LEG_B].early
+			 && c->leg[IMUA_LEG_B].uac_pending;
+	if(cancel)
+		c->cancel_pending = 0;
+	lock_release(&c->lock);
+	if(cancel)
+		imua_send_cancel_b(c);
 	lock_get(&c->lock);
 	next = c->attempt_deadline && now >= c->attempt_deadline
 		   && c->leg[IMUA_LEG_B].uac_pending;
@@ -350,9 +363,11 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 		return;
 	}
 	if(type & TMCB_LOCAL_RESPONSE_IN) {
-		if(ps->code <= 100 || ps->code >= 200 || !real)
+		if(ps->code < 100 || ps->code >= 200 || !real)
 			return;
-		/* early: a CANCEL that waited for this may leave now */
+		/* early: a CANCEL that waited for this may leave now; a 100
+		 * Trying is enough (RFC 3261 9.1), and a focus that answers
+		 * nothing before its 200 sends nothing else */
 		lock_get(&c->lock);
 		c->leg[IMUA_LEG_B].early = 1;
 		cancel = c->cancel_pending;
@@ -360,7 +375,7 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 		lock_release(&c->lock);
 		if(cancel)
 			imua_send_cancel_b(c);
-		if(ops->provisional)
+		if(ops->provisional && ps->code > 100)
 			ops->provisional(c, ps);
 		return;
 	}
