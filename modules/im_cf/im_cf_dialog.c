@@ -11,6 +11,7 @@
 #include "im_cf_reply.h"
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
+#include "im_cf_hop.h"
 #include "im_cf_policy.h"
 
 /* set by mod_init (im_cf_hooks.c): what becomes of our dialogs */
@@ -264,7 +265,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	memset(&uac, 0, sizeof(uac));
 	uac.key = imcf_cstr(key);
 	uac.ruri = imcf_cstr(p.uri);
-	uac.dst_uri = imcf_outbound_proxy;
+	uac.dst_uri = imcf_next_hop();
 	/* D-4: From is the inviter, or its alias when anonymous */
 	uac.from_uri =
 			imcf_cstr(inviter.alias_uri[0] ? inviter.alias_uri : inviter.uri);

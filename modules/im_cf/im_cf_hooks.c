@@ -12,6 +12,7 @@
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
 #include "im_cf_hooks.h"
+#include "im_cf_hop.h"
 #include "im_cf_policy.h"
 #include "im_cf_refer.h"
 
@@ -143,5 +144,5 @@ static int on_request(
 	return code;
 }
 
-const imua_dlg_hooks_t imcf_hooks = {
-		on_answered, on_failed, on_reoffer, on_request, on_ended};
+const imua_dlg_hooks_t imcf_hooks = {on_answered, on_failed, on_reoffer,
+		on_request, on_ended, imcf_hop_headers};

@@ -33,6 +33,7 @@
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
 #include "im_cf_hooks.h"
+#include "im_cf_hop.h"
 #include "im_cf_media.h"
 #include "im_cf_notify.h"
 #include "im_cf_rpc.h"
@@ -188,6 +189,7 @@ static int mod_init(void)
 			|| imcf_subs_init() < 0 || imcf_notify_init() < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
+	imcf_hop_init();
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {

@@ -116,6 +116,10 @@ static cmd_export_t cmds[] = {
 				REQUEST_ROUTE},
 		{"im_pf_map_alias", (cmd_function)w_im_pf_map_alias, 0, 0, 0,
 				REQUEST_ROUTE},
+		/* for modules that send to our own terminating function too (the
+		 * focus of im_cf): find_export("impf_hop_header", NO_SCRIPT, 0) */
+		{"impf_hop_header", (cmd_function)impf_hop_header, NO_SCRIPT, 0, 0,
+				0},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},

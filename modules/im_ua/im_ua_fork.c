@@ -120,6 +120,10 @@ int imua_send_invite_b(imua_call_t *c)
 	im_kbuf_t h = {0}, body = {0}, id_mem = {0};
 	imua_tx_t *tx;
 	str extra = STR_NULL;
+	/* a B2BUA call's owner, or a single dialog's */
+	int (*leg_headers)(void *, const imua_leg_id_t *, str *) =
+			c->hooks ? c->hooks->leg_b_headers
+					 : (c->dlg_hooks ? c->dlg_hooks->leg_headers : NULL);
 	unsigned int attempt;
 	int ret = -1, off[4];
 
@@ -151,13 +155,13 @@ int imua_send_invite_b(imua_call_t *c)
 	lock_release(&c->lock);
 	if(h.failed || body.failed || id_mem.failed)
 		goto done;
-	if(c->hooks && c->hooks->leg_b_headers) {
+	if(leg_headers) {
 		imua_leg_id_t id = {method_invite,
 				{id_mem.s + off[0], off[1] - off[0]},
 				{id_mem.s + off[1], off[2] - off[1]},
 				{id_mem.s + off[2], off[3] - off[2]},
 				{id_mem.s + off[3], id_mem.len - off[3]}};
-		if(c->hooks->leg_b_headers(c->app, &id, &extra) < 0)
+		if(leg_headers(c->app, &id, &extra) < 0)
 			goto done;
 		im_kbuf_adds(&h, &extra);
 		if(extra.s)

@@ -188,6 +188,10 @@ typedef struct imua_dlg_hooks {
 	/* Over on any path (BYE either way, failure, cancel, timeout,
 	 * session-timer expiry, terminate). Exactly once; app is the owner's. */
 	void (*ended)(imua_call_t *c, void *app, const char *reason);
+	/* UAC: just before the INVITE leaves, extra headers bound to its
+	 * identity (as leg_b_headers of a B2BUA call; a focus signs its hop
+	 * to our own terminating function). May be NULL; hdrs in pkg. */
+	int (*leg_headers)(void *app, const imua_leg_id_t *id, str *hdrs);
 } imua_dlg_hooks_t;
 
 /* We answer msg (an initial INVITE) as its UAS. */

@@ -138,12 +138,63 @@ static int is_removed(struct sip_msg *msg, struct hdr_field *h)
 	return 0;
 }
 
+/* The next option tag of a Require/Supported body at *p, or an empty
+ * tag at the end. */
+static str next_option_tag(char **p, char *end)
+{
+	str tag;
+
+	while(*p < end && (**p == ' ' || **p == '\t' || **p == ','))
+		(*p)++;
+	tag.s = *p;
+	while(*p < end && **p != ',' && **p != ' ' && **p != '\t')
+		(*p)++;
+	tag.len = (int)(*p - tag.s);
+	return tag;
+}
+
+static int tag_is(const str *tag, const char *name)
+{
+	return tag->len == (int)strlen(name)
+		   && strncasecmp(tag->s, name, tag->len) == 0;
+}
+
+/* Extensions that end at the one who serves the Request-URI, not at a
+ * B2BUA in its path: an INVITE to a Conference-factory URI asks the focus
+ * to handle its list (RFC 5366, CF-2), and the participating function's
+ * B2BUA passes it on (see copy_headers). */
+static const char *end_to_end_tags[] = {"recipient-list-invite"};
+
+static int end_to_end_tag(const str *tag)
+{
+	for(size_t i = 0; i < sizeof(end_to_end_tags) / sizeof(end_to_end_tags[0]);
+			i++)
+		if(tag_is(tag, end_to_end_tags[i]))
+			return 1;
+	return 0;
+}
+
+/* Require is the B2BUA's own per leg, except the end-to-end tags. */
+static void copy_end_to_end_require(struct hdr_field *h, im_kbuf_t *b)
+{
+	char *p = h->body.s, *end = h->body.s + h->body.len;
+
+	while(p < end) {
+		str tag = next_option_tag(&p, end);
+
+		if(tag.len && end_to_end_tag(&tag))
+			im_kbuf_addf(b, "Require: %.*s\r\n", tag.len, tag.s);
+	}
+}
+
 static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 		im_kbuf_t *b)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		if(h->type == HDR_REQUIRE_T && !is_removed(msg, h))
+			copy_end_to_end_require(h, b);
 		if(is_leg_own_header(h) || is_removed(msg, h))
 			continue;
 		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
@@ -249,17 +300,9 @@ str imua_unsupported_require(struct sip_msg *msg)
 		p = h->body.s;
 		end = p + h->body.len;
 		while(p < end) {
-			str tag;
+			str tag = next_option_tag(&p, end);
 
-			while(p < end && (*p == ' ' || *p == '\t' || *p == ','))
-				p++;
-			tag.s = p;
-			while(p < end && *p != ',' && *p != ' ' && *p != '\t')
-				p++;
-			tag.len = (int)(p - tag.s);
-			if(tag.len == 0)
-				continue;
-			if(tag.len == 5 && strncasecmp(tag.s, "timer", 5) == 0)
+			if(tag.len == 0 || tag_is(&tag, "timer") || end_to_end_tag(&tag))
 				continue;
 			return tag;
 		}

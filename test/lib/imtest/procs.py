@@ -333,6 +333,8 @@ class Kamailio:
             "SIP_CHILDREN": str(children),
             "WARN_AGENT": f'"{domain}"',
             "HOP_SECRET_FILE": f'"{self.hop_secret_file}"',
+            # in the IM domain: the script serves only URIs that are "myself"
+            "CF_FACTORY": f'"sip:conference-factory@{domain}"',
         }
         if relay_control:
             d["RELAY_CONTROL"] = f'"{relay_control}"'

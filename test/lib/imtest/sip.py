@@ -710,6 +710,7 @@ class Call:
         self.to_uri = to_uri
         self.sdp = sdp
         self.headers = headers
+        self.ctype = "application/sdp"   # of the body, self.sdp
         self.invite_msg = None
         self.tx = None
         self.dialog = None
@@ -720,7 +721,7 @@ class Call:
         this returns the request is on its way to the callee."""
         self.invite_msg = self.ua.build_request(
             "INVITE", self.to_uri, body=self.sdp or b"",
-            content_type="application/sdp" if self.sdp else None, headers=self.headers)
+            content_type=self.ctype if self.sdp else None, headers=self.headers)
         self.tx = self.ua.send_request(self.invite_msg)
         first = self.tx.wait_response(lambda r: True, timeout)
         if first.status in (401, 407) and self.ua.password is not None:
