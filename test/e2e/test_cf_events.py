@@ -1,0 +1,162 @@
+"""The conference event package of the controlling function (im_cf):
+SUBSCRIBE Event: conference to an ad-hoc session identity (CF-11), the
+full then partial conference-info NOTIFYs (CF-21, OMA CR App M, D-17) and
+the end of subscriptions (CF-22), with real clients through Kamailio and
+the relay. Every test ends with no session, call, relay session or
+subscription left."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from imtest.cf import Member, all_released
+from imtest.procs import wait_until
+
+NS = "{urn:ietf:params:xml:ns:conference-info}"
+FACTORY = "sip:conference-factory@home1.net"
+CT_CI = "application/conference-info+xml"
+
+
+class Conference:
+    """An ad-hoc session of members[0] with the others invited."""
+
+    def __init__(self, server, members):
+        self.server = server
+        self.members = members
+        self.origin = members[0]
+        self.target = self.identity = None
+
+    def invite(self, headers=()):
+        self.origin.invite_factory(
+            FACTORY, [self.server.uri(m.ua.user) for m in self.members[1:]], headers=headers)
+        for m in self.members[1:]:
+            m.wait_invitation()
+
+    def join(self, m):
+        """m accepts its invitation; the first one answers the originator."""
+        m.accept()
+        m.wait_ack()
+        if self.identity is None:
+            final = self.origin.established()
+            # what a client subscribes to: the focus in its 200's Contact
+            # (its PF's alias of the session identity, D-9)
+            self.target = re.search(r"<([^>;]+)", final.get("contact")).group(1)
+            sessions = self.server.rpc.call("im_cf.list")
+            assert len(sessions) == 1, sessions
+            self.identity = sessions[0]["identity"]
+
+    def start(self, joining=None):
+        self.invite()
+        for m in (self.members[1:] if joining is None else joining):
+            self.join(m)
+        return self.identity
+
+
+def notify_doc(req):
+    """The conference-info document of a NOTIFY request, parsed."""
+    assert req.msg.get("event").split(";")[0].strip() == "conference"
+    assert req.msg.get("content-type").split(";")[0] == CT_CI
+    return ET.fromstring(req.msg.body)
+
+
+def users_of(doc):
+    """{entity: (status, yourown, display)} of a conference-info document."""
+    out = {}
+    for u in doc.findall(f"{NS}users/{NS}user"):
+        ep = u.find(f"{NS}endpoint")
+        st = ep.find(f"{NS}status").text if ep is not None else None
+        dt = u.find(f"{NS}display-text")
+        out[u.get("entity")] = (st, u.get("yourown") == "true", dt.text if dt is not None else None)
+    return out
+
+
+def subscriptions(server):
+    return server.rpc.call("im_cf.stats")["subscriptions"]
+
+
+@pytest.fixture
+def members(make_ua, server):
+    """members('alice', 'bob', ...): conference clients that answer every
+    NOTIFY 200. After the test: no im_cf session, im_ua call, relay
+    session or conference subscription is left."""
+    made = []
+
+    def make(*names):
+        ms = [Member(make_ua(n)) for n in names]
+        for m in ms:
+            m.ua.auto_reply["NOTIFY"] = 200
+            m.ua.auto_reply["BYE"] = 200
+        made.extend(ms)
+        return ms
+    yield make
+    wait_until(lambda: all_released(server) and subscriptions(server) == 0, 15,
+               "no im_cf session, im_ua call, relay session or subscription")
+    for m in made:
+        m.close()
+
+
+def session_of(server, identity):
+    return next(s for s in server.rpc.call("im_cf.list") if s["identity"] == identity)
+
+
+def release(server, identity):
+    """The operator ends the session (CF-16); the members answer the BYEs."""
+    server.rpc.call("im_cf.terminate", session_of(server, identity)["id"])
+
+
+def next_notify(m, timeout=10):
+    """The next NOTIFY m gets: (Subscription-State, document or None)."""
+    req = m.ua.wait_request("NOTIFY", timeout=timeout)
+    assert req.msg.get("event").split(";")[0].strip() == "conference"
+    state = req.msg.get("subscription-state")
+    if not req.msg.body:
+        return state, None
+    assert req.msg.get("content-type").split(";")[0] == CT_CI
+    return state, ET.fromstring(req.msg.body)
+
+
+def merge(known, doc):
+    """RFC 4575 section 4.6: a full document replaces, a partial one
+    updates the users it names."""
+    if doc.get("state") == "full":
+        known.clear()
+    known.update(users_of(doc))
+    return known
+
+
+def test_full_then_partial_on_join_and_leave(server, members):
+    """CF-11, CF-21, CF-22, App M: 200 with our Contact, a full state with
+    the subscriber's own entry marked yourown and only connected
+    participants, partial states with the version +1 on a join and on a
+    leave, and terminated;reason=noresource when the session is released."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    conf = Conference(server, [alice, bob, carol])
+    identity = conf.start(joining=[bob])
+    resp, dlg = alice.ua.subscribe(conf.target, "conference", expires=600)
+    assert resp.status in (200, 202)
+    assert resp.get("contact") == f"<{identity}>"
+    state, full = next_notify(alice)
+    assert state.startswith("active")
+    assert full.get("entity") == identity and full.get("state") == "full"
+    v = int(full.get("version"))
+    assert users_of(full) == {
+        server.uri("alice"): ("connected", True, None),
+        server.uri("bob"): ("connected", False, None),
+    }
+    conf.join(carol)
+    state, part = next_notify(alice)
+    assert part.get("state") == "partial" and int(part.get("version")) == v + 1
+    assert users_of(part) == {server.uri("carol"): ("connected", False, None)}
+    assert carol.bye().status == 200
+    state, part = next_notify(alice)
+    assert part.get("state") == "partial" and int(part.get("version")) == v + 2
+    assert users_of(part) == {server.uri("carol"): ("disconnected", False, None)}
+    show = server.rpc.call("im_cf.show", session_of(server, identity)["id"])
+    assert [x["subscriber"] for x in show["subscriptions"]] == [server.uri("alice")]
+    release(server, identity)
+    state, doc = next_notify(alice)
+    assert state.replace(" ", "") == "terminated;reason=noresource"
+    assert doc is None
+
+
