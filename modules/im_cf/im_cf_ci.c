@@ -36,6 +36,13 @@ static void user_of(const imcf_participant_t *p, const char *subscriber,
 										   : IM_CI_DISCONNECTED;
 }
 
+int imcf_ci_attending(const imcf_conf_t *c, const char *subscriber)
+{
+	int i = imcf_conf_find(c, subscriber);
+
+	return i >= 0 && c->p[i].state == IMCF_P_CONNECTED;
+}
+
 int imcf_ci_write(const imcf_conf_t *c, const char *subscriber, int full,
 		unsigned char *told, unsigned int version, char **out, size_t *len,
 		char *err, size_t errlen)

@@ -27,6 +27,11 @@ typedef enum imcf_told
 
 #define IMCF_CT_CONFINFO "application/conference-info+xml"
 
+/* 1 when subscriber (a URI or an alias) is a participant whose dialog
+ * is confirmed: who may subscribe (CF-11 step 4) and keep its
+ * subscription (CF-22); else 0. */
+int imcf_ci_attending(const imcf_conf_t *c, const char *subscriber);
+
 /*
  * The document for the subscriber whose identity is subscriber (its
  * own <user> gets yourown="true"), with version `version`: every

@@ -305,6 +305,8 @@ static void serve(unsigned int id, time_t now, long long ms)
 	c = conf_of(w.session);
 	if(!c)
 		w.ending = "noresource"; /* CF-22 */
+	else if(!w.ending && !imcf_ci_attending(c, w.subscriber))
+		w.ending = "rejected"; /* CF-22: the subscriber left */
 	else if(!w.ending && !w.want_full && c->version == w.seen) {
 		pkg_free(c);
 		return;

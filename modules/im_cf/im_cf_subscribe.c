@@ -11,6 +11,7 @@
 #include "core/trim.h"
 
 #include "im_cf.h"
+#include "im_cf_ci.h"
 #include "im_cf_factory.h"
 #include "im_cf_notify.h"
 #include "im_cf_reply.h"
@@ -165,20 +166,17 @@ static int parse_dialog_headers(struct sip_msg *msg)
 static int attending(imcf_session_t *s, const str *uri, char *who, int len,
 		char *identity, int idlen)
 {
-	int i, released;
+	int ok, released;
 
-	who[0] = '\0';
 	snprintf(who, len, "%.*s", uri->len, uri->s);
 	imcf_session_lock(s);
 	released = s->conf.released;
-	i = imcf_conf_find(&s->conf, who);
-	if(i >= 0 && s->conf.p[i].state != IMCF_P_CONNECTED)
-		i = -1;
+	ok = imcf_ci_attending(&s->conf, who);
 	snprintf(identity, idlen, "%s", s->conf.identity);
 	imcf_session_unlock(s);
 	if(released)
 		return -1;
-	return i >= 0;
+	return ok;
 }
 
 int imcf_subscribe(struct sip_msg *msg, imcf_session_t *s)

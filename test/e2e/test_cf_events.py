@@ -6,6 +6,7 @@ the relay. Every test ends with no session, call, relay session or
 subscription left."""
 
 import re
+import threading
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -160,3 +161,67 @@ def test_full_then_partial_on_join_and_leave(server, members):
     assert doc is None
 
 
+
+
+def test_parallel_subscribers_each_see_their_own_entry(server, members):
+    """CF-11, CF-21, App M: three participants subscribe at once; each gets
+    200 and a full state where yourown marks its own entry only; a leave
+    reaches all three; im_cf.show lists the three subscriptions."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    conf = Conference(server, [alice, bob, carol])
+    identity = conf.start()
+    results = {}
+
+    def subscribe(m):
+        results[m.ua.user] = m.ua.subscribe(conf.target if m is alice else identity,
+                                            "conference", expires=300)
+    threads = [threading.Thread(target=subscribe, args=(m,)) for m in (alice, bob, carol)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert {u: r[0].status for u, r in results.items()} == {
+        "alice": 200, "bob": 200, "carol": 200}
+    for m in (alice, bob, carol):
+        _, full = next_notify(m)
+        users = users_of(full)
+        assert set(users) == {server.uri(u) for u in ("alice", "bob", "carol")}
+        assert [u for u, (_, own, _) in users.items() if own] == [server.uri(m.ua.user)]
+        assert all(st == "connected" for st, _, _ in users.values())
+    show = server.rpc.call("im_cf.show", session_of(server, identity)["id"])
+    assert sorted(x["subscriber"] for x in show["subscriptions"]) == sorted(
+        server.uri(u) for u in ("alice", "bob", "carol"))
+    assert subscriptions(server) == 3
+    assert bob.bye().status == 200
+    for m in (alice, carol):
+        _, part = next_notify(m)
+        assert users_of(part) == {server.uri("bob"): ("disconnected", False, None)}
+    # bob's own subscription ends with the session he left (CF-22)
+    state, _ = next_notify(bob)
+    assert state.replace(" ", "").startswith("terminated")
+    release(server, identity)
+    for m in (alice, carol):
+        state, _ = next_notify(m)
+        assert state.replace(" ", "") == "terminated;reason=noresource"
+
+
+def test_anonymous_participant_shown_by_alias_only(server, members):
+    """CF-21, MS-2: the originator asked for privacy; the other
+    participants' documents carry its anonymous alias, never its URI."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    conf = Conference(server, [alice, bob, carol])
+    conf.invite(headers=[("Privacy", "id")])
+    conf.join(bob)
+    resp, _ = bob.ua.subscribe(conf.identity, "conference")
+    assert resp.status == 200
+    req = bob.ua.wait_request("NOTIFY")
+    assert b"alice" not in req.msg.body
+    users = users_of(ET.fromstring(req.msg.body))
+    assert users[server.uri("bob")] == ("connected", True, None)
+    (alias,) = set(users) - {server.uri("bob")}
+    assert users[alias][0] == "connected"
+    conf.join(carol)
+    req = bob.ua.wait_request("NOTIFY")
+    assert b"alice" not in req.msg.body
+    release(server, conf.identity)
+    assert next_notify(bob)[0].replace(" ", "") == "terminated;reason=noresource"
