@@ -225,3 +225,66 @@ def test_anonymous_participant_shown_by_alias_only(server, members):
     assert b"alice" not in req.msg.body
     release(server, conf.identity)
     assert next_notify(bob)[0].replace(" ", "") == "terminated;reason=noresource"
+
+
+def sub_request(ua, uri, headers, body=b"", content_type=None):
+    """An out-of-dialog SUBSCRIBE with these headers (digest answered)."""
+    return ua.request("SUBSCRIBE", uri, headers=headers, body=body,
+                      content_type=content_type)
+
+
+def test_refusals_leave_the_session_and_its_subscription_alone(server, members, make_ua):
+    """CF-11: a user who is not a participant gets 403 + Warning 122, an
+    identity we do not own 404, another event package 489 with
+    Allow-Events, a SUBSCRIBE body (none is defined) 415, an unreadable
+    Expires 400 (the script's sanity checks), an oversized SUBSCRIBE 513;
+    each is logged and alice's subscription goes on."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    dave = make_ua("dave")
+    conf = Conference(server, [alice, bob, carol])
+    identity = conf.start(joining=[bob])
+    assert alice.ua.subscribe(identity, "conference")[0].status == 200
+    v = int(next_notify(alice)[1].get("version"))
+    conf_ev = [("Event", "conference"), ("Expires", "60")]
+
+    r = sub_request(dave, identity, conf_ev)
+    assert r.status == 403 and "122" in r.get("warning")
+    # carol is invited but not attending yet: not a participant either
+    assert sub_request(carol.ua, identity, conf_ev).status == 403
+    sid = session_of(server, identity)["id"]
+    unknown = identity.replace(sid, sid[:-1] + ("0" if sid[-1] != "0" else "1"))
+    assert sub_request(bob.ua, unknown, conf_ev).status == 404
+    r = sub_request(bob.ua, identity, [("Event", "presence"), ("Expires", "60")])
+    assert r.status == 489 and r.get("allow-events") == "conference"
+    assert sub_request(bob.ua, identity, [("Expires", "60")]).status == 489
+    r = sub_request(bob.ua, identity, conf_ev, body=b"<conference-info><<",
+                    content_type=CT_CI)
+    assert r.status == 415
+    assert sub_request(bob.ua, identity, [("Event", "conference"),
+                                          ("Expires", "soon")]).status == 400
+    big = b"<x>" + b"a" * 40000 + b"</x>"
+    assert sub_request(bob.ua, identity, conf_ev, body=big,
+                       content_type=CT_CI).status == 513
+    assert subscriptions(server) == 1
+    log = server.kamailio.proc.log_text()
+    for why in ("not attending", "no such session", "a body, none is defined"):
+        assert "refused with" in log and why in log, why
+    # the session and alice's subscription went on
+    conf.join(carol)
+    _, part = next_notify(alice)
+    assert int(part.get("version")) == v + 1
+    assert users_of(part) == {server.uri("carol"): ("connected", False, None)}
+    release(server, identity)
+    assert next_notify(alice)[0].replace(" ", "") == "terminated;reason=noresource"
+
+
+def test_unknown_session_and_released_session(server, members):
+    """CF-11, CF-22: a SUBSCRIBE to a session identity that was released
+    gets 404 (re-subscription refused)."""
+    alice, bob = members("alice", "bob")
+    conf = Conference(server, [alice, bob])
+    identity = conf.start()
+    release(server, identity)
+    wait_until(lambda: all_released(server), 15, "release of the session")
+    assert sub_request(alice.ua, identity,
+                       [("Event", "conference"), ("Expires", "60")]).status == 404
