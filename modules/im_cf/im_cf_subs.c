@@ -226,6 +226,23 @@ static int take_work(unsigned int id, work_t *w)
 	return s ? 0 : -1;
 }
 
+/* 1 while session id is live, with its conference-state version; 0
+ * when it is gone or released (CF-22). No copy: a probe each tick. */
+static int live(const char *id, unsigned int *version)
+{
+	imcf_session_t *s = imcf_session_get(id);
+	int ret;
+
+	if(!s)
+		return 0;
+	imcf_session_lock(s);
+	ret = !s->conf.released;
+	*version = s->conf.version;
+	imcf_session_unlock(s);
+	imcf_session_put(s);
+	return ret;
+}
+
 /* A pkg copy of the conference of session id; NULL when the session is
  * gone or released (CF-22). */
 static imcf_conf_t *conf_of(const char *id)
@@ -294,23 +311,24 @@ static void serve(unsigned int id, time_t now, long long ms)
 	char *doc = NULL;
 	size_t len = 0;
 	int ret = 0;
+	unsigned int version = 0;
 
 	if(take_work(id, &w) < 0)
 		return;
 	if(!w.ending && now >= w.expires)
 		w.ending = "timeout";
+	if(!w.ending && !live(w.session, &version))
+		w.ending = "noresource"; /* CF-22 */
+	if(!w.ending && !w.want_full && version == w.seen)
+		return; /* nothing new */
 	/* the rate limit (CF-21): changes wait, a termination does not */
 	if(!w.ending && w.last_ms && ms - w.last_ms < imcf_notify_interval)
 		return;
 	c = conf_of(w.session);
 	if(!c)
-		w.ending = "noresource"; /* CF-22 */
+		w.ending = "noresource";
 	else if(!w.ending && !imcf_ci_attending(c, w.subscriber))
 		w.ending = "rejected"; /* CF-22: the subscriber left */
-	else if(!w.ending && !w.want_full && c->version == w.seen) {
-		pkg_free(c);
-		return;
-	}
 	if(c) {
 		ret = imcf_ci_write(c, w.subscriber, w.want_full || w.ending,
 				w.told, w.version + 1, &doc, &len, err, sizeof(err));

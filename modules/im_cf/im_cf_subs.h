@@ -36,7 +36,8 @@ typedef struct imcf_sub_dlg
 	char remote_tag[IMCF_TAG_MAX], local_tag[IMCF_TAG_MAX];
 	char remote_uri[IMCF_URI_MAX], local_uri[IMCF_URI_MAX];
 	char target[IMCF_URI_MAX];		  /* the subscriber's Contact */
-	char contact[IMCF_URI_MAX];	  /* ours: the session identity */
+	char contact[IMCF_URI_MAX];	  /* ours: the session identity's user
+										 at our address (CF-11 step 6) */
 	char route_set[IMCF_ROUTE_MAX]; /* its Record-Route, in order */
 	struct socket_info *sock;		  /* where the SUBSCRIBE came in */
 	unsigned int remote_cseq;

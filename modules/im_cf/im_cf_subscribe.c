@@ -116,6 +116,32 @@ static int route_set(struct sip_msg *msg, char *dst, int len)
 	return 0;
 }
 
+/* CF-11 step 6: our Contact is the session identity's user at this
+ * server's address (contact_host, else the socket msg came in on), so
+ * that the subscriber's in-dialog requests reach us. */
+static int our_contact(
+		struct sip_msg *msg, const char *identity, char *out, int len)
+{
+	struct socket_info *si = msg->rcv.bind_address;
+	const char *user = strchr(identity, ':'), *at = strchr(identity, '@');
+	int n;
+
+	if(!user || !at || at < user || (!si && !imcf_contact_host.len))
+		return -1;
+	user++;
+	if(imcf_contact_host.len)
+		n = snprintf(out, len, "sip:%.*s@%.*s", (int)(at - user), user,
+				imcf_contact_host.len, imcf_contact_host.s);
+	else
+		n = snprintf(out, len, "sip:%.*s@%.*s:%.*s%s", (int)(at - user), user,
+				si->address_str.len, si->address_str.s, si->port_no_str.len,
+				si->port_no_str.s,
+				si->proto == PROTO_TCP	 ? ";transport=tcp"
+				: si->proto == PROTO_TLS ? ";transport=tls"
+										 : "");
+	return n > 0 && n < len ? 0 : -1;
+}
+
 /* The dialog the 2xx to msg creates; -1: a part is missing or too long. */
 static int dialog_of(struct sip_msg *msg, const char *identity,
 		imcf_sub_dlg_t *d, const char **why)
@@ -144,7 +170,8 @@ static int dialog_of(struct sip_msg *msg, const char *identity,
 			|| imcf_notify_reply_totag(msg, d->local_tag, sizeof(d->local_tag))
 					   < 0)
 		return -1;
-	snprintf(d->contact, sizeof(d->contact), "%s", identity);
+	if(our_contact(msg, identity, d->contact, sizeof(d->contact)) < 0)
+		return -1;
 	str2int(&get_cseq(msg)->number, &cseq);
 	d->remote_cseq = cseq;
 	d->sock = msg->rcv.bind_address;
@@ -222,7 +249,7 @@ int imcf_subscribe(struct sip_msg *msg, imcf_session_t *s)
 		return refuse(msg, 400, 0, why);
 	}
 	/* the 200, then the NOTIFYs */
-	ret = accept_sub(msg, expires, identity);
+	ret = accept_sub(msg, expires, d->contact);
 	if(ret == IMCF_HANDLED && imcf_subs_add(s->conf.id, who, d, expires) < 0)
 		LM_ERR("session %s: the subscription of %s is lost\n", s->conf.id, who);
 	pkg_free(d);

@@ -7,10 +7,12 @@ subscription left."""
 
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from conftest import start_server, stop_server
 from imtest.cf import Member, all_released
 from imtest.procs import wait_until
 
@@ -46,6 +48,17 @@ class Conference:
             sessions = self.server.rpc.call("im_cf.list")
             assert len(sessions) == 1, sessions
             self.identity = sessions[0]["identity"]
+        self.wait_state(m, "connected")
+
+    def wait_state(self, m, state):
+        """im_cf has seen m's 200 (the ACK may come first: im_ua ACKs
+        before the focus hears of the answer)."""
+        uri = self.server.uri(m.ua.user)
+
+        def seen():
+            show = self.server.rpc.call("im_cf.show", session_of(self.server, self.identity)["id"])
+            return any(u["uri"] == uri and u["state"] == state for u in show["users"])
+        wait_until(seen, 5, f"{uri} {state} in im_cf.show")
 
     def start(self, joining=None):
         self.invite()
@@ -76,23 +89,36 @@ def subscriptions(server):
     return server.rpc.call("im_cf.stats")["subscriptions"]
 
 
-@pytest.fixture
-def members(make_ua, server):
-    """members('alice', 'bob', ...): conference clients that answer every
-    NOTIFY 200. After the test: no im_cf session, im_ua call, relay
-    session or conference subscription is left."""
-    made = []
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory):
+    """A server whose subscriptions get at most one NOTIFY in 3 s."""
+    s = start_server(tmp_path_factory.mktemp("slow"), defines={"CF_NOTIFY_INTERVAL": 3000})
+    yield s
+    stop_server(s)
 
-    def make(*names):
-        ms = [Member(make_ua(n)) for n in names]
+
+@pytest.fixture
+def members(make_ua, request):
+    """members('alice', 'bob', ..., srv=None): conference clients of srv
+    (default: the module's server) that answer every NOTIFY and BYE 200.
+    After the test: no im_cf session, im_ua call, relay session or
+    conference subscription is left."""
+    made = []
+    servers = set()
+
+    def make(*names, srv=None):
+        srv = srv or request.getfixturevalue("server")
+        servers.add(srv)
+        ms = [Member(make_ua(n, srv=srv)) for n in names]
         for m in ms:
             m.ua.auto_reply["NOTIFY"] = 200
             m.ua.auto_reply["BYE"] = 200
         made.extend(ms)
         return ms
     yield make
-    wait_until(lambda: all_released(server) and subscriptions(server) == 0, 15,
-               "no im_cf session, im_ua call, relay session or subscription")
+    for srv in servers:
+        wait_until(lambda: all_released(srv) and subscriptions(srv) == 0, 15,
+                   "no im_cf session, im_ua call, relay session or subscription")
     for m in made:
         m.close()
 
@@ -136,7 +162,9 @@ def test_full_then_partial_on_join_and_leave(server, members):
     identity = conf.start(joining=[bob])
     resp, dlg = alice.ua.subscribe(conf.target, "conference", expires=600)
     assert resp.status in (200, 202)
-    assert resp.get("contact") == f"<{identity}>"
+    # CF-11 step 6: the session identity's user at this server's address
+    user = identity.split("@")[0]
+    assert resp.get("contact") == f"<{user}@{server.kamailio.ip}:{server.sip_addr[1]}>"
     state, full = next_notify(alice)
     assert state.startswith("active")
     assert full.get("entity") == identity and full.get("state") == "full"
@@ -288,3 +316,77 @@ def test_unknown_session_and_released_session(server, members):
     wait_until(lambda: all_released(server), 15, "release of the session")
     assert sub_request(alice.ua, identity,
                        [("Event", "conference"), ("Expires", "60")]).status == 404
+
+
+def test_refresh_then_unsubscribe(server, members):
+    """CF-11, RFC 6665: a refresh in the subscription dialog gets 200 and a
+    full state with the next version; Expires: 0 gets 200 and a last full
+    state with terminated; the session is not touched by it."""
+    alice, bob = members("alice", "bob")
+    conf = Conference(server, [alice, bob])
+    identity = conf.start()
+    resp, dlg = alice.ua.subscribe(identity, "conference", expires=120)
+    assert resp.status == 200 and resp.get("expires") == "120"
+    v = int(next_notify(alice)[1].get("version"))
+    resp, _ = alice.ua.subscribe(identity, "conference", expires=300, dialog=dlg)
+    assert resp.status == 200 and resp.get("expires") == "300"
+    state, doc = next_notify(alice)
+    assert re.fullmatch(r"active;expires=(299|300)", state.replace(" ", ""))
+    assert doc.get("state") == "full" and int(doc.get("version")) == v + 1
+    resp, _ = alice.ua.subscribe(identity, "conference", expires=0, dialog=dlg)
+    assert resp.status == 200
+    state, doc = next_notify(alice)
+    assert state.replace(" ", "").startswith("terminated")
+    assert doc.get("state") == "full" and int(doc.get("version")) == v + 2
+    wait_until(lambda: subscriptions(server) == 0, 5, "the subscription's end")
+    # gone: a refresh now is 481; the session goes on
+    resp, _ = alice.ua.subscribe(identity, "conference", expires=60, dialog=dlg)
+    assert resp.status == 481
+    assert session_of(server, identity)["participants"] == 2
+    release(server, identity)
+
+
+def test_subscription_expires(server, members):
+    """CF-11, RFC 6665: a subscription not refreshed ends at its expiry with
+    terminated;reason=timeout."""
+    alice, bob = members("alice", "bob")
+    conf = Conference(server, [alice, bob])
+    identity = conf.start()
+    resp, _ = alice.ua.subscribe(identity, "conference", expires=1)
+    assert resp.status == 200
+    assert re.fullmatch(r"active;expires=[01]", next_notify(alice)[0].replace(" ", ""))
+    state, doc = next_notify(alice, timeout=5)
+    assert state.replace(" ", "") == "terminated;reason=timeout"
+    assert subscriptions(server) == 0
+    release(server, identity)
+
+
+def test_rate_limit_coalesces_joins(slow_server, members):
+    """CF-21: at most one NOTIFY per notify_interval (3 s here) per
+    subscription, by a timer: two joins right after the full state come in
+    one partial NOTIFY no earlier than the interval, version +1, with both
+    users; nothing follows it."""
+    srv = slow_server
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave", srv=srv)
+    conf = Conference(srv, [alice, bob, carol, dave])
+    identity = conf.start(joining=[bob])
+    assert alice.ua.subscribe(identity, "conference")[0].status == 200
+    _, full = next_notify(alice)
+    sent = time.monotonic()
+    v = int(full.get("version"))
+    for m in (carol, dave):
+        m.accept(ring=False)
+    for m in (carol, dave):
+        m.wait_ack()
+    _, part = next_notify(alice)
+    assert time.monotonic() - sent >= 2.5
+    assert part.get("state") == "partial" and int(part.get("version")) == v + 1
+    assert users_of(part) == {srv.uri("carol"): ("connected", False, None),
+                              srv.uri("dave"): ("connected", False, None)}
+    known = merge(merge({}, full), part)
+    assert set(known) == {srv.uri(u) for u in ("alice", "bob", "carol", "dave")}
+    assert [u for u, (_, own, _) in known.items() if own] == [srv.uri("alice")]
+    # a termination is not held back by the rate limit
+    release(srv, identity)
+    state, _ = next_notify(alice, timeout=2)
+    assert state.replace(" ", "") == "terminated;reason=noresource"
