@@ -53,5 +53,7 @@ int imcf_handle(struct sip_msg *msg)
 		return IMCF_OTHER_NODE;
 	if(refresh)
 		return imcf_subscribe_refresh(msg);
+	if(msg->REQ_METHOD == METHOD_SUBSCRIBE)
+		return imcf_subscribe(msg, id); /* CF-11 */
 	return imcf_identity_request(msg, id);
 }

@@ -24,7 +24,6 @@
 #include "im_cf_list.h"
 #include "im_cf_policy.h"
 #include "im_cf_refer.h"
-#include "im_cf_subscribe.h"
 
 /* The factory URIs, one per domain (pkg, set before the children fork). */
 typedef struct factory
@@ -349,15 +348,9 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 
 	if(msg->REQ_METHOD == METHOD_REFER)
 		return refer_out_of_dialog(msg, s);
-	if(msg->REQ_METHOD == METHOD_SUBSCRIBE) {
-		ret = imcf_subscribe(msg, s); /* CF-11 */
-		if(s)
-			imcf_session_put(s);
-		return ret;
-	}
 	if(msg->REQ_METHOD != METHOD_INVITE) {
 		/* MESSAGE (PM-1) to an identity is not served yet; an unknown
-		 * session is 404 */
+		 * session is 404 (SUBSCRIBE is im_cf_subscribe.c's) */
 		if(s)
 			imcf_session_put(s);
 		return refused(msg, s ? 501 : 404, 0);

@@ -186,7 +186,8 @@ static int mod_init(void)
 			|| !apis_complete())
 		return -1;
 	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0
-			|| imcf_subs_init() < 0 || imcf_notify_init() < 0)
+			|| imcf_subs_init() < 0
+			|| imcf_notify_init(imcf_subs_notify_result) < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
 	imcf_hop_init();

@@ -10,9 +10,11 @@
 #include "im_cf_notify.h"
 
 static struct tm_binds tmb;
+static imcf_notify_done_f notify_done_cb;
 
-int imcf_notify_init(void)
+int imcf_notify_init(imcf_notify_done_f done)
 {
+	notify_done_cb = done;
 	if(load_tm_api(&tmb) < 0) {
 		LM_ERR("cannot bind tm: load it before im_cf\n");
 		return -1;
@@ -35,7 +37,7 @@ static void notify_done(struct cell *t, int type, struct tmcb_params *ps)
 {
 	(void)t;
 	(void)type;
-	imcf_subs_notify_result((unsigned int)(uintptr_t)*ps->param, ps->code);
+	notify_done_cb((unsigned int)(uintptr_t)*ps->param, ps->code);
 }
 
 static str cs(const char *s)
@@ -80,7 +82,7 @@ int imcf_notify_send(const imcf_notify_t *n)
 					   strlen(n->dlg.route_set), &dlg.route_set)
 					   < 0) {
 		LM_ERR("subscription %u: bad route set\n", n->sub_id);
-		imcf_subs_notify_result(n->sub_id, 500);
+		notify_done_cb(n->sub_id, 500);
 		return -1;
 	}
 	set_uac_req(&uac_r, &method, &h, n->body ? &body : NULL, &dlg,
@@ -91,7 +93,7 @@ int imcf_notify_send(const imcf_notify_t *n)
 		free_rr(&dlg.route_set);
 	if(ret < 0) {
 		LM_ERR("subscription %u: cannot send NOTIFY\n", n->sub_id);
-		imcf_subs_notify_result(n->sub_id, 500);
+		notify_done_cb(n->sub_id, 500);
 		return -1;
 	}
 	return 0;

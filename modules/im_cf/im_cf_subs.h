@@ -19,29 +19,12 @@
 #include "core/rpc.h"
 
 #include "im_cf_conf.h"
-
-#define IMCF_CALLID_MAX 256
-#define IMCF_TAG_MAX 128
-#define IMCF_ROUTE_MAX 1024
+#include "im_cf_notify.h"
 
 extern int imcf_notify_interval;	 /* ms between two NOTIFYs of one
 										subscription (CF-21) */
 extern int imcf_subscribe_expires;	 /* the longest subscription, s */
 extern int imcf_max_subscriptions;	 /* on this node (CF-11 local policy) */
-
-/* The SUBSCRIBE dialog of a new subscription, as the request set it. */
-typedef struct imcf_sub_dlg
-{
-	char call_id[IMCF_CALLID_MAX];
-	char remote_tag[IMCF_TAG_MAX], local_tag[IMCF_TAG_MAX];
-	char remote_uri[IMCF_URI_MAX], local_uri[IMCF_URI_MAX];
-	char target[IMCF_URI_MAX];		  /* the subscriber's Contact */
-	char contact[IMCF_URI_MAX];	  /* ours: the session identity's user
-										 at our address (CF-11 step 6) */
-	char route_set[IMCF_ROUTE_MAX]; /* its Record-Route, in order */
-	struct socket_info *sock;		  /* where the SUBSCRIBE came in */
-	unsigned int remote_cseq;
-} imcf_sub_dlg_t;
 
 int imcf_subs_init(void);
 void imcf_subs_destroy(void);

@@ -17,6 +17,7 @@
 #include "im_cf_reply.h"
 #include "im_cf_subs.h"
 #include "im_cf_subscribe.h"
+#include "im_cf_table.h"
 
 static int answer(struct sip_msg *msg, int code, const char *reason,
 		const char *hdrs)
@@ -206,7 +207,7 @@ static int attending(imcf_session_t *s, const str *uri, char *who, int len,
 	return ok;
 }
 
-int imcf_subscribe(struct sip_msg *msg, imcf_session_t *s)
+static int subscribe(struct sip_msg *msg, imcf_session_t *s)
 {
 	imcf_sub_dlg_t *d;
 	char who[IMCF_URI_MAX], identity[IMCF_URI_MAX];
@@ -253,6 +254,16 @@ int imcf_subscribe(struct sip_msg *msg, imcf_session_t *s)
 	if(ret == IMCF_HANDLED && imcf_subs_add(s->conf.id, who, d, expires) < 0)
 		LM_ERR("session %s: the subscription of %s is lost\n", s->conf.id, who);
 	pkg_free(d);
+	return ret;
+}
+
+int imcf_subscribe(struct sip_msg *msg, const char *id)
+{
+	imcf_session_t *s = imcf_session_get(id);
+	int ret = subscribe(msg, s);
+
+	if(s)
+		imcf_session_put(s);
 	return ret;
 }
 

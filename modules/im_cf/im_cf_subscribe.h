@@ -9,11 +9,10 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "im_cf_table.h"
 
-/* A SUBSCRIBE out of any dialog to session s's identity; s NULL: no such
- * session here (404). IMCF_HANDLED or IMCF_REFUSED. */
-int imcf_subscribe(struct sip_msg *msg, imcf_session_t *s);
+/* A SUBSCRIBE out of any dialog to the identity of session id (404 when
+ * there is no such session here). IMCF_HANDLED or IMCF_REFUSED. */
+int imcf_subscribe(struct sip_msg *msg, const char *id);
 
 /* A SUBSCRIBE within a subscription dialog (a To tag, the Request-URI
  * a session identity): refresh or unsubscribe (Expires: 0), 481 when the
