@@ -238,9 +238,18 @@ int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 void imua_fork_tick(imua_call_t *c, unsigned int now)
 {
 	struct cell *saved;
-	int saved_branch, next;
+	int saved_branch, next, cancel;
 	unsigned int hash = 0, label = 0;
 
+	lock_get(&c->lock);
+	/* a CANCEL that tm refused a moment too early (imua_send_cancel_b) */
+	cancel = c->cancel_pending && c->leg[IMUA_LEG_B].early
+			 && c->leg[IMUA_LEG_B].uac_pending;
+	if(cancel)
+		c->cancel_pending = 0;
+	lock_release(&c->lock);
+	if(cancel)
+		imua_send_cancel_b(c);
 	lock_get(&c->lock);
 	next = c->attempt_deadline && now >= c->attempt_deadline
 		   && c->leg[IMUA_LEG_B].uac_pending;
@@ -354,9 +363,11 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 		return;
 	}
 	if(type & TMCB_LOCAL_RESPONSE_IN) {
-		if(ps->code <= 100 || ps->code >= 200 || !real)
+		if(ps->code < 100 || ps->code >= 200 || !real)
 			return;
-		/* early: a CANCEL that waited for this may leave now */
+		/* early: a CANCEL that waited for this may leave now; a 100
+		 * Trying is enough (RFC 3261 9.1), and a focus that answers
+		 * nothing before its 200 sends nothing else */
 		lock_get(&c->lock);
 		c->leg[IMUA_LEG_B].early = 1;
 		cancel = c->cancel_pending;
@@ -364,7 +375,7 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 		lock_release(&c->lock);
 		if(cancel)
 			imua_send_cancel_b(c);
-		if(ops->provisional)
+		if(ops->provisional && ps->code > 100)
 			ops->provisional(c, ps);
 		return;
 	}
