@@ -352,9 +352,9 @@ def test_subscription_expires(server, members):
     alice, bob = members("alice", "bob")
     conf = Conference(server, [alice, bob])
     identity = conf.start()
-    resp, _ = alice.ua.subscribe(identity, "conference", expires=1)
+    resp, _ = alice.ua.subscribe(identity, "conference", expires=2)
     assert resp.status == 200
-    assert re.fullmatch(r"active;expires=[01]", next_notify(alice)[0].replace(" ", ""))
+    assert re.fullmatch(r"active;expires=[12]", next_notify(alice)[0].replace(" ", ""))
     state, doc = next_notify(alice, timeout=5)
     assert state.replace(" ", "") == "terminated;reason=timeout"
     assert subscriptions(server) == 0
