@@ -65,9 +65,10 @@ def relayed(sender, ident, receivers, text):
     """MS-3: sender's CPIM message to the session reaches each receiver
     unmodified."""
     body = cpim.build(f"<{sender.ua.aor}>", f"<{ident}>", text)
+    seen = {m: len(m.ep.completed) for m in receivers}
     sender.ep.send_message(body, content_type="message/cpim")
     for m in receivers:
-        assert m.ep.wait_message().body == body
+        assert m.ep.wait_message(index=seen[m]).body == body
 
 
 def leaves(member, *byed):
@@ -152,11 +153,14 @@ def test_adhoc_happy_path(server, members, released):
     for m in (bob, carol):
         got = m.ep.wait_message()
         assert got.body == body
-    show = server.rpc.call("im_cf.show", only_session(server)["id"])
-    assert [(u["uri"], u["state"], u["joining"]) for u in show["users"]] == [
+    # the focus records carol's answer as its ACK leaves the B2BUA of
+    # carol's terminating function: the state follows shortly after
+    sid = only_session(server)["id"]
+    wait_until(lambda: [(u["uri"], u["state"], u["joining"])
+                        for u in server.rpc.call("im_cf.show", sid)["users"]] == [
         (server.uri("alice"), "connected", "dialed-in"),
         (server.uri("bob"), "connected", "dialed-out"),
-        (server.uri("carol"), "connected", "dialed-out")]
+        (server.uri("carol"), "connected", "dialed-out")], 10, "everyone connected")
     # CF-19 a: the originator leaves, everyone is BYEd
     leaves(alice, bob, carol)
 
@@ -216,7 +220,7 @@ def test_leave_and_rejoin(server, members, released):
     final = carol.established()
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
-    assert only_session(server)["participants"] == 3
+    wait_until(lambda: only_session(server)["participants"] == 3, 10, "carol back")
     relayed(bob, ident, [carol, alice], "welcome back")
     # CF-20: never invited
     dave.invite(ident)
@@ -430,3 +434,198 @@ def test_kamailio_restarted(own_server, members):
     alice.ep.wait_closed()
     bob.ep.wait_closed()
     assert own_server.rpc.call("im_cf.list") == []
+
+
+def test_reinvite_new_offer(server, members, released):
+    """CF-6: a participant's re-INVITE with a new offer gets a 200 with an
+    answer and the session goes on; an offer without MSRP media gets 488
+    and changes nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    resp = bob.reinvite(bob.offer(setup=None, accept_types="message/cpim"))
+    assert resp.status == 200
+    assert Sdp(resp.body).attr("accept-types") is not None
+    relayed(alice, ident, [bob, carol], "after bob's re-INVITE")
+    resp = alice.reinvite(alice.offer().replace(b"m=message", b"m=audio"))
+    assert resp.status == 488
+    relayed(carol, ident, [alice, bob], "after alice's refused re-INVITE")
+    leaves(alice, bob, carol)
+
+
+@pytest.fixture(scope="module")
+def crowd(server):
+    """Eight more users of the domain (u1..u8)."""
+    users = [f"u{i}" for i in range(1, 9)]
+    for u in users:
+        server.kamailio.add_user(u, server.password(u))
+    return users
+
+
+def test_crowd_answers_at_once(server, members, crowd, released):
+    """CF-2, CF-13 under load: eight invitees answer at the same moment;
+    alice gets exactly one 200, each invitee exactly one ACK, and
+    im_cf.show lists nine connected users."""
+    alice, *ms = members("alice", *crowd)
+    alice.invite_factory(FACTORY, [server.uri(u) for u in crowd])
+    for m in ms:
+        m.wait_invitation()
+    go = threading.Barrier(len(ms))
+
+    def answer(m):
+        go.wait()
+        m.accept(ring=False)
+    ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in ms:
+        m.wait_ack()
+    alice.established()
+    alice.connect()
+    for m in ms:
+        m.connect()
+    sid = only_session(server)["id"]
+    wait_until(lambda: server.rpc.call("im_cf.show", sid)["participants"] == 9, 10,
+               "nine participants")
+    show = server.rpc.call("im_cf.show", sid)
+    assert sorted(u["uri"] for u in show["users"] if u["state"] == "connected") == sorted(
+        [server.uri("alice")] + [server.uri(u) for u in crowd])
+    relayed(alice, show["identity"], ms, "hello crowd")
+    leaves(alice, *ms)
+    assert len(alice.call.tx.finals()) == 1
+    for m in ms:
+        assert [r.status for r in m.req.replies if r.status >= 200] == [200]
+        assert sum(1 for r in m.ua.received if r.method == "ACK"
+                   and r.call_id == m.req.msg.call_id) == 1
+
+
+def test_two_factory_invites_at_once(server, members, crowd, released):
+    """CF-2: two factory INVITEs sent at the same moment make two
+    sessions, each request gets exactly one final response."""
+    alice, carol, bob, dave = members("alice", "carol", "bob", "dave")
+    go = threading.Barrier(2)
+
+    def invite(m, who):
+        go.wait()
+        m.invite_factory(FACTORY, [server.uri(who.ua.user)])
+    ts = [threading.Thread(target=invite, args=a) for a in ((alice, bob), (carol, dave))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in (bob, dave):
+        m.wait_invitation()
+        m.accept()
+        m.wait_ack()
+    for m in (alice, carol):
+        m.established()
+        m.connect()
+    for m in (bob, dave):
+        m.connect()
+    wait_until(lambda: [s["participants"] for s in server.rpc.call("im_cf.list")] == [2, 2],
+               10, "two sessions of two")
+    sessions = server.rpc.call("im_cf.list")
+    assert sessions[0]["identity"] != sessions[1]["identity"]
+    for s in sessions:
+        users = [u["uri"] for u in server.rpc.call("im_cf.show", s["id"])["users"]]
+        assert users in ([server.uri("alice"), server.uri("bob")],
+                         [server.uri("carol"), server.uri("dave")])
+    leaves(alice, bob)
+    leaves(carol, dave)
+    for m in (alice, carol):
+        assert len(m.call.tx.finals()) == 1
+
+
+@pytest.fixture(scope="module")
+def timer_server(tmp_path_factory):
+    """A domain whose focus asks Session-Expires 4 on its invitations, so
+    that the refreshes of CF-10 happen within a test."""
+    s = start_server(tmp_path_factory.mktemp("timer"),
+                     defines={"MIN_SE": "2", "CF_SESSION_EXPIRES": "4"})
+    yield s
+    stop_server(s)
+
+
+def test_session_refresh(timer_server, members):
+    """CF-10: the invitee side refreshes our invitation's dialog (refresher
+    uas, every 2 s); the focus answers each refresh, and the session
+    outlives several intervals."""
+    srv = timer_server
+    alice, bob = members("alice", "bob", srv=srv)
+    start_adhoc(srv, alice, [bob])
+    key = [u for u in srv.rpc.call("im_cf.show", only_session(srv)["id"])["users"]
+           if u["uri"] == srv.uri("bob")][0]["dialog"]
+
+    def dialog():
+        return [c for c in srv.rpc.call("im_ua.list") if c["key"] == key][0]
+    assert dialog()["b"]["session_expires"] == 4
+    wait_until(lambda: dialog()["b"]["remote_cseq"] >= 4, 20, "three refreshes")
+    assert only_session(srv)["participants"] == 2
+    relayed(alice, only_session(srv)["identity"], [bob], "still here after refreshes")
+    leaves(alice, bob)
+    wait_all_released(srv)
+
+
+def test_invitations_cannot_leave(tmp_path, make_ua):
+    """CF-2: no invitation can be sent (the next hop does not resolve):
+    the originator gets a final error at once, nothing is left, and the
+    server stops cleanly."""
+    srv = start_server(tmp_path / "nohop",
+                       defines={"CF_OUTBOUND_PROXY": '"sip:no-such-host.invalid"'})
+    try:
+        alice = Member(make_ua("alice", srv=srv))
+        alice.invite_factory(FACTORY, [srv.uri("bob"), srv.uri("carol")])
+        assert alice.call.wait_final().status == 500
+        wait_all_released(srv)
+        alice.close()
+        assert alice.ua.register(expires=0).status == 200
+    finally:
+        stop_server(srv)
+
+
+def test_not_authorised(server, members, released):
+    """CF-2 step 2, OP-1: a user whose service is denied gets 403 + 127 for
+    a factory INVITE (the originating function's policy: im_cf has no
+    authorisation list of its own); nobody is invited."""
+    carol, bob = members("carol", "bob")
+    assert server.rpc.call("im_pf.policy_set", server.uri("carol"), "service", "deny") == "ok"
+    try:
+        carol.invite_factory(FACTORY, [server.uri("bob")])
+        resp = carol.call.wait_final()
+        assert (resp.status, warning_code(resp)) == (403, "127")
+        assert bob.ua.no_request("INVITE")
+    finally:
+        server.rpc.call("im_pf.policy_del", server.uri("carol"), "service")
+
+
+def test_media_without_cpim(server, members, released):
+    """D-18, CF-2 step 7, CF-5: message/cpim is mandatory in a conference.
+    An offer without it gets 488 + Warning 304; an invitee whose answer
+    leaves it out is removed (ACK then BYE), and with nobody else the
+    originator gets 488; a rejoin offer without it gets 488."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob")],
+                         sdp=alice.offer(accept_types="text/plain", accept_wrapped=None))
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert bob.ua.no_request("INVITE")
+
+    alice.renew().invite_factory(FACTORY, [server.uri("bob")])
+    bob.wait_invitation()
+    bob.accept(accept_types="text/plain", accept_wrapped=None)
+    with answering_byes(bob) as got:
+        assert alice.call.wait_final().status == 488
+    assert got == {bob}
+
+    alice.renew()
+    bob.renew()
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    assert carol.bye().status == 200
+    carol.renew().invite(ident, accept_types="text/plain", accept_wrapped=None)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert only_session(server)["participants"] == 2
+    leaves(alice, bob)
