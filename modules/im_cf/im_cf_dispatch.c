@@ -9,6 +9,7 @@
 #include "im_cf_factory.h"
 #include "im_cf_pager.h"
 #include "im_cf_pager_agg.h"
+#include "im_cf_subscribe.h"
 
 static int to_tagged(struct sip_msg *msg)
 {
@@ -34,15 +35,21 @@ int imcf_handle(struct sip_msg *msg)
 {
 	char id[IMCF_ID_MAX], node[64];
 	str factory;
+	int refresh;
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD == METHOD_ACK
-			|| msg->REQ_METHOD == METHOD_CANCEL || to_tagged(msg))
+			|| msg->REQ_METHOD == METHOD_CANCEL)
 		return IMCF_NOT_OURS;
-	if(imcf_factory_match(msg, &factory))
+	/* in a dialog only a SUBSCRIBE to a session identity is ours: the
+	 * refresh of a conference subscription (CF-11) */
+	refresh = to_tagged(msg);
+	if(refresh && msg->REQ_METHOD != METHOD_SUBSCRIBE)
+		return IMCF_NOT_OURS;
+	if(!refresh && imcf_factory_match(msg, &factory))
 		return msg->REQ_METHOD == METHOD_MESSAGE /* PM-1 */
 					   ? imcf_pager_message(msg, &factory)
 					   : imcf_factory_invite(msg, &factory);
-	if(imcf_pager_imdn(msg))
+	if(!refresh && imcf_pager_imdn(msg))
 		return IMCF_HANDLED; /* kept for a group message's Ts2 (PM-3) */
 	if(!identity_of(msg, id, sizeof(id), node, sizeof(node)))
 		return IMCF_NOT_OURS;
@@ -50,5 +57,9 @@ int imcf_handle(struct sip_msg *msg)
 			&& strcmp(node, imcf_ident_fmt.node ? imcf_ident_fmt.node : "")
 					   != 0)
 		return IMCF_OTHER_NODE;
+	if(refresh)
+		return imcf_subscribe_refresh(msg);
+	if(msg->REQ_METHOD == METHOD_SUBSCRIBE)
+		return imcf_subscribe(msg, id); /* CF-11 */
 	return imcf_identity_request(msg, id);
 }

@@ -359,8 +359,8 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	if(msg->REQ_METHOD == METHOD_REFER)
 		return refer_out_of_dialog(msg, s);
 	if(msg->REQ_METHOD != METHOD_INVITE) {
-		/* SUBSCRIBE (CF-11) and MESSAGE (PM-1) to an identity are not
-		 * served yet; an unknown session is 404 */
+		/* MESSAGE (PM-1) to an identity is not served yet; an unknown
+		 * session is 404 (SUBSCRIBE is im_cf_subscribe.c's) */
 		if(s)
 			imcf_session_put(s);
 		return refused(msg, s ? 501 : 404, 0);
