@@ -3,6 +3,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/parser/msg_parser.h"
 
 #include "im_kbuf.h"
 #include "im_shm_str.h"
@@ -43,15 +44,22 @@ static str contact_user(const imcf_session_t *s)
 }
 
 /* Who the participant is for the relay's CPIM checks (MS-3): its alias
- * when anonymous (MS-2). */
-imr_party_t imcf_party_of(const imcf_participant_t *p)
+ * when anonymous (MS-2); its version, for private messages (MS-4, UP-3),
+ * is the product token of the next hop's msg (Server in a reply, else
+ * User-Agent). */
+imr_party_t imcf_party_of(const imcf_participant_t *p, struct sip_msg *msg)
 {
 	imr_party_t party;
+	struct hdr_field *h = NULL;
 
 	party.uri = imcf_cstr(p->alias_uri[0] ? p->alias_uri : p->uri);
 	party.display = imcf_cstr(p->alias_uri[0] ? p->alias_display : p->display);
 	party.version.s = NULL;
 	party.version.len = 0;
+	if(msg && parse_headers(msg, HDR_EOH_F, 0) == 0)
+		h = msg->server ? msg->server : msg->user_agent;
+	if(h)
+		party.version = h->body;
 	return party;
 }
 
@@ -119,7 +127,7 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 		imcf_ua.out_free(&rej);
 		return ret < 0 ? -1 : 0;
 	}
-	party = imcf_party_of(&p);
+	party = imcf_party_of(&p, msg);
 	leg_id(idx, leg, sizeof(leg));
 	if(imcf_relay.leg_accept(
 			   &s->relay, &s->legs[idx], leg, sdp, &party, answer, &e)
@@ -243,7 +251,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	list = s->list;
 	imcf_session_unlock(s);
 
-	party = imcf_party_of(&p);
+	party = imcf_party_of(&p, NULL);
 	leg_id(idx, leg, sizeof(leg));
 	if(imcf_relay.leg_offer(
 			   &s->relay, &s->legs[idx], leg, &party, 0, NULL, &offer, &e)
