@@ -13,6 +13,7 @@ from conftest import start_server, stop_server
 from imtest import cpim
 from imtest.cf import Member, wait_all_released
 from imtest.msrp import MsrpTimeout
+from imtest.rpc import RpcError
 
 FACTORY = "sip:conference-factory@home1.net"
 ISCOMPOSING = (
@@ -231,3 +232,28 @@ def test_private_refused_by_policy(strict_server, members):
         nothing_more(m, 1, timeout=0.3)
     end_session(alice, [bob, carol])
     wait_all_released(server)
+
+
+def test_system_message(server, members, released):
+    """MS-5: im_cf.message sends each connected participant its own
+    message/cpim from '<service> <session identity>' to its address;
+    a bad service name or an unknown session is refused."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    assert server.rpc.call("im_cf.message", sid, "maintenance at 10:00") == 3
+    assert server.rpc.call("im_cf.message", sid, "new rules", "Announcement") == 3
+    for m in (alice, bob, carol):
+        for i, (service, text) in enumerate([("SysAdmin", b"maintenance at 10:00"),
+                                             ("Announcement", b"new rules")]):
+            got = m.ep.wait_message(index=i)
+            assert got.content_type == "message/cpim"
+            msg = cpim.parse(got.body)
+            assert msg.get("From") == f"{service} <{ident}>"
+            assert msg.get("To") == f"<{server.uri(m.ua.user)}>"
+            assert msg.body == text
+    with pytest.raises(RpcError, match="service"):
+        server.rpc.call("im_cf.message", sid, "x", "Sys Admin")
+    with pytest.raises(RpcError, match="404"):
+        server.rpc.call("im_cf.message", "nosuchsession", "x")
+    end_session(alice, [bob, carol])
