@@ -34,6 +34,7 @@
 #include "im_cf_hooks.h"
 #include "im_cf_hop.h"
 #include "im_cf_media.h"
+#include "im_cf_report.h"
 #include "im_cf_rpc.h"
 #include "im_cf_table.h"
 
@@ -178,6 +179,9 @@ static int mod_init(void)
 	imcf_hop_init();
 	if(imcf_relay.watch(imcf_media_watch) < 0)
 		return -1;
+	/* C-8: final delivery reports */
+	if(imcf_report_init() < 0 || imcf_relay.report(imcf_report_event) < 0)
+		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
@@ -188,6 +192,7 @@ static int mod_init(void)
 static void mod_destroy(void)
 {
 	imcf_table_destroy();
+	imcf_report_destroy();
 }
 
 /* clang-format off */

@@ -5,6 +5,7 @@ session, no im_ua call and no relay session left (the `released`
 fixture)."""
 
 import os
+import xml.etree.ElementTree as ET
 import threading
 
 import pytest
@@ -257,3 +258,50 @@ def test_system_message(server, members, released):
     with pytest.raises(RpcError, match="404"):
         server.rpc.call("im_cf.message", "nosuchsession", "x")
     end_session(alice, [bob, carol])
+
+
+FINAL_NS = "urn:oma:xml:poc:final-report"
+
+
+def final_report_of(got):
+    """The App O document in a message/cpim the switch sent (D-23)."""
+    assert got.content_type == "message/cpim"
+    msg = cpim.parse(got.body)
+    assert msg.content_type == "application/vnd.oma.poc.final-report+xml"
+    return msg, ET.fromstring(msg.body)
+
+
+def test_final_delivery_report(server, members, released):
+    """C-8, MS-3 2, App O, D-23: alice's SEND asks for a final report:
+    the switch asks each recipient for a success report, and alice then
+    gets one report from the session identity: bob delivered (200),
+    carol skipped for her max-size (9999 with max-size), dave refused it
+    (415); last="true"."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    ident = start_adhoc(server, alice, [bob, carol, dave],
+                        carol={"max_size": 200})
+    dave.ep.respond = 415
+    body = cpim.build(me(server, alice), f"<{ident}>", "y" * 300,
+                      headers=[("NS", f"fr <{FINAL_NS}>"), ("fr.Final-Report", "yes")])
+    mid, tids = alice.ep.send_message(body, content_type="message/cpim")
+    assert alice.ep.wait_response(tids[0]).status == 200
+    got = bob.ep.wait_message()
+    assert got.body == body
+    assert dict(got.headers).get("Success-Report") == "yes"
+    msg, doc = final_report_of(alice.ep.wait_message())
+    assert msg.get("From") == f"<{ident}>"
+    assert msg.get("To") == me(server, alice)
+    assert doc.tag == f"{{{FINAL_NS}}}final"
+    assert doc.get("Message-ID") == mid and doc.get("last") == "true"
+    legs = {leg.get("uri"): (leg.get("status"), leg.get("max-size"))
+            for leg in doc.findall(f"{{{FINAL_NS}}}leg")}
+    assert legs == {server.uri("bob"): ("200", None),
+                    server.uri("carol"): ("9999", "200"),
+                    server.uri("dave"): ("415", None)}
+    # a message without the request gets no report
+    dave.ep.respond = 200
+    plain = cpim.build(me(server, alice), f"<{ident}>", "no report")
+    alice.ep.send_message(plain, content_type="message/cpim")
+    assert dave.ep.wait_message().body == plain
+    nothing_more(alice, 1, timeout=0.5)
+    end_session(alice, [bob, carol, dave])
