@@ -5,8 +5,8 @@ session, no im_ua call and no relay session left (the `released`
 fixture)."""
 
 import os
-import xml.etree.ElementTree as ET
 import threading
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -15,6 +15,7 @@ from imtest import cpim
 from imtest.cf import Member, wait_all_released
 from imtest.msrp import MsrpTimeout
 from imtest.rpc import RpcError
+from imtest.sdp import Sdp
 
 FACTORY = "sip:conference-factory@home1.net"
 ISCOMPOSING = (
@@ -305,3 +306,64 @@ def test_final_delivery_report(server, members, released):
     assert dave.ep.wait_message().body == plain
     nothing_more(alice, 1, timeout=0.5)
     end_session(alice, [bob, carol, dave])
+
+
+LARGE_TAG = "+g.oma.sip-im.large-message"
+
+
+def large_invite(server, sender, recipients):
+    """LM-1: a factory INVITE asking for a Large Message session, with a
+    sendonly offer; the recipients' invitations arrive."""
+    sender.invite_factory(FACTORY, [server.uri(m.ua.user) for m in recipients],
+                          headers=[("Accept-Contact", f"*;{LARGE_TAG}")],
+                          sdp=sender.offer(direction="sendonly"))
+    for m in recipients:
+        req = m.wait_invitation()
+        # LM-4, D-28: the tag in Accept-Contact and Contact, a=sendonly
+        assert LARGE_TAG in req.msg.get("accept-contact")
+        assert LARGE_TAG in req.msg.get("contact")
+        assert m.sdp_offer().attr("sendonly") == ""
+
+
+def test_large_message_to_adhoc_list(server, members, released):
+    """LM-1, LM-4, LM-3, MS-6, D-28: alice sends one large message to bob
+    and carol: their legs are recvonly, alice's answer recvonly; the 300
+    KiB message reaches both byte-exact; a private message is refused (MSRP
+    403); alice's BYE ends both legs."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    large_invite(server, alice, [bob, carol])
+    for m in (bob, carol):
+        m.accept(direction="recvonly")
+        m.wait_ack()
+    final = alice.established()
+    assert final.get("server") == "IM-serv/OMA1.0"
+    assert Sdp(final.body).attr("recvonly") == ""
+    alice.connect()
+    for m in (bob, carol):
+        m.connect()
+    ident = identity_of(server)
+    data = os.urandom(300 * 1024)
+    body = cpim.build(me(server, alice), f"<{ident}>", data,
+                      content_type="application/octet-stream")
+    mid, _ = alice.ep.send_message(body, content_type="message/cpim",
+                                   chunk_size=100 * 1024)
+    for m in (bob, carol):
+        got = m.ep.wait_message(timeout=30)
+        assert (got.message_id, got.body) == (mid, body)
+    # MS-6: only the session identity as CPIM To
+    private = cpim.build(me(server, alice), me(server, bob), "just bob")
+    refused(alice, alice.ep.send_message(private, content_type="message/cpim"), 403)
+    end_session(alice, [bob, carol])
+
+
+def test_large_message_cancelled(server, members, released):
+    """LM-2: alice CANCELs before any recipient answers: the outstanding
+    invitations are CANCELled and her INVITE ends with 487."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    large_invite(server, alice, [bob, carol])
+    for m in (bob, carol):
+        m.req.reply(180)
+    assert alice.call.cancel().status == 200
+    assert alice.call.wait_final().status == 487
+    for m in (bob, carol):
+        assert m.ua.wait_request("CANCEL").msg.call_id == m.req.msg.call_id
