@@ -5,6 +5,7 @@ session, no im_ua call and no relay session left (the `released`
 fixture)."""
 
 import os
+import re
 import threading
 import xml.etree.ElementTree as ET
 
@@ -14,6 +15,7 @@ from conftest import start_server, stop_server
 from imtest import cpim
 from imtest.cf import Member, wait_all_released
 from imtest.msrp import MsrpTimeout
+from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
 
@@ -152,6 +154,8 @@ def test_spoofed_cpim_from(server, members, released):
     ident = start_adhoc(server, alice, [bob, carol])
     forged = cpim.build(me(server, carol), f"<{ident}>", "I am carol")
     refused(bob, bob.ep.send_message(forged, content_type="message/cpim"), 403)
+    wait_until(lambda: re.search(r"CPIM From <?sip:carol@home1\.net>? is not",
+                                 server.relay.proc.log_text()), 10, "the relay's log line")
     honest = cpim.build(me(server, bob), f"<{ident}>", "I am bob")
     _, tids = bob.ep.send_message(honest, content_type="message/cpim")
     assert bob.ep.wait_response(tids[0]).status == 200
