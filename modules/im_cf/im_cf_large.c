@@ -1,7 +1,7 @@
+#include <string.h>
 #include <strings.h>
 
 #include "core/parser/hf.h"
-#include "core/parser/parse_param.h"
 
 #include "im_cf.h"
 #include "im_cf_large.h"

@@ -8,7 +8,6 @@
 #include "im_kbuf.h"
 
 #include "im_cf.h"
-#include "im_cf_dialog.h"
 #include "im_cf_sysmsg.h"
 
 #define CPIM_TYPE "message/cpim"
