@@ -1,10 +1,45 @@
 #include "im_cpim.h"
 
+#include <strings.h>
 #include <string.h>
+
+#define FINAL_REPORT_URN "<urn:oma:xml:poc:final-report>"
+#define FINAL_REPORT_HDR ".Final-Report"
+
+/* "NS: <prefix> <urn>" naming the final-report namespace: its prefix. */
+static im_span_t final_report_prefix(const char *v, size_t len)
+{
+	im_span_t none = {NULL, 0}, pfx;
+	const char *sp = memchr(v, ' ', len);
+	size_t ulen = sizeof(FINAL_REPORT_URN) - 1;
+
+	if(!sp || sp == v)
+		return none;
+	pfx.p = v;
+	pfx.len = (size_t)(sp - v);
+	while(sp < v + len && *sp == ' ')
+		sp++;
+	if((size_t)(v + len - sp) != ulen || memcmp(sp, FINAL_REPORT_URN, ulen))
+		return none;
+	return pfx;
+}
+
+/* "<prefix>.Final-Report: yes" */
+static int asks_final_report(im_span_t pfx, const char *name, size_t name_len,
+		const char *v, size_t vlen)
+{
+	size_t hl = sizeof(FINAL_REPORT_HDR) - 1;
+
+	return pfx.p && name_len == pfx.len + hl
+		   && memcmp(name, pfx.p, pfx.len) == 0
+		   && memcmp(name + pfx.len, FINAL_REPORT_HDR, hl) == 0 && vlen == 3
+		   && strncasecmp(v, "yes", 3) == 0;
+}
 
 int im_cpim_parse_head(const char *p, size_t n, im_cpim_head_t *h)
 {
 	size_t pos = 0;
+	im_span_t fr_prefix = {NULL, 0};
 
 	memset(h, 0, sizeof(*h));
 	for(;;) {
@@ -40,6 +75,13 @@ int im_cpim_parse_head(const char *p, size_t n, im_cpim_head_t *h)
 			h->to[h->nto].p = p + pos + v;
 			h->to[h->nto].len = len - v;
 			h->nto++;
+		} else if(name_len == 2 && memcmp(p + pos, "NS", 2) == 0) {
+			im_span_t pfx = final_report_prefix(p + pos + v, len - v);
+			if(pfx.p)
+				fr_prefix = pfx;
+		} else if(asks_final_report(fr_prefix, p + pos, name_len,
+						  p + pos + v, len - v)) {
+			h->final_report = 1;
 		}
 		pos = (size_t)(eol - p) + 1;
 	}

@@ -13,6 +13,9 @@ typedef struct im_cpim_head {
 	im_span_t from; /* header values */
 	im_span_t to[IM_CPIM_MAX_TO];
 	int nto;
+	/* C-8: "NS: <p> <urn:oma:xml:poc:final-report>" and then
+	 * "<p>.Final-Report: yes" ask for a final delivery report */
+	int final_report;
 	size_t head_len; /* through the blank line ending the headers */
 } im_cpim_head_t;
 

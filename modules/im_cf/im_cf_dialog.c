@@ -3,6 +3,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/parser/msg_parser.h"
 
 #include "im_kbuf.h"
 #include "im_shm_str.h"
@@ -12,6 +13,7 @@
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
 #include "im_cf_hop.h"
+#include "im_cf_large.h"
 #include "im_cf_policy.h"
 
 /* set by mod_init (im_cf_hooks.c): what becomes of our dialogs */
@@ -43,15 +45,22 @@ static str contact_user(const imcf_session_t *s)
 }
 
 /* Who the participant is for the relay's CPIM checks (MS-3): its alias
- * when anonymous (MS-2). */
-imr_party_t imcf_party_of(const imcf_participant_t *p)
+ * when anonymous (MS-2); its version, for private messages (MS-4, UP-3),
+ * is the product token of the next hop's msg (Server in a reply, else
+ * User-Agent). */
+imr_party_t imcf_party_of(const imcf_participant_t *p, struct sip_msg *msg)
 {
 	imr_party_t party;
+	struct hdr_field *h = NULL;
 
 	party.uri = imcf_cstr(p->alias_uri[0] ? p->alias_uri : p->uri);
 	party.display = imcf_cstr(p->alias_uri[0] ? p->alias_display : p->display);
 	party.version.s = NULL;
 	party.version.len = 0;
+	if(msg && parse_headers(msg, HDR_EOH_F, 0) == 0)
+		h = msg->server ? msg->server : msg->user_agent;
+	if(h)
+		party.version = h->body;
 	return party;
 }
 
@@ -119,7 +128,7 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 		imcf_ua.out_free(&rej);
 		return ret < 0 ? -1 : 0;
 	}
-	party = imcf_party_of(&p);
+	party = imcf_party_of(&p, msg);
 	leg_id(idx, leg, sizeof(leg));
 	if(imcf_relay.leg_accept(
 			   &s->relay, &s->legs[idx], leg, sdp, &party, answer, &e)
@@ -202,7 +211,8 @@ int imcf_dialog_notify_refer(const char *key, int code, int final)
 }
 
 /* CF-12, NNI-14, D-4: who invites, and how to reach the focus. */
-static int invitation_headers(const imcf_participant_t *inviter, im_kbuf_t *h)
+static int invitation_headers(
+		const imcf_participant_t *inviter, int large, im_kbuf_t *h)
 {
 	const char *uri = inviter->alias_uri[0] ? inviter->alias_uri : inviter->uri;
 	const char *dn =
@@ -215,8 +225,10 @@ static int invitation_headers(const imcf_participant_t *inviter, im_kbuf_t *h)
 	im_kbuf_addf(h, "Referred-By: <%s>\r\n", uri);
 	if(inviter->alias_uri[0])
 		im_kbuf_addf(h, "Privacy: id\r\n");
-	im_kbuf_addf(h, "Accept-Contact: *;+g.oma.sip-im\r\n"
-					"User-Agent: " IMCF_SERVER "\r\n");
+	im_kbuf_addf(h,
+			"Accept-Contact: *%s\r\n"
+			"User-Agent: " IMCF_SERVER "\r\n",
+			imcf_large_accept_tags(large));
 	return h->failed ? -1 : 0;
 }
 
@@ -229,7 +241,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	im_kbuf_t h = {0};
 	str offer = STR_NULL, list = STR_NULL, body, ctype;
 	char key[IMCF_KEY_MAX], leg[IMR_LEG_ID_MAX], boundary[64];
-	int allocated = 0, ret = -1, o = 0;
+	int allocated = 0, ret = -1, o = 0, large;
 
 	imcf_session_lock(s);
 	p = s->conf.p[idx];
@@ -241,12 +253,14 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 			o++;
 	inviter = s->conf.p[o < s->conf.n ? o : 0];
 	list = s->list;
+	large = s->large_message;
 	imcf_session_unlock(s);
 
-	party = imcf_party_of(&p);
+	party = imcf_party_of(&p, NULL);
 	leg_id(idx, leg, sizeof(leg));
 	if(imcf_relay.leg_offer(
-			   &s->relay, &s->legs[idx], leg, &party, 0, NULL, &offer, &e)
+			   &s->relay, &s->legs[idx], leg, &party, 0,
+			   imcf_large_direction(large), &offer, &e)
 			< 0) {
 		LM_ERR("session %s: no relay leg for %s: %s\n", s->conf.id, p.uri,
 				e.text);
@@ -255,7 +269,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	snprintf(boundary, sizeof(boundary), "imcf-%s-%d", s->conf.id, idx);
 	if(replaces && replaces[0])
 		im_kbuf_addf(&h, "Replaces: %s\r\nRequire: replaces\r\n", replaces);
-	if(invitation_headers(&inviter, &h) < 0
+	if(invitation_headers(&inviter, large, &h) < 0
 			|| imcf_body_invitation(
 					   &offer, &list, boundary, &body, &ctype, &allocated)
 					   < 0
@@ -277,7 +291,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	uac.body = body;
 	uac.ctype = ctype;
 	uac.contact_user = contact_user(s);
-	uac.contact_params = imcf_cstr(IMCF_FEATURE_TAGS);
+	uac.contact_params = imcf_large_contact_params(large); /* D-28 */
 	uac.contact_host = imcf_contact_host;
 	uac.se = imcf_session_expires;
 	uac.refresher_uas = 1; /* CF-12 */

@@ -39,8 +39,10 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces);
 int imcf_dialog_notify_refer(const char *key, int code, int final);
 
 /* Who the participant is for the relay's CPIM checks (MS-3): its alias
- * when anonymous (MS-2). Views into p. */
-imr_party_t imcf_party_of(const imcf_participant_t *p);
+ * when anonymous (MS-2), and the product token (UP-3, MS-4) of msg, the
+ * participant's last request or reply, when not NULL. Views into p and
+ * msg. */
+imr_party_t imcf_party_of(const imcf_participant_t *p, struct sip_msg *msg);
 
 /* The SIP answer to a media failure: 488 for SDP the relay cannot take,
  * 503 when no relay answers, 500 for our own faults. */

@@ -22,6 +22,7 @@
 #include "im_cf_dialog.h"
 #include "im_cf_event.h"
 #include "im_cf_factory.h"
+#include "im_cf_large.h"
 #include "im_cf_list.h"
 #include "im_cf_policy.h"
 #include "im_cf_refer.h"
@@ -184,11 +185,13 @@ static imcf_session_t *create(struct sip_msg *msg, const str *factory,
 			imcf_min_remaining, imcf_max_duration, time(NULL));
 	cpy(s->factory, sizeof(s->factory), factory);
 	im_shm_str_set(&s->list, list_xml->s, list_xml->len);
+	s->large_message = imcf_large_requested(msg);
 	imcf_session_unlock(s);
 	memset(&opts, 0, sizeof(opts));
 	opts.identity.s = s->conf.identity;
 	opts.identity.len = strlen(s->conf.identity);
-	opts.private_messages = imcf_private_messages;
+	/* MS-6: a Large Message session only broadcasts */
+	opts.private_messages = s->large_message ? 0 : imcf_private_messages;
 	snprintf(relay_id, sizeof(relay_id), IMCF_RELAY_PREFIX "%s", id);
 	if(imcf_relay.session_open(&s->relay, IMR_CONFERENCE, relay_id, &opts, &e)
 			< 0) {

@@ -42,6 +42,8 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 {
 	imcf_session_t *s = app;
 	imcf_exec_t x = {.self = -1};
+	imcf_participant_t p;
+	imr_party_t party;
 	imr_err_t e;
 	str sdp;
 	int i = idx_of(s, c);
@@ -49,9 +51,15 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 	if(i < 0)
 		return 1;
 	x.self = i;
+	imcf_session_lock(s);
+	p = s->conf.p[i];
+	imcf_session_unlock(s);
+	party = imcf_party_of(&p, rpl);
 	if(imcf_body_part(rpl, IMCF_CT_SDP, &sdp) != 0
 			|| !imcf_sdp_takes_cpim(sdp.s, sdp.len) /* D-18 */
-			|| imcf_relay.leg_complete(&s->relay, &s->legs[i], &sdp, &e) < 0) {
+			|| imcf_relay.leg_complete(
+					   &s->relay, &s->legs[i], &sdp, &party, &e)
+					   < 0) {
 		LM_INFO("session %s: unusable SDP answer of participant %d\n",
 				s->conf.id, i);
 		event(s, IMCF_EV_FAILED, i, 488, &x);
@@ -93,7 +101,7 @@ static int on_reoffer(
 	imcf_session_lock(s);
 	p = s->conf.p[i];
 	imcf_session_unlock(s);
-	party = imcf_party_of(&p);
+	party = imcf_party_of(&p, req);
 	if(imcf_relay.leg_reaccept(
 			   &s->relay, &s->legs[i], &sdp, &party, &answer, &e)
 			< 0) {

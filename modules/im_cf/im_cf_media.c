@@ -19,8 +19,7 @@ static int release_on_relay(imcf_session_t *s, void *arg)
 	return 0;
 }
 
-/* The participant of a relay leg id "p<index>" (im_cf_dialog.c), -1. */
-static int participant_of_leg(const char *leg)
+int imcf_media_leg_index(const char *leg)
 {
 	char *end;
 	long i;
@@ -47,7 +46,7 @@ void imcf_media_watch(
 		return; /* another module's session (a bridge of im_pf) */
 	if(strcmp(what, "leg_closed") == 0 || strcmp(what, "connect_failed") == 0) {
 		ev.type = IMCF_EV_REMOVE;
-		ev.idx = participant_of_leg(leg);
+		ev.idx = imcf_media_leg_index(leg);
 		if(ev.idx < 0) {
 			imcf_session_put(s);
 			return;

@@ -40,6 +40,7 @@
 #include "im_cf_pager.h"
 #include "im_cf_pager_agg.h"
 #include "im_cf_notify.h"
+#include "im_cf_report.h"
 #include "im_cf_rpc.h"
 #include "im_cf_subs.h"
 #include "im_cf_table.h"
@@ -202,6 +203,9 @@ static int mod_init(void)
 		return -1;
 	if(imcf_pager_init() < 0 || register_timer(imcf_pager_tick, 0, 1) < 0)
 		return -1;
+	/* C-8: final delivery reports */
+	if(imcf_report_init() < 0 || imcf_relay.report(imcf_report_event) < 0)
+		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
@@ -232,6 +236,7 @@ static void mod_destroy(void)
 	imcf_subs_destroy();
 	imcf_table_destroy();
 	imcf_pager_destroy();
+	imcf_report_destroy();
 }
 
 /* clang-format off */

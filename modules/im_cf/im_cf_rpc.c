@@ -1,6 +1,7 @@
 /*
  * RPC: im_cf.list, im_cf.show <session>, im_cf.terminate <session>,
- * im_cf.remove <session> <user>, im_cf.stats.
+ * im_cf.remove <session> <user>, im_cf.message <session> <text> [service],
+ * im_cf.stats.
  */
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "im_cf_pager_agg.h"
 #include "im_cf_rpc.h"
 #include "im_cf_subs.h"
+#include "im_cf_sysmsg.h"
 #include "im_cf_table.h"
 
 /* A pkg copy of s's conference, taken under its lock. */
@@ -195,6 +197,41 @@ static const char *rpc_remove_doc[] = {
 		"then applies the release policy (CF-19).",
 		0};
 
+static void rpc_message(rpc_t *rpc, void *ctx)
+{
+	im_rpc_args_t a;
+	imcf_session_t *s;
+	str text, service = str_init(IMCF_SYSMSG_SERVICE);
+	int n;
+
+	im_rpc_args_init(&a, rpc, ctx, "session, text[, service]");
+	s = session_arg(&a);
+	if(!s)
+		return;
+	if(im_rpc_arg(&a, "text", &text, 1) < 1
+			|| im_rpc_arg(&a, "service", &service, 0) < 0
+			|| im_rpc_end(&a) < 0) {
+		imcf_session_put(s);
+		return;
+	}
+	if(!imcf_sysmsg_service_ok(&service)) {
+		rpc->fault(ctx, 400, "service: a token of at most %d characters",
+				IMCF_SYSMSG_SERVICE_MAX);
+	} else if((n = imcf_sysmsg_send(s, &service, &text)) < 0) {
+		rpc->fault(ctx, 404, "session released");
+	} else {
+		rpc->add(ctx, "d", n);
+	}
+	imcf_session_put(s);
+}
+
+static const char *rpc_message_doc[] = {
+		"Sends a system message (MS-5) to every connected participant: a "
+		"message/cpim from '<service> <session identity>' (service "
+		"SysAdmin unless given, e.g. Announcement) to each; returns how "
+		"many it was sent to.",
+		0};
+
 static void rpc_stats(rpc_t *rpc, void *ctx)
 {
 	imcf_stats_t st;
@@ -224,4 +261,5 @@ rpc_export_t imcf_rpc_cmds[] = {
 		{"im_cf.show", rpc_show, rpc_show_doc, 0},
 		{"im_cf.terminate", rpc_terminate, rpc_terminate_doc, 0},
 		{"im_cf.remove", rpc_remove, rpc_remove_doc, 0},
+		{"im_cf.message", rpc_message, rpc_message_doc, 0},
 		{"im_cf.stats", rpc_stats, rpc_stats_doc, 0}, {0, 0, 0, 0}};

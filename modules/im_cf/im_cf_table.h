@@ -25,6 +25,7 @@ typedef struct imcf_session
 	imr_leg_t *legs;			/* one per conf.p[], after conf */
 	char factory[IMCF_URI_MAX]; /* PAI of our 200 (D-5) */
 	char inviter_version[128];	/* its User-Agent, for the relay (UP-3) */
+	int large_message;			/* LM-1: a Large Message session */
 	/* the SDP answer for the originator, kept until its 200 (CF-2) */
 	str answer;
 	/* the resource list of the factory INVITE, copied into invitations

@@ -134,9 +134,10 @@ typedef int (*imr_leg_accept_f)(imr_session_t *s, imr_leg_t *l,
 typedef int (*imr_leg_offer_f)(imr_session_t *s, imr_leg_t *l,
 		const char *leg_id, const imr_party_t *party, int tls,
 		const char *direction, str *offer, imr_err_t *e);
-/* The party's answer to our offer completes the leg. */
-typedef int (*imr_leg_complete_f)(
-		imr_session_t *s, imr_leg_t *l, const str *answer, imr_err_t *e);
+/* The party's answer to our offer completes the leg; party (may be NULL)
+ * updates who it is, e.g. the version token its 200 showed (UP-3). */
+typedef int (*imr_leg_complete_f)(imr_session_t *s, imr_leg_t *l,
+		const str *answer, const imr_party_t *party, imr_err_t *e);
 /* A re-INVITE offer on an existing leg: leg updated, *answer ours. */
 typedef int (*imr_leg_reaccept_f)(imr_session_t *s, imr_leg_t *l,
 		const str *offer, const imr_party_t *party, str *answer, imr_err_t *e);

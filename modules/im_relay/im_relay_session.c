@@ -158,8 +158,8 @@ static int leg_offer(imr_session_t *s, imr_leg_t *l, const char *leg_id,
 	return imr_sdp_build(&b, offer, e);
 }
 
-static int leg_complete(
-		imr_session_t *s, imr_leg_t *l, const str *answer, imr_err_t *e)
+static int leg_complete(imr_session_t *s, imr_leg_t *l, const str *answer,
+		const imr_party_t *party, imr_err_t *e)
 {
 	im_sdp_msrp_t m;
 	json_t *p;
@@ -170,7 +170,7 @@ static int leg_complete(
 	}
 	if(imr_sdp_parse(answer, &m, e) < 0)
 		return -1;
-	p = imr_leg_answered(&l->side, &m, NULL, e);
+	p = imr_leg_answered(&l->side, &m, party, e);
 	if(!p)
 		return -1;
 	return imr_leg_set(s->relay, s->id, l->id, &l->side, p, e);

@@ -235,6 +235,13 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 			dests[n++] = to;
 		}
 	}
+	/* C-8: Kamailio writes the final report; it learns here who the
+	 * recipients are, and each one's outcome from the events that follow
+	 * (REPORTs: the SENDs ask for success reports) */
+	m->final_report = h.final_report;
+	for(int i = 0; i < n && m->final_report; i++)
+		delivery_event(e, dests[i], m->message_id, 100,
+				"final report requested", leg);
 	/* MS-3 2: too big for a recipient's a=max-size: skip and report;
 	 * the same for a recipient that does not take message/cpim */
 	int kept = 0;
@@ -242,7 +249,10 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 		if(dests[i]->max_size && !m->total_unknown
 				&& m->total > dests[i]->max_size) {
 			char why[COMMENT_MAX];
-			delivery_event(e, dests[i], m->message_id, 413, "max-size", leg);
+			char size[32];
+			snprintf(size, sizeof(size), "max-size %llu",
+					(unsigned long long)dests[i]->max_size);
+			delivery_event(e, dests[i], m->message_id, 413, size, leg);
 			/* NNI-18: the sender hears of it in a failure REPORT */
 			snprintf(why, sizeof(why), "max-size of %.*s", (int)sizeof(why) - 20,
 					dests[i]->identity);
@@ -293,7 +303,7 @@ static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
 	h.end = start + len - 1;
 	h.total = m->total;
 	h.total_unknown = m->total_unknown;
-	h.success_report = f->success_report == MSRP_REPORT_YES;
+	h.success_report = f->success_report == MSRP_REPORT_YES || m->final_report;
 	h.failure_report = -1; /* default: we want to hear about failures */
 	h.mime_headers = f->mime;
 	h.mime_len = f->mime_len;

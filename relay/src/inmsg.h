@@ -21,6 +21,7 @@ typedef struct inmsg {
 	int rejected;	   /* status each chunk gets; 0: accepted */
 	char reject_comment[COMMENT_MAX];
 	int success_report, failure_report;
+	int final_report; /* C-8: CPIM Final-Report: yes (conference) */
 	uint64_t total;
 	int total_unknown;
 	uint64_t forwarded; /* body bytes sent on, all chunks */

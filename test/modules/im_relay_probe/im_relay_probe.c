@@ -267,7 +267,7 @@ static void leg_step(rpc_t *rpc, void *ctx, int step)
 		ret = relay.leg_offer(
 				&ps->s, l, leg, &party, tls[0] == '1', NULL, &out, &e);
 	else if(l && step == COMPLETE)
-		ret = relay.leg_complete(&ps->s, l, &in, &e);
+		ret = relay.leg_complete(&ps->s, l, &in, NULL, &e);
 	else if(l)
 		ret = relay.leg_reaccept(&ps->s, l, &in, &party, &out, &e);
 	lock_release(&probe->lock);

@@ -1,0 +1,373 @@
+"""The MSRP switch of im_cf sessions (OMA TS 7.2.3, 9.4), end to end:
+real Kamailio and relay, clients registered with it, each conference
+built through the Conference-factory URI. Every test ends with no im_cf
+session, no im_ua call and no relay session left (the `released`
+fixture)."""
+
+import os
+import re
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import start_server, stop_server
+from imtest import cpim
+from imtest.cf import Member, wait_all_released
+from imtest.msrp import MsrpTimeout
+from imtest.procs import wait_until
+from imtest.rpc import RpcError
+from imtest.sdp import Sdp
+
+FACTORY = "sip:conference-factory@home1.net"
+ISCOMPOSING = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing">\n'
+    b'  <state>active</state>\n  <contenttype>text/plain</contenttype>\n'
+    b'</isComposing>\n')
+
+
+@pytest.fixture
+def released(server):
+    """The end check of every test: nothing of a conference is left."""
+    yield
+    wait_all_released(server)
+
+
+@pytest.fixture(scope="module")
+def erin(server):
+    """A fifth user of the domain (the fixture server has four)."""
+    server.kamailio.add_user("erin", server.password("erin"))
+
+
+@pytest.fixture
+def members(make_ua):
+    """members(*names, srv=None): conference clients of srv (default: the
+    module's server), their MSRP endpoints closed after the test."""
+    made = []
+
+    def make(*names, srv=None):
+        made.extend(Member(make_ua(n, srv=srv)) for n in names)
+        return made[-len(names):]
+    yield make
+    for m in made:
+        m.close()
+
+
+def identity_of(server):
+    sessions = server.rpc.call("im_cf.list")
+    assert len(sessions) == 1, sessions
+    return sessions[0]["identity"]
+
+
+def start_adhoc(server, inviter, invitees, **answer_kw):
+    """inviter invites the others through the factory; each answers (with
+    answer_kw for its SDP); media connected. Returns the session identity."""
+    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees])
+    for m in invitees:
+        m.wait_invitation()
+    for m in invitees:
+        m.accept(**answer_kw.get(m.ua.user, {}))
+        m.wait_ack()
+    inviter.established()
+    inviter.connect()
+    for m in invitees:
+        m.connect()
+    return identity_of(server)
+
+
+def end_session(inviter, others):
+    """CF-19 a: the originator leaves; everyone else gets a BYE."""
+    got = []
+
+    def answer(m):
+        m.ua.wait_request("BYE", timeout=10).reply(200)
+        got.append(m)
+    threads = [threading.Thread(target=answer, args=(m,)) for m in others]
+    for t in threads:
+        t.start()
+    assert inviter.bye().status == 200
+    for t in threads:
+        t.join(15)
+    assert sorted(m.ua.user for m in got) == sorted(m.ua.user for m in others)
+
+
+def me(server, m):
+    return f"<{server.uri(m.ua.user)}>"
+
+
+def refused(m, sent, code):
+    """The switch refused the message m sent (send_message's result) with
+    code: the PF's relay between m and the switch answers its own 200 (each
+    MSRP hop answers, D-20) and turns the switch's error into a failure
+    REPORT to m (NNI-18)."""
+    mid, tids = sent
+    assert m.ep.wait_response(tids[0]).status == 200
+    assert m.ep.wait_report(mid).get("Status").split()[1] == str(code)
+
+
+def nothing_more(m, count, timeout=1.0):
+    """m received exactly count complete messages: a bounded wait for one
+    more that must not come (the switch has answered the sender already)."""
+    with pytest.raises(MsrpTimeout):
+        m.ep.wait_message(timeout=timeout, index=count)
+
+
+def test_broadcast_and_private_among_five(server, erin, members, released):
+    """MS-1, MS-3 2, D-18, MS-4, D-21: five participants; each one's
+    broadcast reaches the four others byte-exact with its Message-ID
+    (MSRP and CPIM imdn) kept; a private message by CPIM To reaches only
+    its addressee."""
+    ms = members("alice", "bob", "carol", "dave", "erin")
+    alice, others = ms[0], ms[1:]
+    ident = start_adhoc(server, alice, others)
+    seen = {m: 0 for m in ms}
+    for sender in ms:
+        body = cpim.build(me(server, sender), f"<{ident}>",
+                          f"hello from {sender.ua.user}", imdn_message_id=os.urandom(6).hex())
+        mid, tids = sender.ep.send_message(body, content_type="message/cpim")
+        assert sender.ep.wait_response(tids[0]).status == 200
+        for m in ms:
+            if m is sender:
+                continue
+            got = m.ep.wait_message(index=seen[m])
+            seen[m] += 1
+            assert got.body == body
+            assert got.message_id == mid
+            assert got.content_type == "message/cpim"
+    # MS-4: carol whispers to erin
+    body = cpim.build(me(server, others[1]), me(server, others[3]), "just you")
+    mid, tids = others[1].ep.send_message(body, content_type="message/cpim")
+    assert others[1].ep.wait_response(tids[0]).status == 200
+    got = others[3].ep.wait_message(index=seen[others[3]])
+    assert (got.body, got.message_id) == (body, mid)
+    seen[others[3]] += 1
+    for m in (alice, others[0], others[2]):
+        nothing_more(m, seen[m], timeout=0.5)
+    end_session(alice, others)
+
+
+def test_spoofed_cpim_from(server, members, released):
+    """MS-3 1: a SEND whose CPIM From is not its sender gets MSRP 403,
+    nobody receives it, and the session goes on."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    forged = cpim.build(me(server, carol), f"<{ident}>", "I am carol")
+    refused(bob, bob.ep.send_message(forged, content_type="message/cpim"), 403)
+    wait_until(lambda: re.search(r"CPIM From <?sip:carol@home1\.net>? is not",
+                                 server.relay.proc.log_text()), 10, "the relay's log line")
+    honest = cpim.build(me(server, bob), f"<{ident}>", "I am bob")
+    _, tids = bob.ep.send_message(honest, content_type="message/cpim")
+    assert bob.ep.wait_response(tids[0]).status == 200
+    # the first message each receives is the honest one
+    for m in (alice, carol):
+        assert m.ep.wait_message().body == honest
+        nothing_more(m, 1, timeout=0.3)
+    end_session(alice, [bob, carol])
+
+
+def test_max_size_skip_reported(server, members, released):
+    """MS-3 2, NNI-18: carol's a=max-size is 200: a 1000-byte message
+    skips her and its sender gets a failure REPORT 413; bob gets it; a
+    small message still reaches carol."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol], carol={"max_size": 200})
+    big = cpim.build(me(server, alice), f"<{ident}>", "x" * 1000)
+    mid, tids = alice.ep.send_message(big, content_type="message/cpim")
+    assert alice.ep.wait_response(tids[0]).status == 200
+    report = alice.ep.wait_report(mid)
+    assert report.get("Status").split()[1] == "413"
+    assert bob.ep.wait_message().body == big
+    small = cpim.build(me(server, alice), f"<{ident}>", "short")
+    alice.ep.send_message(small, content_type="message/cpim")
+    assert carol.ep.wait_message().body == small
+    assert bob.ep.wait_message(index=1).body == small
+    end_session(alice, [bob, carol])
+
+
+def test_iscomposing_and_file_transfer(server, members, released):
+    """MS-7, D-18, MS-1 (cut-through): an isComposing indication in CPIM
+    and a 1 MiB binary file sent in 64 KiB chunks with Content-Disposition
+    attachment reach both others byte-exact."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    composing = cpim.build(me(server, bob), f"<{ident}>", ISCOMPOSING,
+                           content_type="application/im-iscomposing+xml")
+    bob.ep.send_message(composing, content_type="message/cpim")
+    for m in (alice, carol):
+        got = m.ep.wait_message()
+        assert got.body == composing
+    data = os.urandom(1024 * 1024)
+    head = cpim.build(me(server, alice), f"<{ident}>", data,
+                      content_type="application/octet-stream")
+    # the attachment's disposition among the MIME headers of the payload
+    cut = head.index(b"Content-Length:")
+    wrapped = head[:cut] + b'Content-Disposition: attachment; filename="x.bin"\r\n' + head[cut:]
+    mid, tids = alice.ep.send_message(wrapped, content_type="message/cpim",
+                                      chunk_size=64 * 1024)
+    assert len(tids) == 17
+    for m in (bob, carol):
+        got = m.ep.wait_message(timeout=30, index=1 if m is carol else 0)
+        assert got.message_id == mid
+        assert got.body == wrapped
+    end_session(alice, [bob, carol])
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A domain whose operator policy refuses private messages in ad-hoc
+    sessions (D-21: CF_PRIVATE_MESSAGES 0)."""
+    s = start_server(tmp_path_factory.mktemp("im-strict"),
+                     defines={"CF_PRIVATE_MESSAGES": "0"})
+    yield s
+    stop_server(s)
+
+
+def test_private_refused_by_policy(strict_server, members):
+    """MS-4, D-21: private messages are not allowed: MSRP 403 to the
+    sender, nobody receives it, broadcasts go on."""
+    server = strict_server
+    alice, bob, carol = members("alice", "bob", "carol", srv=server)
+    ident = start_adhoc(server, alice, [bob, carol])
+    private = cpim.build(me(server, bob), me(server, carol), "psst")
+    refused(bob, bob.ep.send_message(private, content_type="message/cpim"), 403)
+    public = cpim.build(me(server, bob), f"<{ident}>", "hello all")
+    bob.ep.send_message(public, content_type="message/cpim")
+    for m in (alice, carol):
+        assert m.ep.wait_message().body == public
+        nothing_more(m, 1, timeout=0.3)
+    end_session(alice, [bob, carol])
+    wait_all_released(server)
+
+
+def test_system_message(server, members, released):
+    """MS-5: im_cf.message sends each connected participant its own
+    message/cpim from '<service> <session identity>' to its address;
+    a bad service name or an unknown session is refused."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    assert server.rpc.call("im_cf.message", sid, "maintenance at 10:00") == 3
+    assert server.rpc.call("im_cf.message", sid, "new rules", "Announcement") == 3
+    for m in (alice, bob, carol):
+        for i, (service, text) in enumerate([("SysAdmin", b"maintenance at 10:00"),
+                                             ("Announcement", b"new rules")]):
+            got = m.ep.wait_message(index=i)
+            assert got.content_type == "message/cpim"
+            msg = cpim.parse(got.body)
+            assert msg.get("From") == f"{service} <{ident}>"
+            assert msg.get("To") == f"<{server.uri(m.ua.user)}>"
+            assert msg.body == text
+    with pytest.raises(RpcError, match="service"):
+        server.rpc.call("im_cf.message", sid, "x", "Sys Admin")
+    with pytest.raises(RpcError, match="404"):
+        server.rpc.call("im_cf.message", "nosuchsession", "x")
+    end_session(alice, [bob, carol])
+
+
+FINAL_NS = "urn:oma:xml:poc:final-report"
+
+
+def final_report_of(got):
+    """The App O document in a message/cpim the switch sent (D-23)."""
+    assert got.content_type == "message/cpim"
+    msg = cpim.parse(got.body)
+    assert msg.content_type == "application/vnd.oma.poc.final-report+xml"
+    return msg, ET.fromstring(msg.body)
+
+
+def test_final_delivery_report(server, members, released):
+    """C-8, MS-3 2, App O, D-23: alice's SEND asks for a final report:
+    the switch asks each recipient for a success report, and alice then
+    gets one report from the session identity: bob delivered (200),
+    carol skipped for her max-size (9999 with max-size), dave refused it
+    (415); last="true"."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    ident = start_adhoc(server, alice, [bob, carol, dave],
+                        carol={"max_size": 200})
+    dave.ep.respond = 415
+    body = cpim.build(me(server, alice), f"<{ident}>", "y" * 300,
+                      headers=[("NS", f"fr <{FINAL_NS}>"), ("fr.Final-Report", "yes")])
+    mid, tids = alice.ep.send_message(body, content_type="message/cpim")
+    assert alice.ep.wait_response(tids[0]).status == 200
+    got = bob.ep.wait_message()
+    assert got.body == body
+    assert dict(got.headers).get("Success-Report") == "yes"
+    msg, doc = final_report_of(alice.ep.wait_message())
+    assert msg.get("From") == f"<{ident}>"
+    assert msg.get("To") == me(server, alice)
+    assert doc.tag == f"{{{FINAL_NS}}}final"
+    assert doc.get("Message-ID") == mid and doc.get("last") == "true"
+    legs = {leg.get("uri"): (leg.get("status"), leg.get("max-size"))
+            for leg in doc.findall(f"{{{FINAL_NS}}}leg")}
+    assert legs == {server.uri("bob"): ("200", None),
+                    server.uri("carol"): ("9999", "200"),
+                    server.uri("dave"): ("415", None)}
+    # a message without the request gets no report
+    dave.ep.respond = 200
+    plain = cpim.build(me(server, alice), f"<{ident}>", "no report")
+    alice.ep.send_message(plain, content_type="message/cpim")
+    assert dave.ep.wait_message().body == plain
+    nothing_more(alice, 1, timeout=0.5)
+    end_session(alice, [bob, carol, dave])
+
+
+LARGE_TAG = "+g.oma.sip-im.large-message"
+
+
+def large_invite(server, sender, recipients):
+    """LM-1: a factory INVITE asking for a Large Message session, with a
+    sendonly offer; the recipients' invitations arrive."""
+    sender.invite_factory(FACTORY, [server.uri(m.ua.user) for m in recipients],
+                          headers=[("Accept-Contact", f"*;{LARGE_TAG}")],
+                          sdp=sender.offer(direction="sendonly"))
+    for m in recipients:
+        req = m.wait_invitation()
+        # LM-4, D-28: the tag in Accept-Contact and Contact, a=sendonly
+        assert LARGE_TAG in req.msg.get("accept-contact")
+        assert LARGE_TAG in req.msg.get("contact")
+        assert m.sdp_offer().attr("sendonly") == ""
+
+
+def test_large_message_to_adhoc_list(server, members, released):
+    """LM-1, LM-4, LM-3, MS-6, D-28: alice sends one large message to bob
+    and carol: their legs are recvonly, alice's answer recvonly; the 300
+    KiB message reaches both byte-exact; a private message is refused (MSRP
+    403); alice's BYE ends both legs."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    large_invite(server, alice, [bob, carol])
+    for m in (bob, carol):
+        m.accept(direction="recvonly")
+        m.wait_ack()
+    final = alice.established()
+    assert final.get("server") == "IM-serv/OMA1.0"
+    assert Sdp(final.body).attr("recvonly") == ""
+    alice.connect()
+    for m in (bob, carol):
+        m.connect()
+    ident = identity_of(server)
+    data = os.urandom(300 * 1024)
+    body = cpim.build(me(server, alice), f"<{ident}>", data,
+                      content_type="application/octet-stream")
+    mid, _ = alice.ep.send_message(body, content_type="message/cpim",
+                                   chunk_size=100 * 1024)
+    for m in (bob, carol):
+        got = m.ep.wait_message(timeout=30)
+        assert (got.message_id, got.body) == (mid, body)
+    # MS-6: only the session identity as CPIM To
+    private = cpim.build(me(server, alice), me(server, bob), "just bob")
+    refused(alice, alice.ep.send_message(private, content_type="message/cpim"), 403)
+    end_session(alice, [bob, carol])
+
+
+def test_large_message_cancelled(server, members, released):
+    """LM-2: alice CANCELs before any recipient answers: the outstanding
+    invitations are CANCELled and her INVITE ends with 487."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    large_invite(server, alice, [bob, carol])
+    for m in (bob, carol):
+        m.req.reply(180)
+    assert alice.call.cancel().status == 200
+    assert alice.call.wait_final().status == 487
+    for m in (bob, carol):
+        assert m.ua.wait_request("CANCEL").msg.call_id == m.req.msg.call_id
