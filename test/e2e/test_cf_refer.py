@@ -1,0 +1,212 @@
+"""REFER, Replaces, re-INVITE and anonymity in sessions of the
+controlling function (im_cf, OMA TS 7.2.1.6-7.2.1.8, 7.2.3.2), end to
+end: real Kamailio and relay. Every test ends with no im_cf session, no
+im_ua call and no relay session left (the `released` fixture)."""
+
+import pytest
+
+from imtest.cf import RLIST_TYPE, multipart, resource_list
+from imtest.procs import wait_until
+from imtest.sipmsg import NameAddr
+
+from test_cf_sessions import (FACTORY, answering_byes, focus_of, members,  # noqa: F401
+                              only_session, released, start_adhoc, warning_code)
+
+MAX = 4  # max_participants of this module's server, the originator included
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from conftest import start_server, stop_server
+    s = start_server(tmp_path_factory.mktemp("cfrefer"),
+                     defines={"CF_MAX_PARTICIPANTS": str(MAX)})
+    yield s
+    stop_server(s)
+
+
+def notifies(m, n, timeout=10):
+    """The next n NOTIFYs m gets in its dialog with the focus, answered
+    200: their (Subscription-State, sipfrag status line)."""
+    out = []
+    for _ in range(n):
+        req = m.ua.wait_request("NOTIFY", timeout=timeout)
+        req.reply(200)
+        assert req.msg.get("event").split(";")[0] == "refer"
+        assert req.msg.get("content-type").startswith("message/sipfrag")
+        out.append((req.msg.get("subscription-state").split(";")[0],
+                    req.msg.body.decode().split("\r\n")[0]))
+    return out
+
+
+def assert_invitation(m, ident, inviter):
+    """CF-12, D-4: m's invitation comes from the focus of ident (isfocus
+    Contact), in the name of inviter (From, PAI, Referred-By), asks for a
+    session timer refreshed by m."""
+    contact, focus = focus_of(m.req)
+    assert {"isfocus", "+g.oma.sip-im"} <= set(contact.params)
+    assert focus.split("@")[0] == ident.split("@")[0]
+    for h in ("from", "p-asserted-identity", "referred-by"):
+        assert NameAddr.parse(m.req.msg.get(h)).uri == inviter, h
+    assert m.req.msg.get("session-expires").endswith(";refresher=uas")
+
+
+def test_refer_adds_one_in_dialog(server, members, released):
+    """CF-7, CF-12, D-4, D-14: alice REFERs carol in her dialog with the
+    session: 202; carol's invitation carries the focus Contact, alice as
+    PAI and Referred-By, Session-Expires; alice gets NOTIFYs 100 Trying
+    then 200 OK."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    resp = alice.ua.refer(ident, f"<{server.uri('carol')}>", dialog=alice.call.dialog)
+    assert resp.status == 202
+    assert resp.get("refer-sub") is None
+    carol.wait_invitation()
+    assert_invitation(carol, ident, server.uri("alice"))
+    assert notifies(alice, 1) == [("active", "SIP/2.0 100 Trying")]
+    carol.accept()
+    carol.wait_ack()
+    carol.connect()
+    assert notifies(alice, 1) == [("terminated", "SIP/2.0 200 OK")]
+    assert only_session(server)["participants"] == 3
+    with answering_byes(bob, carol) as got:
+        assert alice.bye().status == 200
+    assert got == {bob, carol}
+
+
+def test_refer_sub_false_no_notify(server, members, released):
+    """CF-7 steps 7 and 10, D-14, RFC 4488: Refer-Sub: false (any case) is
+    echoed in the 202 and no NOTIFY follows; Require: norefersub too."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    resp = alice.ua.refer(ident, f"<{server.uri('carol')}>", dialog=alice.call.dialog,
+                          headers=[("Refer-Sub", "False")])
+    assert resp.status == 202 and resp.get("refer-sub") == "false"
+    carol.wait_invitation()
+    carol.accept()
+    carol.wait_ack()
+    resp = alice.ua.refer(ident, f"<{server.uri('dave')}>", dialog=alice.call.dialog,
+                          headers=[("Require", "norefersub")])
+    assert resp.status == 202
+    dave.wait_invitation()
+    dave.accept()
+    dave.wait_ack()
+    wait_until(lambda: only_session(server)["participants"] == 4, 10, "dave joined")
+    assert alice.ua.no_request("NOTIFY", timeout=1)
+    with answering_byes(bob, carol, dave) as got:
+        assert alice.bye().status == 200
+    assert got == {bob, carol, dave}
+
+
+def test_refer_out_of_dialog(server, members, released):
+    """CF-7 step 6, TR-1029 6.2.2, D-14: bob (invited, connected) REFERs
+    carol outside any dialog with Require: multiple-refer, norefersub and
+    Refer-Sub: false: 202 with Supported: norefersub and the echo; carol's
+    invitation names bob as inviter. Without Refer-Sub: false outside a
+    dialog: 403 + 122 (no dialog to NOTIFY in)."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    resp = bob.ua.refer(ident, f"<{server.uri('carol')}>")
+    assert (resp.status, warning_code(resp)) == (403, "122")
+    resp = bob.ua.refer(ident, f"<{server.uri('carol')}>",
+                        headers=[("Require", "multiple-refer, norefersub"),
+                                 ("Refer-Sub", "false")])
+    assert resp.status == 202
+    assert resp.get("refer-sub") == "false"
+    assert "norefersub" in resp.get("supported")
+    carol.wait_invitation()
+    assert_invitation(carol, ident, server.uri("bob"))
+    carol.accept()
+    carol.wait_ack()
+    carol.connect()
+    with answering_byes(bob, carol) as got:
+        assert alice.bye().status == 200
+    assert got == {bob, carol}
+
+
+def cid_refer(m, ident, rlist, cid="list1@home1.net", headers=()):
+    """A multiple-refer REFER (RFC 5368): Refer-To a cid: naming the
+    resource list of the body."""
+    return m.ua.refer(ident, f"<cid:{cid}>", dialog=m.call.dialog, body=rlist,
+                      content_type=RLIST_TYPE,
+                      headers=[("Require", "multiple-refer, norefersub"),
+                               ("Refer-Sub", "false"),
+                               ("Content-ID", f"<{cid}>"),
+                               ("Content-Disposition", "recipient-list")] + list(headers))
+
+
+def test_multiple_refer(server, members, released):
+    """CF-7 step 3 b, RFC 5368: a cid: Refer-To invites every entry of the
+    resource list; each invitation names alice as inviter."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    resp = cid_refer(alice, ident, resource_list([server.uri("carol"), server.uri("dave")]))
+    assert resp.status == 202 and resp.get("refer-sub") == "false"
+    for m in (carol, dave):
+        m.wait_invitation()
+        assert_invitation(m, ident, server.uri("alice"))
+    for m in (carol, dave):
+        m.accept()
+        m.wait_ack()
+        m.connect()
+    assert only_session(server)["participants"] == 4
+    with answering_byes(bob, carol, dave) as got:
+        assert alice.bye().status == 200
+    assert got == {bob, carol, dave}
+
+
+def test_refer_removes(server, members, released):
+    """CF-8, CF-23, D-14: Refer-To <carol;method=BYE>: 202, carol gets a BYE,
+    alice a NOTIFY 200 OK; removing someone not in the session: 403 + 122;
+    the session goes on."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    with answering_byes(carol) as got:
+        resp = alice.ua.refer(ident, f"<{server.uri('carol')};method=BYE>",
+                              dialog=alice.call.dialog)
+        assert resp.status == 202
+    assert got == {carol}
+    assert notifies(alice, 1) == [("terminated", "SIP/2.0 200 OK")]
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol removed")
+    resp = alice.ua.refer(ident, f"<{server.uri('dave')};method=BYE>",
+                          dialog=alice.call.dialog)
+    assert (resp.status, warning_code(resp)) == (403, "122")
+    assert only_session(server)["participants"] == 2
+    with answering_byes(bob) as got:
+        assert alice.bye().status == 200
+    assert got == {bob}
+
+
+def test_refer_errors(server, members, released):
+    """CF-7, CF-8, D-14: a REFER without Refer-To: 400; to an unknown
+    session: 404 (OMA TS 11.2), a removal there 403 + 122 (CF-8 b); from
+    someone not in the session: 403 + 122; beyond max_participants: 486 +
+    102; a cid: list that is not XML: 400. The session goes on after
+    each."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    nosub = [("Refer-Sub", "false")]
+    msg = alice.ua.build_request("REFER", alice.call.dialog.remote_target,
+                                 dialog=alice.call.dialog)
+    assert alice.ua.send_request(msg).wait_final().status == 400
+    unknown = "sip:conf-00000000000000001@home1.net"
+    assert alice.ua.refer(unknown, f"<{server.uri('carol')}>", headers=nosub).status == 404
+    resp = alice.ua.refer(unknown, f"<{server.uri('bob')};method=BYE>", headers=nosub)
+    assert (resp.status, warning_code(resp)) == (403, "122")
+    resp = dave.ua.refer(ident, f"<{server.uri('carol')}>", headers=nosub)
+    assert (resp.status, warning_code(resp)) == (403, "122")
+    too_many = resource_list([server.uri(u) for u in ("carol", "dave", "erin")])
+    resp = cid_refer(alice, ident, too_many)
+    assert (resp.status, warning_code(resp)) == (486, "102")
+    resp = cid_refer(alice, ident, b"<resource-lists><list><entry")
+    assert resp.status == 400
+    assert carol.ua.no_request("INVITE", timeout=0.5)
+    assert only_session(server)["participants"] == 2
+    with answering_byes(bob) as got:
+        assert alice.bye().status == 200
+    assert got == {bob}
