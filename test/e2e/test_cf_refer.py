@@ -6,7 +6,8 @@ im_ua call and no relay session left (the `released` fixture)."""
 import pytest
 
 from imtest import cpim
-from imtest.cf import RLIST_TYPE, multipart, resource_list
+from imtest.cf import RLIST_TYPE, resource_list
+from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
@@ -327,3 +328,85 @@ def test_session_refresh(server, members, released):
     bob.ep.send_message(body, content_type="message/cpim")
     assert alice.ep.wait_message().body == body
     originator_leaves(alice, bob)
+
+
+def private_addresses_hidden(req, *users):
+    """SP-7: no header of req (nor its body) names one of users."""
+    raw = req.msg.encode()
+    for u in users:
+        assert u.encode() not in raw.lower(), u
+
+
+def test_anonymous_originator(server, members, released):
+    """MS-2, SP-7, CF-2, CF-7 (privacy and REFER), MS-3: alice asks for
+    privacy (Privacy: id) as "Chatter": bob's invitation and, after her
+    REFER, carol's show only her chat alias (From, PAI, Referred-By, and
+    Privacy: id), never her address; a CPIM From with her address reaches
+    nobody, one with her alias reaches the others unmodified."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.ua.display = "Chatter"
+    alice.invite_factory(FACTORY, [server.uri("bob")], headers=[("Privacy", "id")])
+    bob.wait_invitation()
+    ident = only_session(server)["identity"]
+    me = [u for u in server.rpc.call("im_cf.show", only_session(server)["id"])["users"]
+          if u["uri"] == server.uri("alice")][0]
+    alias = me["alias"]
+    assert alias.endswith("@anonymous.invalid")
+    assert_invitation(bob, ident, alias)
+    assert NameAddr.parse(bob.req.msg.get("from")).display.strip('"') == "Chatter"
+    assert bob.req.msg.get("privacy") == "id"
+    private_addresses_hidden(bob.req, "alice")
+    joins(bob)
+    alice.established()
+    alice.connect()
+    assert alice.ua.refer(ident, f"<{server.uri('carol')}>", dialog=alice.call.dialog,
+                          headers=[("Refer-Sub", "false")]).status == 202
+    carol.wait_invitation()
+    assert_invitation(carol, ident, alias)
+    private_addresses_hidden(carol.req, "alice")
+    joins(carol)
+    wait_until(lambda: only_session(server)["participants"] == 3, 10, "carol joined")
+    # her address as CPIM From is refused by the switch (the PF's relay in
+    # between answers her hop): nobody gets it, the next message comes
+    alice.ep.send_message(cpim.build("<sip:alice@home1.net>", f"<{ident}>", "me"),
+                          content_type="message/cpim")
+    body = cpim.build(f'"Chatter" <{alias}>', f"<{ident}>", "guess who")
+    alice.ep.send_message(body, content_type="message/cpim")
+    for m in (bob, carol):
+        got = m.ep.wait_message()
+        assert got.body == body and b"alice" not in got.body
+    originator_leaves(alice, bob, carol)
+
+
+def test_aliases_unique(server, members, released):
+    """MS-2: carol rejoins anonymously asking for the display name alice
+    uses anonymously already: she gets another alias (display and URI);
+    dave, invited by anonymous alice, sees only aliases."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.ua.display = carol.ua.display = "Chatter"
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")],
+                         headers=[("Privacy", "id")])
+    for m in (bob, carol):
+        m.wait_invitation()
+    for m in (bob, carol):
+        joins(m)
+    alice.established()
+    alice.connect()
+    ident = only_session(server)["identity"]
+    assert carol.bye().status == 200
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
+    carol.close()
+    carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
+    carol.req = None
+    carol.invite(ident, headers=[("Privacy", "id")])
+    carol.established()
+    carol.connect()
+    users = server.rpc.call("im_cf.show", only_session(server)["id"])["users"]
+    shown = {u["uri"]: (u["alias"], u["display"]) for u in users}
+    a_alias, c_alias = shown[server.uri("alice")], shown[server.uri("carol")]
+    assert a_alias[0] != c_alias[0] and a_alias[1] != c_alias[1]
+    assert {a_alias[1], c_alias[1]} >= {"Chatter"}
+    body = cpim.build(f'"{c_alias[1]}" <{c_alias[0]}>', f"<{ident}>", "back, anonymously")
+    carol.ep.send_message(body, content_type="message/cpim")
+    assert bob.ep.wait_message().body == body
+    originator_leaves(alice, bob, carol)
