@@ -15,6 +15,7 @@
 #include "im_shm_str.h"
 
 #include "im_cf.h"
+#include "im_cf_accept.h"
 #include "im_cf_actions.h"
 #include "im_cf_reply.h"
 #include "im_cf_body.h"
@@ -146,6 +147,15 @@ static void cpy(char *dst, int len, const str *s)
 static int refused(struct sip_msg *msg, int code, int warn)
 {
 	imcf_refuse(msg, code, warn);
+	imcf_stats_inc(IMCF_STAT_REFUSED);
+	return IMCF_REFUSED;
+}
+
+/* CF-2 step 7, CF-5, D-18: media that cannot carry message/cpim */
+static int no_cpim(struct sip_msg *msg)
+{
+	LM_INFO("INVITE refused: 488, message/cpim not in its accept-types\n");
+	imcf_refuse_text(msg, 488, IMCF_NO_CPIM);
 	imcf_stats_inc(IMCF_STAT_REFUSED);
 	return IMCF_REFUSED;
 }
@@ -286,6 +296,8 @@ int imcf_factory_invite(struct sip_msg *msg, const str *factory)
 		return refused(msg, 400, 0);
 	if(ret > 0)
 		return refused(msg, 488, 0);
+	if(!imcf_sdp_takes_cpim(sdp.s, sdp.len))
+		return no_cpim(msg);
 	list = pkg_malloc(sizeof(*list));
 	if(!list) {
 		PKG_MEM_ERROR;
@@ -358,7 +370,7 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	imcf_exec_t x = {.req = msg, .self = -1};
 	imcf_event_t ev = {.type = IMCF_EV_REJOIN};
 	char uri[IMCF_URI_MAX], display[IMCF_DISPLAY_MAX];
-	str ouri, odn;
+	str ouri, odn, sdp;
 	int ret;
 
 	if(msg->REQ_METHOD == METHOD_REFER)
@@ -372,6 +384,11 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	}
 	if(!s)
 		return refused(msg, 403, 123); /* CF-5 */
+	if(imcf_body_part(msg, IMCF_CT_SDP, &sdp) == 0
+			&& !imcf_sdp_takes_cpim(sdp.s, sdp.len)) {
+		imcf_session_put(s);
+		return no_cpim(msg);
+	}
 	if(originator(msg, &ouri, &odn) < 0) {
 		imcf_session_put(s);
 		return refused(msg, 400, 0);

@@ -8,6 +8,7 @@
 #include "core/dprint.h"
 
 #include "im_cf.h"
+#include "im_cf_accept.h"
 #include "im_cf_actions.h"
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
@@ -49,6 +50,7 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 		return 1;
 	x.self = i;
 	if(imcf_body_part(rpl, IMCF_CT_SDP, &sdp) != 0
+			|| !imcf_sdp_takes_cpim(sdp.s, sdp.len) /* D-18 */
 			|| imcf_relay.leg_complete(&s->relay, &s->legs[i], &sdp, &e) < 0) {
 		LM_INFO("session %s: unusable SDP answer of participant %d\n",
 				s->conf.id, i);

@@ -80,6 +80,12 @@ static void handle_bye(imua_call_t *c, int leg, struct sip_msg *msg)
 {
 	char why[32];
 
+	/* before the 200: an end on another path (the relay's leg_closed as
+	 * the client closes its MSRP connection right after this 200) must
+	 * not BYE the side that hung up; nobody would answer that BYE */
+	lock_get(&c->lock);
+	c->leg[leg].bye_sent = c->leg[leg].bye_answered = 1;
+	lock_release(&c->lock);
 	reply(msg, 200, "OK", NULL);
 	snprintf(why, sizeof(why), "BYE on leg %c", 'a' + leg);
 	imua_end(c, leg, why, 487);

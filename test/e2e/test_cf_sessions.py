@@ -7,10 +7,11 @@ import threading
 
 import pytest
 
+from conftest import start_server, stop_server
 from imtest import cpim
-from imtest.cf import Member, parts_of, wait_all_released
-from imtest.msrp import MsrpEndpoint
+from imtest.cf import Member, parts_of, resource_list, wait_all_released
 from imtest.procs import wait_until
+from imtest.rpc import RpcError
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
@@ -28,8 +29,8 @@ def released(server):
 def members(make_ua):
     made = []
 
-    def make(*names):
-        ms = [Member(make_ua(n)) for n in names]
+    def make(*names, srv=None):
+        ms = [Member(make_ua(n, srv=srv)) for n in names]
         made.extend(ms)
         return ms
     yield make
@@ -39,7 +40,8 @@ def members(make_ua):
 
 class answering_byes:
     """Answers 200 to the one BYE each member gets, in the background;
-    on exit, the set of members that got theirs."""
+    on exit, the set of members that got theirs. Meanwhile nothing else
+    may wait for those members' requests (the waiting thread holds them)."""
 
     def __init__(self, *ms, timeout=10):
         self.got = set()
@@ -57,6 +59,23 @@ class answering_byes:
     def __exit__(self, *a):
         for t in self.threads:
             t.join(15)
+
+
+def relayed(sender, ident, receivers, text):
+    """MS-3: sender's CPIM message to the session reaches each receiver
+    unmodified."""
+    body = cpim.build(f"<{sender.ua.aor}>", f"<{ident}>", text)
+    seen = {m: len(m.ep.completed) for m in receivers}
+    sender.ep.send_message(body, content_type="message/cpim")
+    for m in receivers:
+        assert m.ep.wait_message(index=seen[m]).body == body
+
+
+def leaves(member, *byed):
+    """member BYEs the focus; exactly the members byed get a BYE."""
+    with answering_byes(*byed) as got:
+        assert member.bye().status == 200
+    assert got == set(byed)
 
 
 def focus_of(req):
@@ -134,15 +153,16 @@ def test_adhoc_happy_path(server, members, released):
     for m in (bob, carol):
         got = m.ep.wait_message()
         assert got.body == body
-    show = server.rpc.call("im_cf.show", only_session(server)["id"])
-    assert [(u["uri"], u["state"], u["joining"]) for u in show["users"]] == [
+    # the focus records carol's answer as its ACK leaves the B2BUA of
+    # carol's terminating function: the state follows shortly after
+    sid = only_session(server)["id"]
+    wait_until(lambda: [(u["uri"], u["state"], u["joining"])
+                        for u in server.rpc.call("im_cf.show", sid)["users"]] == [
         (server.uri("alice"), "connected", "dialed-in"),
         (server.uri("bob"), "connected", "dialed-out"),
-        (server.uri("carol"), "connected", "dialed-out")]
+        (server.uri("carol"), "connected", "dialed-out")], 10, "everyone connected")
     # CF-19 a: the originator leaves, everyone is BYEd
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def warning_code(resp):
@@ -157,12 +177,8 @@ def test_one_to_one(server, members, released):
     start_adhoc(server, alice, [bob])
     assert only_session(server)["type"] == "1-1"
     ident = only_session(server)["identity"]
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "hi alice")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert alice.ep.wait_message().body == body
-    with answering_byes(alice) as got:
-        assert bob.bye().status == 200
-    assert got == {alice}
+    relayed(bob, ident, [alice], "hi alice")
+    leaves(bob, alice)
 
 
 def test_all_invitees_fail(server, members, released):
@@ -198,29 +214,19 @@ def test_leave_and_rejoin(server, members, released):
     ident = only_session(server)["identity"]
     assert carol.bye().status == 200
     wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
-    body = cpim.build("<sip:alice@home1.net>", f"<{ident}>", "still here")
-    alice.ep.send_message(body, content_type="message/cpim")
-    assert bob.ep.wait_message().body == body
+    relayed(alice, ident, [bob], "still here")
     # the rejoin: a new dialog and a new MSRP leg
-    carol.close()
-    carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
-    carol.req = None
-    carol.invite(ident)
+    carol.renew().invite(ident)
     final = carol.established()
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
-    assert only_session(server)["participants"] == 3
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "welcome back")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert carol.ep.wait_message().body == body
-    assert alice.ep.wait_message().body == body
+    wait_until(lambda: only_session(server)["participants"] == 3, 10, "carol back")
+    relayed(bob, ident, [carol, alice], "welcome back")
     # CF-20: never invited
     dave.invite(ident)
     refused = dave.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "122")
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def test_unknown_identity(server, members, released):
@@ -230,3 +236,396 @@ def test_unknown_identity(server, members, released):
     alice.invite("sip:conf-00000000000000001@home1.net")
     refused = alice.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "123")
+
+
+def events_of(server, identity):
+    """The event-route lines the reference script logged for a session."""
+    return [line.split("im_cf event ", 1)[1].strip()
+            for line in server.kamailio.proc.log_text().splitlines()
+            if "im_cf event " in line and identity in line]
+
+
+def test_fewer_than_two_left(server, members, released):
+    """CF-19 d, CF-2 (a failed invitee does not end the session), event
+    routes: carol declines, bob answers then leaves; alice alone is
+    released (min_remaining 1) and gets a BYE. Carol never joined: no
+    participant-left for her."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")])
+    bob.wait_invitation()
+    carol.wait_invitation().reply(486)
+    bob.accept()
+    bob.wait_ack()
+    alice.established()
+    alice.connect()
+    bob.connect()
+    ident = only_session(server)["identity"]
+    show = server.rpc.call("im_cf.show", only_session(server)["id"])
+    carol_row = [u for u in show["users"] if u["uri"] == server.uri("carol")][0]
+    assert (carol_row["state"], carol_row["disconnection"]) == ("gone", "busy")
+    leaves(bob, alice)
+    wait_all_released(server)
+    assert events_of(server, ident) == [
+        f"session-created {ident} by {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('bob')}",
+        f"participant-left {ident} {server.uri('bob')} departed",
+        f"participant-left {ident} {server.uri('alice')} booted",
+        f"session-released {ident}"]
+
+
+def test_rpc_terminate(server, members, released):
+    """CF-16, RPC im_cf.terminate: everyone gets a BYE."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    with answering_byes(alice, bob, carol) as got:
+        server.rpc.call("im_cf.terminate", only_session(server)["id"])
+    assert got == {alice, bob, carol}
+
+
+def test_rpc_remove(server, members, released):
+    """CF-23, RPC im_cf.remove: bob gets a BYE, alice and carol go on; a
+    user who is not in the session is an error."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    sess = only_session(server)
+    with answering_byes(bob) as got:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("bob"))
+    assert got == {bob}
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "bob removed")
+    with pytest.raises(RpcError) as e:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("dave"))
+    assert e.value.code == 404
+    relayed(carol, sess['identity'], [alice], "just us")
+    leaves(alice, carol)
+
+
+@pytest.fixture
+def ongoing(server, members, released):
+    """alice and bob in a session, to show that bad input elsewhere leaves
+    it alone."""
+    alice, bob = members("alice", "bob")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    yield alice, bob, ident
+    relayed(alice, ident, [bob], "still going")
+    leaves(alice, bob)
+
+
+def factory_refusal(carol, **kw):
+    carol.invite_factory(FACTORY, ["sip:dave@home1.net"], **kw)
+    resp = carol.call.wait_final()
+    return resp.status, warning_code(resp)
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("malformed list", 400),
+    ("list with a DOCTYPE", 400),
+    ("empty list", 400),
+    ("missing list", 400),
+    ("no MSRP media", 488),
+])
+def test_bad_factory_requests(server, members, released, ongoing, case, expected):
+    """CF-2 steps 7 and 9, D-12, bad input: each refused with its code and
+    a log line; the ongoing session goes on."""
+    (carol,) = members("carol")
+    kw = {
+        "malformed list": {"rlist": b"<resource-lists><list><entry uri="},
+        "list with a DOCTYPE": {"rlist": resource_list(["sip:dave@home1.net"], doctype=True)},
+        "empty list": {"rlist": resource_list([])},
+        "missing list": {"body": carol.offer(), "ctype": "application/sdp"},
+        "no MSRP media": {"sdp": carol.offer().replace(b"m=message", b"m=audio")},
+    }[case]
+    mark = len(server.kamailio.proc.log_text())
+    status, _ = factory_refusal(carol, **kw)
+    assert status == expected
+    if expected == 400:
+        assert "factory INVITE refused: 400" in server.kamailio.proc.log_text()[mark:]
+
+
+def test_too_many_invitees(server, members, released, ongoing):
+    """CF-2 step 8: more entries than the ad-hoc maximum (10 with the
+    originator) -> 486 + 102; nobody is invited."""
+    (carol,) = members("carol")
+    uris = [f"sip:u{i}@home1.net" for i in range(10)]
+    carol.invite_factory(FACTORY, uris)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (486, "102")
+
+
+def test_unknown_factory(server, members, released):
+    """CF-2 step 1: a factory URI that is not allocated -> 404."""
+    (carol,) = members("carol")
+    carol.invite_factory("sip:no-such-factory@home1.net", [server.uri("bob")])
+    assert carol.call.wait_final().status == 404
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A domain whose focus refuses anonymity and releases a session after
+    3 seconds (CF-19 e)."""
+    s = start_server(tmp_path_factory.mktemp("strict"),
+                     defines={"CF_ALLOW_ANONYMITY": "0", "CF_MAX_DURATION": "3"})
+    yield s
+    stop_server(s)
+
+
+def test_anonymity_refused(strict_server, members):
+    """CF-2 step 3: privacy asked, anonymity not allowed -> 403 + 119."""
+    (alice,) = members("alice", srv=strict_server)
+    alice.invite_factory(FACTORY, [strict_server.uri("bob")], headers=[("Privacy", "id")])
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (403, "119")
+    wait_all_released(strict_server)
+
+
+def test_max_duration(strict_server, members):
+    """CF-19 e: the session is released when its maximum duration passes:
+    everyone gets a BYE."""
+    alice, bob = members("alice", "bob", srv=strict_server)
+    start_adhoc(strict_server, alice, [bob])
+    with answering_byes(alice, bob, timeout=15) as got:
+        pass
+    assert got == {alice, bob}
+    wait_all_released(strict_server)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A domain of the test's own, for tests that kill its processes."""
+    s = start_server(tmp_path / "own")
+    yield s
+    stop_server(s)
+
+
+def test_relay_killed(own_server, members):
+    """CF-16, DESIGN 'relay_lost': the relay dies mid-conference: every
+    participant gets a BYE, no session or call is left; a relay started
+    again serves a new conference."""
+    alice, bob, carol = members("alice", "bob", "carol", srv=own_server)
+    start_adhoc(own_server, alice, [bob, carol])
+    own_server.relay.proc.kill()
+    with answering_byes(alice, bob, carol, timeout=20) as got:
+        pass
+    assert got == {alice, bob, carol}
+    wait_until(lambda: own_server.rpc.call("im_cf.list") == []
+               and own_server.rpc.call("im_ua.list") == [], 15, "release without the relay")
+    own_server.relay.start()
+    wait_until(lambda: own_server.rpc.call("im_relay.show")[0]["state"] == "up", 30,
+               "the relay back")
+    alice.renew(), bob.renew()
+    start_adhoc(own_server, alice, [bob])
+    relayed(alice, only_session(own_server)["identity"], [bob], "after the restart")
+    leaves(alice, bob)
+    wait_all_released(own_server)
+
+
+def test_kamailio_restarted(own_server, members):
+    """A Kamailio that dies mid-conference and starts again releases the
+    relay's conference session its previous run left (no leaked relay
+    session); the members' MSRP connections are closed."""
+    alice, bob = members("alice", "bob", srv=own_server)
+    start_adhoc(own_server, alice, [bob])
+    assert any(s["id"].startswith("cf-") for s in own_server.relay.call("session.list"))
+    own_server.kamailio.proc.kill()
+    own_server.kamailio.start()
+    wait_until(lambda: own_server.relay.call("session.list") == [], 30,
+               "the relay's sessions of the previous run released")
+    alice.ep.wait_closed()
+    bob.ep.wait_closed()
+    assert own_server.rpc.call("im_cf.list") == []
+
+
+def test_reinvite_new_offer(server, members, released):
+    """CF-6: a participant's re-INVITE with a new offer gets a 200 with an
+    answer and the session goes on; an offer without MSRP media gets 488
+    and changes nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    resp = bob.reinvite(bob.offer(setup=None, accept_types="message/cpim"))
+    assert resp.status == 200
+    assert Sdp(resp.body).attr("accept-types") is not None
+    relayed(alice, ident, [bob, carol], "after bob's re-INVITE")
+    resp = alice.reinvite(alice.offer().replace(b"m=message", b"m=audio"))
+    assert resp.status == 488
+    relayed(carol, ident, [alice, bob], "after alice's refused re-INVITE")
+    leaves(alice, bob, carol)
+
+
+@pytest.fixture(scope="module")
+def crowd(server):
+    """Eight more users of the domain (u1..u8)."""
+    users = [f"u{i}" for i in range(1, 9)]
+    for u in users:
+        server.kamailio.add_user(u, server.password(u))
+    return users
+
+
+def test_crowd_answers_at_once(server, members, crowd, released):
+    """CF-2, CF-13 under load: eight invitees answer at the same moment;
+    alice gets exactly one 200, each invitee exactly one ACK, and
+    im_cf.show lists nine connected users."""
+    alice, *ms = members("alice", *crowd)
+    alice.invite_factory(FACTORY, [server.uri(u) for u in crowd])
+    for m in ms:
+        m.wait_invitation()
+    go = threading.Barrier(len(ms))
+
+    def answer(m):
+        go.wait()
+        m.accept(ring=False)
+    ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in ms:
+        m.wait_ack()
+    alice.established()
+    alice.connect()
+    for m in ms:
+        m.connect()
+    sid = only_session(server)["id"]
+    wait_until(lambda: server.rpc.call("im_cf.show", sid)["participants"] == 9, 10,
+               "nine participants")
+    show = server.rpc.call("im_cf.show", sid)
+    assert sorted(u["uri"] for u in show["users"] if u["state"] == "connected") == sorted(
+        [server.uri("alice")] + [server.uri(u) for u in crowd])
+    relayed(alice, show["identity"], ms, "hello crowd")
+    leaves(alice, *ms)
+    assert len(alice.call.tx.finals()) == 1
+    for m in ms:
+        assert [r.status for r in m.req.replies if r.status >= 200] == [200]
+        assert sum(1 for r in m.ua.received if r.method == "ACK"
+                   and r.call_id == m.req.msg.call_id) == 1
+
+
+def test_two_factory_invites_at_once(server, members, crowd, released):
+    """CF-2: two factory INVITEs sent at the same moment make two
+    sessions, each request gets exactly one final response."""
+    alice, carol, bob, dave = members("alice", "carol", "bob", "dave")
+    go = threading.Barrier(2)
+
+    def invite(m, who):
+        go.wait()
+        m.invite_factory(FACTORY, [server.uri(who.ua.user)])
+    ts = [threading.Thread(target=invite, args=a) for a in ((alice, bob), (carol, dave))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    for m in (bob, dave):
+        m.wait_invitation()
+        m.accept()
+        m.wait_ack()
+    for m in (alice, carol):
+        m.established()
+        m.connect()
+    for m in (bob, dave):
+        m.connect()
+    wait_until(lambda: [s["participants"] for s in server.rpc.call("im_cf.list")] == [2, 2],
+               10, "two sessions of two")
+    sessions = server.rpc.call("im_cf.list")
+    assert sessions[0]["identity"] != sessions[1]["identity"]
+    for s in sessions:
+        users = [u["uri"] for u in server.rpc.call("im_cf.show", s["id"])["users"]]
+        assert users in ([server.uri("alice"), server.uri("bob")],
+                         [server.uri("carol"), server.uri("dave")])
+    leaves(alice, bob)
+    leaves(carol, dave)
+    for m in (alice, carol):
+        assert len(m.call.tx.finals()) == 1
+
+
+@pytest.fixture(scope="module")
+def timer_server(tmp_path_factory):
+    """A domain whose focus asks Session-Expires 4 on its invitations, so
+    that the refreshes of CF-10 happen within a test."""
+    s = start_server(tmp_path_factory.mktemp("timer"),
+                     defines={"MIN_SE": "2", "CF_SESSION_EXPIRES": "4"})
+    yield s
+    stop_server(s)
+
+
+def test_session_refresh(timer_server, members):
+    """CF-10: the invitee side refreshes our invitation's dialog (refresher
+    uas, every 2 s); the focus answers each refresh, and the session
+    outlives several intervals."""
+    srv = timer_server
+    alice, bob = members("alice", "bob", srv=srv)
+    start_adhoc(srv, alice, [bob])
+    key = [u for u in srv.rpc.call("im_cf.show", only_session(srv)["id"])["users"]
+           if u["uri"] == srv.uri("bob")][0]["dialog"]
+
+    def dialog():
+        return [c for c in srv.rpc.call("im_ua.list") if c["key"] == key][0]
+    assert dialog()["b"]["session_expires"] == 4
+    wait_until(lambda: dialog()["b"]["remote_cseq"] >= 4, 20, "three refreshes")
+    assert only_session(srv)["participants"] == 2
+    relayed(alice, only_session(srv)["identity"], [bob], "still here after refreshes")
+    leaves(alice, bob)
+    wait_all_released(srv)
+
+
+def test_invitations_cannot_leave(tmp_path, make_ua):
+    """CF-2: no invitation can be sent (the next hop does not resolve):
+    the originator gets a final error at once, nothing is left, and the
+    server stops cleanly."""
+    srv = start_server(tmp_path / "nohop",
+                       defines={"CF_OUTBOUND_PROXY": '"sip:no-such-host.invalid"'})
+    try:
+        alice = Member(make_ua("alice", srv=srv))
+        alice.invite_factory(FACTORY, [srv.uri("bob"), srv.uri("carol")])
+        assert alice.call.wait_final().status == 500
+        wait_all_released(srv)
+        alice.close()
+        assert alice.ua.register(expires=0).status == 200
+    finally:
+        stop_server(srv)
+
+
+def test_not_authorised(server, members, released):
+    """CF-2 step 2, OP-1: a user whose service is denied gets 403 + 127 for
+    a factory INVITE (the originating function's policy: im_cf has no
+    authorisation list of its own); nobody is invited."""
+    carol, bob = members("carol", "bob")
+    assert server.rpc.call("im_pf.policy_set", server.uri("carol"), "service", "deny") == "ok"
+    try:
+        carol.invite_factory(FACTORY, [server.uri("bob")])
+        resp = carol.call.wait_final()
+        assert (resp.status, warning_code(resp)) == (403, "127")
+        assert bob.ua.no_request("INVITE")
+    finally:
+        server.rpc.call("im_pf.policy_del", server.uri("carol"), "service")
+
+
+def test_media_without_cpim(server, members, released):
+    """D-18, CF-2 step 7, CF-5: message/cpim is mandatory in a conference.
+    An offer without it gets 488 + Warning 304; an invitee whose answer
+    leaves it out is removed (ACK then BYE), and with nobody else the
+    originator gets 488; a rejoin offer without it gets 488."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob")],
+                         sdp=alice.offer(accept_types="text/plain", accept_wrapped=None))
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert bob.ua.no_request("INVITE")
+
+    alice.renew().invite_factory(FACTORY, [server.uri("bob")])
+    bob.wait_invitation()
+    bob.accept(accept_types="text/plain", accept_wrapped=None)
+    with answering_byes(bob) as got:
+        assert alice.call.wait_final().status == 488
+    assert got == {bob}
+
+    alice.renew()
+    bob.renew()
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    assert carol.bye().status == 200
+    carol.renew().invite(ident, accept_types="text/plain", accept_wrapped=None)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (488, "304")
+    assert only_session(server)["participants"] == 2
+    leaves(alice, bob)

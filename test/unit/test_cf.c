@@ -10,7 +10,7 @@
  *   = what args...       the state after it (state, disc, version,
  *                        released, active, n, alias, join, find URI I)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
- *                        id-make, factory, add)
+ *                        id-make, factory, add, takes-cpim)
  *
  * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
  * [by=REFERRER] [notify],
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "im_cf_accept.h"
 #include "im_cf_alias.h"
 #include "im_cf_conf.h"
 #include "im_cf_ident.h"
@@ -297,6 +298,19 @@ static void query(runner_t *r, char **w, int n)
 					v.warn, v.warn_text);
 		else
 			snprintf(got, sizeof(got), "%d %s", v.code, v.reason);
+	} else if(strcmp(w[1], "takes-cpim") == 0) {
+		char types[256] = "";
+
+		/* the accept-types words between the name and "->", one space
+		 * apart; "(tab)" stands for a tab, "(none)" for an empty list */
+		for(int i = 2; i < arrow; i++) {
+			if(strcmp(w[i], "(none)") == 0)
+				continue;
+			strcat(types, i > 2 ? (strcmp(w[i], "(tab)") == 0 ? "" : " ") : "");
+			strcat(types, strcmp(w[i], "(tab)") == 0 ? "\t" : w[i]);
+		}
+		snprintf(got, sizeof(got), "%s",
+				imcf_types_take_cpim(types, strlen(types)) ? "yes" : "no");
 	} else {
 		fail_at(r, "unknown query %s", w[1]);
 		return;

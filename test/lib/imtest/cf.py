@@ -108,12 +108,12 @@ class Member:
         self.call.start()
         return self.call
 
-    def invite(self, uri, setup="active", headers=()):
+    def invite(self, uri, setup="active", headers=(), **offer_kw):
         """A plain INVITE with an SDP offer (a rejoin, CF-5)."""
         self.role = setup
         if setup == "passive":
             self.ep.listen()
-        self.call = self.ua.invite(uri, self.offer(setup),
+        self.call = self.ua.invite(uri, self.offer(setup, **offer_kw),
                                    headers=[("Accept-Contact", f"*;{SESSION_TAG}")]
                                    + list(headers))
         return self.call
@@ -162,6 +162,26 @@ class Member:
         if self.call:
             return self.call.bye()
         return self.ua.request_in_dialog(self.req.dialog, "BYE")
+
+    def reinvite(self, sdp):
+        """A re-INVITE with a new offer in the member's dialog (CF-6);
+        its final response, ACKed when 2xx."""
+        if self.call:
+            return self.call.reinvite(sdp)
+        d = self.req.dialog
+        msg = self.ua.build_request("INVITE", d.remote_target, dialog=d, body=sdp,
+                                    content_type="application/sdp")
+        resp = self.ua.send_request(msg).wait_final()
+        if 200 <= resp.status < 300:
+            self.ua.send_request(self.ua.build_request("ACK", d.remote_target, dialog=d))
+        return resp
+
+    def renew(self):
+        """Ready for a new dialog with a new MSRP endpoint (a rejoin)."""
+        self.ep.close()
+        self.ep = MsrpEndpoint(host=self.ua.local_ip)
+        self.call = self.req = self.final = None
+        return self
 
     def close(self):
         self.ep.close()
