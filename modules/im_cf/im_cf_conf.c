@@ -148,6 +148,7 @@ static int admit(imcf_conf_t *c, const imcf_event_t *ev, imcf_join_t joining,
 				sizeof(c->p[i].alias_uri));
 	c->p[i].joining = joining;
 	c->p[i].invited_by = -1;
+	c->p[i].inviter_hidden = 0;
 	c->p[i].notify_referrer = 0;
 	c->p[i].disconnection = IMCF_DISC_NONE;
 	c->p[i].fail_code = 0;
@@ -431,6 +432,7 @@ static int on_invite(
 		return -1;
 	c->p[i].invited_by = ev->idx;
 	c->p[i].notify_referrer = ev->idx >= 0 && ev->notify;
+	c->p[i].inviter_hidden = ev->idx >= 0 && ev->hide_inviter;
 	act(out, IMCF_A_INVITE, i, 0, 0);
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/parser/parse_privacy.h"
 #include "core/parser/parse_refer_to.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
@@ -43,6 +44,14 @@ static int no_subscription(struct sip_msg *msg)
 {
 	return has_header(msg, "Refer-Sub", "false")
 		   || has_header(msg, "Require", "norefersub");
+}
+
+/* MS-2, CF-7 step 2: the referrer stays anonymous to whom it invites. */
+static int asks_privacy(struct sip_msg *msg)
+{
+	return parse_headers(msg, HDR_EOH_F, 0) == 0 && msg->privacy
+		   && parse_privacy(msg) >= 0
+		   && (get_privacy_values(msg) & PRIVACY_ID);
 }
 
 typedef struct refer_result
@@ -85,14 +94,15 @@ static refer_result_t room_for(imcf_session_t *s, int n)
 	return result(0, 0);
 }
 
-static refer_result_t add_one(
-		imcf_session_t *s, int referrer, const char *uri, int notify)
+static refer_result_t add_one(imcf_session_t *s, int referrer,
+		const char *uri, int notify, int hidden)
 {
 	imcf_event_t ev = {.type = IMCF_EV_INVITE,
 			.idx = referrer,
 			.uri = uri,
 			.display = "",
-			.notify = notify};
+			.notify = notify,
+			.hide_inviter = hidden};
 	refer_result_t r;
 	int i;
 
@@ -117,7 +127,7 @@ static refer_result_t add_one(
 /* multiple-refer: the resource list the cid: Refer-To points at (the
  * body's resource-lists part); no NOTIFYs (RFC 5368 norefersub). */
 static refer_result_t add_list(
-		imcf_session_t *s, int referrer, struct sip_msg *req)
+		imcf_session_t *s, int referrer, struct sip_msg *req, int hidden)
 {
 	imcf_list_t *list;
 	refer_result_t r;
@@ -144,7 +154,8 @@ static refer_result_t add_list(
 		imcf_event_t ev = {.type = IMCF_EV_INVITE,
 				.idx = referrer,
 				.uri = list->e[i].uri,
-				.display = list->e[i].display};
+				.display = list->e[i].display,
+				.hide_inviter = hidden};
 
 		if(run(s, &ev).code == 202)
 			imcf_stats_inc(IMCF_STAT_INVITATIONS);
@@ -218,13 +229,16 @@ static refer_result_t refer(
 	struct to_body *rt = refer_to(req);
 	struct sip_uri u;
 	char target[IMCF_URI_MAX];
+	int hidden = asks_privacy(req);
 
 	if(!rt) {
 		LM_INFO("REFER without a usable Refer-To\n");
 		return result(400, 0);
 	}
+	if(hidden && !imcf_allow_anonymity)
+		return result(403, 119); /* MS-2 */
 	if(rt->uri.len > 4 && strncasecmp(rt->uri.s, "cid:", 4) == 0)
-		return add_list(s, referrer, req);
+		return add_list(s, referrer, req, hidden);
 	if(parse_uri(rt->uri.s, rt->uri.len, &u) < 0 || !u.host.len
 			|| target_of(&u, target, sizeof(target)) < 0)
 		return result(400, 0);
@@ -234,7 +248,7 @@ static refer_result_t refer(
 			&& !(u.method_val.len == 6
 					&& strncasecmp(u.method_val.s, "INVITE", 6) == 0))
 		return result(400, 0);
-	return add_one(s, referrer, target, notify);
+	return add_one(s, referrer, target, notify, hidden);
 }
 
 int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,

@@ -410,3 +410,22 @@ def test_aliases_unique(server, members, released):
     carol.ep.send_message(body, content_type="message/cpim")
     assert bob.ep.wait_message().body == body
     originator_leaves(alice, bob, carol)
+
+
+def test_refer_with_privacy(server, members, released):
+    """CF-7 step 2, MS-2: alice, known by her address in the session,
+    REFERs carol with Privacy: id: carol's invitation names the referrer
+    only as the anonymous identity (From, PAI, Referred-By) with Privacy:
+    id; bob's earlier invitation named alice."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    assert alice.ua.refer(ident, f"<{server.uri('carol')}>", dialog=alice.call.dialog,
+                          headers=[("Refer-Sub", "false"), ("Privacy", "id")]).status == 202
+    carol.wait_invitation()
+    assert_invitation(carol, ident, "sip:anonymous@anonymous.invalid")
+    assert carol.req.msg.get("privacy") == "id"
+    private_addresses_hidden(carol.req, "alice")
+    joins(carol)
+    wait_until(lambda: only_session(server)["participants"] == 3, 10, "carol joined")
+    originator_leaves(alice, bob, carol)
