@@ -12,12 +12,13 @@
 #define IMCF_ALIAS_DOMAIN "anonymous.invalid"
 
 /*
- * An alias unique in c: the display name the participant asked for
- * (empty: "anonymous"), suffixed "-2", "-3" ... while another participant
- * shows it already, and the URI sip:anonymous<N>@anonymous.invalid with a
- * number not used before in c. 0, or -1 when the buffers are too small.
+ * An alias unique in c for participant self: the display name it asked
+ * for (empty: "anonymous"), suffixed "-2", "-3" ... while another
+ * participant shows it already (its own private display name does not
+ * count), and the URI sip:anonymous<N>@anonymous.invalid with a number not
+ * used before in c. 0, or -1 when the buffers are too small.
  */
-int imcf_alias_pick(imcf_conf_t *c, const char *want, char *display,
+int imcf_alias_pick(imcf_conf_t *c, int self, const char *want, char *display,
 		size_t display_len, char *uri, size_t uri_len);
 
 #endif

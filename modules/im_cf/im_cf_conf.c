@@ -139,13 +139,16 @@ static int admit(imcf_conf_t *c, const imcf_event_t *ev, imcf_join_t joining,
 		copy(c->p[i].uri, sizeof(c->p[i].uri), ev->uri);
 		copy(c->p[i].display, sizeof(c->p[i].display), ev->display);
 		c->p[i].state = IMCF_P_GONE;
-		if(ev->anonymous)
-			imcf_alias_pick(c, ev->display, c->p[i].alias_display,
-					sizeof(c->p[i].alias_display), c->p[i].alias_uri,
-					sizeof(c->p[i].alias_uri));
 	}
+	/* MS-2, SP-7: privacy asked now (a rejoin too) gets an alias; one
+	 * given before stays for the whole session */
+	if(ev->anonymous && !c->p[i].alias_uri[0])
+		imcf_alias_pick(c, i, ev->display, c->p[i].alias_display,
+				sizeof(c->p[i].alias_display), c->p[i].alias_uri,
+				sizeof(c->p[i].alias_uri));
 	c->p[i].joining = joining;
 	c->p[i].invited_by = -1;
+	c->p[i].inviter_hidden = 0;
 	c->p[i].notify_referrer = 0;
 	c->p[i].disconnection = IMCF_DISC_NONE;
 	c->p[i].fail_code = 0;
@@ -429,6 +432,7 @@ static int on_invite(
 		return -1;
 	c->p[i].invited_by = ev->idx;
 	c->p[i].notify_referrer = ev->idx >= 0 && ev->notify;
+	c->p[i].inviter_hidden = ev->idx >= 0 && ev->hide_inviter;
 	act(out, IMCF_A_INVITE, i, 0, 0);
 	return 0;
 }

@@ -75,6 +75,9 @@ typedef struct imcf_participant
 	 * list), and whether it waits for NOTIFYs of the outcome */
 	int invited_by;
 	int notify_referrer;
+	/* CF-7 step 2, MS-2: that referrer asked for privacy in its REFER:
+	 * this invitation names it by no address (anonymous, Privacy: id) */
+	int inviter_hidden;
 } imcf_participant_t;
 
 typedef struct imcf_conf
@@ -122,6 +125,7 @@ typedef struct imcf_event
 	const char *display;
 	int anonymous; /* CREATE, INVITE, REJOIN: the party asked for privacy */
 	int notify;	   /* INVITE by REFER: the referrer wants NOTIFYs (CF-7) */
+	int hide_inviter; /* INVITE by REFER: the referrer asked for privacy */
 	time_t now;
 } imcf_event_t;
 

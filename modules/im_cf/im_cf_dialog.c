@@ -9,6 +9,7 @@
 #include "im_shm_str.h"
 
 #include "im_cf.h"
+#include "im_cf_alias.h"
 #include "im_cf_reply.h"
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
@@ -255,6 +256,14 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	list = s->list;
 	large = s->large_message;
 	imcf_session_unlock(s);
+	/* CF-7 step 2: a referrer that asked for privacy and has no alias is
+	 * named to this invitee only as the RFC 3323 anonymous identity */
+	if(p.inviter_hidden && !inviter.alias_uri[0]) {
+		snprintf(inviter.alias_uri, sizeof(inviter.alias_uri),
+				"sip:anonymous@" IMCF_ALIAS_DOMAIN);
+		snprintf(inviter.alias_display, sizeof(inviter.alias_display),
+				"Anonymous");
+	}
 
 	party = imcf_party_of(&p, NULL);
 	leg_id(idx, leg, sizeof(leg));

@@ -95,6 +95,17 @@ int imcf_factory_match(struct sip_msg *msg, str *factory)
 	return 0;
 }
 
+/* A display name without the quotes of its quoted-string: the session
+ * writes it into headers (quoted again) and shows it in RPC and events. */
+static str unquoted(str d)
+{
+	if(d.len >= 2 && d.s[0] == '"' && d.s[d.len - 1] == '"') {
+		d.s++;
+		d.len -= 2;
+	}
+	return d;
+}
+
 /* C-1: the originator is the PAI its PF asserted, else its From. */
 int imcf_originator(struct sip_msg *msg, str *uri, str *display)
 {
@@ -103,13 +114,13 @@ int imcf_originator(struct sip_msg *msg, str *uri, str *display)
 	if(msg->pai && parse_pai_header(msg) == 0 && get_pai(msg)
 			&& get_pai(msg)->id) {
 		*uri = get_pai(msg)->id->uri;
-		*display = get_pai(msg)->id->display;
+		*display = unquoted(get_pai(msg)->id->display);
 		return 0;
 	}
 	if(parse_from_header(msg) < 0)
 		return -1;
 	*uri = get_from(msg)->uri;
-	*display = get_from(msg)->display;
+	*display = unquoted(get_from(msg)->display);
 	return 0;
 }
 
@@ -332,9 +343,13 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 			i = -1;
 		imcf_session_unlock(s);
 	}
+	if(!s) {
+		if(imcf_refer_is_removal(msg))
+			return refused(msg, 403, 122); /* CF-8 b */
+		return refused(msg, 404, 0);	   /* OMA TS 11.2 */
+	}
 	if(i < 0) {
-		if(s)
-			imcf_session_put(s);
+		imcf_session_put(s);
 		return refused(msg, 403, 122);
 	}
 	code = imcf_refer(s, i, msg, 0, &hdrs);

@@ -4,6 +4,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/parser/parse_privacy.h"
 #include "core/parser/parse_refer_to.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
@@ -24,6 +25,9 @@ static int has_header(struct sip_msg *msg, const char *name, const char *value)
 {
 	int nlen = strlen(name), vlen = strlen(value);
 
+	/* msg->headers lists only what was parsed so far */
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return 0;
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
 		if(h->name.len != nlen || strncasecmp(h->name.s, name, nlen))
 			continue;
@@ -40,6 +44,14 @@ static int no_subscription(struct sip_msg *msg)
 {
 	return has_header(msg, "Refer-Sub", "false")
 		   || has_header(msg, "Require", "norefersub");
+}
+
+/* MS-2, CF-7 step 2: the referrer stays anonymous to whom it invites. */
+static int asks_privacy(struct sip_msg *msg)
+{
+	return parse_headers(msg, HDR_EOH_F, 0) == 0 && msg->privacy
+		   && parse_privacy(msg) >= 0
+		   && (get_privacy_values(msg) & PRIVACY_ID);
 }
 
 typedef struct refer_result
@@ -82,14 +94,15 @@ static refer_result_t room_for(imcf_session_t *s, int n)
 	return result(0, 0);
 }
 
-static refer_result_t add_one(
-		imcf_session_t *s, int referrer, const char *uri, int notify)
+static refer_result_t add_one(imcf_session_t *s, int referrer,
+		const char *uri, int notify, int hidden)
 {
 	imcf_event_t ev = {.type = IMCF_EV_INVITE,
 			.idx = referrer,
 			.uri = uri,
 			.display = "",
-			.notify = notify};
+			.notify = notify,
+			.hide_inviter = hidden};
 	refer_result_t r;
 	int i;
 
@@ -114,7 +127,7 @@ static refer_result_t add_one(
 /* multiple-refer: the resource list the cid: Refer-To points at (the
  * body's resource-lists part); no NOTIFYs (RFC 5368 norefersub). */
 static refer_result_t add_list(
-		imcf_session_t *s, int referrer, struct sip_msg *req)
+		imcf_session_t *s, int referrer, struct sip_msg *req, int hidden)
 {
 	imcf_list_t *list;
 	refer_result_t r;
@@ -141,14 +154,21 @@ static refer_result_t add_list(
 		imcf_event_t ev = {.type = IMCF_EV_INVITE,
 				.idx = referrer,
 				.uri = list->e[i].uri,
-				.display = list->e[i].display};
+				.display = list->e[i].display,
+				.hide_inviter = hidden};
 
 		if(run(s, &ev).code == 202)
 			imcf_stats_inc(IMCF_STAT_INVITATIONS);
 	}
 	imcf_list_release(list);
 	pkg_free(list);
-	return r.code ? r : result(202, 0);
+	if(r.code)
+		return r;
+	/* a referrer that asked for NOTIFYs anyway learns only that the
+	 * invitations are out: one final NOTIFY, no per-user progress */
+	r = result(202, 0);
+	r.final = 200;
+	return r;
 }
 
 /* CF-8: the target must be in the session (403 + 122 otherwise). */
@@ -180,31 +200,55 @@ static int target_of(const struct sip_uri *u, char *out, int len)
 	return n > 0 && n < len ? 0 : -1;
 }
 
+/* The Refer-To of req, or NULL. */
+static struct to_body *refer_to(struct sip_msg *req)
+{
+	if(parse_headers(req, HDR_EOH_F, 0) < 0 || !req->refer_to
+			|| parse_refer_to_header(req) < 0 || !get_refer_to(req)
+			|| !get_refer_to(req)->uri.len)
+		return NULL;
+	return get_refer_to(req);
+}
+
+static int is_bye(const struct sip_uri *u)
+{
+	return u->method_val.len == 3 && strncasecmp(u->method_val.s, "BYE", 3) == 0;
+}
+
+int imcf_refer_is_removal(struct sip_msg *req)
+{
+	struct to_body *rt = refer_to(req);
+	struct sip_uri u;
+
+	return rt && parse_uri(rt->uri.s, rt->uri.len, &u) == 0 && is_bye(&u);
+}
+
 static refer_result_t refer(
 		imcf_session_t *s, int referrer, struct sip_msg *req, int notify)
 {
-	struct to_body *rt;
+	struct to_body *rt = refer_to(req);
 	struct sip_uri u;
 	char target[IMCF_URI_MAX];
+	int hidden = asks_privacy(req);
 
-	if(parse_headers(req, HDR_EOH_F, 0) < 0 || !req->refer_to
-			|| parse_refer_to_header(req) < 0 || !(rt = get_refer_to(req))
-			|| !rt->uri.len) {
+	if(!rt) {
 		LM_INFO("REFER without a usable Refer-To\n");
 		return result(400, 0);
 	}
+	if(hidden && !imcf_allow_anonymity)
+		return result(403, 119); /* MS-2 */
 	if(rt->uri.len > 4 && strncasecmp(rt->uri.s, "cid:", 4) == 0)
-		return add_list(s, referrer, req);
+		return add_list(s, referrer, req, hidden);
 	if(parse_uri(rt->uri.s, rt->uri.len, &u) < 0 || !u.host.len
 			|| target_of(&u, target, sizeof(target)) < 0)
 		return result(400, 0);
-	if(u.method_val.len == 3 && strncasecmp(u.method_val.s, "BYE", 3) == 0)
+	if(is_bye(&u))
 		return remove_one(s, target);
 	if(u.method_val.len
 			&& !(u.method_val.len == 6
 					&& strncasecmp(u.method_val.s, "INVITE", 6) == 0))
 		return result(400, 0);
-	return add_one(s, referrer, target, notify);
+	return add_one(s, referrer, target, notify, hidden);
 }
 
 int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,

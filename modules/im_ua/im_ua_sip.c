@@ -161,9 +161,13 @@ static int tag_is(const str *tag, const char *name)
 
 /* Extensions that end at the one who serves the Request-URI, not at a
  * B2BUA in its path: an INVITE to a Conference-factory URI asks the focus
- * to handle its list (RFC 5366, CF-2), and the participating function's
- * B2BUA passes it on (see copy_headers). */
-static const char *end_to_end_tags[] = {"recipient-list-invite"};
+ * to handle its list (RFC 5366, CF-2); a REFER in a session asks the focus
+ * to take a list (multiple-refer, RFC 5368) or to send no NOTIFY
+ * (norefersub, RFC 4488; CF-7); an invitation that replaces a dialog asks
+ * the invitee's UA (replaces, RFC 3891; App L, D-13). The participating
+ * function's B2BUA passes them on (see copy_headers). */
+static const char *end_to_end_tags[] = {
+		"recipient-list-invite", "multiple-refer", "norefersub", "replaces"};
 
 static int end_to_end_tag(const str *tag)
 {
@@ -415,10 +419,36 @@ static int take_snapshot(imua_call_t *c, int leg, int next_cseq,
 	return 0;
 }
 
+/* tm (5.6) writes From and To of its requests from loc_uri and rem_uri
+ * alone and leaves loc_dname and rem_dname out: a display name goes in as
+ * a name-addr, which tm writes without adding brackets of its own. *out
+ * is uri itself without a display name, else a view into b. */
+static void name_addr(im_kbuf_t *b, const str *dname, const str *uri, str *out)
+{
+	*out = *uri;
+	if(!dname->len || !uri->len)
+		return;
+	if(dname->s[0] == '"') {
+		im_kbuf_addf(b, "%.*s <%.*s>", dname->len, dname->s, uri->len, uri->s);
+	} else {
+		im_kbuf_addf(b, "\"");
+		for(int i = 0; i < dname->len; i++)
+			im_kbuf_addf(b, "%s%c",
+					dname->s[i] == '"' || dname->s[i] == '\\' ? "\\" : "",
+					dname->s[i]);
+		im_kbuf_addf(b, "\" <%.*s>", uri->len, uri->s);
+	}
+	if(!b->failed) {
+		out->s = b->s;
+		out->len = b->len;
+	}
+}
+
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx)
 {
 	leg_snapshot_t s;
+	im_kbuf_t from = {0}, to = {0};
 	dlg_t dlg;
 	uac_req_t uac_r;
 	unsigned int hash = 0, label = 0;
@@ -433,10 +463,8 @@ int imua_leg_send(imua_call_t *c, int leg, const str *method,
 	dlg.id.rem_tag = s.remote_tag;
 	dlg.loc_seq.value = s.cseq;
 	dlg.loc_seq.is_set = 1;
-	dlg.loc_uri = s.local_uri;
-	dlg.rem_uri = s.remote_uri;
-	dlg.loc_dname = s.local_dname;
-	dlg.rem_dname = s.remote_dname;
+	name_addr(&from, &s.local_dname, &s.local_uri, &dlg.loc_uri);
+	name_addr(&to, &s.remote_dname, &s.remote_uri, &dlg.rem_uri);
 	dlg.rem_target = s.remote_target;
 	dlg.dst_uri = s.dst_uri;
 	dlg.state = s.remote_tag.len ? DLG_CONFIRMED : DLG_NEW;
@@ -446,6 +474,8 @@ int imua_leg_send(imua_call_t *c, int leg, const str *method,
 					   < 0) {
 		LM_ERR("call %s: bad route set of leg %c\n", c->key, 'a' + leg);
 		im_kbuf_free(&s.mem);
+		im_kbuf_free(&from);
+		im_kbuf_free(&to);
 		return -1;
 	}
 	if(is_invite) {
@@ -460,6 +490,8 @@ int imua_leg_send(imua_call_t *c, int leg, const str *method,
 	if(dlg.route_set)
 		free_rr(&dlg.route_set);
 	im_kbuf_free(&s.mem);
+	im_kbuf_free(&from);
+	im_kbuf_free(&to);
 	if(ret < 0) {
 		LM_ERR("call %s: cannot send %.*s on leg %c\n", c->key, method->len,
 				method->s, 'a' + leg);

@@ -8,7 +8,8 @@
  *   < action             the next action it gave, in order; all must be
  *                        listed before the next non-'<' line
  *   = what args...       the state after it (state, disc, version,
- *                        released, active, n, alias, join, find URI I)
+ *                        released, active, n, alias, join, find URI I,
+ *                        hidden I 0|1)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add, pager, cpim-imdn,
  *                        takes-cpim, ci)
@@ -19,7 +20,7 @@
  * [DISPLAY]; ..." or "none" (a partial document with nothing new).
  *
  * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
- * [by=REFERRER] [notify],
+ * [by=REFERRER] [notify] [hidden],
  * provisional I, answered I, failed I CODE, bye I, remove I, ended I,
  * rejoin URI [anon], tick T, terminate. Actions print as
  * "name [pI] [code] [warn]".
@@ -165,6 +166,7 @@ static void event(runner_t *r, char **w, int n, int expect_refused)
 		ev.anonymous = flag(w, n, 3, "anon");
 		ev.idx = *opt(w, n, 3, "by") ? atoi(opt(w, n, 3, "by")) : -1;
 		ev.notify = flag(w, n, 3, "notify");
+		ev.hide_inviter = flag(w, n, 3, "hidden");
 	} else if(ev.type == IMCF_EV_TICK) {
 		ev.now = n > 2 ? atol(w[2]) : 0;
 	} else if(ev.type != IMCF_EV_TERMINATE) {
@@ -233,6 +235,8 @@ static void expect_state(runner_t *r, char **w, int n)
 				w[3]);
 	else if(strcmp(w[1], "join") == 0)
 		check_str(r, "joining", imcf_join_name(c->p[i].joining), w[3]);
+	else if(strcmp(w[1], "hidden") == 0)
+		check_int(r, "inviter hidden", c->p[i].inviter_hidden, atoi(w[3]));
 	else if(strcmp(w[1], "alias") == 0) {
 		const imcf_participant_t *p = &c->p[i];
 
