@@ -3,12 +3,10 @@ domain, end to end: real Kamailio and relay, clients registered with it.
 Every test ends with no im_cf session, no im_ua call and no relay session
 left (the `released` fixture)."""
 
-import threading
-
 import pytest
 
 from imtest import cpim
-from imtest.cf import Member, parts_of, wait_all_released
+from imtest.cf import Member, answering_byes, parts_of, wait_all_released
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
@@ -35,28 +33,6 @@ def members(make_ua):
     yield make
     for m in made:
         m.close()
-
-
-class answering_byes:
-    """Answers 200 to the one BYE each member gets, in the background;
-    on exit, the set of members that got theirs."""
-
-    def __init__(self, *ms, timeout=10):
-        self.got = set()
-        self.threads = [threading.Thread(target=self._run, args=(m, timeout)) for m in ms]
-
-    def _run(self, m, timeout):
-        m.ua.wait_request("BYE", timeout=timeout).reply(200)
-        self.got.add(m)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self.got
-
-    def __exit__(self, *a):
-        for t in self.threads:
-            t.join(15)
 
 
 def focus_of(req):
