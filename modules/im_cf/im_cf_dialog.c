@@ -156,10 +156,18 @@ int imcf_dialog_originator(
 	return ret < 0 ? -1 : 1;
 }
 
+str imcf_dialog_answer_hdrs(const imcf_session_t *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "P-Asserted-Identity: <%s>\r\nServer: " IMCF_SERVER "\r\n",
+			s->factory);
+	return imcf_cstr(buf);
+}
+
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 {
 	str sdp, answer = STR_NULL, key, reason = str_init("OK");
-	str hdrs = str_init("Server: " IMCF_SERVER "\r\n");
+	char h[IMCF_URI_MAX + 64];
+	str hdrs = imcf_dialog_answer_hdrs(s, h, sizeof(h));
 	str ctype = str_init(IMCF_CT_SDP);
 	char k[IMCF_KEY_MAX];
 	int ret;

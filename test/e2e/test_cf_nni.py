@@ -7,7 +7,9 @@ no im_cf session, no im_ua call and no relay session on either side."""
 import pytest
 
 from imtest import cpim
-from imtest.cf import Member, answering_byes, parts_of, wait_all_released
+from imtest.cf import Member, answering_byes, parts_of, start_conference, wait_all_released
+from imtest.msrp import MsrpEndpoint
+from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
@@ -136,3 +138,96 @@ def test_one_to_one_across(nni, members, released):
     with answering_byes(alice) as got:
         assert bob.bye().status == 200
     assert got == {alice}
+
+
+def start_adhoc(nni, inviter, invitees):
+    """inviter invites the members through home1's factory; each answers;
+    media connected. Returns the session identity."""
+    start_conference(FACTORY, inviter, invitees, [m.aor for m in invitees])
+    return only_session(nni.home1)["identity"]
+
+
+def send_to_all(sender, ident, text, receivers):
+    """6.2.4: a SEND whose CPIM To is the session identity reaches every
+    other participant unmodified (MS-3)."""
+    body = cpim.build(f"<{sender.aor}>", f"<{ident}>", text)
+    seen = [len(m.ep.completed) for m in receivers]
+    sender.ep.send_message(body, content_type="message/cpim")
+    for m, n in zip(receivers, seen):
+        assert m.ep.wait_message(index=n).body == body
+
+
+def test_adhoc_both_domains(nni, members, released):
+    """TR-1029 6.2.1 (1-to-many), 6.2.4, NNI-14, NNI-17, NNI-18, MS-3:
+    alice of home1 invites carol of home1 and bob and dave of home2; every
+    invitation to home2 crosses the NNI with the whole list; a SEND of
+    either domain reaches all others; alice's BYE releases everyone on
+    both sides (CF-19 a)."""
+    alice, carol, bob, dave = members("alice@home1", "carol@home1", "bob@home2", "dave@home2")
+    invitees = [carol, bob, dave]
+    mark = nni.tap.mark()
+    ident = start_adhoc(nni, alice, invitees)
+    assert only_session(nni.home1)["type"] == "ad-hoc"
+    for m in (bob, dave):
+        assert_nni14(nni_invite(nni, m.aor, mark), alice.aor, ident, [x.aor for x in invitees])
+    # carol is home1's own: her invitation never crosses the NNI
+    assert not nni.tap.messages(lambda m: m.is_request and m.uri.startswith(carol.aor))
+    send_to_all(alice, ident, "hello both domains", [carol, bob, dave])
+    send_to_all(bob, ident, "hello from home2", [alice, carol, dave])
+    show = nni.home1.rpc.call("im_cf.show", only_session(nni.home1)["id"])
+    assert sorted((u["uri"], u["state"]) for u in show["users"]) == sorted(
+        (m.aor, "connected") for m in (alice, carol, bob, dave))
+    with answering_byes(carol, bob, dave) as got:
+        assert alice.bye().status == 200
+    assert got == {carol, bob, dave}
+
+
+def warning_code(resp):
+    w = resp.get("warning")
+    return w.split('"')[1].split()[0] if w else None
+
+
+def test_leave_and_rejoin_from_home2(nni, members, released):
+    """TR-1029 6.2.3, NNI-19, CF-5, CF-9, CF-20: bob of home2 leaves
+    home1's session, which goes on; his INVITE to the session identity
+    crosses the NNI as a new session to home1's controlling function,
+    whose 200 has PAI = the factory and Contact = the identity with
+    isfocus; dave of home2, never invited, gets 403 + 122 back across the
+    NNI, and an identity that names no session 403 + 123."""
+    alice, carol, bob, dave = members("alice@home1", "carol@home1", "bob@home2", "dave@home2")
+    ident = start_adhoc(nni, alice, [carol, bob])
+    assert bob.bye().status == 200
+    wait_until(lambda: only_session(nni.home1)["participants"] == 2, 10, "bob gone")
+    send_to_all(alice, ident, "bob left", [carol])
+    # the rejoin: a new dialog and a new MSRP leg, across the NNI
+    bob.close()
+    bob.ep = MsrpEndpoint(host=bob.ua.local_ip)
+    bob.req = None
+    mark = nni.tap.mark()
+    bob.invite(ident)
+    final = bob.established()
+    assert "isfocus" in NameAddr.parse(final.get("contact")).params
+    rejoin = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE", since=mark)
+    assert rejoin.uri.split(";")[0] == ident.split(";")[0]
+    assert NameAddr.parse(rejoin.get("p-asserted-identity")).uri == bob.aor
+    ok = nni.tap.wait(lambda m: not m.is_request and m.status == 200
+                      and m.call_id == rejoin.call_id, since=mark)
+    assert NameAddr.parse(ok.get("p-asserted-identity")).uri == FACTORY
+    contact = NameAddr.parse(ok.get("contact"))
+    assert contact.uri.split(";")[0].split("@")[0] == ident.split("@")[0]
+    assert "isfocus" in contact.params and "+g.oma.sip-im" in contact.params
+    bob.connect()
+    assert only_session(nni.home1)["participants"] == 3
+    send_to_all(carol, ident, "welcome back", [alice, bob])
+    send_to_all(bob, ident, "back from home2", [alice, carol])
+    # CF-20: never invited; CF-5: no such session
+    dave.invite(ident)
+    refused = dave.call.wait_final()
+    assert (refused.status, warning_code(refused)) == (403, "122")
+    dave.invite(ident.replace("@", "0@", 1))
+    refused = dave.call.wait_final()
+    assert (refused.status, warning_code(refused)) == (403, "123")
+    assert only_session(nni.home1)["participants"] == 3
+    with answering_byes(carol, bob) as got:
+        assert alice.bye().status == 200
+    assert got == {carol, bob}

@@ -6,7 +6,7 @@ left (the `released` fixture)."""
 import pytest
 
 from imtest import cpim
-from imtest.cf import Member, answering_byes, parts_of, wait_all_released
+from imtest.cf import Member, answering_byes, parts_of, start_conference, wait_all_released
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
@@ -53,17 +53,8 @@ def only_session(server):
 def start_adhoc(server, inviter, invitees):
     """inviter invites the members through the factory; each answers;
     returns the inviter's 200 (CF-1). Media connected."""
-    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees])
-    for m in invitees:
-        m.wait_invitation()
-    for m in invitees:
-        m.accept()
-        m.wait_ack()
-    inviter.established()
-    inviter.connect()
-    for m in invitees:
-        m.connect()
-    return inviter.final
+    return start_conference(FACTORY, inviter, invitees,
+                            [server.uri(m.ua.user) for m in invitees])
 
 
 def test_adhoc_happy_path(server, members, released):

@@ -168,6 +168,21 @@ class Member:
         self.ep.close()
 
 
+def start_conference(factory, inviter, invitees, uris):
+    """inviter invites the members (at uris) through factory; each
+    answers; media connected. Returns the inviter's 200 (CF-1)."""
+    inviter.invite_factory(factory, uris)
+    for m in invitees:
+        m.wait_invitation()
+    for m in invitees:
+        m.accept()
+        m.wait_ack()
+    inviter.established()
+    for m in [inviter] + list(invitees):
+        m.connect()
+    return inviter.final
+
+
 def cf_sessions(srv):
     return srv.rpc.call("im_cf.list")
 
