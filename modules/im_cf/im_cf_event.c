@@ -9,9 +9,11 @@
 
 str imcf_event_callback = STR_NULL;
 
-static const char *names[IMCF_RT_COUNT] = {"im_cf:session-created",
-		"im_cf:participant-joined", "im_cf:participant-left",
-		"im_cf:session-released"};
+/* "imcf:", not "im_cf:": Kamailio's cfg lexer takes no '_' before the
+ * ':' of an event route name (it would register "cf:session-created") */
+static const char *names[IMCF_RT_COUNT] = {"imcf:session-created",
+		"imcf:participant-joined", "imcf:participant-left",
+		"imcf:session-released"};
 static int routes[IMCF_RT_COUNT];
 
 /* the event being run, for $imcf() (one per process, not reentrant) */

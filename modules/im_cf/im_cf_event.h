@@ -1,7 +1,7 @@
 /*
  * Event routes for the operator's script (README "Event routes"):
- * event_route[im_cf:session-created], [im_cf:participant-joined],
- * [im_cf:participant-left], [im_cf:session-released], or the KEMI
+ * event_route[imcf:session-created], [imcf:participant-joined],
+ * [imcf:participant-left], [imcf:session-released], or the KEMI
  * function named by the event_callback parameter. Inside them $imcf(key)
  * reads the session and participant the event is about.
  */

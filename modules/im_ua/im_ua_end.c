@@ -217,8 +217,17 @@ void imua_send_cancel_b(imua_call_t *c)
 	lock_release(&c->lock);
 	if(!pending)
 		return;
-	if(imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL) == 0)
-		LM_WARN("call %s: could not CANCEL leg b\n", c->key);
+	if(imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL) == 0) {
+		/* tm runs our provisional callback before it records the
+		 * provisional on the branch: a CANCEL decided on it (in this or
+		 * another process) may find the branch not yet proceeding. The
+		 * next tick tries again (imua_fork_tick). */
+		LM_INFO("call %s: leg b not proceeding yet, CANCEL retried\n",
+				c->key);
+		lock_get(&c->lock);
+		c->cancel_pending = c->leg[IMUA_LEG_B].uac_pending;
+		lock_release(&c->lock);
+	}
 	imua_tmb.t_sett(saved, saved_branch);
 }
 

@@ -238,9 +238,18 @@ int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 void imua_fork_tick(imua_call_t *c, unsigned int now)
 {
 	struct cell *saved;
-	int saved_branch, next;
+	int saved_branch, next, cancel;
 	unsigned int hash = 0, label = 0;
 
+	lock_get(&c->lock);
+	/* a CANCEL that tm refused a moment too early (imua_send_cancel_b) */
+	cancel = c->cancel_pending && c->leg[IMUA_LEG_B].early
+			 && c->leg[IMUA_LEG_B].uac_pending;
+	if(cancel)
+		c->cancel_pending = 0;
+	lock_release(&c->lock);
+	if(cancel)
+		imua_send_cancel_b(c);
 	lock_get(&c->lock);
 	next = c->attempt_deadline && now >= c->attempt_deadline
 		   && c->leg[IMUA_LEG_B].uac_pending;

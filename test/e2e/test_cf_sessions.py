@@ -3,12 +3,15 @@ domain, end to end: real Kamailio and relay, clients registered with it.
 Every test ends with no im_cf session, no im_ua call and no relay session
 left (the `released` fixture)."""
 
+import threading
+
 import pytest
 
+from conftest import start_server, stop_server
 from imtest import cpim
-from imtest.cf import Member, answering_byes, parts_of, start_conference, wait_all_released
-from imtest.msrp import MsrpEndpoint
+from imtest.cf import Member, parts_of, resource_list, wait_all_released
 from imtest.procs import wait_until
+from imtest.rpc import RpcError
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
 
@@ -26,13 +29,52 @@ def released(server):
 def members(make_ua):
     made = []
 
-    def make(*names):
-        ms = [Member(make_ua(n)) for n in names]
+    def make(*names, srv=None):
+        ms = [Member(make_ua(n, srv=srv)) for n in names]
         made.extend(ms)
         return ms
     yield make
     for m in made:
         m.close()
+
+
+class answering_byes:
+    """Answers 200 to the one BYE each member gets, in the background;
+    on exit, the set of members that got theirs. Meanwhile nothing else
+    may wait for those members' requests (the waiting thread holds them)."""
+
+    def __init__(self, *ms, timeout=10):
+        self.got = set()
+        self.threads = [threading.Thread(target=self._run, args=(m, timeout)) for m in ms]
+
+    def _run(self, m, timeout):
+        m.ua.wait_request("BYE", timeout=timeout).reply(200)
+        self.got.add(m)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self.got
+
+    def __exit__(self, *a):
+        for t in self.threads:
+            t.join(15)
+
+
+def relayed(sender, ident, receivers, text):
+    """MS-3: sender's CPIM message to the session reaches each receiver
+    unmodified."""
+    body = cpim.build(f"<{sender.ua.aor}>", f"<{ident}>", text)
+    sender.ep.send_message(body, content_type="message/cpim")
+    for m in receivers:
+        assert m.ep.wait_message().body == body
+
+
+def leaves(member, *byed):
+    """member BYEs the focus; exactly the members byed get a BYE."""
+    with answering_byes(*byed) as got:
+        assert member.bye().status == 200
+    assert got == set(byed)
 
 
 def focus_of(req):
@@ -53,8 +95,17 @@ def only_session(server):
 def start_adhoc(server, inviter, invitees):
     """inviter invites the members through the factory; each answers;
     returns the inviter's 200 (CF-1). Media connected."""
-    return start_conference(FACTORY, inviter, invitees,
-                            [server.uri(m.ua.user) for m in invitees])
+    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees])
+    for m in invitees:
+        m.wait_invitation()
+    for m in invitees:
+        m.accept()
+        m.wait_ack()
+    inviter.established()
+    inviter.connect()
+    for m in invitees:
+        m.connect()
+    return inviter.final
 
 
 def test_adhoc_happy_path(server, members, released):
@@ -107,9 +158,7 @@ def test_adhoc_happy_path(server, members, released):
         (server.uri("bob"), "connected", "dialed-out"),
         (server.uri("carol"), "connected", "dialed-out")]
     # CF-19 a: the originator leaves, everyone is BYEd
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def warning_code(resp):
@@ -124,12 +173,8 @@ def test_one_to_one(server, members, released):
     start_adhoc(server, alice, [bob])
     assert only_session(server)["type"] == "1-1"
     ident = only_session(server)["identity"]
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "hi alice")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert alice.ep.wait_message().body == body
-    with answering_byes(alice) as got:
-        assert bob.bye().status == 200
-    assert got == {alice}
+    relayed(bob, ident, [alice], "hi alice")
+    leaves(bob, alice)
 
 
 def test_all_invitees_fail(server, members, released):
@@ -165,29 +210,19 @@ def test_leave_and_rejoin(server, members, released):
     ident = only_session(server)["identity"]
     assert carol.bye().status == 200
     wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
-    body = cpim.build("<sip:alice@home1.net>", f"<{ident}>", "still here")
-    alice.ep.send_message(body, content_type="message/cpim")
-    assert bob.ep.wait_message().body == body
+    relayed(alice, ident, [bob], "still here")
     # the rejoin: a new dialog and a new MSRP leg
-    carol.close()
-    carol.ep = MsrpEndpoint(host=carol.ua.local_ip)
-    carol.req = None
-    carol.invite(ident)
+    carol.renew().invite(ident)
     final = carol.established()
     assert "isfocus" in NameAddr.parse(final.get("contact")).params
     carol.connect()
     assert only_session(server)["participants"] == 3
-    body = cpim.build("<sip:bob@home1.net>", f"<{ident}>", "welcome back")
-    bob.ep.send_message(body, content_type="message/cpim")
-    assert carol.ep.wait_message().body == body
-    assert alice.ep.wait_message().body == body
+    relayed(bob, ident, [carol, alice], "welcome back")
     # CF-20: never invited
     dave.invite(ident)
     refused = dave.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "122")
-    with answering_byes(bob, carol) as got:
-        assert alice.bye().status == 200
-    assert got == {bob, carol}
+    leaves(alice, bob, carol)
 
 
 def test_unknown_identity(server, members, released):
@@ -197,3 +232,201 @@ def test_unknown_identity(server, members, released):
     alice.invite("sip:conf-00000000000000001@home1.net")
     refused = alice.call.wait_final()
     assert (refused.status, warning_code(refused)) == (403, "123")
+
+
+def events_of(server, identity):
+    """The event-route lines the reference script logged for a session."""
+    return [line.split("im_cf event ", 1)[1].strip()
+            for line in server.kamailio.proc.log_text().splitlines()
+            if "im_cf event " in line and identity in line]
+
+
+def test_fewer_than_two_left(server, members, released):
+    """CF-19 d, CF-2 (a failed invitee does not end the session), event
+    routes: carol declines, bob answers then leaves; alice alone is
+    released (min_remaining 1) and gets a BYE. Carol never joined: no
+    participant-left for her."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")])
+    bob.wait_invitation()
+    carol.wait_invitation().reply(486)
+    bob.accept()
+    bob.wait_ack()
+    alice.established()
+    alice.connect()
+    bob.connect()
+    ident = only_session(server)["identity"]
+    show = server.rpc.call("im_cf.show", only_session(server)["id"])
+    carol_row = [u for u in show["users"] if u["uri"] == server.uri("carol")][0]
+    assert (carol_row["state"], carol_row["disconnection"]) == ("gone", "busy")
+    leaves(bob, alice)
+    wait_all_released(server)
+    assert events_of(server, ident) == [
+        f"session-created {ident} by {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('alice')}",
+        f"participant-joined {ident} {server.uri('bob')}",
+        f"participant-left {ident} {server.uri('bob')} departed",
+        f"participant-left {ident} {server.uri('alice')} booted",
+        f"session-released {ident}"]
+
+
+def test_rpc_terminate(server, members, released):
+    """CF-16, RPC im_cf.terminate: everyone gets a BYE."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    with answering_byes(alice, bob, carol) as got:
+        server.rpc.call("im_cf.terminate", only_session(server)["id"])
+    assert got == {alice, bob, carol}
+
+
+def test_rpc_remove(server, members, released):
+    """CF-23, RPC im_cf.remove: bob gets a BYE, alice and carol go on; a
+    user who is not in the session is an error."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    sess = only_session(server)
+    with answering_byes(bob) as got:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("bob"))
+    assert got == {bob}
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "bob removed")
+    with pytest.raises(RpcError) as e:
+        server.rpc.call("im_cf.remove", sess["id"], server.uri("dave"))
+    assert e.value.code == 404
+    relayed(carol, sess['identity'], [alice], "just us")
+    leaves(alice, carol)
+
+
+@pytest.fixture
+def ongoing(server, members, released):
+    """alice and bob in a session, to show that bad input elsewhere leaves
+    it alone."""
+    alice, bob = members("alice", "bob")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    yield alice, bob, ident
+    relayed(alice, ident, [bob], "still going")
+    leaves(alice, bob)
+
+
+def factory_refusal(carol, **kw):
+    carol.invite_factory(FACTORY, ["sip:dave@home1.net"], **kw)
+    resp = carol.call.wait_final()
+    return resp.status, warning_code(resp)
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("malformed list", 400),
+    ("list with a DOCTYPE", 400),
+    ("empty list", 400),
+    ("missing list", 400),
+    ("no MSRP media", 488),
+])
+def test_bad_factory_requests(server, members, released, ongoing, case, expected):
+    """CF-2 steps 7 and 9, D-12, bad input: each refused with its code and
+    a log line; the ongoing session goes on."""
+    (carol,) = members("carol")
+    kw = {
+        "malformed list": {"rlist": b"<resource-lists><list><entry uri="},
+        "list with a DOCTYPE": {"rlist": resource_list(["sip:dave@home1.net"], doctype=True)},
+        "empty list": {"rlist": resource_list([])},
+        "missing list": {"body": carol.offer(), "ctype": "application/sdp"},
+        "no MSRP media": {"sdp": carol.offer().replace(b"m=message", b"m=audio")},
+    }[case]
+    mark = len(server.kamailio.proc.log_text())
+    status, _ = factory_refusal(carol, **kw)
+    assert status == expected
+    if expected == 400:
+        assert "factory INVITE refused: 400" in server.kamailio.proc.log_text()[mark:]
+
+
+def test_too_many_invitees(server, members, released, ongoing):
+    """CF-2 step 8: more entries than the ad-hoc maximum (10 with the
+    originator) -> 486 + 102; nobody is invited."""
+    (carol,) = members("carol")
+    uris = [f"sip:u{i}@home1.net" for i in range(10)]
+    carol.invite_factory(FACTORY, uris)
+    resp = carol.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (486, "102")
+
+
+def test_unknown_factory(server, members, released):
+    """CF-2 step 1: a factory URI that is not allocated -> 404."""
+    (carol,) = members("carol")
+    carol.invite_factory("sip:no-such-factory@home1.net", [server.uri("bob")])
+    assert carol.call.wait_final().status == 404
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A domain whose focus refuses anonymity and releases a session after
+    3 seconds (CF-19 e)."""
+    s = start_server(tmp_path_factory.mktemp("strict"),
+                     defines={"CF_ALLOW_ANONYMITY": "0", "CF_MAX_DURATION": "3"})
+    yield s
+    stop_server(s)
+
+
+def test_anonymity_refused(strict_server, members):
+    """CF-2 step 3: privacy asked, anonymity not allowed -> 403 + 119."""
+    (alice,) = members("alice", srv=strict_server)
+    alice.invite_factory(FACTORY, [strict_server.uri("bob")], headers=[("Privacy", "id")])
+    resp = alice.call.wait_final()
+    assert (resp.status, warning_code(resp)) == (403, "119")
+    wait_all_released(strict_server)
+
+
+def test_max_duration(strict_server, members):
+    """CF-19 e: the session is released when its maximum duration passes:
+    everyone gets a BYE."""
+    alice, bob = members("alice", "bob", srv=strict_server)
+    start_adhoc(strict_server, alice, [bob])
+    with answering_byes(alice, bob, timeout=15) as got:
+        pass
+    assert got == {alice, bob}
+    wait_all_released(strict_server)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A domain of the test's own, for tests that kill its processes."""
+    s = start_server(tmp_path / "own")
+    yield s
+    stop_server(s)
+
+
+def test_relay_killed(own_server, members):
+    """CF-16, DESIGN 'relay_lost': the relay dies mid-conference: every
+    participant gets a BYE, no session or call is left; a relay started
+    again serves a new conference."""
+    alice, bob, carol = members("alice", "bob", "carol", srv=own_server)
+    start_adhoc(own_server, alice, [bob, carol])
+    own_server.relay.proc.kill()
+    with answering_byes(alice, bob, carol, timeout=20) as got:
+        pass
+    assert got == {alice, bob, carol}
+    wait_until(lambda: own_server.rpc.call("im_cf.list") == []
+               and own_server.rpc.call("im_ua.list") == [], 15, "release without the relay")
+    own_server.relay.start()
+    wait_until(lambda: own_server.rpc.call("im_relay.show")[0]["state"] == "up", 30,
+               "the relay back")
+    alice.renew(), bob.renew()
+    start_adhoc(own_server, alice, [bob])
+    relayed(alice, only_session(own_server)["identity"], [bob], "after the restart")
+    leaves(alice, bob)
+    wait_all_released(own_server)
+
+
+def test_kamailio_restarted(own_server, members):
+    """A Kamailio that dies mid-conference and starts again releases the
+    relay's conference session its previous run left (no leaked relay
+    session); the members' MSRP connections are closed."""
+    alice, bob = members("alice", "bob", srv=own_server)
+    start_adhoc(own_server, alice, [bob])
+    assert any(s["id"].startswith("cf-") for s in own_server.relay.call("session.list"))
+    own_server.kamailio.proc.kill()
+    own_server.kamailio.start()
+    wait_until(lambda: own_server.relay.call("session.list") == [], 30,
+               "the relay's sessions of the previous run released")
+    alice.ep.wait_closed()
+    bob.ep.wait_closed()
+    assert own_server.rpc.call("im_cf.list") == []

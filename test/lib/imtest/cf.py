@@ -164,6 +164,13 @@ class Member:
             return self.call.bye()
         return self.ua.request_in_dialog(self.req.dialog, "BYE")
 
+    def renew(self):
+        """Ready for a new dialog with a new MSRP endpoint (a rejoin)."""
+        self.ep.close()
+        self.ep = MsrpEndpoint(host=self.ua.local_ip)
+        self.call = self.req = self.final = None
+        return self
+
     def close(self):
         self.ep.close()
 
