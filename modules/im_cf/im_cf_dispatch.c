@@ -7,6 +7,7 @@
 #include "im_cf_conf.h"
 #include "im_cf_dispatch.h"
 #include "im_cf_factory.h"
+#include "im_cf_subscribe.h"
 
 static int to_tagged(struct sip_msg *msg)
 {
@@ -32,11 +33,17 @@ int imcf_handle(struct sip_msg *msg)
 {
 	char id[IMCF_ID_MAX], node[64];
 	str factory;
+	int refresh;
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD == METHOD_ACK
-			|| msg->REQ_METHOD == METHOD_CANCEL || to_tagged(msg))
+			|| msg->REQ_METHOD == METHOD_CANCEL)
 		return IMCF_NOT_OURS;
-	if(imcf_factory_match(msg, &factory))
+	/* in a dialog only a SUBSCRIBE to a session identity is ours: the
+	 * refresh of a conference subscription (CF-11) */
+	refresh = to_tagged(msg);
+	if(refresh && msg->REQ_METHOD != METHOD_SUBSCRIBE)
+		return IMCF_NOT_OURS;
+	if(!refresh && imcf_factory_match(msg, &factory))
 		return imcf_factory_invite(msg, &factory);
 	if(!identity_of(msg, id, sizeof(id), node, sizeof(node)))
 		return IMCF_NOT_OURS;
@@ -44,5 +51,9 @@ int imcf_handle(struct sip_msg *msg)
 			&& strcmp(node, imcf_ident_fmt.node ? imcf_ident_fmt.node : "")
 					   != 0)
 		return IMCF_OTHER_NODE;
+	if(refresh)
+		return imcf_subscribe_refresh(msg);
+	if(msg->REQ_METHOD == METHOD_SUBSCRIBE)
+		return imcf_subscribe(msg, id); /* CF-11 */
 	return imcf_identity_request(msg, id);
 }

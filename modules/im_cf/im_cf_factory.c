@@ -94,7 +94,7 @@ int imcf_factory_match(struct sip_msg *msg, str *factory)
 }
 
 /* C-1: the originator is the PAI its PF asserted, else its From. */
-static int originator(struct sip_msg *msg, str *uri, str *display)
+int imcf_originator(struct sip_msg *msg, str *uri, str *display)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
@@ -203,7 +203,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	str ouri, odn;
 	int ret, has_dialog;
 
-	if(originator(msg, &ouri, &odn) < 0)
+	if(imcf_originator(msg, &ouri, &odn) < 0)
 		return refused(msg, 400, 0);
 	s = create(msg, factory, list->n, list_xml);
 	if(!s)
@@ -311,7 +311,7 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 	str ouri, odn, hdrs, reason;
 	int i = -1, code;
 
-	if(s && originator(msg, &ouri, &odn) == 0) {
+	if(s && imcf_originator(msg, &ouri, &odn) == 0) {
 		cpy(uri, sizeof(uri), &ouri);
 		imcf_session_lock(s);
 		i = imcf_conf_find(&s->conf, uri);
@@ -349,15 +349,15 @@ int imcf_identity_request(struct sip_msg *msg, const char *id)
 	if(msg->REQ_METHOD == METHOD_REFER)
 		return refer_out_of_dialog(msg, s);
 	if(msg->REQ_METHOD != METHOD_INVITE) {
-		/* SUBSCRIBE (CF-11) and MESSAGE (PM-1) to an identity are not
-		 * served yet; an unknown session is 404 */
+		/* MESSAGE (PM-1) to an identity is not served yet; an unknown
+		 * session is 404 (SUBSCRIBE is im_cf_subscribe.c's) */
 		if(s)
 			imcf_session_put(s);
 		return refused(msg, s ? 501 : 404, 0);
 	}
 	if(!s)
 		return refused(msg, 403, 123); /* CF-5 */
-	if(originator(msg, &ouri, &odn) < 0) {
+	if(imcf_originator(msg, &ouri, &odn) < 0) {
 		imcf_session_put(s);
 		return refused(msg, 400, 0);
 	}

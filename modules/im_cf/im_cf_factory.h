@@ -28,6 +28,10 @@ int imcf_factory_count(void);
 /* The factory URI msg's Request-URI names, 1 (into factory) or 0. */
 int imcf_factory_match(struct sip_msg *msg, str *factory);
 
+/* C-1: who sent msg, its P-Asserted-Identity, else its From (views into
+ * msg). 0 or -1. */
+int imcf_originator(struct sip_msg *msg, str *uri, str *display);
+
 /* Creates a session from a factory INVITE: IMCF_HANDLED or IMCF_REFUSED
  * (an error was answered). */
 int imcf_factory_invite(struct sip_msg *msg, const str *factory);

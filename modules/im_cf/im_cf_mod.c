@@ -21,6 +21,7 @@
 #include "core/pvar.h"
 #include "core/sr_module.h"
 #include "core/timer.h"
+#include "core/timer_proc.h"
 
 #include "im_kemi.h"
 
@@ -34,7 +35,9 @@
 #include "im_cf_hooks.h"
 #include "im_cf_hop.h"
 #include "im_cf_media.h"
+#include "im_cf_notify.h"
 #include "im_cf_rpc.h"
+#include "im_cf_subs.h"
 #include "im_cf_table.h"
 
 MODULE_VERSION
@@ -58,6 +61,7 @@ static str node_id = STR_NULL;
 static int hash_size = 256;
 
 static int mod_init(void);
+static int child_init(int rank);
 static void mod_destroy(void);
 
 static int ki_im_cf_handle(struct sip_msg *msg)
@@ -89,7 +93,10 @@ static param_export_t params[] = {
 		{"node_id", PARAM_STR, &node_id},
 		{"warn_agent", PARAM_STR, &imcf_warn_agent},
 		{"hash_size", PARAM_INT, &hash_size},
-		{"event_callback", PARAM_STR, &imcf_event_callback}, {0, 0, 0}};
+		{"event_callback", PARAM_STR, &imcf_event_callback},
+		{"notify_interval", PARAM_INT, &imcf_notify_interval},
+		{"subscribe_expires", PARAM_INT, &imcf_subscribe_expires},
+		{"max_subscriptions", PARAM_INT, &imcf_max_subscriptions}, {0, 0, 0}};
 
 static pv_export_t pvs[] = {
 		{{"imcf", sizeof("imcf") - 1}, PVT_OTHER, imcf_pv_get, 0,
@@ -105,7 +112,7 @@ struct module_exports exports = {
 		pvs,			 /* pseudo-variables exports */
 		0,				 /* response handling function */
 		mod_init,		 /* module init function */
-		0,				 /* per-child init function */
+		child_init,		 /* per-child init function */
 		mod_destroy		 /* module destroy function */
 };
 
@@ -151,6 +158,12 @@ static int mod_init(void)
 			   "0 or more\n");
 		return -1;
 	}
+	if(imcf_notify_interval < 0 || imcf_subscribe_expires < 1
+			|| imcf_max_subscriptions < 0) {
+		LM_ERR("notify_interval and max_subscriptions must be 0 or more, "
+			   "subscribe_expires 1 or more\n");
+		return -1;
+	}
 	if(imcf_min_remaining < 0 || imcf_min_remaining > 1) {
 		LM_ERR("min_remaining must be 0 or 1 (CF-19)\n");
 		return -1;
@@ -172,7 +185,9 @@ static int mod_init(void)
 	if(load_im_ua_api(&imcf_ua) < 0 || load_im_relay_api(&imcf_relay) < 0
 			|| !apis_complete())
 		return -1;
-	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0)
+	if(imcf_event_init() < 0 || imcf_table_init(hash_size) < 0
+			|| imcf_subs_init() < 0
+			|| imcf_notify_init(imcf_subs_notify_result) < 0)
 		return -1;
 	imcf_dialog_set_hooks(&imcf_hooks);
 	imcf_hop_init();
@@ -182,11 +197,30 @@ static int mod_init(void)
 		LM_ERR("cannot register the max-duration timer\n");
 		return -1;
 	}
+	/* the process that sends every conference NOTIFY (im_cf_subs.h) */
+	register_basic_timers(1); /* counts utimer processes too */
+	return 0;
+}
+
+/* How often the NOTIFY process looks for due NOTIFYs, ms. */
+#define IMCF_SUBS_TICK_MS 20
+
+static int child_init(int rank)
+{
+	if(rank != PROC_MAIN)
+		return 0;
+	if(fork_basic_utimer(PROC_TIMER, "IM_CF NOTIFY", 1, imcf_subs_timer, NULL,
+			   IMCF_SUBS_TICK_MS)
+			< 0) {
+		LM_ERR("cannot start the NOTIFY process\n");
+		return -1;
+	}
 	return 0;
 }
 
 static void mod_destroy(void)
 {
+	imcf_subs_destroy();
 	imcf_table_destroy();
 }
 

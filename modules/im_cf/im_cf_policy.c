@@ -19,14 +19,20 @@ static const char *reason_of(int code)
 			return "Not Found";
 		case 408:
 			return "Request Timeout";
+		case 415:
+			return "Unsupported Media Type";
 		case 480:
 			return "Temporarily Unavailable";
+		case 481:
+			return "Call/Transaction Does Not Exist";
 		case 486:
 			return "Busy Here";
 		case 487:
 			return "Request Terminated";
 		case 488:
 			return "Not Acceptable Here";
+		case 489:
+			return "Bad Event";
 		case 501:
 			return "Not Implemented";
 		case 503:

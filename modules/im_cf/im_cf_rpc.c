@@ -14,6 +14,7 @@
 #include "im_cf.h"
 #include "im_cf_actions.h"
 #include "im_cf_rpc.h"
+#include "im_cf_subs.h"
 #include "im_cf_table.h"
 
 /* A pkg copy of s's conference, taken under its lock. */
@@ -129,6 +130,7 @@ static void rpc_show(rpc_t *rpc, void *ctx)
 						p->originator);
 			}
 		}
+		imcf_subs_rpc(rpc, th, c->id); /* CF-11 */
 	}
 	pkg_free(c);
 	imcf_session_put(s);
@@ -202,14 +204,17 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 	imcf_stats_get(&st);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "ddddd", "sessions", (int)imcf_table_count(), "created",
-			(int)st.created, "released", (int)st.released, "refused",
-			(int)st.refused, "invitations", (int)st.invitations);
+	rpc->struct_add(th, "ddddddd", "sessions", (int)imcf_table_count(),
+			"created", (int)st.created, "released", (int)st.released,
+			"refused", (int)st.refused, "invitations", (int)st.invitations,
+			"subscriptions", (int)imcf_subs_count(), "notifies",
+			(int)imcf_subs_notifies());
 }
 
 static const char *rpc_stats_doc[] = {
-		"Sessions now, and since start: created, released, requests "
-		"refused by the checks, invitations sent.",
+		"Sessions and conference subscriptions now, and since start: "
+		"created, released, requests refused by the checks, invitations "
+		"and NOTIFYs of subscriptions sent.",
 		0};
 
 rpc_export_t imcf_rpc_cmds[] = {

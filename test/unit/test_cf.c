@@ -10,7 +10,12 @@
  *   = what args...       the state after it (state, disc, version,
  *                        released, active, n, alias, join, find URI I)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
- *                        id-make, factory, add)
+ *                        id-make, factory, add, ci)
+ *
+ * "? ci SUBSCRIBER full|partial v=N -> ..." writes the conference-info
+ * document of that subscriber (CF-21) against what the case's previous ci
+ * queries told it, and reads it back as "STATE vN: ENTITY STATUS [own]
+ * [DISPLAY]; ..." or "none" (a partial document with nothing new).
  *
  * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
  * [by=REFERRER] [notify],
@@ -25,11 +30,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "im_cf_alias.h"
+#include "im_cf_ci.h"
 #include "im_cf_conf.h"
 #include "im_cf_ident.h"
 #include "im_cf_policy.h"
@@ -44,6 +51,7 @@ typedef struct runner
 	imcf_conf_t *conf;
 	imcf_actions_t acts;
 	int next_act; /* first action not yet matched by a '<' line */
+	unsigned char told[IMCF_MAX_PARTICIPANTS]; /* of the ci queries */
 	int failures;
 } runner_t;
 
@@ -123,6 +131,7 @@ static void session(runner_t *r, char **w, int n)
 	if(!room)
 		room = max;
 	free(r->conf);
+	memset(r->told, 0, sizeof(r->told));
 	r->conf = malloc(imcf_conf_size(room));
 	assert_non_null(r->conf);
 	imcf_conf_init(r->conf, room, "c1", "sip:conf-c1@home1.net", t,
@@ -233,9 +242,100 @@ static void expect_state(runner_t *r, char **w, int n)
 }
 
 /* "? fn args -> result": the words after "->" joined by one space */
+static void append(char *out, size_t len, const char *s)
+{
+	strncat(out, s, len - strlen(out) - 1);
+}
+
+/* The users of a conference-info document, as the ci query prints them. */
+static void summarize(const char *doc, size_t len, char *out, size_t outlen)
+{
+	xmlDocPtr x = xmlReadMemory(doc, (int)len, NULL, NULL, XML_PARSE_NONET);
+	xmlNodePtr root = x ? xmlDocGetRootElement(x) : NULL;
+	xmlChar *st, *v;
+	int first = 1;
+
+	if(!root) {
+		snprintf(out, outlen, "unreadable");
+		return;
+	}
+	st = xmlGetProp(root, (const xmlChar *)"state");
+	v = xmlGetProp(root, (const xmlChar *)"version");
+	snprintf(out, outlen, "%s v%s:", (char *)st, (char *)v);
+	xmlFree(st);
+	xmlFree(v);
+	for(xmlNodePtr us = root->children; us; us = us->next) {
+		if(us->type != XML_ELEMENT_NODE || xmlStrcmp(us->name, BAD_CAST "users"))
+			continue;
+		for(xmlNodePtr u = us->children; u; u = u->next) {
+			xmlChar *ent, *own, *text;
+
+			if(u->type != XML_ELEMENT_NODE)
+				continue;
+			ent = xmlGetProp(u, BAD_CAST "entity");
+			own = xmlGetProp(u, BAD_CAST "yourown");
+			append(out, outlen, first ? " " : "; ");
+			first = 0;
+			append(out, outlen, (char *)ent);
+			for(xmlNodePtr e = u->children; e; e = e->next) {
+				if(e->type != XML_ELEMENT_NODE)
+					continue;
+				if(xmlStrcmp(e->name, BAD_CAST "endpoint"))
+					continue;
+				for(xmlNodePtr f = e->children; f; f = f->next) {
+					if(f->type != XML_ELEMENT_NODE
+							|| xmlStrcmp(f->name, BAD_CAST "status"))
+						continue;
+					text = xmlNodeGetContent(f);
+					append(out, outlen, " ");
+					append(out, outlen, (char *)text);
+					xmlFree(text);
+				}
+			}
+			if(own && !xmlStrcmp(own, BAD_CAST "true"))
+				append(out, outlen, " own");
+			for(xmlNodePtr e = u->children; e; e = e->next) {
+				if(e->type == XML_ELEMENT_NODE
+						&& !xmlStrcmp(e->name, BAD_CAST "display-text")) {
+					text = xmlNodeGetContent(e);
+					append(out, outlen, " ");
+					append(out, outlen, (char *)text);
+					xmlFree(text);
+				}
+			}
+			xmlFree(ent);
+			xmlFree(own);
+		}
+	}
+	xmlFreeDoc(x);
+}
+
+/* ? ci SUBSCRIBER full|partial v=N */
+static void query_ci(runner_t *r, char **w, int arrow, char *got, size_t len)
+{
+	char err[128], *doc = NULL;
+	size_t dlen = 0;
+	int ret;
+
+	if(arrow < 4) {
+		snprintf(got, len, "usage");
+		return;
+	}
+	ret = imcf_ci_write(r->conf, w[2], strcmp(w[3], "full") == 0, r->told,
+			(unsigned)atoi(opt(w, arrow, 4, "v")), &doc, &dlen, err,
+			sizeof(err));
+	if(ret < 0)
+		snprintf(got, len, "error %s", err);
+	else if(ret == 0)
+		snprintf(got, len, "none");
+	else
+		summarize(doc, dlen, got, len);
+	free(doc);
+}
+
 static void query(runner_t *r, char **w, int n)
 {
-	char got[512] = "", want[512] = "";
+	char got[1024] = "", want[1024] = "";
 	int arrow = 0;
 
 	for(int i = 0; i < n; i++) {
@@ -297,6 +397,8 @@ static void query(runner_t *r, char **w, int n)
 					v.warn, v.warn_text);
 		else
 			snprintf(got, sizeof(got), "%d %s", v.code, v.reason);
+	} else if(strcmp(w[1], "ci") == 0 && r->conf) {
+		query_ci(r, w, arrow, got, sizeof(got));
 	} else {
 		fail_at(r, "unknown query %s", w[1]);
 		return;
