@@ -12,6 +12,7 @@
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
 #include "im_cf_hop.h"
+#include "im_cf_nni.h"
 #include "im_cf_policy.h"
 
 /* set by mod_init (im_cf_hooks.c): what becomes of our dialogs */
@@ -103,7 +104,7 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 	uas.key = imcf_cstr(key);
 	uas.contact_user = contact_user(s);
 	uas.contact_params = imcf_cstr(IMCF_FEATURE_TAGS);
-	uas.contact_host = imcf_contact_host;
+	uas.contact_host = imcf_nni_contact_host(s, p.uri);
 	uas.refresher = IMUA_PREF_UAC; /* CF-1, CF-10: refresher=uac */
 	uas.hooks = hooks;
 	uas.app = s;
@@ -286,7 +287,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	uac.ctype = ctype;
 	uac.contact_user = contact_user(s);
 	uac.contact_params = imcf_cstr(IMCF_FEATURE_TAGS);
-	uac.contact_host = imcf_contact_host;
+	uac.contact_host = imcf_nni_contact_host(s, p.uri);
 	uac.se = imcf_session_expires;
 	uac.refresher_uas = 1; /* CF-12 */
 	uac.hooks = hooks;

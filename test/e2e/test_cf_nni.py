@@ -4,11 +4,12 @@ reached through home2's terminating participating function, every SIP
 message of the NNI leg seen on the tap between them. Every test ends with
 no im_cf session, no im_ua call and no relay session on either side."""
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from imtest import cpim
 from imtest.cf import Member, answering_byes, parts_of, start_conference, wait_all_released
-from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
@@ -73,8 +74,9 @@ def assert_nni14(inv, inviter, ident, invitees):
     assert inv.get("user-agent") == "IM-serv/OMA1.0"
     assert NameAddr.parse(inv.get("p-asserted-identity")).uri == inviter
     assert NameAddr.parse(inv.get("referred-by")).uri == inviter
+    # NNI-14 5: across the NNI our Contact is the session identity itself
     contact = NameAddr.parse(inv.get("contact"))
-    assert contact.uri.split(";")[0].split("@")[0] == ident.split("@")[0]
+    assert contact.uri.split(";")[0] == ident.split(";")[0]
     assert "isfocus" in contact.params and "+g.oma.sip-im" in contact.params
     assert inv.get("session-expires").endswith(";refresher=uas")
     assert "timer" in inv.get_all("supported")
@@ -200,9 +202,7 @@ def test_leave_and_rejoin_from_home2(nni, members, released):
     wait_until(lambda: only_session(nni.home1)["participants"] == 2, 10, "bob gone")
     send_to_all(alice, ident, "bob left", [carol])
     # the rejoin: a new dialog and a new MSRP leg, across the NNI
-    bob.close()
-    bob.ep = MsrpEndpoint(host=bob.ua.local_ip)
-    bob.req = None
+    bob.renew()
     mark = nni.tap.mark()
     bob.invite(ident)
     final = bob.established()
@@ -214,7 +214,7 @@ def test_leave_and_rejoin_from_home2(nni, members, released):
                       and m.call_id == rejoin.call_id, since=mark)
     assert NameAddr.parse(ok.get("p-asserted-identity")).uri == FACTORY
     contact = NameAddr.parse(ok.get("contact"))
-    assert contact.uri.split(";")[0].split("@")[0] == ident.split("@")[0]
+    assert contact.uri.split(";")[0] == ident.split(";")[0]
     assert "isfocus" in contact.params and "+g.oma.sip-im" in contact.params
     bob.connect()
     assert only_session(nni.home1)["participants"] == 3
@@ -231,3 +231,65 @@ def test_leave_and_rejoin_from_home2(nni, members, released):
     with answering_byes(carol, bob) as got:
         assert alice.bye().status == 200
     assert got == {carol, bob}
+
+
+CI_NS = "{urn:ietf:params:xml:ns:conference-info}"
+
+
+def conference_notify(m):
+    """The next NOTIFY of the conference package m gets: (its
+    Subscription-State, {user entity: (status, yourown)} or None, the
+    document's state attribute)."""
+    req = m.ua.wait_request("NOTIFY")
+    assert req.msg.get("event").split(";")[0].strip() == "conference"
+    state = req.msg.get("subscription-state").replace(" ", "")
+    if not req.msg.body:
+        return state, None, None
+    assert req.msg.get("content-type").split(";")[0] == "application/conference-info+xml"
+    doc = ET.fromstring(req.msg.body)
+    users = {}
+    for u in doc.findall(f"{CI_NS}users/{CI_NS}user"):
+        ep = u.find(f"{CI_NS}endpoint")
+        users[u.get("entity")] = (ep.find(f"{CI_NS}status").text, u.get("yourown") == "true")
+    return state, users, doc.get("state")
+
+
+def test_conference_state_through_the_pf(nni, members, released):
+    """TR-1029 6.2.5, OMA App D.1, NNI-15, CF-11, CF-21, CF-22, OP-5:
+    bob of home2 subscribes to the focus his invitation named; home2's
+    participating function does not own the session and forwards the
+    SUBSCRIBE across the NNI to home1's controlling function, which answers
+    200 and a full state (bob's own entry marked); carol's departure gives
+    a partial state (T000-5), the release terminated;reason=noresource.
+    dave of home2, no participant, gets 403 + 122; an identity that names
+    no session 404 (NNI-15 1, 2)."""
+    alice, carol, bob, dave = members("alice@home1", "carol@home1", "bob@home2", "dave@home2")
+    bob.ua.auto_reply["NOTIFY"] = 200
+    ident = start_adhoc(nni, alice, [carol, bob])
+    target = NameAddr.parse(bob.req.msg.get("contact")).uri
+    mark = nni.tap.mark()
+    resp, _ = bob.ua.subscribe(target, "conference", expires=600,
+                               headers=[("Accept-Contact", "*;+g.oma.sip-im")])
+    assert resp.status in (200, 202)
+    sub = nni.tap.wait(lambda m: m.is_request and m.method == "SUBSCRIBE", since=mark)
+    assert sub.uri.split(";")[0] == ident.split(";")[0]
+    assert sub.get("event") == "conference"
+    state, users, kind = conference_notify(bob)
+    nni.tap.wait(lambda m: m.is_request and m.method == "NOTIFY", since=mark)
+    assert state.startswith("active") and kind == "full"
+    assert users == {alice.aor: ("connected", False), carol.aor: ("connected", False),
+                     bob.aor: ("connected", True)}
+    assert carol.bye().status == 200
+    state, users, kind = conference_notify(bob)
+    assert kind == "partial" and users == {carol.aor: ("disconnected", False)}
+    # NNI-15: a non-participant, and a session that does not exist
+    resp, _ = dave.ua.subscribe(ident, "conference", expires=600)
+    assert (resp.status, warning_code(resp)) == (403, "122")
+    resp, _ = dave.ua.subscribe(ident.replace("@", "0@", 1), "conference", expires=600)
+    assert resp.status == 404
+    with answering_byes(bob) as got:
+        assert alice.bye().status == 200
+    assert got == {bob}
+    state, users, _ = conference_notify(bob)
+    assert state == "terminated;reason=noresource" and users is None
+    assert nni.home1.rpc.call("im_cf.stats")["subscriptions"] == 0
