@@ -319,9 +319,13 @@ static int refer_out_of_dialog(struct sip_msg *msg, imcf_session_t *s)
 			i = -1;
 		imcf_session_unlock(s);
 	}
+	if(!s) {
+		if(imcf_refer_is_removal(msg))
+			return refused(msg, 403, 122); /* CF-8 b */
+		return refused(msg, 404, 0);	   /* OMA TS 11.2 */
+	}
 	if(i < 0) {
-		if(s)
-			imcf_session_put(s);
+		imcf_session_put(s);
 		return refused(msg, 403, 122);
 	}
 	code = imcf_refer(s, i, msg, 0, &hdrs);

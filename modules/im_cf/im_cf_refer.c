@@ -24,6 +24,9 @@ static int has_header(struct sip_msg *msg, const char *name, const char *value)
 {
 	int nlen = strlen(name), vlen = strlen(value);
 
+	/* msg->headers lists only what was parsed so far */
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return 0;
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
 		if(h->name.len != nlen || strncasecmp(h->name.s, name, nlen))
 			continue;
@@ -148,7 +151,13 @@ static refer_result_t add_list(
 	}
 	imcf_list_release(list);
 	pkg_free(list);
-	return r.code ? r : result(202, 0);
+	if(r.code)
+		return r;
+	/* a referrer that asked for NOTIFYs anyway learns only that the
+	 * invitations are out: one final NOTIFY, no per-user progress */
+	r = result(202, 0);
+	r.final = 200;
+	return r;
 }
 
 /* CF-8: the target must be in the session (403 + 122 otherwise). */
@@ -180,16 +189,37 @@ static int target_of(const struct sip_uri *u, char *out, int len)
 	return n > 0 && n < len ? 0 : -1;
 }
 
+/* The Refer-To of req, or NULL. */
+static struct to_body *refer_to(struct sip_msg *req)
+{
+	if(parse_headers(req, HDR_EOH_F, 0) < 0 || !req->refer_to
+			|| parse_refer_to_header(req) < 0 || !get_refer_to(req)
+			|| !get_refer_to(req)->uri.len)
+		return NULL;
+	return get_refer_to(req);
+}
+
+static int is_bye(const struct sip_uri *u)
+{
+	return u->method_val.len == 3 && strncasecmp(u->method_val.s, "BYE", 3) == 0;
+}
+
+int imcf_refer_is_removal(struct sip_msg *req)
+{
+	struct to_body *rt = refer_to(req);
+	struct sip_uri u;
+
+	return rt && parse_uri(rt->uri.s, rt->uri.len, &u) == 0 && is_bye(&u);
+}
+
 static refer_result_t refer(
 		imcf_session_t *s, int referrer, struct sip_msg *req, int notify)
 {
-	struct to_body *rt;
+	struct to_body *rt = refer_to(req);
 	struct sip_uri u;
 	char target[IMCF_URI_MAX];
 
-	if(parse_headers(req, HDR_EOH_F, 0) < 0 || !req->refer_to
-			|| parse_refer_to_header(req) < 0 || !(rt = get_refer_to(req))
-			|| !rt->uri.len) {
+	if(!rt) {
 		LM_INFO("REFER without a usable Refer-To\n");
 		return result(400, 0);
 	}
@@ -198,7 +228,7 @@ static refer_result_t refer(
 	if(parse_uri(rt->uri.s, rt->uri.len, &u) < 0 || !u.host.len
 			|| target_of(&u, target, sizeof(target)) < 0)
 		return result(400, 0);
-	if(u.method_val.len == 3 && strncasecmp(u.method_val.s, "BYE", 3) == 0)
+	if(is_bye(&u))
 		return remove_one(s, target);
 	if(u.method_val.len
 			&& !(u.method_val.len == 6

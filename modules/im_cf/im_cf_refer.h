@@ -21,4 +21,8 @@
 int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,
 		int in_dialog, str *hdrs);
 
+/* The Refer-To of req asks for a removal (method=BYE): a REFER to an
+ * unknown session is then CF-8's 403 + 122, otherwise 404 (OMA TS 11.2). */
+int imcf_refer_is_removal(struct sip_msg *req);
+
 #endif

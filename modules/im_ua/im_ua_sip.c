@@ -161,9 +161,13 @@ static int tag_is(const str *tag, const char *name)
 
 /* Extensions that end at the one who serves the Request-URI, not at a
  * B2BUA in its path: an INVITE to a Conference-factory URI asks the focus
- * to handle its list (RFC 5366, CF-2), and the participating function's
- * B2BUA passes it on (see copy_headers). */
-static const char *end_to_end_tags[] = {"recipient-list-invite"};
+ * to handle its list (RFC 5366, CF-2); a REFER in a session asks the focus
+ * to take a list (multiple-refer, RFC 5368) or to send no NOTIFY
+ * (norefersub, RFC 4488; CF-7); an invitation that replaces a dialog asks
+ * the invitee's UA (replaces, RFC 3891; App L, D-13). The participating
+ * function's B2BUA passes them on (see copy_headers). */
+static const char *end_to_end_tags[] = {
+		"recipient-list-invite", "multiple-refer", "norefersub", "replaces"};
 
 static int end_to_end_tag(const str *tag)
 {
