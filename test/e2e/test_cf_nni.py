@@ -293,3 +293,54 @@ def test_conference_state_through_the_pf(nni, members, released):
     state, users, _ = conference_notify(bob)
     assert state == "terminated;reason=noresource" and users is None
     assert nni.home1.rpc.call("im_cf.stats")["subscriptions"] == 0
+
+
+def test_refer_adds_a_user_of_home2(nni, members, released):
+    """TR-1029 6.2.2, CF-7, CF-12, NNI-14, D-4, D-14: alice, in a session
+    with carol, REFERs bob of home2 (Refer-Sub: false); the focus's
+    invitation crosses the NNI in alice's name (PAI, Referred-By) with the
+    session identity as Contact; bob joins and a SEND reaches him."""
+    alice, carol, bob = members("alice@home1", "carol@home1", "bob@home2")
+    ident = start_adhoc(nni, alice, [carol])
+    mark = nni.tap.mark()
+    resp = alice.ua.refer(ident, f"<{bob.aor}>", dialog=alice.call.dialog,
+                          headers=[("Refer-Sub", "false")])
+    assert resp.status == 202 and resp.get("refer-sub") == "false"
+    bob.wait_invitation()
+    inv = nni_invite(nni, bob.aor, mark)
+    for h in ("p-asserted-identity", "referred-by"):
+        assert NameAddr.parse(inv.get(h)).uri == alice.aor, h
+    contact = NameAddr.parse(inv.get("contact"))
+    assert contact.uri.split(";")[0] == ident.split(";")[0] and "isfocus" in contact.params
+    assert NameAddr.parse(bob.req.msg.get("referred-by")).uri == alice.aor
+    bob.accept()
+    bob.wait_ack()
+    bob.connect()
+    wait_until(lambda: only_session(nni.home1)["participants"] == 3, 10, "bob joined")
+    send_to_all(carol, ident, "bob is here", [alice, bob])
+    with answering_byes(carol, bob) as got:
+        assert alice.bye().status == 200
+    assert got == {carol, bob}
+
+
+def test_rejoin_through_the_focus_alias(nni, members, released):
+    """TR-1029 6.2.3 with the Contact the client got (D-9, NNI-19): bob
+    of home2 left; his INVITE to the focus his invitation named (home2's
+    alias of the session identity) is routed by home2 to home1's peer entry
+    and rejoins him."""
+    alice, carol, bob = members("alice@home1", "carol@home1", "bob@home2")
+    ident = start_adhoc(nni, alice, [carol, bob])
+    focus = NameAddr.parse(bob.req.msg.get("contact")).uri
+    assert bob.bye().status == 200
+    wait_until(lambda: only_session(nni.home1)["participants"] == 2, 10, "bob gone")
+    bob.renew()
+    mark = nni.tap.mark()
+    bob.invite(focus)
+    bob.established()
+    rejoin = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE", since=mark)
+    assert rejoin.uri.split(";")[0] == ident.split(";")[0]
+    bob.connect()
+    send_to_all(alice, ident, "welcome back bob", [carol, bob])
+    with answering_byes(carol, bob) as got:
+        assert alice.bye().status == 200
+    assert got == {carol, bob}
