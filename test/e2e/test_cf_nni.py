@@ -344,3 +344,53 @@ def test_rejoin_through_the_focus_alias(nni, members, released):
     with answering_byes(carol, bob) as got:
         assert alice.bye().status == 200
     assert got == {carol, bob}
+
+
+def test_invitee_of_an_unknown_domain(nni, members, released):
+    """CF-2, CF-12, NNI-14: alice's list names bob of home2 and a user of
+    home3.net, a domain home1 has no peer for: that invitation alone fails
+    (404 from the routing, logged), bob's goes on and answers alice."""
+    alice, bob = members("alice@home1", "bob@home2")
+    stranger = "sip:zed@home3.net"
+    alice.invite_factory(FACTORY, [bob.aor, stranger])
+    bob.wait_invitation()
+
+    def stranger_failed():
+        show = nni.home1.rpc.call("im_cf.show", only_session(nni.home1)["id"])
+        return any(u["uri"] == stranger and u["state"] == "gone" for u in show["users"])
+    wait_until(stranger_failed, 10, "the invitation to home3.net failed")
+    bob.accept()
+    bob.wait_ack()
+    alice.established()
+    alice.connect()
+    bob.connect()
+    ident = only_session(nni.home1)["identity"]
+    send_to_all(alice, ident, "only bob", [bob])
+    assert f"focus INVITE to {stranger} refused: no peer of home3.net" in (
+        nni.home1.kamailio.proc.log_text())
+    with answering_byes(bob) as got:
+        assert alice.bye().status == 200
+    assert got == {bob}
+
+
+def test_home2_user_uses_home1_factory(nni, members, released):
+    """CF-1, CF-2, NNI-14: bob of home2 asks home1's factory (routed by
+    home2's originating function to its peer home1) for a session with
+    alice and carol of home1; the 200 he gets has PAI = the factory and a
+    focus Contact; messages pass both ways; his BYE releases the session
+    (CF-19 a)."""
+    bob, alice, carol = members("bob@home2", "alice@home1", "carol@home1")
+    mark = nni.tap.mark()
+    ident = start_adhoc(nni, bob, [alice, carol])
+    factory_inv = nni.tap.wait(lambda m: m.is_request and m.method == "INVITE", since=mark)
+    assert factory_inv.uri == FACTORY
+    final = bob.final
+    assert NameAddr.parse(final.get("p-asserted-identity")).uri == FACTORY
+    assert "isfocus" in NameAddr.parse(final.get("contact")).params
+    for m in (alice, carol):
+        assert NameAddr.parse(m.req.msg.get("p-asserted-identity")).uri == bob.aor
+    send_to_all(bob, ident, "hello from home2", [alice, carol])
+    send_to_all(alice, ident, "hello home2", [bob, carol])
+    with answering_byes(alice, carol) as got:
+        assert bob.bye().status == 200
+    assert got == {alice, carol}
