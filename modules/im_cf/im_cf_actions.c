@@ -53,14 +53,9 @@ static void answer_inviter(imcf_session_t *s, const snapshot_t *sn)
 {
 	char hdrs[IMCF_URI_MAX + 64];
 	str key = {(char *)sn->p.leg_key, strlen(sn->p.leg_key)};
-	str reason = str_init("OK"), h, ctype = str_init("application/sdp"), body;
+	str reason = str_init("OK"), ctype = str_init("application/sdp"), body;
+	str h = imcf_dialog_answer_hdrs(s, hdrs, sizeof(hdrs));
 
-	/* CF-1, D-5: PAI = the factory; Server as D-10 */
-	snprintf(hdrs, sizeof(hdrs),
-			"P-Asserted-Identity: <%s>\r\nServer: " IMCF_SERVER "\r\n",
-			s->factory);
-	h.s = hdrs;
-	h.len = strlen(hdrs);
 	imcf_session_lock(s);
 	body = s->answer;
 	s->answer.s = NULL;

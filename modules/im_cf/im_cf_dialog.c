@@ -15,6 +15,7 @@
 #include "im_cf_dialog.h"
 #include "im_cf_hop.h"
 #include "im_cf_large.h"
+#include "im_cf_nni.h"
 #include "im_cf_policy.h"
 
 /* set by mod_init (im_cf_hooks.c): what becomes of our dialogs */
@@ -113,7 +114,7 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 	uas.key = imcf_cstr(key);
 	uas.contact_user = contact_user(s);
 	uas.contact_params = imcf_cstr(IMCF_FEATURE_TAGS);
-	uas.contact_host = imcf_contact_host;
+	uas.contact_host = imcf_nni_contact_host(s, p.uri);
 	uas.refresher = IMUA_PREF_UAC; /* CF-1, CF-10: refresher=uac */
 	uas.hooks = hooks;
 	uas.app = s;
@@ -166,10 +167,18 @@ int imcf_dialog_originator(
 	return ret < 0 ? -1 : 1;
 }
 
+str imcf_dialog_answer_hdrs(const imcf_session_t *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "P-Asserted-Identity: <%s>\r\nServer: " IMCF_SERVER "\r\n",
+			s->factory);
+	return imcf_cstr(buf);
+}
+
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 {
 	str sdp, answer = STR_NULL, key, reason = str_init("OK");
-	str hdrs = str_init("Server: " IMCF_SERVER "\r\n");
+	char h[IMCF_URI_MAX + 64];
+	str hdrs = imcf_dialog_answer_hdrs(s, h, sizeof(h));
 	str ctype = str_init(IMCF_CT_SDP);
 	char k[IMCF_KEY_MAX];
 	int ret;
@@ -301,7 +310,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	uac.ctype = ctype;
 	uac.contact_user = contact_user(s);
 	uac.contact_params = imcf_large_contact_params(large); /* D-28 */
-	uac.contact_host = imcf_contact_host;
+	uac.contact_host = imcf_nni_contact_host(s, p.uri);
 	uac.se = imcf_session_expires;
 	uac.refresher_uas = 1; /* CF-12 */
 	uac.hooks = hooks;

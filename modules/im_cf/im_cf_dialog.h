@@ -24,6 +24,11 @@ void imcf_dialog_set_hooks(const imua_dlg_hooks_t *h);
 int imcf_dialog_originator(
 		imcf_session_t *s, struct sip_msg *msg, const str *sdp);
 
+/* The headers of our 200 to an INVITE that joins s (the originator's and
+ * a rejoin's, CF-1, CF-5, TR-1029 6.2.3): P-Asserted-Identity = the
+ * factory (D-5) and Server (D-10), into buf of size n. */
+str imcf_dialog_answer_hdrs(const imcf_session_t *s, char *buf, size_t n);
+
 /* A rejoin INVITE for participant idx (CF-5): dialog, relay leg and 200.
  * 0, or -1 (an error was answered). */
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg);

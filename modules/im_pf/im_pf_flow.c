@@ -166,6 +166,15 @@ int impf_deliver(struct sip_msg *msg)
 	return impf_b2bua(msg, 1, 0, kind, &hop) == 1 ? 0 : -1;
 }
 
+int impf_is_peer_domain(struct sip_msg *msg)
+{
+	impf_peer_t peer;
+
+	if(parse_sip_msg_uri(msg) < 0)
+		return -1;
+	return impf_peer_for_domain(&msg->parsed_uri.host, &peer) < 0 ? -1 : 1;
+}
+
 /* A request for another domain (not an INVITE) leaves to its peer. */
 int impf_route_peer(struct sip_msg *msg)
 {

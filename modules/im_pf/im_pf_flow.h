@@ -8,6 +8,10 @@
 
 #include "core/parser/msg_parser.h"
 
+/* 1 when the Request-URI's domain is one of our peers (im_peer), else -1;
+ * answers nothing. */
+int impf_is_peer_domain(struct sip_msg *msg);
+
 /* OP-1 for every request of a served user; an INVITE becomes a B2BUA
  * call towards its Request-URI (OP-2, OP-3, OP-11). */
 int impf_originating(struct sip_msg *msg);

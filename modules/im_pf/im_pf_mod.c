@@ -85,6 +85,29 @@ static int w_im_pf_trusted(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_trusted(msg);
 }
 
+/* 1: our own B2BUA or focus sent msg (a valid X-IM-Hop marker), not a
+ * peer: only such a request may leave for another domain unauthenticated
+ * (the controlling function's invitations, TR-1029 6.2.1). */
+static int ki_im_pf_own_hop(struct sip_msg *msg)
+{
+	return impf_hop_signed(msg) ? 1 : -1;
+}
+
+static int w_im_pf_own_hop(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_pf_own_hop(msg);
+}
+
+static int ki_im_pf_peer_domain(struct sip_msg *msg)
+{
+	return impf_is_peer_domain(msg);
+}
+
+static int w_im_pf_peer_domain(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_pf_peer_domain(msg);
+}
+
 static int ki_im_pf_route_peer(struct sip_msg *msg)
 {
 	return impf_route_peer(msg);
@@ -133,6 +156,10 @@ static cmd_export_t cmds[] = {
 		{"im_pf_deliver", (cmd_function)w_im_pf_deliver, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_pf_trusted", (cmd_function)w_im_pf_trusted, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"im_pf_own_hop", (cmd_function)w_im_pf_own_hop, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"im_pf_peer_domain", (cmd_function)w_im_pf_peer_domain, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_pf_route_peer", (cmd_function)w_im_pf_route_peer, 0, 0, 0,
 				REQUEST_ROUTE},
@@ -228,6 +255,8 @@ static sr_kemi_t sr_kemi_im_pf_exports[] = {
 	IM_KEMI_INT("im_pf", "terminating", ki_im_pf_terminating),
 	IM_KEMI_INT("im_pf", "deliver", ki_im_pf_deliver),
 	IM_KEMI_INT("im_pf", "trusted", ki_im_pf_trusted),
+	IM_KEMI_INT("im_pf", "own_hop", ki_im_pf_own_hop),
+	IM_KEMI_INT("im_pf", "peer_domain", ki_im_pf_peer_domain),
 	IM_KEMI_INT("im_pf", "route_peer", ki_im_pf_route_peer),
 	IM_KEMI_INT("im_pf", "map_alias", ki_im_pf_map_alias),
 	IM_KEMI_END

@@ -4,6 +4,7 @@ focus sends, the MSRP legs of a conference, and the end check every
 conference test makes (no session, call or relay session left)."""
 
 import re
+import threading
 
 from .msrp import MsrpEndpoint
 from .procs import wait_until
@@ -187,6 +188,21 @@ class Member:
         self.ep.close()
 
 
+def start_conference(factory, inviter, invitees, uris):
+    """inviter invites the members (at uris) through factory; each
+    answers; media connected. Returns the inviter's 200 (CF-1)."""
+    inviter.invite_factory(factory, uris)
+    for m in invitees:
+        m.wait_invitation()
+    for m in invitees:
+        m.accept()
+        m.wait_ack()
+    inviter.established()
+    for m in [inviter] + list(invitees):
+        m.connect()
+    return inviter.final
+
+
 def cf_sessions(srv):
     return srv.rpc.call("im_cf.list")
 
@@ -200,3 +216,25 @@ def all_released(srv):
 def wait_all_released(srv, timeout=15):
     wait_until(lambda: all_released(srv), timeout,
                f"release of conferences, calls and relay sessions at {srv.domain}")
+
+
+class answering_byes:
+    """Answers 200 to the one BYE each member gets, in the background;
+    on exit, the set of members that got theirs."""
+
+    def __init__(self, *ms, timeout=10):
+        self.got = set()
+        self.threads = [threading.Thread(target=self._run, args=(m, timeout)) for m in ms]
+
+    def _run(self, m, timeout):
+        m.ua.wait_request("BYE", timeout=timeout).reply(200)
+        self.got.add(m)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self.got
+
+    def __exit__(self, *a):
+        for t in self.threads:
+            t.join(15)
