@@ -9,7 +9,7 @@ import pytest
 
 from conftest import start_server, stop_server
 from imtest import cpim
-from imtest.cf import Member, parts_of, resource_list, wait_all_released
+from imtest.cf import Member, answering_byes, parts_of, resource_list, wait_all_released
 from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
@@ -36,29 +36,6 @@ def members(make_ua):
     yield make
     for m in made:
         m.close()
-
-
-class answering_byes:
-    """Answers 200 to the one BYE each member gets, in the background;
-    on exit, the set of members that got theirs. Meanwhile nothing else
-    may wait for those members' requests (the waiting thread holds them)."""
-
-    def __init__(self, *ms, timeout=10):
-        self.got = set()
-        self.threads = [threading.Thread(target=self._run, args=(m, timeout)) for m in ms]
-
-    def _run(self, m, timeout):
-        m.ua.wait_request("BYE", timeout=timeout).reply(200)
-        self.got.add(m)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self.got
-
-    def __exit__(self, *a):
-        for t in self.threads:
-            t.join(15)
 
 
 def relayed(sender, ident, receivers, text):
