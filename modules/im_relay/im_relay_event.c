@@ -30,7 +30,7 @@ int imr_event_init(void)
 {
 	if(imr_event_callback.len > 0)
 		return 0;
-	imr_event_rt = route_lookup(&event_rt, "im_relay:event");
+	imr_event_rt = route_lookup(&event_rt, "imrelay:event");
 	if(imr_event_rt >= 0 && event_rt.rlist[imr_event_rt] == NULL)
 		imr_event_rt = -1;
 	return 0;
@@ -59,7 +59,7 @@ static void run_event_route(void)
 	struct run_act_ctx ctx;
 	sr_kemi_eng_t *keng = NULL;
 	int backup_rt;
-	str evname = str_init("im_relay:event");
+	str evname = str_init("imrelay:event");
 
 	if(imr_event_rt < 0 && imr_event_callback.len <= 0)
 		return;

@@ -107,6 +107,9 @@ def test_leg_closed_event_reaches_kamailio(ctl, server):
     wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "leg_closed",
                10, "leg_closed event at kamailio")
     assert server.rpc.call("im_relay.show")[0]["events"] > before
+    # and the script's event_route[imrelay:event] ran for it (cfg logs it)
+    wait_until(lambda: " event leg_closed" in server.kamailio.proc.log_text(),
+               10, "event_route[imrelay:event] logged the leg_closed event")
     # the closed leg refuses traffic for it
     mid, [tid] = a.ep.send_message(b"into the void")
     assert a.ep.wait_response(tid).status == 481
