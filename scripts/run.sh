@@ -130,6 +130,7 @@ trap 'stop; exit 0' INT TERM
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
 	-A "CTL_SOCKET=\"unix:$ctl\"" -A "RPC_DGRAM=\"$rpc\"" \
 	-A "HOP_SECRET_FILE=\"$hop_secret\"" \
+	-A "CF_FACTORY=\"sip:conference-factory@$IM_DOMAIN\"" \
 	-A "RELAY_CONTROL=\"unix:$relay_ctl;name=relay1\"" &
 kamailio_pid=$!
 
@@ -192,6 +193,8 @@ run: IM server ready
   kamcmd             kamcmd -s unix:$ctl im_relay.ping
   register           sipsak ${sipsak_to}-U -s sip:alice@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   message            sipsak ${sipsak_to}-G -f $top/examples/message.sip -s sip:bob@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
+  group sessions     INVITE or MESSAGE with a resource list to sip:conference-factory@$IM_DOMAIN
+                     (kamcmd -s unix:$ctl im_cf.list)
   add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret
   stop               Ctrl-C
 BANNER

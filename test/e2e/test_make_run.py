@@ -14,6 +14,7 @@ import pytest
 from imtest.procs import TOP, free_port, interrupt_launcher, processes_under, start_launcher
 from imtest.rpc import KamailioRpc, RelayControl, RpcError
 from imtest.sip import SipUA
+from imtest.cf import multipart, resource_list
 from imtest.tls import client_context
 
 
@@ -56,6 +57,26 @@ def test_run_script_serves_and_stops_on_ctrl_c(tmp_path):
                               "-u", "alice", "-a", "alice"], capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
+
+        # the controlling function is served with no extra step: a group
+        # MESSAGE to the factory URI the banner names reaches bob (PM-1, PM-2)
+        factory = "sip:conference-factory@127.0.0.1"
+        assert f"to {factory}" in banner
+        with SipUA("alice", "127.0.0.1", "alice", proxy=("127.0.0.1", sip_port)) as alice, \
+                SipUA("bob", "127.0.0.1", "bob", proxy=("127.0.0.1", sip_port)) as bob:
+            assert alice.register().status == 200 and bob.register().status == 200
+            body, ctype = multipart([
+                ("text/plain", [], b"hello group"),
+                ("application/resource-lists+xml", [("Content-Disposition", "recipient-list")],
+                 resource_list(["sip:bob@127.0.0.1"]))])
+            r = alice.request("MESSAGE", factory, body=body, content_type=ctype,
+                              headers=[("Require", "recipient-list-message")])
+            assert r.status == 202
+            got = bob.wait_request("MESSAGE")
+            got.reply(200)
+            assert b"hello group" in got.body
+            assert "alice@127.0.0.1" in got.get("p-asserted-identity")
+            assert alice.register(expires=0).status == 200 and bob.register(expires=0).status == 200
 
         # SIP over TLS, the server proving it holds the key of cert.pem
         with SipUA("bob", "127.0.0.1", "bob", proxy=("127.0.0.1", tls_port), transport="tls",
