@@ -8,6 +8,9 @@
  *   kamailio  Kamailio's msrp module as an RFC 4976 relay: B sends AUTH,
  *             A sends to [relay/sessid, B]
  *   plain     a byte forwarder (socat): A's bytes reach B unchanged
+ *   legs      legs that exist already (a conference set up over SIP through
+ *             the IM server): --leg TO_PATH,FROM_PATH once per leg, the
+ *             first one sends; the others receive (fanout mode)
  *
  * Modes: bridge (N sessions A->B), fanout (one conference of N legs, one
  * sender), idle (N bridge sessions held connected, heap per leg reported).
@@ -48,9 +51,17 @@ typedef struct opts {
 	size_t chunk;  /* chunk size for large messages */
 	int window;	   /* messages in flight per session */
 	int timeout_s; /* give up (exit 1) after this long */
+	const char *cpim_from; /* the sender's identity in the CPIM From */
+	const char *cpim_to;
 } opts_t;
 
-static opts_t o = {"ours", "bridge", NULL, NULL, 0, 1, 1000, 200, 0, 32, 120};
+static opts_t o = {"ours", "bridge", NULL, NULL, 0, 1, 1000, 200, 0, 32, 120,
+		"sip:sender@bench", "sip:conf@bench"};
+
+/* target legs: "to_path,from_path" of each leg, as given */
+#define MAX_LEGS 256
+static const char *leg_paths[MAX_LEGS];
+static int nleg_paths;
 
 typedef struct conn conn_t;
 typedef struct session {
@@ -416,6 +427,21 @@ static const char *hostport_of(const char *path)
 	return hp;
 }
 
+/* Leg l of s at the relay's path to (ours: from), bound as an active
+ * endpoint binds (RFC 4975 5.4): leg 0 sends, the others receive */
+static void add_leg(session_t *s, int l, const char *to, const char *from)
+{
+	conn_t *c = conn_new(tcp_connect(hostport_of(to)), l > 0, s);
+	if(l == 0) {
+		s->a = c;
+		snprintf(s->to_path, sizeof(s->to_path), "%s", to);
+		snprintf(s->from_path, sizeof(s->from_path), "%s", from);
+	} else {
+		s->b[s->nb++] = c;
+	}
+	send_bind(c, to, from);
+}
+
 static void setup_ours(session_t *ss, int nsess, int legs_per_session)
 {
 	char sid[64], a_remote[128];
@@ -435,15 +461,7 @@ static void setup_ours(session_t *ss, int nsess, int legs_per_session)
 					json_pack("{s:s, s:s, s:s, s:s}", "session", sid, "id", leg,
 							"remote_path", a_remote, "identity", "sip:sender@bench"));
 			const char *local = json_string_value(json_object_get(r, "local_path"));
-			conn_t *c = conn_new(tcp_connect(hostport_of(local)), l > 0, s);
-			if(l == 0) {
-				s->a = c;
-				snprintf(s->to_path, sizeof(s->to_path), "%s", local);
-				snprintf(s->from_path, sizeof(s->from_path), "%s", a_remote);
-			} else {
-				s->b[s->nb++] = c;
-			}
-			send_bind(c, local, a_remote);
+			add_leg(s, l, local, a_remote);
 			json_decref(r);
 		}
 	}
@@ -504,6 +522,22 @@ static void setup_plain(session_t *ss, int nsess)
 	close(lfd);
 }
 
+/* Legs the SIP set-up negotiated (--leg TO_PATH,FROM_PATH) */
+static void setup_legs(session_t *s)
+{
+	for(int l = 0; l < nleg_paths; l++) {
+		char to[512], *from;
+		snprintf(to, sizeof(to), "%s", leg_paths[l]);
+		from = strchr(to, ',');
+		if(!from) {
+			fprintf(stderr, "--leg wants TO_PATH,FROM_PATH: %s\n", leg_paths[l]);
+			exit(2);
+		}
+		*from++ = '\0';
+		add_leg(s, l, to, from);
+	}
+}
+
 static void teardown_ours(int nsess)
 {
 	char sid[64];
@@ -527,6 +561,7 @@ int main(int argc, char **argv)
 			{"ctl", 1, 0, 'c'}, {"msrp", 1, 0, 'r'}, {"b-port", 1, 0, 'p'},
 			{"sessions", 1, 0, 'n'}, {"messages", 1, 0, 'M'}, {"size", 1, 0, 's'},
 			{"chunk", 1, 0, 'k'}, {"window", 1, 0, 'w'}, {"timeout", 1, 0, 'T'},
+			{"leg", 1, 0, 'L'}, {"cpim-from", 1, 0, 'F'}, {"cpim-to", 1, 0, 'D'},
 			{0, 0, 0, 0}};
 	int ch, nsess, legs = 2;
 	struct rlimit rl;
@@ -544,6 +579,15 @@ int main(int argc, char **argv)
 			case 'k': o.chunk = (size_t)atol(optarg); break;
 			case 'w': o.window = atoi(optarg); break;
 			case 'T': o.timeout_s = atoi(optarg); break;
+			case 'L':
+				if(nleg_paths == MAX_LEGS) {
+					fprintf(stderr, "at most %d legs\n", MAX_LEGS);
+					return 2;
+				}
+				leg_paths[nleg_paths++] = optarg;
+				break;
+			case 'F': o.cpim_from = optarg; break;
+			case 'D': o.cpim_to = optarg; break;
 			default:
 				fprintf(stderr, "see bench/run.py for usage\n");
 				return 2;
@@ -557,19 +601,23 @@ int main(int argc, char **argv)
 	ep = epoll_create1(0);
 	/* a CPIM message from the sender to the conference, padded to size */
 	{
-		static const char cpim[] = "From: <sip:sender@bench>\r\nTo: <sip:conf@bench>\r\n\r\n"
-								   "Content-Type: text/plain\r\n\r\n";
-		if(o.size < sizeof(cpim)) {
-			fprintf(stderr, "--size must be at least %zu\n", sizeof(cpim));
+		char cpim[1024];
+		size_t clen = (size_t)snprintf(cpim, sizeof(cpim),
+				"From: <%s>\r\nTo: <%s>\r\n\r\nContent-Type: text/plain\r\n\r\n",
+				o.cpim_from, o.cpim_to);
+		if(clen >= sizeof(cpim) || o.size < clen + 1) {
+			fprintf(stderr, "--size must be at least %zu\n", clen + 1);
 			return 2;
 		}
 		payload = malloc(o.size + 1);
-		memcpy(payload, cpim, sizeof(cpim) - 1);
-		for(size_t i = sizeof(cpim) - 1; i < o.size; i++)
+		memcpy(payload, cpim, clen);
+		for(size_t i = clen; i < o.size; i++)
 			payload[i] = (char)('a' + i % 23);
 	}
 
 	nsess = o.sessions;
+	if(strcmp(o.target, "legs") == 0)
+		o.sessions = nleg_paths;
 	if(strcmp(o.mode, "fanout") == 0) {
 		legs = o.sessions; /* one session of N legs */
 		nsess = 1;
@@ -583,6 +631,8 @@ int main(int argc, char **argv)
 		setup_ours(ss, nsess, legs);
 	else if(strcmp(o.target, "kamailio") == 0)
 		setup_kamailio(ss, nsess);
+	else if(strcmp(o.target, "legs") == 0)
+		setup_legs(&ss[0]);
 	else
 		setup_plain(ss, nsess);
 

@@ -35,6 +35,8 @@ SHM_MB = 512
 # the fast allocator a production Kamailio runs with (Debian's default,
 # qm, is the debugging one), for both servers
 MEM = "tlsf"
+# the load tool is one source: pike would rightly take it for a flood
+QUIET_DEFINES = {"LOG_LEVEL": "1", "SIP_CHILDREN": "4", "PIKE_DENSITY": "0"}
 
 
 def load(server, n, timeout=600):
@@ -70,20 +72,22 @@ def shm_used(k):
     return k.rpc.call("core.shmmem")["used"]
 
 
+def im_server(workdir):
+    """The IM server as the benchmarks run it, started."""
+    os.environ.pop("IM_RELAY_BIN", None)       # the optimised relay, not ASan
+    return ImServer(workdir, defines=QUIET_DEFINES, relay_extra={"log_level": "warn"},
+                    shm_mb=SHM_MB, mem_manager=MEM).start()
+
+
 def main():
     if not os.path.exists(LOAD):
         sys.exit("build first: make -C bench")
-    os.environ.pop("IM_RELAY_BIN", None)       # the optimised relay, not ASan
-    # the load tool is one source: pike would rightly take it for a flood
-    quiet_defines = {"LOG_LEVEL": "1", "SIP_CHILDREN": "4", "PIKE_DENSITY": "0"}
     with tempfile.TemporaryDirectory(prefix="bench-sessions-") as d:
-        ours = ImServer(os.path.join(d, "ours"), defines=quiet_defines,
-                        relay_extra={"log_level": "warn"}, shm_mb=SHM_MB,
-                        mem_manager=MEM).start()
+        ours = im_server(os.path.join(d, "ours"))
         plain_dir = os.path.join(d, "plain")
         os.makedirs(plain_dir)
         plain = Kamailio(plain_dir, cfg=os.path.join(HERE, "kamailio-proxy.cfg"),
-                         defines=quiet_defines, children=4, shm_mb=SHM_MB, mem_manager=MEM)
+                         defines=QUIET_DEFINES, children=4, shm_mb=SHM_MB, mem_manager=MEM)
         plain.init_db()
         for u in ImServer.USERS:
             plain.add_user(u, f"{u}-pw")
