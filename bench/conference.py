@@ -70,7 +70,9 @@ def one_cycle(srv, uas, seen):
     ms = [Member(ua) for ua in uas[:5]]
     start_conference(FACTORY, ms[0], ms[1:], [srv.uri(m.ua.user) for m in ms[1:]])
     body = cpim.build(f"<{srv.uri(ms[0].ua.user)}>", f"<{identity(srv, seen)}>", "hello")
-    ms[0].ep.send_message(body, content_type="message/cpim")
+    _, tids = ms[0].ep.send_message(body, content_type="message/cpim")
+    status = ms[0].ep.wait_response(tids[0]).status
+    assert status == 200, f"SEND to the conference: {status}"
     for m in ms[1:]:
         m.ep.wait_message()
     end(ms)
