@@ -1,53 +1,18 @@
 #include <stddef.h>
 
+#include "im_sip_reason.h"
+
 #include "im_cf_policy.h"
 
 static const char *reason_of(int code)
 {
-	switch(code) {
-		case 100:
-			return "Trying";
-		case 200:
-			return "OK";
-		case 202:
-			return "Accepted";
-		case 400:
-			return "Bad Request";
-		case 403:
-			return "Forbidden";
-		case 404:
-			return "Not Found";
-		case 408:
-			return "Request Timeout";
-		case 413:
-			return "Request Entity Too Large";
-		case 415:
-			return "Unsupported Media Type";
-		case 420:
-			return "Bad Extension";
-		case 480:
-			return "Temporarily Unavailable";
-		case 481:
-			return "Call/Transaction Does Not Exist";
-		case 486:
-			return "Busy Here";
-		case 487:
-			return "Request Terminated";
-		case 488:
-			return "Not Acceptable Here";
-		case 489:
-			return "Bad Event";
-		case 501:
-			return "Not Implemented";
-		case 503:
-			return "Service Unavailable";
-		case 603:
-			return "Decline";
-		default:
-			if(code >= 500)
-				return "Server Internal Error";
-			return code ? "Refused" : NULL;
-	}
+	const char *r = im_sip_reason(code);
+
+	if(r)
+		return r;
+	if(code >= 500)
+		return "Server Internal Error";
+	return code ? "Refused" : NULL;
 }
 
 /* OMA TS 5.5 warning texts */

@@ -6,6 +6,8 @@
 #include "core/mem/mem.h"
 
 #include "im_kbuf.h"
+#include "im_sip_reason.h"
+
 #include "im_ua.h"
 #include "im_ua_reply.h"
 
@@ -105,42 +107,9 @@ int imua_reply_trans(unsigned int hash, unsigned int label, int code,
 
 const char *imua_reason_of(int code)
 {
-	switch(code) {
-		case 180:
-			return "Ringing";
-		case 183:
-			return "Session Progress";
-		case 200:
-			return "OK";
-		case 202:
-			return "Accepted";
-		case 400:
-			return "Bad Request";
-		case 403:
-			return "Forbidden";
-		case 404:
-			return "Not Found";
-		case 405:
-			return "Method Not Allowed";
-		case 408:
-			return "Request Timeout";
-		case 480:
-			return "Temporarily Unavailable";
-		case 481:
-			return "Call/Transaction Does Not Exist";
-		case 486:
-			return "Busy Here";
-		case 487:
-			return "Request Terminated";
-		case 488:
-			return "Not Acceptable Here";
-		case 501:
-			return "Not Implemented";
-		case 503:
-			return "Service Unavailable";
-		case 603:
-			return "Decline";
-		default:
-			return code < 300 ? "OK" : "Server Internal Error";
-	}
+	const char *r = im_sip_reason(code);
+
+	if(r)
+		return r;
+	return code < 300 ? "OK" : "Server Internal Error";
 }

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import start_server, stop_server
 from imtest import cpim
-from imtest.cf import Member, answering_byes, parts_of, resource_list, wait_all_released
+from imtest.cf import (Member, answering_byes, parts_of, resource_list, start_conference,
+                        wait_all_released)
 from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
@@ -73,17 +74,8 @@ def only_session(server):
 def start_adhoc(server, inviter, invitees):
     """inviter invites the members through the factory; each answers;
     returns the inviter's 200 (CF-1). Media connected."""
-    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees])
-    for m in invitees:
-        m.wait_invitation()
-    for m in invitees:
-        m.accept()
-        m.wait_ack()
-    inviter.established()
-    inviter.connect()
-    for m in invitees:
-        m.connect()
-    return inviter.final
+    return start_conference(FACTORY, inviter, invitees,
+                            [server.uri(m.ua.user) for m in invitees])
 
 
 def test_adhoc_happy_path(server, members, released):
