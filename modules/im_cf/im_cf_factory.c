@@ -10,7 +10,6 @@
 #include "core/parser/parse_privacy.h"
 #include "core/parser/parse_uri.h"
 #include "core/pt.h"
-#include "core/rand/cryptorand.h"
 
 #include "im_shm_str.h"
 
@@ -26,6 +25,7 @@
 #include "im_cf_list.h"
 #include "im_cf_policy.h"
 #include "im_cf_refer.h"
+#include "im_random.h"
 
 /* The factory URIs, one per domain (pkg, set before the children fork). */
 typedef struct factory
@@ -136,7 +136,7 @@ static void new_id(char *id, int len)
 	static unsigned int seq;
 
 	imcf_id_make(((unsigned long long)my_pid() << 24) | (++seq & 0xffffff),
-			cryptorand(), id, len);
+			im_random32(), id, len);
 }
 
 /* A C string copy of s (display names are not NUL-terminated). */

@@ -25,7 +25,6 @@
 #include "core/parser/parse_to.h"
 #include "core/pt.h"
 #include "core/rpc_lookup.h"
-#include "core/rand/cryptorand.h"
 
 #include "im_imdn.h"
 #include "im_kbuf.h"
@@ -35,6 +34,7 @@
 #include "im_cf_conf.h"
 #include "im_cf_pager_agg.h"
 #include "im_cf_pager_send.h"
+#include "im_random.h"
 
 #define NOTES_MAX (2 * IMCF_MAX_PARTICIPANTS)
 
@@ -160,7 +160,7 @@ static void send_notes(const char *sender, const char *factory, str *notes,
 
 	if(!n)
 		return;
-	snprintf(mid, sizeof(mid), "imcf%x%08x", (unsigned)my_pid(), cryptorand());
+	snprintf(mid, sizeof(mid), "imcf%x%08x", (unsigned)my_pid(), im_random32());
 	snprintf(boundary, sizeof(boundary), "imdn-%s", mid);
 	gmtime_r(&now, &tmv);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tmv);

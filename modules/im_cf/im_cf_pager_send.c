@@ -15,7 +15,6 @@
 #include "core/forward.h"
 #include "core/parser/parse_uri.h"
 #include "core/pt.h"
-#include "core/rand/cryptorand.h"
 #include "modules/tm/tm_load.h"
 
 #include "im_kbuf.h"
@@ -24,6 +23,7 @@
 #include "im_cf.h"
 #include "im_cf_hop.h"
 #include "im_cf_pager_send.h"
+#include "im_random.h"
 
 static struct tm_binds tmb;
 static impf_api_t pf;
@@ -53,7 +53,7 @@ void imcf_pager_unique(char *out, int len, const char *what)
 	static unsigned int seq;
 
 	snprintf(out, len, "%s%x%x%08x", what, (unsigned)my_pid(), ++seq,
-			cryptorand());
+			im_random32());
 }
 
 enum hop

@@ -3,11 +3,11 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
-#include "core/rand/cryptorand.h"
 
 #include "im_relay_conn.h"
 #include "im_relay_leg.h"
 #include "im_relay_set.h"
+#include "im_random.h"
 
 void imr_fail(imr_err_t *e, int code, const char *fmt, const char *arg)
 {
@@ -41,7 +41,7 @@ int imr_sdp_parse(const str *sdp, im_sdp_msrp_t *m, imr_err_t *e)
 void imr_side_init(imr_side_t *sd)
 {
 	memset(sd, 0, sizeof(*sd));
-	sd->sess_id = ((unsigned long long)cryptorand() << 20) ^ cryptorand();
+	sd->sess_id = ((unsigned long long)im_random32() << 20) ^ im_random32();
 }
 
 static json_t *span_json(im_span_t s)

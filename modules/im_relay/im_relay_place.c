@@ -2,13 +2,13 @@
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/rand/cryptorand.h"
 
 #include "im_relay_conn.h"
 #include "im_relay_leg.h"
 #include "im_relay_owner.h"
 #include "im_relay_place.h"
 #include "im_relay_set.h"
+#include "im_random.h"
 
 /* Relays in the order to try: up (or not yet probed) ones by weighted
  * random choice, down ones never. Returns how many. */
@@ -32,7 +32,7 @@ static int candidates(int *order)
 	}
 	/* weighted shuffle: pick, remove, repeat */
 	for(int k = 0; k < n - 1; k++) {
-		int pick = (int)(cryptorand() % (unsigned int)total), j = k;
+		int pick = (int)(im_random32() % (unsigned int)total), j = k;
 		while(pick >= w[j]) {
 			pick -= w[j];
 			j++;

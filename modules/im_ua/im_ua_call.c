@@ -3,12 +3,12 @@
 #include "core/dprint.h"
 #include "core/hashes.h"
 #include "core/mem/shm_mem.h"
-#include "core/rand/cryptorand.h"
 #include "core/timer.h"
 
 #include "im_shm_str.h"
 
 #include "im_ua_call.h"
+#include "im_random.h"
 
 typedef struct imua_table {
 	unsigned int size; /* a power of two */
@@ -152,7 +152,7 @@ int imua_new_key(char *key, int keylen)
 	lock_release(&tbl->list_lock);
 	/* a counter plus randomness: a stale Contact never reaches a later
 	 * call that happens to reuse the number */
-	return snprintf(key, keylen, "%x%04x", id, cryptorand() & 0xffff) < keylen
+	return snprintf(key, keylen, "%x%04x", id, im_random32() & 0xffff) < keylen
 				   ? 0
 				   : -1;
 }

@@ -18,13 +18,13 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
-#include "core/rand/cryptorand.h"
 #include "core/timer.h"
 #include "core/trim.h"
 #include "core/ut.h"
 
 #include "im_ua.h"
 #include "im_ua_flow.h"
+#include "im_random.h"
 
 static void reply(struct sip_msg *msg, int code, const char *reason,
 		const char *hdrs)
@@ -260,7 +260,7 @@ static void handle_offer(imua_call_t *c, int leg, struct sip_msg *msg)
 	if(busy) {
 		/* RFC 3261 14.2: an INVITE while the previous one is unanswered */
 		char hdr[32];
-		snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", cryptorand() % 10);
+		snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", im_random32() % 10);
 		reply(msg, 500, "Server Internal Error", hdr);
 		return;
 	}
@@ -445,6 +445,9 @@ int imua_dispatch(struct sip_msg *msg)
 	} else if(method == METHOD_ACK) {
 		handle_ack(c, leg, msg);
 	} else if(!order_ok) {
+		LM_NOTICE("call %s: %.*s with CSeq %u, not above the last one\n",
+				c->key, msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s, cseq);
 		reply(msg, 500, "Server Internal Error: CSeq out of order", NULL);
 	} else if(method == METHOD_BYE) {
 		handle_bye(c, leg, msg);

@@ -12,26 +12,17 @@
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_supported.h"
 #include "core/parser/parse_uri.h"
-#include "core/rand/cryptorand.h"
 #include "core/socket_info.h"
 #include "core/trim.h"
 #include "core/ut.h"
 
 #include "im_ua.h"
 #include "im_ua_sip.h"
+#include "im_random.h"
 
 void imua_new_tag(char *out, int n)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned int r = 0;
-
-	for(int i = 0; i < n; i++) {
-		if(i % 8 == 0)
-			r = cryptorand();
-		out[i] = hex[r & 0xf];
-		r >>= 4;
-	}
-	out[n] = '\0';
+	im_random_hex(out, (size_t)n);
 }
 
 int imua_uri_proto(const str *ruri, const str *dst_uri)
