@@ -124,6 +124,10 @@ int forward_send_head(engine_t *e, rxframe_t *f)
 			reject_message(f, m, 481, "the other leg is gone");
 			return 0;
 		}
+		if(!leg_negotiated(o)) {
+			reject_message(f, m, 481, "the other leg is not connected yet");
+			return 0;
+		}
 		if(!type_accepted(o->accept_types, f->content_type)) {
 			reject_message(f, m, 415, "the peer does not accept this type");
 			return 0;
@@ -149,7 +153,7 @@ int forward_send_head(engine_t *e, rxframe_t *f)
 	leg_t *all[256];
 	int n = 0;
 	for(leg_t *l = s->legs; l && n < 256; l = l->next)
-		if(l != leg && leg_usable(l))
+		if(l != leg && leg_negotiated(l))
 			all[n++] = l;
 	set_dests(e, m, all, n);
 	f->mode = BODY_FORWARD;
@@ -211,8 +215,9 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 			broadcast = 1;
 
 	if(broadcast) {
+		/* an invitee whose answer has not come is not in it yet */
 		for(leg_t *l = s->legs; l && n < 256; l = l->next)
-			if(l != leg && leg_usable(l))
+			if(l != leg && leg_negotiated(l))
 				dests[n++] = l;
 	} else {
 		/* MS-4: a private message */
@@ -222,7 +227,7 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 		}
 		for(int i = 0; i < h.nto; i++) {
 			leg_t *to = leg_by_identity(s, im_nameaddr_uri(h.to[i]));
-			if(!to || to == leg || !leg_usable(to)) {
+			if(!to || to == leg || !leg_negotiated(to)) {
 				reject_message(f, m, 403, "recipient not in the session");
 				return RX_OK;
 			}

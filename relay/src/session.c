@@ -27,6 +27,11 @@ int leg_usable(const leg_t *leg)
 	return leg && leg->state != LEG_CLOSED;
 }
 
+int leg_negotiated(const leg_t *leg)
+{
+	return leg_usable(leg) && leg->nremote > 0;
+}
+
 void session_set_local_endpoints(const local_endpoint_t *eps, int n)
 {
 	if(n > MAX_LOCAL_ENDPOINTS)

@@ -168,6 +168,10 @@ void session_set_local_endpoints(const local_endpoint_t *eps, int n);
 /* Whether frames and messages may still go to the leg (not NULL, not
  * closed). */
 int leg_usable(const leg_t *leg);
+/* Usable and its peer's path known (the SDP answer came): a frame for it
+ * can be addressed. Before that it is no destination: what was written
+ * for it would carry an empty To-Path, which its peer refuses. */
+int leg_negotiated(const leg_t *leg);
 
 /* What the layer above (the engine) gives new legs and must hear of, so
  * that this file calls nothing above it. */

@@ -8,7 +8,7 @@ import pytest
 from imtest import cpim
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
-from imtest.relay_sessions import add_leg, conference
+from imtest.relay_sessions import add_leg, attach, conference
 
 CONF = "sip:conf-1234@home1.net"
 
@@ -108,6 +108,42 @@ def test_legs_added_and_removed_live(ctl):
     send_cpim(m["alice"], "<sip:alice@home1.net>", f"<{CONF}>", "bob left")
     assert dave.ep.wait_message(index=1).body.endswith(b"bob left")
     assert len(m["bob"].ep.completed) == 1
+
+
+@pytest.mark.parametrize("setup", ["passive", "active"])
+def test_invitee_not_answered_yet_is_no_recipient(ctl, setup):
+    """A leg offered to an invitee whose SDP answer has not come (no
+    remote path) is not in the conference yet: a broadcast meanwhile is
+    not addressed to it, a private message to it is refused, and once its
+    answer comes (leg.update) its first frame is a well-formed SEND. Before,
+    the broadcast was queued for it with an empty To-Path, which its peer
+    (a relay across the NNI) refused, closing the invitee's media."""
+    m = conference(ctl, f"c-ring-{setup}", CONF, {"alice": {}, "bob": {}})
+    sid = f"c-ring-{setup}"
+    leg = ctl.call("leg.add", {"session": sid, "id": "dave", "setup": setup,
+                               "identity": "sip:dave@home1.net",
+                               "version": "IM-client/OMA1.0"})
+    send_cpim(m["alice"], "<sip:alice@home1.net>", f"<{CONF}>", "while dave rings")
+    assert m["bob"].ep.wait_message().body.endswith(b"while dave rings")
+    (mid, [tid]), _ = send_cpim(m["alice"], "<sip:alice@home1.net>",
+                                "<sip:dave@home1.net>", "psst")
+    resp = m["alice"].ep.wait_response(tid)
+    assert (resp.status, resp.comment) == (403, "recipient not in the session")
+    # the answer comes: dave's path known, his media connects
+    dave = MsrpEndpoint()
+    if setup == "active":
+        dave.listen()
+    ctl.call("leg.update", {"session": sid, "id": "dave", "remote_path": dave.path})
+    attach(dave, leg["local_path"], setup)
+    send_cpim(m["alice"], "<sip:alice@home1.net>", f"<{CONF}>", "welcome dave")
+    assert m["bob"].ep.wait_message(index=1).body.endswith(b"welcome dave")
+    wait_until(lambda: [c.body for c in dave.completed if c.body], 10, "dave's first text")
+    # the only text dave ever got, every SEND addressed to him
+    texts = [c.body for c in dave.completed if c.body]
+    assert len(texts) == 1 and texts[0].endswith(b"welcome dave"), texts
+    sends = [f for f in dave.frames if f.is_request and f.method == "SEND"]
+    assert sends and all(f.get("To-Path") == dave.path for f in sends), sends
+    assert not dave.peer_closed and not dave.errors
 
 
 def test_chunked_cpim_message_fans_out_whole(ctl):

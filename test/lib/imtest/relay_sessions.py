@@ -19,14 +19,21 @@ def add_leg(ctl, session, leg_id, ep, setup="passive", **params):
         ep.listen()
     leg = ctl.call("leg.add", dict(session=session, id=leg_id, remote_path=ep.path,
                                   setup=setup, **params))
-    ep.to_path = [leg["local_path"]]
+    attach(ep, leg["local_path"], setup)
+    return Member(leg_id, ep, leg["local_path"])
+
+
+def attach(ep, local_path, setup):
+    """ep's media to the relay leg at local_path, once the relay knows ep's
+    path: ep connects and binds (passive relay), or the relay connects
+    to ep, which listens already (active)."""
+    ep.to_path = [local_path]
     if setup == "passive":
-        ep.connect_to(leg["local_path"])
+        ep.connect_to(local_path)
         # answered: the relay has bound the connection to the leg
         assert ep.wait_response(ep.bind()).status == 200
     else:
         ep.wait_connected()
-    return Member(leg_id, ep, leg["local_path"])
 
 
 def bridge(ctl, sid="bridge1", a_setup="passive", b_setup="passive", a=None, b=None,
