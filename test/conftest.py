@@ -93,6 +93,7 @@ def make_ua(request):
         ua = SipUA(user, srv.domain, password or srv.password(user),
                    proxy=srv.sip_tls_addr if tls else srv.sip_addr, transport=transport,
                    local_ip=srv.kamailio.ip, tls=client_context(srv.tls_cert) if tls else None)
+        ua.srv = srv
         uas.append(ua)
         if register:
             r = ua.register()

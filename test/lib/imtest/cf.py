@@ -200,7 +200,26 @@ def start_conference(factory, inviter, invitees, uris):
     inviter.established()
     for m in [inviter] + list(invitees):
         m.connect()
+    # the focus learns an invitee's media path from its 200, which may
+    # still be on its way when the invitee has its ACK: a SEND before
+    # that does not reach the invitee (not joined yet)
+    for srv in {id(m.ua.srv): m.ua.srv for m in [inviter] + list(invitees)}.values():
+        wait_until(lambda: conference_media_up(srv), 10,
+                   f"conference media connected at {srv.domain}")
     return inviter.final
+
+
+def conference_media_up(srv):
+    """Every leg of every conference session of srv's relay connected."""
+    if srv.relay is None:
+        return True
+    for s in srv.relay.call("session.list"):
+        if s.get("type") != "conference":
+            continue
+        legs = srv.relay.call("session.get", {"id": s["id"]})["legs"]
+        if any(leg["state"] != "connected" for leg in legs):
+            return False
+    return True
 
 
 def cf_sessions(srv):

@@ -56,7 +56,7 @@ def free_port(ip="127.0.0.1"):
 
 CRASH_PATTERNS = re.compile(
     r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|"
-    r"exited by a signal|Segmentation fault|core dumped|BUG:")
+    r"exited by a signal|Segmentation fault|core dumped|(?<!DE)BUG:")
 
 
 class Process:
@@ -342,6 +342,9 @@ class Kamailio:
         argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", str(shm_mb), "-M", "8",
                 *(["-x", mem_manager] if mem_manager else []),
                 "-Y", workdir, "-w", workdir]
+        # IMTEST_KAMAILIO_DEBUG=3: Kamailio's debug log, to chase a failure
+        if os.environ.get("IMTEST_KAMAILIO_DEBUG"):
+            argv += [f"--debug={os.environ['IMTEST_KAMAILIO_DEBUG']}"]
         for k, v in d.items():
             argv += ["-A", f"{k}={v}"]
         self.proc = Process("kamailio", argv, os.path.join(workdir, "kamailio.log"))
