@@ -111,7 +111,7 @@ static void notify_referrer(imcf_session_t *s, const snapshot_t *sn, int code)
 		memcpy(key, s->conf.p[sn->p.invited_by].leg_key, sizeof(key));
 	imcf_session_unlock(s);
 	if(key[0])
-		imcf_dialog_notify_refer(key, code, 1);
+		imcf_dialog_notify_refer(key, code, 1, sn->p.refer_id);
 }
 
 static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)

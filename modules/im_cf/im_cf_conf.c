@@ -432,6 +432,7 @@ static int on_invite(
 		return -1;
 	c->p[i].invited_by = ev->idx;
 	c->p[i].notify_referrer = ev->idx >= 0 && ev->notify;
+	c->p[i].refer_id = ev->refer_id;
 	c->p[i].inviter_hidden = ev->idx >= 0 && ev->hide_inviter;
 	act(out, IMCF_A_INVITE, i, 0, 0);
 	return 0;

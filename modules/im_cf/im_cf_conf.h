@@ -75,6 +75,7 @@ typedef struct imcf_participant
 	 * list), and whether it waits for NOTIFYs of the outcome */
 	int invited_by;
 	int notify_referrer;
+	unsigned int refer_id; /* the id= of the Event of those NOTIFYs */
 	/* CF-7 step 2, MS-2: that referrer asked for privacy in its REFER:
 	 * this invitation names it by no address (anonymous, Privacy: id) */
 	int inviter_hidden;
@@ -125,6 +126,7 @@ typedef struct imcf_event
 	const char *display;
 	int anonymous; /* CREATE, INVITE, REJOIN: the party asked for privacy */
 	int notify;	   /* INVITE by REFER: the referrer wants NOTIFYs (CF-7) */
+	unsigned int refer_id; /* ...and the CSeq of that REFER (RFC 3515 2.4.6) */
 	int hide_inviter; /* INVITE by REFER: the referrer asked for privacy */
 	time_t now;
 } imcf_event_t;

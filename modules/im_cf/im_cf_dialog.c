@@ -198,16 +198,20 @@ int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 	return ret < 0 ? -1 : 0;
 }
 
-int imcf_dialog_notify_refer(const char *key, int code, int final)
+int imcf_dialog_notify_refer(
+		const char *key, int code, int final, unsigned int refer_id)
 {
 	imcf_verdict_t v;
-	char frag[64];
-	str k = imcf_cstr(key), method = str_init("NOTIFY");
-	str hdrs = final ? (str)str_init("Event: refer\r\nSubscription-State: "
-									 "terminated;reason=noresource\r\n")
-					 : (str)str_init("Event: refer\r\nSubscription-State: "
-									 "active;expires=60\r\n");
+	char frag[64], h[128];
+	str k = imcf_cstr(key), method = str_init("NOTIFY"), hdrs;
 	str ctype = str_init("message/sipfrag"), body;
+
+	/* RFC 3515 2.4.6: id= tells a referrer with several REFERs in the
+	 * dialog which one this NOTIFY is about */
+	snprintf(h, sizeof(h), "Event: refer;id=%u\r\nSubscription-State: %s\r\n",
+			refer_id,
+			final ? "terminated;reason=noresource" : "active;expires=60");
+	hdrs = imcf_cstr(h);
 
 	imcf_verdict_of(code, 0, &v);
 	snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code,

@@ -41,7 +41,8 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces);
 /* A NOTIFY of the implicit subscription of a REFER received in the
  * dialog key (RFC 3515): message/sipfrag "SIP/2.0 <code> <reason>",
  * final (terminated) or not (active). 0 or -1. */
-int imcf_dialog_notify_refer(const char *key, int code, int final);
+int imcf_dialog_notify_refer(
+		const char *key, int code, int final, unsigned int refer_id);
 
 /* Who the participant is for the relay's CPIM checks (MS-3): its alias
  * when anonymous (MS-2), and the product token (UP-3, MS-4) of msg, the

@@ -4,6 +4,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/parser/msg_parser.h"
 #include "core/parser/parse_privacy.h"
 #include "core/parser/parse_refer_to.h"
 #include "core/parser/parse_to.h"
@@ -95,13 +96,14 @@ static refer_result_t room_for(imcf_session_t *s, int n)
 }
 
 static refer_result_t add_one(imcf_session_t *s, int referrer,
-		const char *uri, int notify, int hidden)
+		const char *uri, int notify, unsigned int refer_id, int hidden)
 {
 	imcf_event_t ev = {.type = IMCF_EV_INVITE,
 			.idx = referrer,
 			.uri = uri,
 			.display = "",
 			.notify = notify,
+			.refer_id = refer_id,
 			.hide_inviter = hidden};
 	refer_result_t r;
 	int i;
@@ -223,8 +225,8 @@ int imcf_refer_is_removal(struct sip_msg *req)
 	return rt && parse_uri(rt->uri.s, rt->uri.len, &u) == 0 && is_bye(&u);
 }
 
-static refer_result_t refer(
-		imcf_session_t *s, int referrer, struct sip_msg *req, int notify)
+static refer_result_t refer(imcf_session_t *s, int referrer,
+		struct sip_msg *req, int notify, unsigned int refer_id)
 {
 	struct to_body *rt = refer_to(req);
 	struct sip_uri u;
@@ -248,7 +250,7 @@ static refer_result_t refer(
 			&& !(u.method_val.len == 6
 					&& strncasecmp(u.method_val.s, "INVITE", 6) == 0))
 		return result(400, 0);
-	return add_one(s, referrer, target, notify, hidden);
+	return add_one(s, referrer, target, notify, refer_id, hidden);
 }
 
 int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,
@@ -257,6 +259,7 @@ int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,
 	im_kbuf_t h = {0};
 	char key[IMCF_KEY_MAX] = "", warning[256];
 	int nosub = no_subscription(req), notify;
+	unsigned int refer_id = 0;
 	refer_result_t r;
 
 	hdrs->s = NULL;
@@ -264,10 +267,13 @@ int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,
 	/* NOTIFYs need a dialog: outside one only a REFER that wants none
 	 * (Refer-Sub: false, Require: norefersub as in TR-1029 6.2.2) */
 	notify = in_dialog && !nosub;
+	/* RFC 3515 2.4.6: the NOTIFYs name this REFER by its CSeq */
+	if(parse_headers(req, HDR_CSEQ_F, 0) == 0 && req->cseq)
+		str2int(&get_cseq(req)->number, &refer_id);
 	if(!in_dialog && !nosub)
 		r = result(403, 122);
 	else
-		r = refer(s, referrer, req, notify);
+		r = refer(s, referrer, req, notify, refer_id);
 	if(r.code == 202) {
 		if(nosub)
 			im_kbuf_addf(&h, "Refer-Sub: false\r\n");
@@ -285,6 +291,7 @@ int imcf_refer(imcf_session_t *s, int referrer, struct sip_msg *req,
 		memcpy(key, s->conf.p[referrer].leg_key, sizeof(key));
 	imcf_session_unlock(s);
 	if(key[0])
-		imcf_dialog_notify_refer(key, r.final ? r.final : 100, r.final != 0);
+		imcf_dialog_notify_refer(
+				key, r.final ? r.final : 100, r.final != 0, refer_id);
 	return r.code;
 }

@@ -41,6 +41,9 @@ typedef enum imua_refresher {
 	IMUA_REFRESH_PEER,
 } imua_refresher_t;
 
+/* REFER CSeq pairs a leg keeps for the Event id= of their NOTIFYs */
+#define IMUA_REFERS_KEPT 8
+
 typedef struct imua_leg {
 	str call_id;
 	str local_tag, remote_tag;
@@ -75,6 +78,14 @@ typedef struct imua_leg {
 	unsigned int uac_hash, uac_label;
 
 	int bye_sent, bye_answered;
+
+	/* REFERs we relayed out on this leg: their CSeq here and on the other
+	 * leg, so that the NOTIFYs coming back name the REFER the referrer
+	 * sent (Event id=, RFC 3515 2.4.6). The last few: a ring. */
+	struct {
+		unsigned int here, there;
+	} refers[IMUA_REFERS_KEPT];
+	unsigned int refers_next;
 } imua_leg_t;
 
 typedef struct imua_index_entry {

@@ -24,6 +24,7 @@
 
 #include "im_ua.h"
 #include "im_ua_flow.h"
+#include "im_ua_refer.h"
 #include "im_random.h"
 
 static void reply(struct sip_msg *msg, int code, const char *reason,
@@ -332,14 +333,23 @@ static void handle_other(imua_call_t *c, int leg, struct sip_msg *msg)
 	if(!tx)
 		return;
 	imua_get_body(msg, &body, &ctype);
-	imua_copy_headers(msg, &copied);
+	/* a NOTIFY of a REFER we relayed names it as the referrer sent it */
+	if(method == METHOD_NOTIFY && imua_refer_notify_event(c, leg, msg, &copied))
+		imua_copy_headers_skip(msg, 1ULL << HDR_EVENT_T, &copied);
+	else
+		imua_copy_headers(msg, &copied);
 	lock_get(&c->lock);
 	request_headers(c, other, refresh, 0, &(str){copied.s, copied.len}, NULL,
 			&h);
 	lock_release(&c->lock);
 	if(body.len)
 		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", ctype.len, ctype.s);
-	cross(c, other, msg, &h, &body, tx);
+	if(cross(c, other, msg, &h, &body, tx) == 0 && method == METHOD_REFER) {
+		unsigned int cseq = 0;
+
+		str2int(&get_cseq(msg)->number, &cseq);
+		imua_refer_relayed(c, other, cseq);
+	}
 	im_kbuf_free(&copied);
 	im_kbuf_free(&h);
 }

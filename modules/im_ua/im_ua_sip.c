@@ -204,6 +204,12 @@ int imua_copy_headers(struct sip_msg *msg, im_kbuf_t *b)
 	return copy_headers(msg, 0, b);
 }
 
+int imua_copy_headers_skip(
+		struct sip_msg *msg, unsigned long long skip, im_kbuf_t *b)
+{
+	return copy_headers(msg, skip, b);
+}
+
 int imua_copy_headers_api(struct sip_msg *msg, unsigned long long skip,
 		str *out)
 {

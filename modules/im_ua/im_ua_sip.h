@@ -30,6 +30,9 @@ int imua_uri_proto(const str *ruri, const str *dst_uri);
  * CSeq, Contact, routes, lengths, credentials, session timer, ...) to b:
  * what crosses the B2BUA unchanged. */
 int imua_copy_headers(struct sip_msg *msg, im_kbuf_t *b);
+/* the same without the header types whose bits (1 << type) skip sets */
+int imua_copy_headers_skip(
+		struct sip_msg *msg, unsigned long long skip, im_kbuf_t *b);
 /* The same for the API: minus the types in skip, into a pkg str. */
 int imua_copy_headers_api(struct sip_msg *msg, unsigned long long skip,
 		str *out);

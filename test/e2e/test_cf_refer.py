@@ -87,6 +87,43 @@ def test_refer_adds_one_in_dialog(server, members, released):
     originator_leaves(alice, bob, carol)
 
 
+def refer_notifies(m, n, timeout=10):
+    """The next n NOTIFYs of m's REFERs, answered 200, as the set of
+    (Event, Subscription-State, sipfrag status line)."""
+    out = set()
+    for _ in range(n):
+        req = m.ua.wait_request("NOTIFY", timeout=timeout)
+        req.reply(200)
+        out.add((req.msg.get("event"), req.msg.get("subscription-state").split(";")[0],
+                 req.msg.body.decode().split("\r\n")[0]))
+    return out
+
+
+def test_two_refers_in_one_dialog_told_apart(server, members, released):
+    """CF-7, RFC 3515 2.4.6: alice REFERs carol, then dave, in her one
+    dialog with the session; each NOTIFY names its REFER by Event id= (the
+    REFER's CSeq), so alice can tell dave's refusal from carol's join."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    r1 = alice.ua.refer(ident, f"<{server.uri('carol')}>", dialog=alice.call.dialog)
+    carol.wait_invitation()
+    r2 = alice.ua.refer(ident, f"<{server.uri('dave')}>", dialog=alice.call.dialog)
+    dave.wait_invitation()
+    assert (r1.status, r2.status) == (202, 202)
+    id1, id2 = r1.cseq[0], r2.cseq[0]
+    assert id1 != id2
+    assert refer_notifies(alice, 2) == {(f"refer;id={id1}", "active", "SIP/2.0 100 Trying"),
+                                        (f"refer;id={id2}", "active", "SIP/2.0 100 Trying")}
+    dave.req.reply(486)
+    assert refer_notifies(alice, 1) == {(f"refer;id={id2}", "terminated",
+                                         "SIP/2.0 486 Busy Here")}
+    joins(carol)
+    assert refer_notifies(alice, 1) == {(f"refer;id={id1}", "terminated", "SIP/2.0 200 OK")}
+    assert only_session(server)["participants"] == 3
+    originator_leaves(alice, bob, carol)
+
+
 def test_refer_sub_false_no_notify(server, members, released):
     """CF-7 steps 7 and 10, D-14, RFC 4488: Refer-Sub: false (any case) is
     echoed in the 202 and no NOTIFY follows; Require: norefersub too."""
