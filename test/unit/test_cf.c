@@ -12,7 +12,7 @@
  *                        hidden I 0|1)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add, pager, cpim-imdn,
- *                        takes-cpim, ci)
+ *                        takes-cpim, wrapped, sdp-wrapped, ci)
  *
  * "? ci SUBSCRIBER full|partial v=N -> ..." writes the conference-info
  * document of that subscriber (CF-21) against what the case's previous ci
@@ -404,6 +404,80 @@ static void query_ci(runner_t *r, char **w, int arrow, char *got, size_t len)
 	free(doc);
 }
 
+/* The words w[from..to) joined by sep, "(none)" standing for nothing and
+ * "(tab)" for a tab. */
+static void join_words(
+		char **w, int from, int to, const char *sep, char *out, size_t len)
+{
+	out[0] = '\0';
+	for(int i = from; i < to; i++) {
+		if(strcmp(w[i], "(none)") == 0)
+			continue;
+		if(out[0])
+			strncat(out, sep, len - strlen(out) - 1);
+		strncat(out, strcmp(w[i], "(tab)") == 0 ? "\t" : w[i],
+				len - strlen(out) - 1);
+	}
+}
+
+/* "? wrapped OFFERED | WRAPPED | TYPES -> SELECTION": the inviter's
+ * accept-wrapped-types, the invitee's accept-wrapped-types and
+ * accept-types, "(none)" for an absent list. */
+static void wrapped_query(char **w, int arrow, char *got, size_t len)
+{
+	char lists[3][256], out[768];
+	int bar[2], nbar = 0, ret;
+
+	for(int i = 2; i < arrow && nbar < 2; i++) {
+		if(strcmp(w[i], "|") == 0)
+			bar[nbar++] = i;
+	}
+	if(nbar < 2) {
+		snprintf(got, len, "usage");
+		return;
+	}
+	join_words(w, 2, bar[0], " ", lists[0], sizeof(lists[0]));
+	join_words(w, bar[0] + 1, bar[1], " ", lists[1], sizeof(lists[1]));
+	join_words(w, bar[1] + 1, arrow, " ", lists[2], sizeof(lists[2]));
+	ret = imcf_wrapped_select(lists[0], strlen(lists[0]), lists[1],
+			strlen(lists[1]), lists[2], strlen(lists[2]), out,
+			strlen(lists[0]) + strlen(lists[1]) + strlen(lists[2]) + 2);
+	snprintf(got, len, "%s", ret < 0 ? "overflow" : out);
+}
+
+/* "? sdp-wrapped LINE... with TYPES... -> LINE | LINE ...": the SDP of the
+ * lines (CRLF-ended) with its accept-wrapped-types set to TYPES. */
+static void sdp_wrapped_query(char **w, int arrow, char *got, size_t len)
+{
+	char sdp[512], types[256], out[768];
+	int with = 0, ret;
+
+	for(int i = 2; i < arrow && !with; i++) {
+		if(strcmp(w[i], "with") == 0)
+			with = i;
+	}
+	if(!with) {
+		snprintf(got, len, "usage");
+		return;
+	}
+	join_words(w, 2, with, "\r\n", sdp, sizeof(sdp) - 2);
+	strcat(sdp, "\r\n");
+	join_words(w, with + 1, arrow, " ", types, sizeof(types));
+	ret = imcf_sdp_set_wrapped(sdp, strlen(sdp), types, strlen(types), out,
+			strlen(sdp) + strlen(types) + 1);
+	if(ret < 0) {
+		snprintf(got, len, "none");
+		return;
+	}
+	/* CRLF line ends read back as " | " */
+	got[0] = '\0';
+	for(char *l = strtok(out, "\r\n"); l; l = strtok(NULL, "\r\n")) {
+		if(got[0])
+			strncat(got, " | ", len - strlen(got) - 1);
+		strncat(got, l, len - strlen(got) - 1);
+	}
+}
+
 static void query(runner_t *r, char **w, int n)
 {
 	char got[1024] = "", want[1024] = "";
@@ -463,18 +537,16 @@ static void query(runner_t *r, char **w, int n)
 	} else if(strcmp(w[1], "cpim-imdn") == 0) {
 		cpim_query(w[2], got, sizeof(got));
 	} else if(strcmp(w[1], "takes-cpim") == 0) {
-		char types[256] = "";
+		char types[256];
 
-		/* the accept-types words between the name and "->", one space
-		 * apart; "(tab)" stands for a tab, "(none)" for an empty list */
-		for(int i = 2; i < arrow; i++) {
-			if(strcmp(w[i], "(none)") == 0)
-				continue;
-			strcat(types, i > 2 ? (strcmp(w[i], "(tab)") == 0 ? "" : " ") : "");
-			strcat(types, strcmp(w[i], "(tab)") == 0 ? "\t" : w[i]);
-		}
+		/* the accept-types words between the name and "->" */
+		join_words(w, 2, arrow, " ", types, sizeof(types));
 		snprintf(got, sizeof(got), "%s",
 				imcf_types_take_cpim(types, strlen(types)) ? "yes" : "no");
+	} else if(strcmp(w[1], "wrapped") == 0) {
+		wrapped_query(w, arrow, got, sizeof(got));
+	} else if(strcmp(w[1], "sdp-wrapped") == 0) {
+		sdp_wrapped_query(w, arrow, got, sizeof(got));
 	} else if(strcmp(w[1], "ci") == 0 && r->conf) {
 		query_ci(r, w, arrow, got, sizeof(got));
 	} else {
