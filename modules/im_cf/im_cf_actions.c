@@ -6,7 +6,10 @@
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "im_sdp.h"
+
 #include "im_cf.h"
+#include "im_cf_accept.h"
 #include "im_cf_actions.h"
 #include "im_cf_dialog.h"
 #include "im_cf_event.h"
@@ -49,12 +52,58 @@ static void run_route(
 	imcf_event_run(rt, &info);
 }
 
-static void answer_inviter(imcf_session_t *s, const snapshot_t *sn)
+/* CF-2: the inviter's answer (shm) with a=accept-wrapped-types selected
+ * from its offer and the invitee's answer; *out pkg. 0, or -1: the answer
+ * goes as the relay wrote it. */
+static int select_wrapped(
+		const str *answer, const str *offered, const str *invitee_sdp, str *out)
+{
+	im_sdp_msrp_t m;
+	const char *err;
+	char *sel;
+	int no_msrp, n;
+	size_t cap;
+
+	if(im_sdp_parse_msrp(
+			   invitee_sdp->s, (size_t)invitee_sdp->len, &m, &no_msrp, &err)
+			< 0)
+		return -1;
+	cap = (size_t)offered->len + m.accept_wrapped_types.len + m.accept_types.len
+		  + 2;
+	sel = pkg_malloc(cap);
+	if(!sel) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	n = imcf_wrapped_select(offered->s, (size_t)offered->len,
+			m.accept_wrapped_types.p, m.accept_wrapped_types.len,
+			m.accept_types.p, m.accept_types.len, sel, cap);
+	if(n >= 0) {
+		cap = (size_t)answer->len + (size_t)n + 1;
+		out->s = pkg_malloc(cap);
+		if(!out->s)
+			PKG_MEM_ERROR;
+		n = out->s ? imcf_sdp_set_wrapped(
+					answer->s, (size_t)answer->len, sel, (size_t)n, out->s, cap)
+				   : -1;
+		if(n < 0 && out->s)
+			pkg_free(out->s);
+	}
+	pkg_free(sel);
+	if(n < 0)
+		return -1;
+	out->len = n;
+	return 0;
+}
+
+static void answer_inviter(
+		imcf_session_t *s, const snapshot_t *sn, const imcf_exec_t *x)
 {
 	char hdrs[IMCF_URI_MAX + 64];
 	str key = {(char *)sn->p.leg_key, strlen(sn->p.leg_key)};
 	str reason = str_init("OK"), ctype = str_init("application/sdp"), body;
-	str h = imcf_dialog_answer_hdrs(s, hdrs, sizeof(hdrs));
+	str h = imcf_dialog_answer_hdrs(s, hdrs, sizeof(hdrs)), selected;
+	int with_selection = 0;
 
 	imcf_session_lock(s);
 	body = s->answer;
@@ -65,8 +114,23 @@ static void answer_inviter(imcf_session_t *s, const snapshot_t *sn)
 		LM_ERR("session %s: no SDP answer kept for the inviter\n", sn->id);
 		return;
 	}
-	if(imcf_ua.uas_answer(&key, 200, &reason, &h, &ctype, &body) < 0)
+	/* offered_wrapped needs no lock: set before any invitation went out,
+	 * freed with the session */
+	if(x && x->invitee_sdp
+			&& select_wrapped(
+					   &body, &s->offered_wrapped, x->invitee_sdp, &selected)
+					   == 0)
+		with_selection = 1;
+	else
+		LM_WARN("session %s: the inviter's 200 keeps the relay's "
+				"accept-wrapped-types\n",
+				sn->id);
+	if(imcf_ua.uas_answer(&key, 200, &reason, &h, &ctype,
+			   with_selection ? &selected : &body)
+			< 0)
 		LM_ERR("session %s: cannot answer the inviter\n", sn->id);
+	if(with_selection)
+		pkg_free(selected.s);
 	shm_free(body.s);
 }
 
@@ -138,7 +202,7 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 						NULL);
 			break;
 		case IMCF_A_ANSWER_INVITER:
-			answer_inviter(s, &sn);
+			answer_inviter(s, &sn, x);
 			break;
 		case IMCF_A_REFUSE_INVITER:
 			refuse_inviter(&sn, a->code);

@@ -20,6 +20,9 @@ typedef struct imcf_exec
 	 * is left to im_ua (the hook's return value), -1 none */
 	int self;
 	int bye_self; /* out: that BYE was asked for */
+	/* CF-2: the SDP answer of the invitee whose 200 this event is
+	 * (ANSWERED), which the inviter's 200 selects from; NULL: none */
+	const str *invitee_sdp;
 	/* App L, D-13: the Replaces header value for the INVITE this event
 	 * sends (a list entry ...;method=INVITE?Replaces=...), NULL: none */
 	const char *replaces;

@@ -6,6 +6,7 @@
 #include "core/parser/msg_parser.h"
 
 #include "im_kbuf.h"
+#include "im_sdp.h"
 #include "im_shm_str.h"
 
 #include "im_cf.h"
@@ -156,12 +157,20 @@ int imcf_dialog_originator(
 		imcf_session_t *s, struct sip_msg *msg, const str *sdp)
 {
 	str answer = STR_NULL;
-	int ret = open_uas(s, 0, msg, sdp, &answer);
+	im_sdp_msrp_t m;
+	const char *err;
+	int no_msrp, ret = open_uas(s, 0, msg, sdp, &answer);
 
 	if(ret != 1)
 		return ret;
+	/* the relay took the SDP: it parses */
+	if(im_sdp_parse_msrp(sdp->s, (size_t)sdp->len, &m, &no_msrp, &err) < 0)
+		m.accept_wrapped_types.len = 0;
 	imcf_session_lock(s);
 	ret = im_shm_str_set(&s->answer, answer.s, answer.len);
+	if(ret == 0)
+		ret = im_shm_str_set(&s->offered_wrapped, m.accept_wrapped_types.p,
+				(int)m.accept_wrapped_types.len);
 	imcf_session_unlock(s);
 	pkg_free(answer.s);
 	return ret < 0 ? -1 : 1;

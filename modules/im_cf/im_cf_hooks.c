@@ -65,6 +65,7 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 		event(s, IMCF_EV_FAILED, i, 488, &x);
 		return 1;
 	}
+	x.invitee_sdp = &sdp;
 	event(s, IMCF_EV_ANSWERED, i, 0, &x);
 	return x.bye_self ? 1 : 0;
 }

@@ -47,6 +47,8 @@ static void session_free(imcf_session_t *s)
 {
 	if(s->answer.s)
 		shm_free(s->answer.s);
+	if(s->offered_wrapped.s)
+		shm_free(s->offered_wrapped.s);
 	if(s->list.s)
 		shm_free(s->list.s);
 	shm_free(s);

@@ -28,6 +28,9 @@ typedef struct imcf_session
 	int large_message;			/* LM-1: a Large Message session */
 	/* the SDP answer for the originator, kept until its 200 (CF-2) */
 	str answer;
+	/* the originator's a=accept-wrapped-types (empty: none), from which
+	 * that 200 selects with the first invitee's answer (CF-2) */
+	str offered_wrapped;
 	/* the resource list of the factory INVITE, copied into invitations
 	 * as recipient-list-history (NNI-17) */
 	str list;

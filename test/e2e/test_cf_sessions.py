@@ -599,3 +599,39 @@ def test_media_without_cpim(server, members, released):
     assert (resp.status, warning_code(resp)) == (488, "304")
     assert only_session(server)["participants"] == 2
     leaves(alice, bob)
+
+
+def test_inviter_answer_selects_wrapped_types(server, members, released):
+    """CF-2 "answering the inviter" (RFC 4975 8.6, RFC 3862): the 200 to
+    alice carries accept-types message/cpim (D-18) and, as
+    accept-wrapped-types, the intersection of her offer with the answer of
+    bob, the first invitee to answer, in her order; carol's later answer
+    changes nothing. Then an offer without accept-wrapped-types (anything)
+    against an answer without one: the answer's accept-types less
+    message/cpim."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")],
+                         sdp=alice.offer(accept_wrapped="text/plain image/png "
+                                         "application/im-iscomposing+xml"))
+    for m in (bob, carol):
+        m.wait_invitation()
+    bob.accept(accept_wrapped="application/im-iscomposing+xml text/plain")
+    bob.wait_ack()
+    answer = Sdp(alice.established().body)
+    assert answer.attr("accept-types") == "message/cpim"
+    assert answer.attr("accept-wrapped-types") == \
+        "text/plain application/im-iscomposing+xml"
+    carol.accept(accept_wrapped="image/png")
+    carol.wait_ack()
+    leaves(alice, bob, carol)
+    wait_all_released(server)
+
+    alice.renew()
+    bob.renew()
+    alice.invite_factory(FACTORY, [server.uri("bob")],
+                         sdp=alice.offer(accept_wrapped=None))
+    bob.wait_invitation()
+    bob.accept(accept_types="message/cpim image/png", accept_wrapped=None)
+    bob.wait_ack()
+    assert Sdp(alice.established().body).attr("accept-wrapped-types") == "image/png"
+    leaves(alice, bob)
