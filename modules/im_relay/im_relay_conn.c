@@ -463,13 +463,23 @@ int imr_post(imr_relay_t *r, const char *method, json_t *params, char *err,
 	req = request_line(++c->next_id, method, params, err, errlen);
 	if(req == NULL)
 		return -1;
-	rc = c->fd < 0 ? conn_connect(r, c, deadline, err, errlen) : IO_OK;
-	/* a process that only posts must still read its answers some time,
-	 * or they fill the socket and then the relay's queue */
-	if(rc == IO_OK)
-		rc = skip_unread(c, IMR_POST_UNREAD_MAX, deadline, err, errlen);
-	if(rc == IO_OK)
-		rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+	/* as imr_call: a kept-alive connection to a relay that restarted
+	 * since (EPIPE, EOF) is replaced once; otherwise this process would
+	 * mark a live relay down and leave its leg or session behind */
+	for(int attempt = 0; attempt < 2; attempt++) {
+		int fresh = c->fd < 0;
+
+		rc = fresh ? conn_connect(r, c, deadline, err, errlen) : IO_OK;
+		/* a process that only posts must still read its answers some
+		 * time, or they fill the socket and then the relay's queue */
+		if(rc == IO_OK)
+			rc = skip_unread(c, IMR_POST_UNREAD_MAX, deadline, err, errlen);
+		if(rc == IO_OK)
+			rc = conn_send(c, req, strlen(req), deadline, err, errlen);
+		if(rc == IO_OK || rc != IO_CLOSED || fresh)
+			break;
+		conn_close(c);
+	}
 	free(req);
 	if(rc != IO_OK) {
 		conn_close(c);

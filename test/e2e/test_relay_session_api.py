@@ -220,6 +220,43 @@ def test_relay_killed_is_reported_as_relay_lost(probe, released):
     probe.relay.start()
 
 
+def test_post_after_a_relay_restart_reaches_the_new_relay(probe, released):
+    """A Kamailio process keeps its control connection between calls; after
+    the relay restarted, its next post (leg.remove, fire and forget) must go
+    on a fresh connection to the new relay, not fail on the dead one and
+    mark a live relay down, leaving the leg behind (seen in test_cf_sessions
+    test_relay_killed under load: 'is down: send: Broken pipe')."""
+    sid = "api-restart"
+    assert probe.rpc.call("im_relay_probe.open", sid, CONF) == "ok"
+    join_by_offer(probe, sid, "alice")
+    join_by_offer(probe, sid, "bob")
+    [rs] = probe.sessions()
+    rid = rs["id"]
+    # the RPC process's connection is in use: a post, then a call
+    assert probe.rpc.call("im_relay_probe.remove", sid, "bob") == "ok"
+    wait_until(lambda: len(probe.relay.call("session.get", {"id": rid})["legs"]) == 1,
+               10, "bob's leg removed")
+    [alice_leg] = [l["id"] for l in probe.relay.call("session.get", {"id": rid})["legs"]]
+    seen = len(probe.rpc.call("im_relay_probe.watched"))
+    probe.relay.proc.kill()
+    wait_until(lambda: any(w["what"] == "relay_lost"
+                           for w in probe.rpc.call("im_relay_probe.watched")[seen:]),
+               15, "relay_lost at the watch callback")
+    probe.relay.start()
+    wait_until(lambda: probe.rpc.call("im_relay.show")[0]["state"] == "up", 30,
+               "the relay back")
+    # the new relay holds a session and leg of the same names, made over
+    # its control channel: the owner's post must reach it
+    probe.relay.call("session.create", {"id": rid, "type": "conference"})
+    probe.relay.call("leg.add", {"session": rid, "id": alice_leg,
+                                 "remote_path": "msrp://127.0.0.1:9/x;tcp", "setup": "passive"})
+    assert probe.rpc.call("im_relay_probe.remove", sid, "alice") == "ok"
+    assert probe.rpc.call("im_relay.show")[0]["state"] == "up"
+    wait_until(lambda: probe.relay.call("session.get", {"id": rid})["legs"] == [],
+               10, "the leg removed on the new relay")
+    assert probe.rpc.call("im_relay_probe.close", sid) == "ok"
+
+
 def test_answer_refuses_other_media_and_answers_direction(probe, released):
     """RFC 3264 section 6: as many m= lines as offered, the others refused
     with port 0; a sendonly offer is answered recvonly."""
