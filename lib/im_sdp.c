@@ -576,23 +576,48 @@ static void put_mline(out_buf_t *o, im_span_t line, unsigned port)
 	put_str(o, "\r\n");
 }
 
+/* A walk over the a= lines of one media section (index, 0-based). */
+typedef struct section_iter {
+	line_iter_t it;
+	int media, index;
+} section_iter_t;
+
+static void section_init(
+		section_iter_t *s, const char *sdp, size_t len, int media_index)
+{
+	s->it.p = sdp;
+	s->it.len = len;
+	s->it.pos = 0;
+	s->media = -1;
+	s->index = media_index;
+}
+
+static int next_section_attr(section_iter_t *s, im_span_t *line, im_span_t *name)
+{
+	im_span_t value;
+
+	while(next_line(&s->it, line)) {
+		if(is_type(*line, 'm'))
+			s->media++;
+		else if(s->media == s->index && is_attr(*line, name, &value))
+			return 1;
+	}
+	return 0;
+}
+
 /* Whether the MSRP media section already has a=setup and a=msrp-cema,
  * which decides what goes after its a=path. */
 static void scan_msrp_section(const char *sdp, size_t len, int media_index,
 		int *has_setup, int *has_cema)
 {
-	line_iter_t it = {sdp, len, 0};
-	im_span_t line, name, value;
-	int media = -1;
+	section_iter_t sec;
+	im_span_t line, name;
 
 	*has_setup = *has_cema = 0;
-	while(next_line(&it, &line)) {
-		if(is_type(line, 'm'))
-			media++;
-		else if(media == media_index && is_attr(line, &name, &value)) {
-			*has_setup |= span_is(name, "setup");
-			*has_cema |= span_is(name, "msrp-cema");
-		}
+	section_init(&sec, sdp, len, media_index);
+	while(next_section_attr(&sec, &line, &name)) {
+		*has_setup |= span_is(name, "setup");
+		*has_cema |= span_is(name, "msrp-cema");
 	}
 }
 
@@ -681,6 +706,40 @@ size_t im_sdp_rewrite_len(const char *sdp, size_t len, const im_sdp_msrp_t *m,
 
 	write_sdp(&o, sdp, len, m, rw);
 	return o.len;
+}
+
+/* What a leg's own SDP writes for itself (im_sdp_msrp_attrs). */
+static int is_transport_attr(im_span_t name)
+{
+	return span_is(name, "path") || span_is(name, "setup")
+		   || span_is(name, "msrp-cema") || span_is(name, "fingerprint")
+		   || span_is(name, "accept-types") || is_direction(name);
+}
+
+static void write_msrp_attrs(
+		out_buf_t *o, const char *sdp, size_t len, int media_index)
+{
+	section_iter_t sec;
+	im_span_t line, name;
+
+	section_init(&sec, sdp, len, media_index);
+	while(next_section_attr(&sec, &line, &name)) {
+		if(!is_transport_attr(name)) {
+			put_span(o, line);
+			put_str(o, "\r\n");
+		}
+	}
+}
+
+size_t im_sdp_msrp_attrs(const char *sdp, size_t len, const im_sdp_msrp_t *m,
+		char *out, size_t outlen)
+{
+	out_buf_t counted = {NULL, 0, 0, 0, 1}, o = {out, outlen, 0, 0, 0};
+
+	write_msrp_attrs(&counted, sdp, len, m->media_index);
+	if(out && counted.len <= outlen)
+		write_msrp_attrs(&o, sdp, len, m->media_index);
+	return counted.len;
 }
 
 int im_msrp_path_addr(const char *path, size_t len, char *host, size_t hostlen,

@@ -95,6 +95,19 @@ size_t im_sdp_rewrite_len(const char *sdp, size_t len, const im_sdp_msrp_t *m,
 		const im_sdp_rewrite_t *rw);
 
 /*
+ * The a= lines of the MSRP media section (m->media_index) that say what
+ * the party offers rather than how its own transport runs: every one but
+ * a=path, a=setup, a=msrp-cema, a=fingerprint, a=accept-types and the
+ * direction, which whoever writes its own leg's SDP decides (OMA TS
+ * 9.3.2.1 4 c: a Large Message invitation repeats the sender's a= lines,
+ * e.g. a=max-size, a=file-selector, a=accept-wrapped-types). Written in
+ * order, CRLF ended, into out when they fit in outlen; returns the length
+ * they take (0: none), so that out NULL asks how much room they need.
+ */
+size_t im_sdp_msrp_attrs(const char *sdp, size_t len, const im_sdp_msrp_t *m,
+		char *out, size_t outlen);
+
+/*
  * Splits the first URI of an a=path or To-Path value (im_msrp_uri_parse,
  * blanks before it allowed): host into a NUL
  * terminated buffer (an IPv6 address without brackets, *ipv6 = 1), port

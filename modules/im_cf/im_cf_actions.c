@@ -234,6 +234,12 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 			run_route(IMCF_RT_LEFT, &sn, imcf_disc_name(sn.p.disconnection));
 			break;
 		case IMCF_A_RELEASE:
+			/* LM-3, OMA TS 9.4.2: the sender's BYE after its last chunk
+			 * is what ends a Large Message session, not the delivery */
+			if(s->large_message)
+				LM_INFO("large message session %s released: BYE to every "
+						"recipient (LM-3)\n",
+						sn.id);
 			run_route(IMCF_RT_RELEASED, &sn, NULL);
 			imcf_relay.session_close(&s->relay);
 			break;

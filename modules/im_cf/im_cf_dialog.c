@@ -262,7 +262,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	imr_party_t party;
 	imr_err_t e;
 	im_kbuf_t h = {0};
-	str offer = STR_NULL, list = STR_NULL, body, ctype;
+	str offer = STR_NULL, list = STR_NULL, sender_offer, body, ctype;
 	char key[IMCF_KEY_MAX], leg[IMR_LEG_ID_MAX], boundary[64];
 	int allocated = 0, ret = -1, o = 0, large;
 
@@ -277,6 +277,7 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	inviter = s->conf.p[o < s->conf.n ? o : 0];
 	list = s->list;
 	large = s->large_message;
+	sender_offer = s->sender_offer;
 	imcf_session_unlock(s);
 	/* CF-7 step 2: a referrer that asked for privacy and has no alias is
 	 * named to this invitee only as the RFC 3323 anonymous identity */
@@ -291,7 +292,8 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 	leg_id(idx, leg, sizeof(leg));
 	if(imcf_relay.leg_offer(
 			   &s->relay, &s->legs[idx], leg, &party, 0,
-			   imcf_large_direction(large), &offer, &e)
+			   imcf_large_direction(large),
+			   sender_offer.s ? &sender_offer : NULL, &offer, &e)
 			< 0) {
 		LM_ERR("session %s: no relay leg for %s: %s\n", s->conf.id, p.uri,
 				e.text);

@@ -164,7 +164,7 @@ static int no_cpim(struct sip_msg *msg)
 /* A session for the checked request: in the table, its relay conference
  * open. NULL: refused and answered. */
 static imcf_session_t *create(struct sip_msg *msg, const str *factory,
-		int n_invitees, const str *list_xml)
+		int n_invitees, const str *list_xml, const str *sdp)
 {
 	imcf_session_t *s;
 	imr_session_opts_t opts;
@@ -197,6 +197,8 @@ static imcf_session_t *create(struct sip_msg *msg, const str *factory,
 	cpy(s->factory, sizeof(s->factory), factory);
 	im_shm_str_set(&s->list, list_xml->s, list_xml->len);
 	s->large_message = imcf_large_requested(msg);
+	if(s->large_message)
+		im_shm_str_set(&s->sender_offer, sdp->s, sdp->len);
 	imcf_session_unlock(s);
 	memset(&opts, 0, sizeof(opts));
 	opts.identity.s = s->conf.identity;
@@ -229,7 +231,7 @@ static int setup(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 
 	if(imcf_originator(msg, &ouri, &odn) < 0)
 		return refused(msg, 400, 0);
-	s = create(msg, factory, list->n, list_xml);
+	s = create(msg, factory, list->n, list_xml, sdp);
 	if(!s)
 		return IMCF_REFUSED;
 	cpy(uri, sizeof(uri), &ouri);

@@ -51,6 +51,8 @@ static void session_free(imcf_session_t *s)
 		shm_free(s->offered_wrapped.s);
 	if(s->list.s)
 		shm_free(s->list.s);
+	if(s->sender_offer.s)
+		shm_free(s->sender_offer.s);
 	shm_free(s);
 }
 

@@ -34,6 +34,9 @@ typedef struct imcf_session
 	/* the resource list of the factory INVITE, copied into invitations
 	 * as recipient-list-history (NNI-17) */
 	str list;
+	/* LM-4: the sender's SDP offer, whose MSRP a= lines the invitations
+	 * of a Large Message session repeat; empty otherwise */
+	str sender_offer;
 	imcf_conf_t conf; /* last: its participants follow */
 } imcf_session_t;
 

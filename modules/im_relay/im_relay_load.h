@@ -130,10 +130,13 @@ typedef int (*imr_leg_accept_f)(imr_session_t *s, imr_leg_t *l,
 		const char *leg_id, const str *offer, const imr_party_t *party,
 		str *answer, imr_err_t *e);
 /* We invite the party: leg created; *offer (pkg) is our SDP offer (msrp or
- * msrps per tls, sendrecv or per `direction` "sendonly"/"recvonly"/NULL). */
+ * msrps per tls, sendrecv or per `direction` "sendonly"/"recvonly"/NULL).
+ * carry (NULL: none) is another party's SDP whose MSRP media's own a=
+ * lines (a=max-size, a=file-selector ...) the offer repeats: a Large
+ * Message invitation offers what the sender offered (LM-4). */
 typedef int (*imr_leg_offer_f)(imr_session_t *s, imr_leg_t *l,
 		const char *leg_id, const imr_party_t *party, int tls,
-		const char *direction, str *offer, imr_err_t *e);
+		const char *direction, const str *carry, str *offer, imr_err_t *e);
 /* The party's answer to our offer completes the leg; party (may be NULL)
  * updates who it is, e.g. the version token its 200 showed (UP-3). */
 typedef int (*imr_leg_complete_f)(imr_session_t *s, imr_leg_t *l,

@@ -61,6 +61,21 @@ const char *imr_sdp_answer_direction(im_span_t offered)
 	return NULL;
 }
 
+/* The carried a= lines, written in place (the room was counted in). */
+static void put_carried(out_buf_t *o, const imr_sdp_build_t *b)
+{
+	size_t n;
+
+	if(o->overflow)
+		return;
+	n = im_sdp_msrp_attrs(b->carry->s, (size_t)b->carry->len, b->carried,
+			o->p + o->len, o->cap - o->len - 1);
+	if(n >= o->cap - o->len)
+		o->overflow = 1;
+	else
+		o->len += n;
+}
+
 static void put_msrp_media(
 		out_buf_t *o, const imr_sdp_build_t *b, unsigned port)
 {
@@ -69,8 +84,10 @@ static void put_msrp_media(
 	put(o, "m=message %u %s *\r\n", port,
 			b->sd->tls ? "TCP/TLS/MSRP" : "TCP/MSRP");
 	put(o, "a=accept-types:%s\r\n", b->accept_types);
-	/* what a message/cpim wrapper may carry: the relay does not look */
-	put(o, "a=accept-wrapped-types:*\r\n");
+	/* what a message/cpim wrapper may carry: the relay does not look, so
+	 * anything, unless the carried lines say what the sender wraps */
+	if(!b->carried || !b->carried->accept_wrapped_types.p)
+		put(o, "a=accept-wrapped-types:*\r\n");
 	if(b->direction)
 		put(o, "a=%s\r\n", b->direction);
 	if(setup)
@@ -79,6 +96,8 @@ static void put_msrp_media(
 		put(o, "a=msrp-cema\r\n");
 	if(b->sd->local_fingerprint[0])
 		put(o, "a=fingerprint:%s\r\n", b->sd->local_fingerprint);
+	if(b->carry && b->carried)
+		put_carried(o, b);
 	put(o, "a=path:%s\r\n", b->sd->local_path);
 }
 
@@ -134,7 +153,8 @@ int imr_sdp_build(const imr_sdp_build_t *b, str *out, imr_err_t *e)
 		return -1;
 	}
 	memset(&o, 0, sizeof(o));
-	o.cap = 1024 + strlen(b->accept_types) + (b->offer ? b->offer->len : 0);
+	o.cap = 1024 + strlen(b->accept_types) + (b->offer ? b->offer->len : 0)
+			+ (b->carry ? b->carry->len : 0);
 	o.p = pkg_malloc(o.cap);
 	if(!o.p) {
 		PKG_MEM_ERROR;

@@ -19,6 +19,10 @@ typedef struct imr_sdp_build {
 	 * RFC 3264 section 6: as many m= lines as offered) */
 	const str *offer;
 	const im_sdp_msrp_t *offered;
+	/* offering: an SDP whose MSRP media's own a= lines ours repeats
+	 * (im_sdp_msrp_attrs; LM-4, the sender's offer); NULL: none */
+	const str *carry;
+	const im_sdp_msrp_t *carried;
 } imr_sdp_build_t;
 
 /* *out pkg, CRLF line ends. 0, or -1 with e. */

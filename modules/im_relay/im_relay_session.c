@@ -129,10 +129,11 @@ static int leg_reaccept(imr_session_t *s, imr_leg_t *l, const str *offer,
 }
 
 static int leg_offer(imr_session_t *s, imr_leg_t *l, const char *leg_id,
-		const imr_party_t *party, int tls, const char *direction, str *offer,
-		imr_err_t *e)
+		const imr_party_t *party, int tls, const char *direction,
+		const str *carry, str *offer, imr_err_t *e)
 {
 	imr_sdp_build_t b;
+	im_sdp_msrp_t carried;
 
 	memset(l, 0, sizeof(*l));
 	if(copy_id(l->id, sizeof(l->id), leg_id, e) < 0)
@@ -142,6 +143,8 @@ static int leg_offer(imr_session_t *s, imr_leg_t *l, const char *leg_id,
 		imr_fail(e, 500, "bad direction %s", direction);
 		return -1;
 	}
+	if(carry && imr_sdp_parse(carry, &carried, e) < 0)
+		return -1;
 	imr_side_init(&l->side);
 	/* the leg waits passive; a=setup:actpass lets the party say who
 	 * connects, and a party that ignores it leaves it to us (RFC 4975) */
@@ -155,6 +158,8 @@ static int leg_offer(imr_session_t *s, imr_leg_t *l, const char *leg_id,
 	b.setup = IM_SETUP_ACTPASS;
 	b.accept_types = accept_types(s);
 	b.direction = direction;
+	b.carry = carry;
+	b.carried = carry ? &carried : NULL;
 	return imr_sdp_build(&b, offer, e);
 }
 

@@ -315,18 +315,54 @@ def test_final_delivery_report(server, members, released):
 LARGE_TAG = "+g.oma.sip-im.large-message"
 
 
+# LM-4: a=lines of the sender's MSRP media that describe the message; the
+# focus's invitations repeat them (OMA TS 9.3.2.1 4 c)
+LARGE_WRAPPED = "application/octet-stream"
+LARGE_SELECTOR = 'name:"large.bin" type:application/octet-stream size:307200'
+LARGE_ATTRS = ["a=max-size:1048576", f"a=file-selector:{LARGE_SELECTOR}",
+               "a=file-disposition:attachment"]
+
+
 def large_invite(server, sender, recipients):
     """LM-1: a factory INVITE asking for a Large Message session, with a
-    sendonly offer; the recipients' invitations arrive."""
+    sendonly offer describing the message; the recipients' invitations
+    arrive."""
     sender.invite_factory(FACTORY, [server.uri(m.ua.user) for m in recipients],
                           headers=[("Accept-Contact", f"*;{LARGE_TAG}")],
-                          sdp=sender.offer(direction="sendonly"))
+                          sdp=sender.offer(direction="sendonly",
+                                           accept_wrapped=LARGE_WRAPPED,
+                                           extra=LARGE_ATTRS))
     for m in recipients:
         req = m.wait_invitation()
         # LM-4, D-28: the tag in Accept-Contact and Contact, a=sendonly
         assert LARGE_TAG in req.msg.get("accept-contact")
         assert LARGE_TAG in req.msg.get("contact")
-        assert m.sdp_offer().attr("sendonly") == ""
+        offer = m.sdp_offer()
+        assert offer.attr("sendonly") == ""
+        # LM-4: every a= line of the sender's MSRP media besides the
+        # switch's own path, accept-types (D-18) and direction
+        assert offer.attr("max-size") == "1048576"
+        assert offer.attr("file-selector") == LARGE_SELECTOR
+        assert offer.attr("file-disposition") == "attachment"
+        wrapped = [l for l in offer.media[0][1]
+                   if l.startswith("a=accept-wrapped-types")]
+        assert wrapped == [f"a=accept-wrapped-types:{LARGE_WRAPPED}"]
+        assert offer.attr("accept-types") == "message/cpim"
+        assert offer.path and offer.path != Sdp(sender.sdp_sent).path
+
+
+def start_large(server, sender, recipients):
+    """A Large Message session set up: the recipients answer recvonly,
+    the sender gets its 200, the media are connected. Returns the
+    sender's 200 and the session identity."""
+    large_invite(server, sender, recipients)
+    for m in recipients:
+        m.accept(direction="recvonly")
+        m.wait_ack()
+    final = sender.established()
+    for m in [sender] + list(recipients):
+        m.connect()
+    return final, identity_of(server)
 
 
 def test_large_message_to_adhoc_list(server, members, released):
@@ -335,17 +371,9 @@ def test_large_message_to_adhoc_list(server, members, released):
     KiB message reaches both byte-exact; a private message is refused (MSRP
     403); alice's BYE ends both legs."""
     alice, bob, carol = members("alice", "bob", "carol")
-    large_invite(server, alice, [bob, carol])
-    for m in (bob, carol):
-        m.accept(direction="recvonly")
-        m.wait_ack()
-    final = alice.established()
+    final, ident = start_large(server, alice, [bob, carol])
     assert final.get("server") == "IM-serv/OMA1.0"
     assert Sdp(final.body).attr("recvonly") == ""
-    alice.connect()
-    for m in (bob, carol):
-        m.connect()
-    ident = identity_of(server)
     data = os.urandom(300 * 1024)
     body = cpim.build(me(server, alice), f"<{ident}>", data,
                       content_type="application/octet-stream")
@@ -371,3 +399,24 @@ def test_large_message_cancelled(server, members, released):
     assert alice.call.wait_final().status == 487
     for m in (bob, carol):
         assert m.ua.wait_request("CANCEL").msg.call_id == m.req.msg.call_id
+
+
+def test_large_message_released_by_sender(server, members, released):
+    """LM-3, LM-4 (OMA TS 9.3.1.3, 9.4.2): the focus does not end a Large
+    Message session because the message was delivered: the sender's BYE
+    after it does. Then the sender gets 200, each recipient a BYE, and
+    nothing is left: no im_cf session, no call, no relay session."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    _, ident = start_large(server, alice, [bob, carol])
+    body = cpim.build(me(server, alice), f"<{ident}>", os.urandom(64 * 1024),
+                      content_type=LARGE_WRAPPED)
+    mid, tids = alice.ep.send_message(body, content_type="message/cpim",
+                                      chunk_size=16 * 1024)
+    assert alice.ep.wait_response(tids[-1]).status == 200
+    for m in (bob, carol):
+        got = m.ep.wait_message(timeout=30)
+        assert (got.message_id, got.body) == (mid, body)
+    # delivered, and the session is still there with all three in it
+    show = server.rpc.call("im_cf.list")
+    assert [s["identity"] for s in show] == [ident]
+    end_session(alice, [bob, carol])

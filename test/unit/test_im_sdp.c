@@ -905,6 +905,55 @@ static const char fp_offer[] = "v=0\r\n"
 	"a=accept-types:message/cpim\r\n" \
 	"a=path:msrp://198.51.100.7:40001/r1a2b3;tcp\r\n"
 
+/* LM-4 (OMA TS 9.3.2.1 4 c): the sender's own a= lines of its MSRP
+ * media, without those every leg writes for itself; other media's and the
+ * session's lines are not the MSRP media's. */
+static void expect_attrs(const char *sdp, const char *want)
+{
+	im_sdp_msrp_t m;
+	int no_msrp;
+	const char *err;
+	char out[512];
+	size_t n;
+
+	assert_int_equal(im_sdp_parse_msrp(sdp, strlen(sdp), &m, &no_msrp, &err), 0);
+	n = im_sdp_msrp_attrs(sdp, strlen(sdp), &m, NULL, 0);
+	assert_int_equal(n, strlen(want));
+	/* too small: nothing written, the room needed told */
+	memset(out, '#', sizeof(out));
+	if(n)
+		assert_int_equal(im_sdp_msrp_attrs(sdp, strlen(sdp), &m, out, n - 1), n);
+	assert_int_equal(out[0], '#');
+	assert_int_equal(im_sdp_msrp_attrs(sdp, strlen(sdp), &m, out, n), n);
+	assert_memory_equal(out, want, n);
+}
+
+static void msrp_attrs(void **state)
+{
+	(void)state;
+	expect_attrs(rfc4975_tls, "a=accept-wrapped-types:text/plain image/*\r\n"
+							  "a=max-size:131072\r\n");
+	expect_attrs(tr1029_offer, "");
+	/* the audio a=sendonly and the session a=setup are not the MSRP
+	 * media's; its own a=path and accept-types stay behind */
+	expect_attrs(audio_and_message, "");
+	expect_attrs(refused_then_msrp,
+			"a=file-selector:name:\"a.txt\" type:text/plain size:10\r\n");
+	expect_attrs("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+				 "c=IN IP4 10.0.0.1\r\nt=0 0\r\na=tool:x\r\n"
+				 "m=message 9 TCP/MSRP *\r\n"
+				 "a=accept-types:message/cpim\r\na=sendonly\r\n"
+				 "a=setup:active\r\na=msrp-cema\r\n"
+				 "a=fingerprint:sha-256 AB:CD\r\n"
+				 "a=max-size:4096\r\n"
+				 "a=file-transfer-id:vBnG916bdberum2fFEABR1FR3ExZMUrd\r\n"
+				 "a=path:msrp://10.0.0.1:9/s;tcp\r\n"
+				 "a=file-disposition:attachment\r\n",
+			"a=max-size:4096\r\n"
+			"a=file-transfer-id:vBnG916bdberum2fFEABR1FR3ExZMUrd\r\n"
+			"a=file-disposition:attachment\r\n");
+}
+
 static void fingerprints(void **state)
 {
 	im_sdp_msrp_t m = parse_ok(fp_offer);
@@ -947,6 +996,7 @@ int main(void)
 			cmocka_unit_test(rewrite_grows),
 			cmocka_unit_test(rewrite_round_trip),
 			cmocka_unit_test(fingerprints),
+			cmocka_unit_test(msrp_attrs),
 	};
 	return cmocka_run_group_tests_name("im_sdp", tests, NULL, NULL);
 }

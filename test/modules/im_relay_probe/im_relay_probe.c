@@ -265,7 +265,7 @@ static void leg_step(rpc_t *rpc, void *ctx, int step)
 		ret = relay.leg_accept(&ps->s, l, leg, &in, &party, &out, &e);
 	else if(l && step == OFFER)
 		ret = relay.leg_offer(
-				&ps->s, l, leg, &party, tls[0] == '1', NULL, &out, &e);
+				&ps->s, l, leg, &party, tls[0] == '1', NULL, NULL, &out, &e);
 	else if(l && step == COMPLETE)
 		ret = relay.leg_complete(&ps->s, l, &in, NULL, &e);
 	else if(l)
