@@ -13,13 +13,16 @@
 
 #define IMCF_SYSMSG_SERVICE "SysAdmin"
 #define IMCF_SYSMSG_SERVICE_MAX 32
+#define IMCF_SYSMSG_TEXT_TYPE "text/plain;charset=UTF-8"
 
 /* 1 when service is a display-name token (letters, digits, '-', '_'). */
 int imcf_sysmsg_service_ok(const str *service);
 
-/* Sends text (text/plain;charset=UTF-8) from service to every connected
- * participant of s: how many got it queued on the relay, or -1 when the
- * session is released or has no relay. */
-int imcf_sysmsg_send(imcf_session_t *s, const str *service, const str *text);
+/* Sends text, of content type ctype (a value im_mime_type_ok takes; NULL
+ * or empty: IMCF_SYSMSG_TEXT_TYPE) inside the CPIM, from service to every
+ * connected participant of s: how many got it queued on the relay, or -1
+ * when the session is released or has no relay. */
+int imcf_sysmsg_send(imcf_session_t *s, const str *service, const str *ctype,
+		const str *text);
 
 #endif

@@ -265,6 +265,42 @@ def test_system_message(server, members, released):
     end_session(alice, [bob, carol])
 
 
+EXTERNAL = 'message/external-body; access-type=URL; URL="http://home1.net/rules.txt"'
+
+
+def test_system_message_content_types(server, members, released):
+    """MS-5: im_cf.message with a content type: the CPIM of each
+    participant's system message carries the text with that type
+    (message/external-body, text/html); a content type that is no
+    type/subtype[; attribute=value] is refused (400 naming it) and sends
+    nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    sent = [("Announcement", EXTERNAL, b"Content-Type: text/plain\r\n\r\n"),
+            ("SysAdmin", "text/html", b"<p>maintenance at <b>10:00</b></p>")]
+    for service, ctype, text in sent:
+        assert server.rpc.call("im_cf.message", sid, text.decode(), service, ctype) == 3
+    for bad in ("text", "text/plain\r\nX-Evil: 1", "text/plain; charset",
+                "text/(html)", "text/plain; a=\"open"):
+        with pytest.raises(RpcError, match="400: content-type") as err:
+            server.rpc.call("im_cf.message", sid, "x", "SysAdmin", bad)
+        assert "type/subtype" in err.value.message
+    # an empty content type is the default, text/plain
+    assert server.rpc.call("im_cf.message", sid, "last", "SysAdmin", "") == 3
+    sent.append(("SysAdmin", "text/plain;charset=UTF-8", b"last"))
+    for m in (alice, bob, carol):
+        for i, (service, ctype, text) in enumerate(sent):
+            got = m.ep.wait_message(index=i)
+            assert got.content_type == "message/cpim"
+            msg = cpim.parse(got.body)
+            assert msg.get("From") == f"{service} <{ident}>"
+            assert msg.get("To") == me(server, m)
+            assert msg.content_type == ctype
+            assert msg.body == text
+    end_session(alice, [bob, carol])
+
+
 FINAL_NS = "urn:oma:xml:poc:final-report"
 
 
