@@ -24,6 +24,8 @@ int imcf_sysmsg_service_ok(const str *service)
 	return 1;
 }
 
+int imcf_alias_notice = 1;
+
 /* The CPIM message (RFC 3862) for one recipient, in pkg memory: from is
  * the From header's value, to the To's, ctype the type of text. */
 static str cpim_for(const char *from, const char *to, const str *ctype,
@@ -101,4 +103,41 @@ int imcf_sysmsg_send(imcf_session_t *s, const str *service, const str *ctype,
 		LM_INFO("session %s: %.*s message to %d participants\n", s->conf.id,
 				service->len, service->s, sent);
 	return n < 0 ? -1 : sent;
+}
+
+int imcf_sysmsg_alias(imcf_session_t *s, int idx)
+{
+	str ctype = str_init(IMCF_SYSMSG_TEXT_TYPE), text, body;
+	char from[IMCF_URI_MAX + 2], to[IMCF_DISPLAY_MAX + IMCF_URI_MAX + 8];
+	char says[sizeof(to) + 16];
+	imcf_participant_t p;
+	imr_leg_t leg;
+	im_kbuf_t b = {0};
+	int ret;
+
+	if(!imcf_alias_notice)
+		return 0;
+	imcf_session_lock(s);
+	if(idx < 0 || idx >= s->conf.n || s->conf.released) {
+		imcf_session_unlock(s);
+		return 0;
+	}
+	p = s->conf.p[idx];
+	leg = s->legs[idx];
+	snprintf(from, sizeof(from), "<%s>", s->conf.identity);
+	imcf_session_unlock(s);
+	if(!p.alias_uri[0] || !leg.side.created)
+		return 0;
+	/* D-22: To is the alias (never the private address, SP-7), From the
+	 * conference identity */
+	snprintf(to, sizeof(to), "\"%s\" <%s>", p.alias_display, p.alias_uri);
+	text.len = snprintf(says, sizeof(says), "You appear as %s", to);
+	text.s = says;
+	body = cpim_for(from, to, &ctype, &text, &b);
+	ret = inject(s, leg.id, p.alias_uri, &body);
+	im_kbuf_free(&b);
+	if(ret == 0)
+		LM_INFO("session %s: participant %d told its alias %s\n", s->conf.id,
+				idx, p.alias_uri);
+	return ret < 0 ? -1 : 1;
 }
