@@ -280,3 +280,72 @@ size_t im_mime_splice(im_span_t body, im_span_t part, const char *repl,
 	copy(out + off + repl_len, part.p + part.len, rest);
 	return off + repl_len + rest;
 }
+
+/* RFC 2045 token characters: printable US-ASCII but the tspecials */
+static int is_mime_token_char(char c)
+{
+	return c > ' ' && c < 127 && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+static size_t mime_token_len(const char *v, size_t len, size_t i)
+{
+	size_t start = i;
+
+	while(i < len && is_mime_token_char(v[i]))
+		i++;
+	return i - start;
+}
+
+/* The length of the quoted-string starting at v[i] (a '"'), 0 if none. */
+static size_t quoted_len(const char *v, size_t len, size_t i)
+{
+	size_t start = i++;
+
+	while(i < len && v[i] != '"') {
+		if(v[i] == '\\')
+			i++;
+		if(i >= len || (v[i] < ' ' && v[i] != '\t') || v[i] == 127)
+			return 0;
+		i++;
+	}
+	return i < len ? i + 1 - start : 0;
+}
+
+static size_t skip_blanks(const char *v, size_t len, size_t i)
+{
+	while(i < len && is_blank(v[i]))
+		i++;
+	return i;
+}
+
+int im_mime_type_ok(const char *v, size_t len)
+{
+	size_t i, n;
+
+	if(!v || len == 0 || len > IM_MIME_MAX_TYPE)
+		return 0;
+	n = mime_token_len(v, len, 0);
+	if(n == 0 || n >= len || v[n] != '/')
+		return 0;
+	i = n + 1;
+	n = mime_token_len(v, len, i);
+	if(n == 0)
+		return 0;
+	for(i += n;;) {
+		i = skip_blanks(v, len, i);
+		if(i == len)
+			return 1;
+		if(v[i] != ';')
+			return 0;
+		i = skip_blanks(v, len, i + 1);
+		n = mime_token_len(v, len, i);
+		if(n == 0 || i + n >= len || v[i + n] != '=')
+			return 0;
+		i += n + 1;
+		n = i < len && v[i] == '"' ? quoted_len(v, len, i)
+								   : mime_token_len(v, len, i);
+		if(n == 0)
+			return 0;
+		i += n;
+	}
+}

@@ -4,6 +4,9 @@
  * recipient-list resource list (RFC 5366, CF-2), and the SDP alone is
  * what gets rewritten and put back in its place.
  *
+ * Also the check of a Content-Type value an operator gives (MS-5 system
+ * messages) before it is written into a header.
+ *
  * Pure C on caller buffers; the part is a view into the body.
  */
 #ifndef IM_MIME_H
@@ -41,5 +44,18 @@ int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
  */
 size_t im_mime_splice(im_span_t body, im_span_t part, const char *repl,
 		size_t repl_len, char *out, size_t outlen);
+
+/* Longest Content-Type value im_mime_type_ok takes */
+#define IM_MIME_MAX_TYPE 512
+
+/*
+ * 1 when v[0..len) is a Content-Type value of RFC 2045 section 5.1:
+ * type "/" subtype (tokens), then any number of ";" attribute "=" value
+ * (a token or a quoted-string), blanks allowed around the ";" only; no
+ * CR, LF or other control character, at most IM_MIME_MAX_TYPE bytes.
+ * What a value given by an operator must be before it goes into a header
+ * (MS-5 system messages).
+ */
+int im_mime_type_ok(const char *v, size_t len);
 
 #endif

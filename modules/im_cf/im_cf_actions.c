@@ -15,6 +15,7 @@
 #include "im_cf_event.h"
 #include "im_cf_policy.h"
 #include "im_cf_reply.h"
+#include "im_cf_sysmsg.h"
 
 /* A copy of what an action needs of participant i (taken under the
  * lock: the session may change while the action runs). */
@@ -229,6 +230,10 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 			break;
 		case IMCF_A_JOINED:
 			run_route(IMCF_RT_JOINED, &sn, NULL);
+			/* D-22: its relay leg exists by now (accepted with its INVITE
+			 * or completed with its 200); the relay holds the notice until
+			 * the MSRP connection is up */
+			imcf_sysmsg_alias(s, a->idx);
 			break;
 		case IMCF_A_LEFT:
 			run_route(IMCF_RT_LEFT, &sn, imcf_disc_name(sn.p.disconnection));

@@ -43,6 +43,7 @@
 #include "im_cf_report.h"
 #include "im_cf_rpc.h"
 #include "im_cf_subs.h"
+#include "im_cf_sysmsg.h"
 #include "im_cf_table.h"
 
 MODULE_VERSION
@@ -90,6 +91,7 @@ static param_export_t params[] = {
 		{"min_remaining", PARAM_INT, &imcf_min_remaining},
 		{"allow_anonymity", PARAM_INT, &imcf_allow_anonymity},
 		{"private_messages", PARAM_INT, &imcf_private_messages},
+		{"alias_notice", PARAM_INT, &imcf_alias_notice},
 		{"session_expires", PARAM_INT, &imcf_session_expires},
 		{"outbound_proxy", PARAM_STR, &imcf_outbound_proxy},
 		{"contact_host", PARAM_STR, &imcf_contact_host},

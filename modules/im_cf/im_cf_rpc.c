@@ -1,7 +1,7 @@
 /*
  * RPC: im_cf.list, im_cf.show <session>, im_cf.terminate <session>,
- * im_cf.remove <session> <user>, im_cf.message <session> <text> [service],
- * im_cf.stats.
+ * im_cf.remove <session> <user>,
+ * im_cf.message <session> <text> [service [content-type]], im_cf.stats.
  */
 #include <string.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 #include "core/mem/mem.h"
 #include "core/rpc.h"
 
+#include "im_mime.h"
 #include "im_rpc_args.h"
 
 #include "im_cf.h"
@@ -201,15 +202,16 @@ static void rpc_message(rpc_t *rpc, void *ctx)
 {
 	im_rpc_args_t a;
 	imcf_session_t *s;
-	str text, service = str_init(IMCF_SYSMSG_SERVICE);
+	str text, service = str_init(IMCF_SYSMSG_SERVICE), ctype = STR_NULL;
 	int n;
 
-	im_rpc_args_init(&a, rpc, ctx, "session, text[, service]");
+	im_rpc_args_init(&a, rpc, ctx, "session, text[, service[, content-type]]");
 	s = session_arg(&a);
 	if(!s)
 		return;
 	if(im_rpc_arg(&a, "text", &text, 1) < 1
 			|| im_rpc_arg(&a, "service", &service, 0) < 0
+			|| im_rpc_arg(&a, "content-type", &ctype, 0) < 0
 			|| im_rpc_end(&a) < 0) {
 		imcf_session_put(s);
 		return;
@@ -217,7 +219,13 @@ static void rpc_message(rpc_t *rpc, void *ctx)
 	if(!imcf_sysmsg_service_ok(&service)) {
 		rpc->fault(ctx, 400, "service: a token of at most %d characters",
 				IMCF_SYSMSG_SERVICE_MAX);
-	} else if((n = imcf_sysmsg_send(s, &service, &text)) < 0) {
+	} else if(ctype.len > 0 && !im_mime_type_ok(ctype.s, ctype.len)) {
+		/* it becomes a CPIM header line: nothing but a media type */
+		rpc->fault(ctx, 400,
+				"content-type: type/subtype[; attribute=value]... (RFC "
+				"2045), at most %d characters",
+				IM_MIME_MAX_TYPE);
+	} else if((n = imcf_sysmsg_send(s, &service, &ctype, &text)) < 0) {
 		rpc->fault(ctx, 404, "session released");
 	} else {
 		rpc->add(ctx, "d", n);
@@ -228,8 +236,10 @@ static void rpc_message(rpc_t *rpc, void *ctx)
 static const char *rpc_message_doc[] = {
 		"Sends a system message (MS-5) to every connected participant: a "
 		"message/cpim from '<service> <session identity>' (service "
-		"SysAdmin unless given, e.g. Announcement) to each; returns how "
-		"many it was sent to.",
+		"SysAdmin unless given, e.g. Announcement) to each, the text "
+		"inside it of the content type given (text/plain;charset=UTF-8 "
+		"unless given, e.g. message/external-body); returns how many it "
+		"was sent to.",
 		0};
 
 static void rpc_stats(rpc_t *rpc, void *ctx)

@@ -60,10 +60,12 @@ def identity_of(server):
     return sessions[0]["identity"]
 
 
-def start_adhoc(server, inviter, invitees, **answer_kw):
-    """inviter invites the others through the factory; each answers (with
-    answer_kw for its SDP); media connected. Returns the session identity."""
-    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees])
+def start_adhoc(server, inviter, invitees, headers=(), **answer_kw):
+    """inviter invites the others through the factory (its INVITE with
+    headers added); each answers (with answer_kw for its SDP); media
+    connected. Returns the session identity."""
+    inviter.invite_factory(FACTORY, [server.uri(m.ua.user) for m in invitees],
+                           headers=headers)
     for m in invitees:
         m.wait_invitation()
     for m in invitees:
@@ -216,9 +218,10 @@ def test_iscomposing_and_file_transfer(server, members, released):
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory):
     """A domain whose operator policy refuses private messages in ad-hoc
-    sessions (D-21: CF_PRIVATE_MESSAGES 0)."""
+    sessions (D-21: CF_PRIVATE_MESSAGES 0) and sends no chat alias
+    notice (D-22: CF_ALIAS_NOTICE 0)."""
     s = start_server(tmp_path_factory.mktemp("im-strict"),
-                     defines={"CF_PRIVATE_MESSAGES": "0"})
+                     defines={"CF_PRIVATE_MESSAGES": "0", "CF_ALIAS_NOTICE": "0"})
     yield s
     stop_server(s)
 
@@ -237,6 +240,21 @@ def test_private_refused_by_policy(strict_server, members):
         assert m.ep.wait_message().body == public
         nothing_more(m, 1, timeout=0.3)
     end_session(alice, [bob, carol])
+    wait_all_released(server)
+
+
+def test_alias_notice_off(strict_server, members):
+    """D-22 switched off (alias_notice 0): anonymous alice gets no alias
+    notice; the first message she gets is the system message sent after
+    she joined."""
+    server = strict_server
+    alice, bob = members("alice", "bob", srv=server)
+    start_adhoc(server, alice, [bob], headers=[("Privacy", "id")])
+    assert alias_of(server, alice)[0].endswith("@anonymous.invalid")
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    assert server.rpc.call("im_cf.message", sid, "welcome") == 2
+    assert cpim.parse(alice.ep.wait_message().body).body == b"welcome"
+    end_session(alice, [bob])
     wait_all_released(server)
 
 
@@ -262,6 +280,77 @@ def test_system_message(server, members, released):
         server.rpc.call("im_cf.message", sid, "x", "Sys Admin")
     with pytest.raises(RpcError, match="404"):
         server.rpc.call("im_cf.message", "nosuchsession", "x")
+    end_session(alice, [bob, carol])
+
+
+EXTERNAL = 'message/external-body; access-type=URL; URL="http://home1.net/rules.txt"'
+
+
+def test_system_message_content_types(server, members, released):
+    """MS-5: im_cf.message with a content type: the CPIM of each
+    participant's system message carries the text with that type
+    (message/external-body, text/html); a content type that is no
+    type/subtype[; attribute=value] is refused (400 naming it) and sends
+    nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    sent = [("Announcement", EXTERNAL, b"Content-Type: text/plain\r\n\r\n"),
+            ("SysAdmin", "text/html", b"<p>maintenance at <b>10:00</b></p>")]
+    for service, ctype, text in sent:
+        assert server.rpc.call("im_cf.message", sid, text.decode(), service, ctype) == 3
+    for bad in ("text", "text/plain\r\nX-Evil: 1", "text/plain; charset",
+                "text/(html)", "text/plain; a=\"open"):
+        with pytest.raises(RpcError, match="400: content-type") as err:
+            server.rpc.call("im_cf.message", sid, "x", "SysAdmin", bad)
+        assert "type/subtype" in err.value.message
+    # an empty content type is the default, text/plain
+    assert server.rpc.call("im_cf.message", sid, "last", "SysAdmin", "") == 3
+    sent.append(("SysAdmin", "text/plain;charset=UTF-8", b"last"))
+    for m in (alice, bob, carol):
+        for i, (service, ctype, text) in enumerate(sent):
+            got = m.ep.wait_message(index=i)
+            assert got.content_type == "message/cpim"
+            msg = cpim.parse(got.body)
+            assert msg.get("From") == f"{service} <{ident}>"
+            assert msg.get("To") == me(server, m)
+            assert msg.content_type == ctype
+            assert msg.body == text
+    end_session(alice, [bob, carol])
+
+
+def alias_of(server, m):
+    """m's chat alias as im_cf.show gives it: (URI, display)."""
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    users = server.rpc.call("im_cf.show", sid)["users"]
+    (u,) = [u for u in users if u["uri"] == server.uri(m.ua.user)]
+    return u["alias"], u["alias_display"]
+
+
+def test_alias_notice(server, members, released):
+    """D-22, MS-2, SP-7: alice asks for privacy as "Chatter"; once her
+    MSRP session is up she alone gets one message/cpim From the session
+    identity To her alias, whose text names the alias and nobody's
+    address; bob and carol get no such message (their first message is
+    the system message sent afterwards, which alice gets second)."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    alice.ua.display = "Chatter"
+    ident = start_adhoc(server, alice, [bob, carol], headers=[("Privacy", "id")])
+    alias, display = alias_of(server, alice)
+    assert alias.endswith("@anonymous.invalid") and display == "Chatter"
+    got = alice.ep.wait_message()
+    assert got.content_type == "message/cpim"
+    msg = cpim.parse(got.body)
+    assert msg.get("From") == f"<{ident}>"
+    assert msg.get("To") == f'"Chatter" <{alias}>'
+    assert msg.content_type.startswith("text/plain")
+    assert msg.body == f'You appear as "Chatter" <{alias}>'.encode()
+    for name in ("alice", "bob", "carol"):
+        assert name.encode() not in got.body.lower(), name
+    sid = server.rpc.call("im_cf.list")[0]["id"]
+    assert server.rpc.call("im_cf.message", sid, "welcome") == 3
+    for m, index in ((alice, 1), (bob, 0), (carol, 0)):
+        assert cpim.parse(m.ep.wait_message(index=index).body).body == b"welcome"
     end_session(alice, [bob, carol])
 
 

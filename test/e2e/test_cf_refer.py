@@ -416,9 +416,10 @@ def test_anonymous_originator(server, members, released):
 
 
 def test_aliases_unique(server, members, released):
-    """MS-2: carol rejoins anonymously asking for the display name alice
-    uses anonymously already: she gets another alias (display and URI);
-    dave, invited by anonymous alice, sees only aliases."""
+    """MS-2, D-22: carol rejoins anonymously asking for the display name
+    alice uses anonymously already: she gets another alias (display and
+    URI), which the notice on her new MSRP session names; dave, invited by
+    anonymous alice, sees only aliases."""
     alice, bob, carol = members("alice", "bob", "carol")
     alice.ua.display = carol.ua.display = "Chatter"
     alice.invite_factory(FACTORY, [server.uri("bob"), server.uri("carol")],
@@ -443,6 +444,13 @@ def test_aliases_unique(server, members, released):
     a_alias, c_alias = shown[server.uri("alice")], shown[server.uri("carol")]
     assert a_alias[0] != c_alias[0] and a_alias[1] != c_alias[1]
     assert {a_alias[1], c_alias[1]} >= {"Chatter"}
+    # D-22: her new MSRP session first carries the notice of her alias
+    (c_display,) = [u["alias_display"] for u in users if u["alias"] == c_alias[0]]
+    assert c_display.startswith("Chatter-")
+    notice = cpim.parse(carol.ep.wait_message().body)
+    assert notice.get("From") == f"<{ident}>"
+    assert notice.get("To") == f'"{c_display}" <{c_alias[0]}>'
+    assert notice.body == f'You appear as "{c_display}" <{c_alias[0]}>'.encode()
     body = cpim.build(f'"{c_alias[1]}" <{c_alias[0]}>', f"<{ident}>", "back, anonymously")
     carol.ep.send_message(body, content_type="message/cpim")
     assert bob.ep.wait_message().body == body

@@ -427,6 +427,45 @@ static void splice_part_outside(void **state)
 	assert_memory_equal(out, "234567x", 7);
 }
 
+static int type_ok(const char *v)
+{
+	return im_mime_type_ok(v, strlen(v));
+}
+
+/* MS-5: a system message's content type, as an operator gives it */
+static void content_type_values(void **state)
+{
+	static const char *good[] = {"text/plain", "text/html",
+			"message/external-body", "text/plain;charset=UTF-8",
+			"text/plain ; charset=UTF-8",
+			"message/external-body; access-type=URL; "
+			"URL=\"http://example.com/a?b=c\"",
+			"application/vnd.oma.poc.final-report+xml",
+			"text/plain; x=\"a \\\" quote\"", "a/b;c=d "};
+	static const char *bad[] = {"", "text", "text/", "/plain", "text/plain/x",
+			"text /plain", "text/ plain", "text/plain;", "text/plain; charset",
+			"text/plain; charset=", "text/plain; charset = UTF-8",
+			"text/plain charset=UTF-8", "text/plain\r\nX-Evil: 1",
+			"text/pl\tain", "text/plain; a=\"open", "text/plain; a=\"x\ry\"",
+			"te(x)t/plain", "text/plain; a=b c", "text/plain; a=\"x\\"};
+	char big[IM_MIME_MAX_TYPE + 2];
+
+	(void)state;
+	for(size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(type_ok(good[i]));
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if(type_ok(bad[i]))
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* a NUL inside the given length is no token character */
+	assert_false(im_mime_type_ok("text/pl\0in", 11));
+	memset(big, 'a', sizeof(big));
+	big[1] = '/';
+	assert_true(im_mime_type_ok(big, IM_MIME_MAX_TYPE));
+	assert_false(im_mime_type_ok(big, IM_MIME_MAX_TYPE + 1));
+	assert_false(im_mime_type_ok(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +479,7 @@ int main(void)
 			cmocka_unit_test(folded_content_type),
 			cmocka_unit_test(splice_round_trip),
 			cmocka_unit_test(splice_part_outside),
+			cmocka_unit_test(content_type_values),
 	};
 	return cmocka_run_group_tests_name("im_mime", tests, NULL, NULL);
 }
