@@ -12,6 +12,7 @@
 #include "im_cf_event.h"
 #include "im_cf_policy.h"
 #include "im_cf_reply.h"
+#include "im_cf_report.h"
 
 /* A copy of what an action needs of participant i (taken under the
  * lock: the session may change while the action runs). */
@@ -172,6 +173,7 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 		case IMCF_A_RELEASE:
 			run_route(IMCF_RT_RELEASED, &sn, NULL);
 			imcf_relay.session_close(&s->relay);
+			imcf_report_forget(s->conf.id);
 			break;
 		case IMCF_A_DESTROY:
 			imcf_session_unlink(s);
