@@ -15,6 +15,7 @@
 #include "im_cf_event.h"
 #include "im_cf_policy.h"
 #include "im_cf_reply.h"
+#include "im_cf_report.h"
 #include "im_cf_sysmsg.h"
 
 /* A copy of what an action needs of participant i (taken under the
@@ -247,6 +248,7 @@ static void run_one(imcf_session_t *s, const imcf_action_t *a, imcf_exec_t *x)
 						sn.id);
 			run_route(IMCF_RT_RELEASED, &sn, NULL);
 			imcf_relay.session_close(&s->relay);
+			imcf_report_forget(s->conf.id);
 			break;
 		case IMCF_A_DESTROY:
 			imcf_session_unlink(s);

@@ -13,7 +13,8 @@
  * the relay's events im_cf_media.c, event routes im_cf_event.c, RPC
  * im_cf_rpc.c; the group pager im_cf_pager.c (its checks
  * im_cf_pager_check.c, pure), its requests im_cf_pager_send.c and its
- * IMDN aggregation im_cf_pager_agg.c.
+ * IMDN aggregation im_cf_pager_agg.c; final delivery reports
+ * im_cf_report.c (their bookkeeping im_cf_final.c, pure).
  */
 #include <string.h>
 
@@ -106,7 +107,9 @@ static param_export_t params[] = {
 		{"pager_max_size", PARAM_INT, &imcf_pager_max_size},
 		{"notify_interval", PARAM_INT, &imcf_notify_interval},
 		{"subscribe_expires", PARAM_INT, &imcf_subscribe_expires},
-		{"max_subscriptions", PARAM_INT, &imcf_max_subscriptions}, {0, 0, 0}};
+		{"max_subscriptions", PARAM_INT, &imcf_max_subscriptions},
+		{"final_report_timeout", PARAM_INT, &imcf_final_report_timeout},
+		{0, 0, 0}};
 
 static pv_export_t pvs[] = {
 		{{"imcf", sizeof("imcf") - 1}, PVT_OTHER, imcf_pv_get, 0,
@@ -206,7 +209,8 @@ static int mod_init(void)
 	if(imcf_pager_init() < 0 || register_timer(imcf_pager_tick, 0, 1) < 0)
 		return -1;
 	/* C-8: final delivery reports */
-	if(imcf_report_init() < 0 || imcf_relay.report(imcf_report_event) < 0)
+	if(imcf_report_init() < 0 || imcf_relay.report(imcf_report_event) < 0
+			|| register_timer(imcf_report_tick, 0, 1) < 0)
 		return -1;
 	if(register_timer(imcf_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the max-duration timer\n");

@@ -1,128 +1,69 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/locking.h"
+#include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
 #include "im_final_report.h"
 #include "im_kbuf.h"
 
 #include "im_cf.h"
+#include "im_cf_final.h"
 #include "im_cf_media.h"
 #include "im_cf_report.h"
 #include "im_cf_table.h"
 
-/* Reports in progress: a message whose recipients never all answer is
- * forgotten when its slot is needed for a newer one. */
-#define FR_SLOTS 64
-#define FR_MID_MAX 128
-
-typedef struct fr_recipient
-{
-	int idx;	/* participant */
-	int status; /* 0: not known yet; an MSRP code or 9999 */
-	unsigned long long max_size;
-} fr_recipient_t;
-
-typedef struct fr_entry
-{
-	unsigned long seq; /* 0: free; else its age, for reuse */
-	char session[IMCF_ID_MAX];
-	char mid[FR_MID_MAX];
-	int sender;
-	int n;
-	fr_recipient_t r[IMCF_MAX_PARTICIPANTS];
-} fr_entry_t;
-
+/* The reports in progress (im_cf_final.c), shared by every process. */
 typedef struct fr_store
 {
 	gen_lock_t lock;
-	unsigned long seq;
-	fr_entry_t e[FR_SLOTS];
+	unsigned long timed_out; /* sent on the timeout, since start */
+	imcf_final_table_t t;
 } fr_store_t;
 
 static fr_store_t *store;
 
+/* A monotonic clock in ms: the timeout must not jump with the wall
+ * clock. */
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000ULL
+		   + (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+int imcf_final_report_timeout = 30;
+
 int imcf_report_init(void)
 {
+	if(imcf_final_report_timeout < 1) {
+		LM_ERR("final_report_timeout must be 1 s or more\n");
+		return -1;
+	}
 	store = shm_malloc(sizeof(*store));
 	if(!store) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
 	memset(store, 0, sizeof(*store));
+	imcf_final_init(&store->t);
 	lock_init(&store->lock);
 	return 0;
 }
 
 void imcf_report_destroy(void)
 {
-	if(store)
+	if(store) {
+		lock_destroy(&store->lock);
 		shm_free(store);
+	}
 	store = NULL;
-}
-
-static fr_entry_t *find(const char *session, const char *mid, int create)
-{
-	fr_entry_t *oldest = &store->e[0];
-
-	for(int i = 0; i < FR_SLOTS; i++) {
-		fr_entry_t *x = &store->e[i];
-		if(x->seq && !strcmp(x->session, session) && !strcmp(x->mid, mid))
-			return x;
-		if(x->seq < oldest->seq)
-			oldest = x;
-	}
-	if(!create)
-		return NULL;
-	if(oldest->seq)
-		LM_WARN("session %s: final report of %s dropped, not all recipients "
-				"answered\n",
-				oldest->session, oldest->mid);
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->seq = ++store->seq;
-	snprintf(oldest->session, sizeof(oldest->session), "%s", session);
-	snprintf(oldest->mid, sizeof(oldest->mid), "%s", mid);
-	oldest->sender = -1;
-	return oldest;
-}
-
-static fr_recipient_t *recipient(fr_entry_t *x, int idx)
-{
-	for(int i = 0; i < x->n; i++)
-		if(x->r[i].idx == idx)
-			return &x->r[i];
-	if(x->n == IMCF_MAX_PARTICIPANTS)
-		return NULL;
-	x->r[x->n].idx = idx;
-	return &x->r[x->n++];
-}
-
-/* A recipient's outcome: a 413 skip for its max-size ("max-size <n>") is
- * App O's 9999; a success never hides an earlier failure (a REPORT per
- * chunk may follow a failed one). */
-static void record(fr_recipient_t *r, int code, const char *reason)
-{
-	if(code == 413 && strncmp(reason, "max-size ", 9) == 0) {
-		r->status = IM_FINAL_STATUS_TOO_LARGE;
-		r->max_size = strtoull(reason + 9, NULL, 10);
-		if(!r->max_size)
-			r->status = 413;
-	} else if(code >= 200 && code <= 999 && (code != 200 || !r->status)) {
-		r->status = code;
-	}
-}
-
-static int complete(const fr_entry_t *x)
-{
-	if(x->sender < 0 || !x->n)
-		return 0;
-	for(int i = 0; i < x->n; i++)
-		if(!x->r[i].status)
-			return 0;
-	return 1;
 }
 
 /* The participant's URI as the others see it (its alias when anonymous,
@@ -134,7 +75,7 @@ static const char *shown_uri(const imcf_participant_t *p)
 
 /* The final report of x to its sender, in a CPIM message from the session
  * identity (conferences carry message/cpim, MS-7). */
-static void send_report(const fr_entry_t *x)
+static void send_report(const imcf_final_t *x)
 {
 	imcf_session_t *s = imcf_session_get(x->session);
 	im_final_leg_t legs[IMCF_MAX_PARTICIPANTS];
@@ -159,17 +100,18 @@ static void send_report(const fr_entry_t *x)
 		legs[i].max_size = x->r[i].max_size;
 	}
 	imcf_session_unlock(s);
-	if(im_final_report_write(x->mid, 1, legs, x->n, &xml, &len, err,
-			   sizeof(err))
+	if(im_final_report_write(
+			   x->mid, 1, legs, x->n, &xml, &len, err, sizeof(err))
 			< 0) {
-		LM_ERR("session %s: final report of %s not written: %s\n",
-				x->session, x->mid, err);
+		LM_ERR("session %s: final report of %s not written: %s\n", x->session,
+				x->mid, err);
 		imcf_session_put(s);
 		return;
 	}
 	im_kbuf_addf(&b, "From: <%s>\r\nTo: <%s>\r\n\r\n", identity, to);
-	im_kbuf_addf(&b, "Content-Type: " IM_FINAL_REPORT_TYPE "\r\n"
-					 "Content-Length: %zu\r\n\r\n",
+	im_kbuf_addf(&b,
+			"Content-Type: " IM_FINAL_REPORT_TYPE "\r\n"
+			"Content-Length: %zu\r\n\r\n",
 			len);
 	im_kbuf_add(&b, xml, (int)len);
 	free(xml);
@@ -192,33 +134,94 @@ void imcf_report_event(int relay, const char *session, const char *leg,
 		const char *sender_leg)
 {
 	size_t plen = strlen(IMCF_RELAY_PREFIX);
-	int idx = imcf_media_leg_index(leg), sender = -1;
-	fr_entry_t *x, done;
-	fr_recipient_t *r;
+	imcf_final_outcome_t o = {
+			.mid = message_id, .code = code, .reason = reason, .sender = -1};
+	imcf_final_t *done, *evicted;
+	imcf_final_result_t res;
 
 	(void)relay;
-	if(!store || strncmp(session, IMCF_RELAY_PREFIX, plen) || idx < 0)
+	o.idx = imcf_media_leg_index(leg);
+	if(!store || strncmp(session, IMCF_RELAY_PREFIX, plen) || o.idx < 0)
 		return; /* not a participant of ours */
-	session += plen;
+	o.session = session + plen;
 	if(sender_leg)
-		sender = imcf_media_leg_index(sender_leg);
-	lock_get(&store->lock);
-	x = find(session, message_id, code == 100 && sender >= 0);
-	if(!x) {
-		lock_release(&store->lock);
-		return; /* no final report asked for this message */
-	}
-	if(code == 100)
-		x->sender = sender;
-	r = recipient(x, idx);
-	if(r && code != 100)
-		record(r, code, reason);
-	if(!complete(x)) {
-		lock_release(&store->lock);
+		o.sender = imcf_media_leg_index(sender_leg);
+	o.now = now_ms();
+	/* two reports of 128 recipients: too much for a worker's stack */
+	done = pkg_malloc(2 * sizeof(*done));
+	if(!done) {
+		PKG_MEM_ERROR;
 		return;
 	}
-	done = *x;
-	x->seq = 0;
+	evicted = done + 1;
+	lock_get(&store->lock);
+	res = imcf_final_event(&store->t, &o, done, evicted);
 	lock_release(&store->lock);
-	send_report(&done);
+	if(evicted->seq) {
+		LM_WARN("session %s: final report of %s sent early, %d reports "
+				"wait\n",
+				evicted->session, evicted->mid, IMCF_FINAL_SLOTS);
+		send_report(evicted);
+	}
+	if(res == IMCF_FINAL_DONE)
+		send_report(done);
+	pkg_free(done);
+}
+
+void imcf_report_tick(unsigned int ticks, void *param)
+{
+	unsigned long long timeout = 1000ULL * imcf_final_report_timeout;
+	imcf_final_t *due;
+	int found;
+
+	(void)ticks;
+	(void)param;
+	if(!store)
+		return;
+	due = pkg_malloc(sizeof(*due));
+	if(!due) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	do {
+		lock_get(&store->lock);
+		found = imcf_final_expire(&store->t, now_ms(), timeout, due);
+		if(found)
+			store->timed_out++;
+		lock_release(&store->lock);
+		if(found) {
+			LM_INFO("session %s: final report of %s due after %d s\n",
+					due->session, due->mid, imcf_final_report_timeout);
+			send_report(due);
+		}
+	} while(found);
+	pkg_free(due);
+}
+
+void imcf_report_forget(const char *session)
+{
+	int n;
+
+	if(!store)
+		return;
+	lock_get(&store->lock);
+	n = imcf_final_forget(&store->t, session);
+	lock_release(&store->lock);
+	if(n)
+		LM_INFO("session %s: released with %d final reports unsent\n", session,
+				n);
+}
+
+void imcf_report_stats_add(rpc_t *rpc, void *th)
+{
+	int pending = 0, timed_out = 0;
+
+	if(store) {
+		lock_get(&store->lock);
+		pending = imcf_final_pending(&store->t);
+		timed_out = (int)store->timed_out;
+		lock_release(&store->lock);
+	}
+	rpc->struct_add(th, "dd", "final_reports_pending", pending,
+			"final_reports_timed_out", timed_out);
 }

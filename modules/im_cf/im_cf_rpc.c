@@ -16,6 +16,7 @@
 #include "im_cf.h"
 #include "im_cf_actions.h"
 #include "im_cf_pager_agg.h"
+#include "im_cf_report.h"
 #include "im_cf_rpc.h"
 #include "im_cf_subs.h"
 #include "im_cf_sysmsg.h"
@@ -258,12 +259,14 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 			"subscriptions", (int)imcf_subs_count(), "notifies",
 			(int)imcf_subs_notifies());
 	imcf_pager_stats_add(rpc, th);
+	imcf_report_stats_add(rpc, th);
 }
 
 static const char *rpc_stats_doc[] = {
 		"Sessions and conference subscriptions now, and since start: "
 		"created, released, requests refused by the checks, invitations "
-		"and NOTIFYs of subscriptions sent.",
+		"and NOTIFYs of subscriptions sent; group pager counters; final "
+		"delivery reports waiting, and sent on their timeout.",
 		0};
 
 rpc_export_t imcf_rpc_cmds[] = {

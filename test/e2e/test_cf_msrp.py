@@ -365,6 +365,28 @@ def final_report_of(got):
     return msg, ET.fromstring(msg.body)
 
 
+def send_asking_report(server, sender, ident, text):
+    """sender's SEND to the session asks for a final report (C-8: NS and
+    Final-Report: yes in its CPIM); the switch takes it. (body, mid)"""
+    body = cpim.build(me(server, sender), f"<{ident}>", text,
+                      headers=[("NS", f"fr <{FINAL_NS}>"), ("fr.Final-Report", "yes")])
+    mid, tids = sender.ep.send_message(body, content_type="message/cpim")
+    assert sender.ep.wait_response(tids[0]).status == 200
+    return body, mid
+
+
+def final_legs(server, sender, ident, mid):
+    """The final report sender gets for mid: from the session identity to
+    sender, last="true"; its legs as {uri: (status, max-size)}."""
+    msg, doc = final_report_of(sender.ep.wait_message())
+    assert msg.get("From") == f"<{ident}>"
+    assert msg.get("To") == me(server, sender)
+    assert doc.tag == f"{{{FINAL_NS}}}final"
+    assert doc.get("Message-ID") == mid and doc.get("last") == "true"
+    return {leg.get("uri"): (leg.get("status"), leg.get("max-size"))
+            for leg in doc.findall(f"{{{FINAL_NS}}}leg")}
+
+
 def test_final_delivery_report(server, members, released):
     """C-8, MS-3 2, App O, D-23: alice's SEND asks for a final report:
     the switch asks each recipient for a success report, and alice then
@@ -375,23 +397,14 @@ def test_final_delivery_report(server, members, released):
     ident = start_adhoc(server, alice, [bob, carol, dave],
                         carol={"max_size": 200})
     dave.ep.respond = 415
-    body = cpim.build(me(server, alice), f"<{ident}>", "y" * 300,
-                      headers=[("NS", f"fr <{FINAL_NS}>"), ("fr.Final-Report", "yes")])
-    mid, tids = alice.ep.send_message(body, content_type="message/cpim")
-    assert alice.ep.wait_response(tids[0]).status == 200
+    body, mid = send_asking_report(server, alice, ident, "y" * 300)
     got = bob.ep.wait_message()
     assert got.body == body
     assert dict(got.headers).get("Success-Report") == "yes"
-    msg, doc = final_report_of(alice.ep.wait_message())
-    assert msg.get("From") == f"<{ident}>"
-    assert msg.get("To") == me(server, alice)
-    assert doc.tag == f"{{{FINAL_NS}}}final"
-    assert doc.get("Message-ID") == mid and doc.get("last") == "true"
-    legs = {leg.get("uri"): (leg.get("status"), leg.get("max-size"))
-            for leg in doc.findall(f"{{{FINAL_NS}}}leg")}
-    assert legs == {server.uri("bob"): ("200", None),
-                    server.uri("carol"): ("9999", "200"),
-                    server.uri("dave"): ("415", None)}
+    assert final_legs(server, alice, ident, mid) == {
+        server.uri("bob"): ("200", None),
+        server.uri("carol"): ("9999", "200"),
+        server.uri("dave"): ("415", None)}
     # a message without the request gets no report
     dave.ep.respond = 200
     plain = cpim.build(me(server, alice), f"<{ident}>", "no report")
@@ -399,6 +412,68 @@ def test_final_delivery_report(server, members, released):
     assert dave.ep.wait_message().body == plain
     nothing_more(alice, 1, timeout=0.5)
     end_session(alice, [bob, carol, dave])
+
+
+@pytest.fixture(scope="module")
+def short_report_server(tmp_path_factory):
+    """A domain whose final delivery reports wait at most 1 s for the
+    recipients' REPORTs (C-8: CF_FINAL_REPORT_TIMEOUT)."""
+    s = start_server(tmp_path_factory.mktemp("im-fr-timeout"),
+                     defines={"CF_FINAL_REPORT_TIMEOUT": "1"})
+    yield s
+    stop_server(s)
+
+
+def final_stats(server):
+    st = server.rpc.call("im_cf.stats")
+    return st["final_reports_pending"], st["final_reports_timed_out"]
+
+
+def test_final_report_after_timeout(short_report_server, members):
+    """C-8, OMA TS 5.7.3, App O: dave accepts alice's SEND (200) but never
+    sends its REPORT; once final_report_timeout has passed alice still
+    gets her report, last="true": bob and carol delivered (200), dave
+    408 (no outcome in time). Nothing waits any more, and dave's REPORT
+    coming late brings no second report."""
+    server = short_report_server
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave",
+                                      srv=server)
+    ident = start_adhoc(server, alice, [bob, carol, dave])
+    dave.ep.send_reports = False
+    body, mid = send_asking_report(server, alice, ident, "are you there?")
+    for m in (bob, carol, dave):
+        got = m.ep.wait_message()
+        assert got.body == body
+        assert dict(got.headers).get("Success-Report") == "yes"
+    assert final_legs(server, alice, ident, mid) == {
+        server.uri("bob"): ("200", None),
+        server.uri("carol"): ("200", None),
+        server.uri("dave"): ("408", None)}
+    assert final_stats(server) == (0, 1)
+    late = dave.ep.wait_message()
+    dave.ep.send_report(late.from_path, mid, f"1-{late.total}/{late.total}",
+                        "000 200 OK")
+    nothing_more(alice, 1, timeout=0.5)
+    end_session(alice, [bob, carol, dave])
+    wait_all_released(server)
+
+
+def test_final_report_goes_with_its_session(server, members, released):
+    """C-8: a final report still waiting for dave's REPORT when the session
+    is released has nobody to go to: it is freed with the session
+    (final_reports_pending back to 0), not kept until its timeout."""
+    alice, bob, dave = members("alice", "bob", "dave")
+    ident = start_adhoc(server, alice, [bob, dave])
+    dave.ep.send_reports = False
+    body, _ = send_asking_report(server, alice, ident, "bye soon")
+    for m in (bob, dave):
+        assert m.ep.wait_message().body == body
+    timed_out = final_stats(server)[1]
+    wait_until(lambda: final_stats(server) == (1, timed_out), 10,
+               "the final report waiting for dave")
+    end_session(alice, [bob, dave])
+    wait_until(lambda: final_stats(server) == (0, timed_out), 10,
+               "the waiting final report freed with its session")
 
 
 LARGE_TAG = "+g.oma.sip-im.large-message"

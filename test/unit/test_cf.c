@@ -1,7 +1,8 @@
 /*
  * The controlling function's pure logic (modules/im_cf: conference state,
- * session identities, policy checks, chat aliases) driven by the golden
- * cases in cf_cases/NAME.txt, one cmocka test per file. The language:
+ * session identities, policy checks, chat aliases, final reports) driven
+ * by the golden cases in cf_cases/NAME.txt, one cmocka test per file. The
+ * language:
  *
  *   session adhoc|1-1 max=N min=N duration=S start=T [room=N]
  *   > event args...      apply an event, expect success (>! : refused)
@@ -12,12 +13,19 @@
  *                        hidden I 0|1)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add, pager, cpim-imdn,
- *                        takes-cpim, wrapped, sdp-wrapped, ci)
+ *                        takes-cpim, wrapped, sdp-wrapped, ci, fr-*)
  *
  * "? ci SUBSCRIBER full|partial v=N -> ..." writes the conference-info
  * document of that subscriber (CF-21) against what the case's previous ci
  * queries told it, and reads it back as "STATE vN: ENTITY STATUS [own]
  * [DISPLAY]; ..." or "none" (a partial document with nothing new).
+ *
+ * The final delivery reports (C-8) of a case share one table:
+ * "? fr-event SESSION MID IDX CODE [by=SENDER] [reason=R] t=MS" (R with '_'
+ * for a space) -> ignored | waiting | REPORT, after "early REPORT;" when it
+ * pushed out the oldest; "? fr-expire t=MS timeout=MS" -> REPORT | none;
+ * "? fr-forget SESSION" and "? fr-pending" -> a count. A REPORT reads
+ * "SESSION MID pSENDER: pI STATUS[/MAX-SIZE] ...".
  *
  * Events: create URI [display=D] [anon], invite URI [display=D] [anon]
  * [by=REFERRER] [notify] [hidden],
@@ -41,6 +49,7 @@
 #include "im_cf_alias.h"
 #include "im_cf_ci.h"
 #include "im_cf_conf.h"
+#include "im_cf_final.h"
 #include "im_cf_ident.h"
 #include "im_cf_pager_check.h"
 #include "im_cf_policy.h"
@@ -56,6 +65,7 @@ typedef struct runner
 	imcf_actions_t acts;
 	int next_act; /* first action not yet matched by a '<' line */
 	unsigned char told[IMCF_MAX_PARTICIPANTS]; /* of the ci queries */
+	imcf_final_table_t *fr;					   /* of the fr-* queries */
 	int failures;
 } runner_t;
 
@@ -478,6 +488,64 @@ static void sdp_wrapped_query(char **w, int arrow, char *got, size_t len)
 	}
 }
 
+static void final_text(const imcf_final_t *x, char *out, size_t len)
+{
+	int k = snprintf(out, len, "%s %s p%d:", x->session, x->mid, x->sender);
+
+	for(int i = 0; i < x->n && k < (int)len; i++) {
+		k += snprintf(out + k, len - k, " p%d %d", x->r[i].idx, x->r[i].status);
+		if(x->r[i].max_size && k < (int)len)
+			k += snprintf(out + k, len - k, "/%llu", x->r[i].max_size);
+	}
+}
+
+/* ? fr-event | fr-expire | fr-forget | fr-pending (see the top) */
+static void query_final(runner_t *r, char **w, int arrow, char *got, size_t len)
+{
+	static imcf_final_t done, evicted;
+	char reason[128], text[512];
+
+	if(!r->fr) {
+		r->fr = malloc(sizeof(*r->fr));
+		assert_non_null(r->fr);
+		imcf_final_init(r->fr);
+	}
+	if(strcmp(w[1], "fr-event") == 0 && arrow >= 6) {
+		imcf_final_outcome_t o = {w[2], w[3], atoi(w[4]), atoi(w[5]), reason,
+				*opt(w, arrow, 6, "by") ? atoi(opt(w, arrow, 6, "by")) : -1,
+				strtoull(opt(w, arrow, 6, "t"), NULL, 10)};
+		imcf_final_result_t res;
+
+		snprintf(reason, sizeof(reason), "%s", opt(w, arrow, 6, "reason"));
+		for(char *c = reason; *c; c++)
+			*c = *c == '_' ? ' ' : *c;
+		res = imcf_final_event(r->fr, &o, &done, &evicted);
+		got[0] = '\0';
+		if(evicted.seq) {
+			final_text(&evicted, text, sizeof(text));
+			snprintf(got, len, "early %s; ", text);
+		}
+		if(res == IMCF_FINAL_DONE)
+			final_text(&done, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), "%s",
+					res == IMCF_FINAL_WAITING ? "waiting" : "ignored");
+		append(got, len, text);
+	} else if(strcmp(w[1], "fr-expire") == 0) {
+		if(imcf_final_expire(r->fr, strtoull(opt(w, arrow, 2, "t"), NULL, 10),
+				   strtoull(opt(w, arrow, 2, "timeout"), NULL, 10), &done))
+			final_text(&done, got, len);
+		else
+			snprintf(got, len, "none");
+	} else if(strcmp(w[1], "fr-forget") == 0 && arrow >= 3) {
+		snprintf(got, len, "%d", imcf_final_forget(r->fr, w[2]));
+	} else if(strcmp(w[1], "fr-pending") == 0) {
+		snprintf(got, len, "%d", imcf_final_pending(r->fr));
+	} else {
+		snprintf(got, len, "usage");
+	}
+}
+
 static void query(runner_t *r, char **w, int n)
 {
 	char got[1024] = "", want[1024] = "";
@@ -549,6 +617,8 @@ static void query(runner_t *r, char **w, int n)
 		sdp_wrapped_query(w, arrow, got, sizeof(got));
 	} else if(strcmp(w[1], "ci") == 0 && r->conf) {
 		query_ci(r, w, arrow, got, sizeof(got));
+	} else if(strncmp(w[1], "fr-", 3) == 0) {
+		query_final(r, w, arrow, got, sizeof(got));
 	} else {
 		fail_at(r, "unknown query %s", w[1]);
 		return;
@@ -593,6 +663,7 @@ static void run_case(void **state)
 	}
 	actions_done(&r);
 	free(r.conf);
+	free(r.fr);
 	fclose(f);
 	assert_int_equal(r.failures, 0);
 }
