@@ -1,29 +1,37 @@
 #!/usr/bin/env python3
 """Conference benchmark through the whole IM server (not a test): Kamailio
-with cfg/kamailio.cfg and im_cf, and the relay, as `make run` starts them.
+with cfg/kamailio.cfg and im_cf, and the relay, as `make run` starts them
+(CF_MAX_PARTICIPANTS 100).
 
-- set-up rate: conferences of 5 participants per second, each a factory
-  INVITE with a resource list (CF-2), the 4 invitations answered 200,
-  the 5 MSRP legs bound, one SEND from the inviter delivered to the 4
-  others, then the inviter's BYE and the 4 BYEs of the focus (CF-19 a).
-  The SIP and MSRP clients are Python (imtest), one conference at a time:
-  the figure is bounded by the Python clients as much as by the server.
-- delivery rate: one conference of 10 participants set up over SIP the
-  same way; then the C tool msrp-load takes over its 10 MSRP legs (it
-  binds them with the paths the SDP negotiated) and one participant
-  pipelines SENDs the switch fans out to the 9 others. Beside it, in the
-  same run and against the same relay, msrp-load's relay-only fan-out
-  (a conference of 10 legs made over the relay's control channel, no
-  SIP, no im_cf), reported as a ratio.
-- memory: Kamailio's shm (core.shmmem) and the relay's heap (stats
-  heap_bytes) before and after N more set-ups.
+- set-up rate: conferences of 5 participants per second, driven by the C
+  tool conf-load over UDP SIP, BENCH_CONF_CONCURRENCY at a time: each a
+  factory INVITE with a resource list (CF-2), the 4 invitations answered
+  200, the 5 MSRP legs bound, one CPIM SEND from the inviter delivered to
+  the 4 others, then the inviter's BYE and the 4 BYEs of the focus (CF-19
+  a). Beside it the same cycle played by the Python test clients, one
+  conference at a time (bounded by the Python clients).
+- delivery rate: one conference of 10, then one of 100 participants set
+  up over SIP by the Python clients; then the C tool msrp-load takes over
+  their MSRP legs (it binds them with the paths the SDP negotiated) and
+  one participant pipelines SENDs the switch fans out to all the others.
+  Beside each, in the same run and against the same relay, msrp-load's
+  relay-only fan-out (a conference of as many legs made over the relay's
+  control channel, no SIP, no im_cf), reported as a ratio.
+- memory: Kamailio's shm (core.shmmem, once no transaction is left) and
+  the relay's heap (stats heap_bytes) before and after each of two rounds
+  of BENCH_CONF_SOAK conferences driven by conf-load.
 
     make bench                        # runs this after sessions.py
-    BENCH_CONFS=200 BENCH_CONF_SOAK=500 /usr/bin/python3 bench/conference.py
+    BENCH_CONFS=500 BENCH_CONF_SOAK=1000 /usr/bin/python3 bench/conference.py
+
+Prints a Markdown table and whether the targets of the conference issue
+are met: deliveries at 100 participants >= 0.5x relay-only, no growth of
+shm or relay heap.
 """
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,12 +46,33 @@ from imtest.sip import SipUA  # noqa: E402
 from run import LOAD, REPEAT, load as msrp_load  # noqa: E402
 from sessions import im_server, shm_used  # noqa: E402
 
-CONFS = int(os.environ.get("BENCH_CONFS", "100"))
-SOAK = int(os.environ.get("BENCH_CONF_SOAK", "300"))
+CONF_LOAD = os.path.join(os.path.dirname(LOAD), "conf-load")
+CONFS = int(os.environ.get("BENCH_CONFS", "1000"))
+PY_CONFS = int(os.environ.get("BENCH_CONF_PY", "50"))
+SOAK = int(os.environ.get("BENCH_CONF_SOAK", "1000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONF_CONCURRENCY", "10"))
 # as many deliveries as run.py's relay-only fan-out rows
 MESSAGES = int(os.environ.get("BENCH_CONF_MESSAGES", "100000"))
 FACTORY = "sip:conference-factory@home1.net"
-USERS = [f"u{i:02d}" for i in range(10)]
+SIZES = (10, 100)
+# conf-load's users are u00.. (CONCURRENCY x 5); the Python clients' m00..
+# (conf-load clears the bindings of its users, so they share none)
+LOAD_USERS = [f"u{i:02d}" for i in range(CONCURRENCY * 5)]
+PY_USERS = [f"m{i:02d}" for i in range(max(SIZES))]
+DEFINES = {"CF_MAX_PARTICIPANTS": str(max(SIZES))}
+
+
+def conf_load(srv, n, timeout=120):
+    """conf-load: n conferences of 5 through srv; its key=value line."""
+    k = srv.kamailio
+    cmd = [CONF_LOAD, "--proxy", f"{k.ip}:{k.sip_port}", "--domain", srv.domain,
+           "--confs", str(n), "--participants", "5", "--concurrency", str(CONCURRENCY),
+           "--timeout", str(timeout)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr[-2000:])
+        return None
+    return {k: float(v) for k, v in (kv.split("=") for kv in p.stdout.split())}
 
 
 def identity(srv, seen):
@@ -78,7 +107,7 @@ def one_cycle(srv, uas, seen):
     end(ms)
 
 
-def setup_rate(srv, uas, n):
+def py_setup_rate(srv, uas, n):
     t0 = time.monotonic()
     seen = set()
     for _ in range(n):
@@ -88,9 +117,14 @@ def setup_rate(srv, uas, n):
     return n / dt
 
 
-def delivery_rate(srv, uas):
-    """10 participants over SIP; msrp-load binds and drives their legs."""
-    ms = [Member(ua) for ua in uas[:10]]
+def setup_rate(srv):
+    r = conf_load(srv, CONFS)
+    return r and r["rate"]
+
+
+def delivery_rate(srv, uas, n):
+    """n participants over SIP; msrp-load binds and drives their legs."""
+    ms = [Member(ua) for ua in uas[:n]]
     ms[0].invite_factory(FACTORY, [srv.uri(m.ua.user) for m in ms[1:]])
     for m in ms[1:]:
         m.wait_invitation()
@@ -104,7 +138,7 @@ def delivery_rate(srv, uas):
         peer = Sdp(m.final.body) if m.call else m.sdp_offer()
         legs.append(f"{' '.join(peer.path)},{m.ep.path}")
     ident = identity(srv, set())
-    args = ["--target", "legs", "--mode", "fanout", "--messages", MESSAGES // 9,
+    args = ["--target", "legs", "--mode", "fanout", "--messages", max(200, MESSAGES // (n - 1)),
             "--size", 200, "--window", 64, "--cpim-from", srv.uri(ms[0].ua.user),
             "--cpim-to", ident]
     for leg in legs:
@@ -115,9 +149,9 @@ def delivery_rate(srv, uas):
     return r and r["msgs_per_s"]
 
 
-def relay_only_rate(srv):
+def relay_only_rate(srv, n):
     r = msrp_load("--target", "ours", "--ctl", srv.relay.unix_control, "--mode", "fanout",
-                  "--sessions", 10, "--messages", MESSAGES // 9, "--size", 200,
+                  "--sessions", n, "--messages", max(200, MESSAGES // (n - 1)), "--size", 200,
                   "--window", 64)
     return r and r["msgs_per_s"]
 
@@ -127,29 +161,45 @@ def median(f, *a):
     return None if None in values else statistics.median(values)
 
 
+def memory(srv):
+    return shm_used(srv.kamailio), srv.relay.call("stats")["heap_bytes"]
+
+
 def main():
-    if not os.path.exists(LOAD):
+    if not os.path.exists(LOAD) or not os.path.exists(CONF_LOAD):
         sys.exit("build first: make -C bench")
     with tempfile.TemporaryDirectory(prefix="bench-conference-") as d:
-        srv = im_server(d)
+        srv = im_server(d, DEFINES)
         uas = []
         try:
-            for u in USERS:
+            for u in LOAD_USERS + PY_USERS:
                 srv.kamailio.add_user(u, srv.password(u))
+            conf_load(srv, 100)                      # warm-up
+            r_setup = median(setup_rate, srv)
+
+            for u in PY_USERS:
                 ua = SipUA(u, srv.domain, srv.password(u), proxy=srv.sip_addr,
                            transport="tcp", local_ip=srv.kamailio.ip)
+                ua.srv = srv        # start_conference waits for its media
                 uas.append(ua)
                 assert ua.register().status == 200, u
-            setup_rate(srv, uas, 10)                 # warm-up
-            r_setup = median(setup_rate, srv, uas, CONFS)
-            r_sip = median(delivery_rate, srv, uas)
-            r_relay = median(relay_only_rate, srv)
+            py_setup_rate(srv, uas, 10)              # warm-up
+            r_py = py_setup_rate(srv, uas, PY_CONFS)
+            deliveries = {}
+            for n in SIZES:
+                deliveries[n] = (median(delivery_rate, srv, uas, n),
+                                 median(relay_only_rate, srv, n))
+            for ua in uas:
+                ua.close()
+            uas = []
 
-            shm0 = shm_used(srv.kamailio)
-            heap0 = srv.relay.call("stats")["heap_bytes"]
-            setup_rate(srv, uas, SOAK)
-            shm1 = shm_used(srv.kamailio)
-            heap1 = srv.relay.call("stats")["heap_bytes"]
+            # two rounds: what a leak leaves grows with each, allocator
+            # slack settles in the first
+            mem = [memory(srv)]
+            soaks = []
+            for _ in range(2):
+                soaks.append(conf_load(srv, SOAK))
+                mem.append(memory(srv))
             left = (len(srv.rpc.call("im_cf.list")), len(srv.rpc.call("im_ua.list")),
                     len(srv.relay.call("session.list")))
         finally:
@@ -159,20 +209,44 @@ def main():
 
     def fmt(v, unit):
         return "fails" if v is None else f"{v:,.0f} {unit}"
+
+    def ratio(a, b):
+        return a / b if a and b else None
     print("| conference through the IM server (cfg/kamailio.cfg, im_cf, relay) | rate |")
     print("|---|---|")
     print(f"| set-ups, 5 participants (factory INVITE + list, 4 x 200, 5 legs bound, "
-          f"1 SEND to 4, BYEs), Python clients | {fmt(r_setup, 'conferences/s')} |")
-    print(f"| deliveries, 10 participants set up over SIP, msrp-load on their legs | "
-          f"{fmt(r_sip, 'deliveries/s')} |")
-    print(f"| deliveries, relay-only conference of 10 legs (control channel) | "
-          f"{fmt(r_relay, 'deliveries/s')} |")
-    ratio = r_sip / r_relay if r_sip and r_relay else None
-    print(f"| through the server / relay-only | {'—' if ratio is None else f'{ratio:.2f}x'} |")
+          f"1 SEND to 4, BYEs), conf-load, {CONCURRENCY} at a time | "
+          f"{fmt(r_setup, 'conferences/s')} |")
+    print(f"| the same, Python test clients, one at a time | {fmt(r_py, 'conferences/s')} |")
+    for n in SIZES:
+        sip, relay = deliveries[n]
+        r = ratio(sip, relay)
+        print(f"| deliveries, {n} participants set up over SIP, msrp-load on their legs | "
+              f"{fmt(sip, 'deliveries/s')} |")
+        print(f"| deliveries, relay-only conference of {n} legs (control channel) | "
+              f"{fmt(relay, 'deliveries/s')} |")
+        print(f"| {n} participants: through the server / relay-only | "
+              f"{'—' if r is None else f'{r:.2f}x'} |")
     print()
-    print(f"{SOAK:,} more conferences: Kamailio shm used {shm0:,} -> {shm1:,} bytes, relay "
-          f"heap {heap0:,} -> {heap1:,} bytes; left: {left[0]} im_cf sessions, {left[1]} "
-          f"calls, {left[2]} relay sessions")
+    done = all(soaks)
+    print(f"two rounds of {SOAK:,} conferences of 5 ({'done' if done else 'FAILED'}): "
+          f"Kamailio shm used {mem[0][0]:,} -> {mem[1][0]:,} -> {mem[2][0]:,} bytes, relay "
+          f"heap {mem[0][1]:,} -> {mem[1][1]:,} -> {mem[2][1]:,} bytes; left: {left[0]} "
+          f"im_cf sessions, {left[1]} calls, {left[2]} relay sessions")
+    print()
+    r100 = ratio(*deliveries[100])
+    checks = [
+        ("deliveries at 100 participants >= 0.5x relay-only", r100 is not None and r100 >= 0.5),
+        (f"no growth of Kamailio shm over 2 x {SOAK:,} conferences",
+         done and mem[2][0] - mem[1][0] <= 4096 and mem[1][0] - mem[0][0] <= 4096),
+        # allocator slack settles; a leak of even one byte per conference
+        # would not
+        (f"no growth of relay heap over 2 x {SOAK:,} conferences (second round: "
+         f"< 1 byte per conference)", done and mem[2][1] - mem[1][1] < SOAK),
+        ("nothing left allocated", left == (0, 0, 0)),
+    ]
+    for name, ok in checks:
+        print(f"- {'met' if ok else 'NOT met'}: {name}")
 
 
 if __name__ == "__main__":

@@ -72,10 +72,11 @@ def shm_used(k):
     return k.rpc.call("core.shmmem")["used"]
 
 
-def im_server(workdir):
-    """The IM server as the benchmarks run it, started."""
+def im_server(workdir, defines=None):
+    """The IM server as the benchmarks run it, started (defines: more cfg
+    defines, e.g. CF_MAX_PARTICIPANTS)."""
     os.environ.pop("IM_RELAY_BIN", None)       # the optimised relay, not ASan
-    return ImServer(workdir, defines=QUIET_DEFINES, relay_extra={"log_level": "warn"},
+    return ImServer(workdir, defines={**QUIET_DEFINES, **(defines or {})}, relay_extra={"log_level": "warn"},
                     shm_mb=SHM_MB, mem_manager=MEM).start()
 
 

@@ -21,8 +21,6 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "sip_util.h"
 
 #define MAX_CALLS 200000
 #define BUF 65536
@@ -78,9 +77,7 @@ static int ep, sip_a, sip_b, msrp_b;
 static int port_a, port_b, port_msrp;
 static struct sockaddr_in proxy_sa;
 static long next_call, completed, failed, in_flight;
-static char realm[128], nonce[256], opaque[256];
-static int have_nonce;
-static unsigned long nc_count;
+static sip_auth_t cred;
 static long challenges, resent;
 /* in every Call-ID, tag and branch: runs never share a transaction */
 static unsigned int run_id;
@@ -93,97 +90,6 @@ typedef struct bconn {
 	char buf[8192];
 	size_t len;
 } bconn_t;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void md5_hex(const char *s, char out[33])
-{
-	unsigned char d[16];
-	unsigned int n = 0;
-
-	EVP_Digest(s, strlen(s), d, &n, EVP_md5(), NULL);
-	for(int i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
-/* Authorization value for method/uri with the cached challenge. */
-static void digest(const char *user, const char *pw, const char *method,
-		const char *uri, char *out, size_t outlen)
-{
-	char a1[512], a2[512], ha1[33], ha2[33], resp[33], buf[1024], cnonce[17];
-
-	snprintf(a1, sizeof(a1), "%s:%s:%s", user, realm, pw);
-	snprintf(a2, sizeof(a2), "%s:%s", method, uri);
-	md5_hex(a1, ha1);
-	md5_hex(a2, ha2);
-	snprintf(cnonce, sizeof(cnonce), "%08lx", ++nc_count);
-	snprintf(buf, sizeof(buf), "%s:%s:%08lx:%s:auth:%s", ha1, nonce, nc_count,
-			cnonce, ha2);
-	md5_hex(buf, resp);
-	snprintf(out, outlen,
-			"Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
-			"response=\"%s\", algorithm=MD5, qop=auth, nc=%08lx, "
-			"cnonce=\"%s\"%s%s%s",
-			user, realm, nonce, uri, resp, nc_count, cnonce,
-			opaque[0] ? ", opaque=\"" : "", opaque, opaque[0] ? "\"" : "");
-}
-
-static int param(const char *hdr, const char *name, char *out, size_t outlen)
-{
-	char key[64];
-	const char *p, *e;
-
-	snprintf(key, sizeof(key), "%s=\"", name);
-	p = strstr(hdr, key);
-	if(!p)
-		return -1;
-	p += strlen(key);
-	e = strchr(p, '"');
-	if(!e || (size_t)(e - p) >= outlen)
-		return -1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return 0;
-}
-
-/* The value of header name in a message (first occurrence), or NULL. */
-static const char *header(const char *msg, const char *name, char *out,
-		size_t outlen)
-{
-	size_t n = strlen(name);
-	const char *p = strstr(msg, "\r\n"), *end = strstr(msg, "\r\n\r\n");
-
-	while(p && p < end) {
-		p += 2;
-		if(strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			const char *v = p + n + 1, *e = strstr(v, "\r\n");
-			while(*v == ' ')
-				v++;
-			if((size_t)(e - v) >= outlen)
-				return NULL;
-			memcpy(out, v, (size_t)(e - v));
-			out[e - v] = '\0';
-			return out;
-		}
-		p = strstr(p, "\r\n");
-	}
-	return NULL;
-}
-
-static void send_sip(int fd, const struct sockaddr_in *to, const char *msg,
-		size_t len)
-{
-	if(sendto(fd, msg, len, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
-		die("sendto");
-}
 
 static void send_invite(long i, int with_auth, int again)
 {
@@ -200,7 +106,7 @@ static void send_invite(long i, int with_auth, int again)
 	auth[0] = '\0';
 	if(with_auth) {
 		char v[900];
-		digest("alice", o.alice_pw, "INVITE", uri, v, sizeof(v));
+		sip_digest(&cred, "alice", o.alice_pw, "INVITE", uri, v, sizeof(v));
 		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n", v);
 	}
 	if(!again)
@@ -215,7 +121,7 @@ static void send_invite(long i, int with_auth, int again)
 			"Content-Length: %d\r\n\r\n%s",
 			uri, o.ip, port_a, run_id, i, c->gen, c->cseq, o.domain, i, c->gen, uri,
 			i, c->gen, run_id, c->cseq, o.ip, port_a, auth, slen, sdp);
-	send_sip(sip_a, &proxy_sa, msg, (size_t)n);
+	sip_send(sip_a, &proxy_sa, msg, (size_t)n);
 }
 
 static void start_call(long i)
@@ -227,7 +133,7 @@ static void start_call(long i)
 	c->msrp_fd = -1;
 	c->started = now();
 	in_flight++;
-	send_invite(i, have_nonce, 0);
+	send_invite(i, cred.have_nonce, 0);
 }
 
 /* ACK or BYE inside alice's dialog, routed as the 2xx said. */
@@ -247,28 +153,16 @@ static void send_in_dialog(long i, const char *method, int cseq)
 			method, c->target, o.ip, port_a, method[0], run_id, i, c->gen, route,
 			o.domain, i, c->gen, o.domain, c->to_tag, i, c->gen, run_id, cseq,
 			method);
-	send_sip(sip_a, &proxy_sa, msg, (size_t)n);
+	sip_send(sip_a, &proxy_sa, msg, (size_t)n);
 }
 
 static void msrp_connect(long i)
 {
 	call_t *c = &calls[i];
-	struct sockaddr_in sa;
-	char host[64], frame[1024];
-	int port, fd, one = 1, n;
+	char frame[1024];
+	int fd = msrp_dial(c->path), n;
 	struct epoll_event ev;
 
-	if(sscanf(c->path, "msrp://%63[^:]:%d/", host, &port) != 2)
-		fail("bad path %s", c->path);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if(fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("msrp connect");
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	c->msrp_fd = fd;
 	ev.events = EPOLLIN;
 	ev.data.u64 = ((uint64_t)1 << 32) | (uint64_t)i;
@@ -318,37 +212,11 @@ static long call_of(const char *msg)
 	long i;
 	int gen;
 
-	if(!header(msg, "Call-ID", v, sizeof(v)) && !header(msg, "i", v, sizeof(v)))
+	if(!sip_header(msg, "Call-ID", v, sizeof(v)) && !sip_header(msg, "i", v, sizeof(v)))
 		return -1;
 	if(sscanf(v, "c%ld.%d.", &i, &gen) != 2 || i < 0 || i >= o.calls)
 		return -1;
 	return calls[i].gen == gen ? i : -1;
-}
-
-/* Route set from the Record-Route headers of a 2xx, reversed (UAC). */
-static void route_set(const char *msg, char *out, size_t outlen)
-{
-	const char *rr[16];
-	size_t rl[16];
-	int n = 0;
-	const char *p = msg, *end = strstr(msg, "\r\n\r\n");
-
-	while((p = strstr(p, "\r\nRecord-Route:")) && p < end && n < 16) {
-		const char *v = p + 15, *e;
-		while(*v == ' ')
-			v++;
-		e = strstr(v, "\r\n");
-		rr[n] = v;
-		rl[n] = (size_t)(e - v);
-		n++;
-		p = e;
-	}
-	out[0] = '\0';
-	for(int k = n - 1; k >= 0; k--) {
-		size_t l = strlen(out);
-		snprintf(out + l, outlen - l, "%s%.*s", l ? ", " : "", (int)rl[k],
-				rr[k]);
-	}
 }
 
 static void on_response_a(char *msg)
@@ -358,7 +226,7 @@ static void on_response_a(char *msg)
 	long i = call_of(msg);
 	call_t *c;
 
-	if(i < 0 || !header(msg, "CSeq", v, sizeof(v))
+	if(i < 0 || !sip_header(msg, "CSeq", v, sizeof(v))
 			|| sscanf(v, "%d %31s", &cseq, cseq_m) != 2)
 		return;
 	c = &calls[i];
@@ -372,15 +240,11 @@ static void on_response_a(char *msg)
 		if(status < 200)
 			return;
 		if(status == 401 || status == 407) {
-			const char *h = header(msg,
+			const char *h = sip_header(msg,
 					status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate", v,
 					sizeof(v));
-			if(!h || param(h, "realm", realm, sizeof(realm)) < 0
-					|| param(h, "nonce", nonce, sizeof(nonce)) < 0)
+			if(!h || sip_challenge(&cred, h) < 0)
 				fail("bad challenge");
-			if(param(h, "opaque", opaque, sizeof(opaque)) < 0)
-				opaque[0] = '\0';
-			have_nonce = 1;
 			challenges++;
 			send_invite(i, 1, 0);
 			return;
@@ -390,12 +254,12 @@ static void on_response_a(char *msg)
 			finish(i, 0);
 			return;
 		}
-		if(!header(msg, "To", v, sizeof(v)) || !strstr(v, "tag="))
+		if(!sip_header(msg, "To", v, sizeof(v)) || !strstr(v, "tag="))
 			fail("2xx without To tag");
 		snprintf(c->to_tag, sizeof(c->to_tag), "%.*s",
 				(int)strcspn(strstr(v, "tag=") + 4, ";>\r\n"),
 				strstr(v, "tag=") + 4);
-		if(!header(msg, "Contact", v, sizeof(v)) && !header(msg, "m", v, sizeof(v)))
+		if(!sip_header(msg, "Contact", v, sizeof(v)) && !sip_header(msg, "m", v, sizeof(v)))
 			fail("2xx without Contact");
 		{
 			char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
@@ -404,7 +268,7 @@ static void on_response_a(char *msg)
 			snprintf(c->target, sizeof(c->target), "%.*s", (int)(gt - lt - 1),
 					lt + 1);
 		}
-		route_set(msg, c->routes, sizeof(c->routes));
+		sip_route_set(msg, c->routes, sizeof(c->routes));
 		{
 			char *p = strstr(msg, "a=path:");
 			if(!p)
@@ -440,8 +304,8 @@ static void on_request_b(char *msg, const struct sockaddr_in *from)
 			snprintf(rr[nrr++], 512, "%.*s", (int)strcspn(p, "\r\n"), p);
 		}
 	}
-	if(!header(msg, "From", hdrs[0], 512) || !header(msg, "To", hdrs[1], 512)
-			|| !header(msg, "Call-ID", hdrs[2], 512) || !header(msg, "CSeq", v, 512))
+	if(!sip_header(msg, "From", hdrs[0], 512) || !sip_header(msg, "To", hdrs[1], 512)
+			|| !sip_header(msg, "Call-ID", hdrs[2], 512) || !sip_header(msg, "CSeq", v, 512))
 		return;
 	n = 0;
 	n += snprintf(reply + n, sizeof(reply) - n, "SIP/2.0 200 OK\r\n");
@@ -466,27 +330,7 @@ static void on_request_b(char *msg, const struct sockaddr_in *from)
 	} else {
 		n += snprintf(reply + n, sizeof(reply) - n, "Content-Length: 0\r\n\r\n");
 	}
-	send_sip(sip_b, from, reply, (size_t)n);
-}
-
-/* The first whole MSRP frame in buf: its length, 0 when incomplete. */
-static size_t msrp_frame(const char *buf, size_t len, char *tid, size_t tidlen)
-{
-	const char *sp, *sp2, *p;
-	char end[80];
-
-	if(len < 12 || strncmp(buf, "MSRP ", 5) != 0)
-		return 0;
-	sp = buf + 5;
-	sp2 = memchr(sp, ' ', len - 5);
-	if(!sp2 || (size_t)(sp2 - sp) >= tidlen)
-		return 0;
-	snprintf(tid, tidlen, "%.*s", (int)(sp2 - sp), sp);
-	snprintf(end, sizeof(end), "\r\n-------%s", tid);
-	p = memmem(buf, len, end, strlen(end));
-	if(!p || (size_t)(p - buf) + strlen(end) + 3 > len)
-		return 0;
-	return (size_t)(p - buf) + strlen(end) + 3;
+	sip_send(sip_b, from, reply, (size_t)n);
 }
 
 static void on_msrp_a(long i)
@@ -524,7 +368,7 @@ static void on_msrp_a(long i)
 static void on_msrp_b(bconn_t *b)
 {
 	ssize_t n = read(b->fd, b->buf + b->len, sizeof(b->buf) - b->len);
-	char tid[64], reply[1024], to[256], from[256];
+	char tid[64], reply[1024];
 	size_t fl;
 
 	if(n <= 0) {
@@ -537,18 +381,11 @@ static void on_msrp_b(bconn_t *b)
 	}
 	b->len += (size_t)n;
 	while((fl = msrp_frame(b->buf, b->len, tid, sizeof(tid))) > 0) {
-		char *f = b->buf, *body, *tp, *fp;
+		char *f = b->buf, *body;
 		if(strncmp(f + 6 + strlen(tid), "SEND", 4) == 0) {
-			tp = memmem(f, fl, "To-Path: ", 9);
-			fp = memmem(f, fl, "From-Path: ", 11);
-			if(!tp || !fp)
+			int rn = msrp_send_ok(f, fl, tid, reply, sizeof(reply));
+			if(rn < 0)
 				fail("bob: SEND without paths");
-			snprintf(to, sizeof(to), "%.*s", (int)strcspn(tp + 9, " \r\n"), tp + 9);
-			snprintf(from, sizeof(from), "%.*s", (int)strcspn(fp + 11, " \r\n"),
-					fp + 11);
-			int rn = snprintf(reply, sizeof(reply),
-					"MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-					tid, from, to, tid);
 			if(write(b->fd, reply, (size_t)rn) != rn)
 				die("bob msrp write");
 			body = memmem(f, fl, "call=", 5);
@@ -567,26 +404,6 @@ static void on_msrp_b(bconn_t *b)
 		memmove(b->buf, b->buf + fl, b->len - fl);
 		b->len -= fl;
 	}
-}
-
-static int udp_socket(int *port, int tag)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), sz = 4 << 20;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)tag};
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	inet_pton(AF_INET, o.ip, &sa.sin_addr);
-	if(fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("udp bind");
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-	return fd;
 }
 
 /* bob registers (digest answered) before any call: first his earlier
@@ -611,35 +428,18 @@ static void register_bob(int clear)
 				"Content-Length: 0\r\n\r\n",
 				uri, o.ip, port_b, run_id, clear * 10 + attempt, o.domain, run_id,
 				o.domain, run_id, ++reg_cseq, contact, clear ? 0 : 600, auth);
-		send_sip(sip_b, &proxy_sa, msg, (size_t)n);
-		for(;;) {
-			struct epoll_event ev;
-			ssize_t r;
-			if(epoll_wait(ep, &ev, 1, 5000) <= 0)
-				fail("no answer to REGISTER");
-			if(ev.data.u64 != TAG_SIP_B)
-				continue;
-			r = recv(sip_b, buf, sizeof(buf) - 1, 0);
-			if(r <= 0)
-				continue;
-			buf[r] = '\0';
-			if(strncmp(buf, "SIP/2.0 ", 8) != 0 || atoi(buf + 8) < 200)
-				continue;
-			break;
-		}
+		sip_send(sip_b, &proxy_sa, msg, (size_t)n);
+		sip_wait_final(ep, sip_b, TAG_SIP_B, buf, sizeof(buf));
 		if(atoi(buf + 8) == 200)
 			return;
 		if(atoi(buf + 8) != 401)
 			fail("REGISTER got %d", atoi(buf + 8));
 		char v[1024];
-		if(!header(buf, "WWW-Authenticate", v, sizeof(v))
-				|| param(v, "realm", realm, sizeof(realm)) < 0
-				|| param(v, "nonce", nonce, sizeof(nonce)) < 0)
+		if(!sip_header(buf, "WWW-Authenticate", v, sizeof(v))
+				|| sip_challenge(&cred, v) < 0)
 			fail("bad REGISTER challenge");
-		if(param(v, "opaque", opaque, sizeof(opaque)) < 0)
-			opaque[0] = '\0';
 		char d[900];
-		digest("bob", o.bob_pw, "REGISTER", uri, d, sizeof(d));
+		sip_digest(&cred, "bob", o.bob_pw, "REGISTER", uri, d, sizeof(d));
 		snprintf(auth, sizeof(auth), "Authorization: %s\r\n", d);
 	}
 	fail("REGISTER refused");
@@ -673,22 +473,12 @@ static void read_sip(int fd)
 	}
 }
 
-/* After the last session: bob and alice still answer what the server
- * sends them (the BYEs that end the far legs) for a while. */
-static void drain(double seconds)
+/* epoll data of a SIP socket: read what waits there */
+static void read_tag(uint64_t tag)
 {
-	double end = now() + seconds;
-
-	while(now() < end) {
-		struct epoll_event evs[64];
-		int k = epoll_wait(ep, evs, 64, 100);
-		for(int e = 0; e < k; e++) {
-			uint64_t d = evs[e].data.u64;
-			if(d == TAG_SIP_A || d == TAG_SIP_B)
-				read_sip(d == TAG_SIP_A ? sip_a : sip_b);
-		}
-	}
+	read_sip(tag == TAG_SIP_A ? sip_a : sip_b);
 }
+
 
 static void usage(void)
 {
@@ -737,8 +527,8 @@ int main(int argc, char **argv)
 	calls = calloc((size_t)o.calls, sizeof(call_t));
 	run_id = (unsigned int)getpid() ^ (unsigned int)time(NULL) << 12;
 	ep = epoll_create1(0);
-	sip_a = udp_socket(&port_a, TAG_SIP_A);
-	sip_b = udp_socket(&port_b, TAG_SIP_B);
+	sip_a = udp_socket(ep, o.ip, &port_a, TAG_SIP_A);
+	sip_b = udp_socket(ep, o.ip, &port_b, TAG_SIP_B);
 	msrp_b = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(msrp_b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&sa, 0, sizeof(sa));
@@ -793,7 +583,7 @@ int main(int argc, char **argv)
 								c->st, c->cseq);
 				}
 				if(c->st == ST_INVITING)
-					send_invite(i, have_nonce, 1);
+					send_invite(i, cred.have_nonce, 1);
 				else if(c->st == ST_BYE) {
 					c->last_tx = t;
 					send_in_dialog(i, "BYE", c->cseq + 1);
@@ -822,7 +612,7 @@ int main(int argc, char **argv)
 		}
 	}
 	t1 = now();
-	drain(1.0);
+	sip_drain(ep, 1.0, read_tag);
 	register_bob(1);
 	printf("sessions=%ld failed=%ld seconds=%.3f rate=%.1f challenges=%ld "
 		   "resent=%ld\n",

@@ -265,7 +265,7 @@ int imcf_session_event(
 	imcf_actions_t *acts;
 	int ret;
 
-	/* 2 x 128 participants of actions: too much for a worker's stack */
+	/* 3 x 128 participants of actions: too much for a worker's stack */
 	acts = pkg_malloc(sizeof(*acts));
 	if(!acts) {
 		PKG_MEM_ERROR;

@@ -23,7 +23,9 @@
 #define IMCF_KEY_MAX 64	   /* im_ua call key */
 #define IMCF_LEG_ID_MAX 32 /* relay leg id (IMR_LEG_ID_MAX) */
 #define IMCF_ID_MAX 40	   /* session id (the user part's variable) */
-#define IMCF_MAX_ACTIONS (2 * IMCF_MAX_PARTICIPANTS + 4)
+/* a release gives up to three per participant (BYE or CANCEL, its leg
+ * removed, left or its referrer's NOTIFY), after the event's own few */
+#define IMCF_MAX_ACTIONS (3 * IMCF_MAX_PARTICIPANTS + 8)
 
 typedef enum imcf_type
 {

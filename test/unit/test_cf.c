@@ -674,6 +674,50 @@ static int by_name(const void *a, const void *b)
 			((const struct CMUnitTest *)b)->name);
 }
 
+/* CF-16, CF-19 a: the originator of a full session (128) leaves; every
+ * other participant gets its BYE, its leg removed and its "left", and the
+ * session is released: no action is dropped for want of room. */
+static void release_of_a_full_session(void **state)
+{
+	imcf_conf_t *c = malloc(imcf_conf_size(IMCF_MAX_PARTICIPANTS));
+	imcf_actions_t *acts = malloc(sizeof(*acts));
+	imcf_event_t ev = {.type = IMCF_EV_CREATE, .uri = "sip:u0@home1.net"};
+	int byes = 0, removed = 0, left = 0, released = 0;
+	char uri[64];
+
+	(void)state;
+	imcf_conf_init(c, IMCF_MAX_PARTICIPANTS, "c1", "sip:conf-c1@home1.net",
+			IMCF_ADHOC, 0, 1, 0, 0);
+	acts->n = 0;
+	assert_int_equal(imcf_conf_apply(c, &ev, acts), 0);
+	for(int i = 1; i < IMCF_MAX_PARTICIPANTS; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%d@home1.net", i);
+		ev = (imcf_event_t){.type = IMCF_EV_INVITE, .idx = -1, .uri = uri};
+		acts->n = 0;
+		assert_int_equal(imcf_conf_apply(c, &ev, acts), 0);
+	}
+	for(int i = 1; i < IMCF_MAX_PARTICIPANTS; i++) {
+		ev = (imcf_event_t){.type = IMCF_EV_ANSWERED, .idx = i};
+		acts->n = 0;
+		assert_int_equal(imcf_conf_apply(c, &ev, acts), 0);
+	}
+	ev = (imcf_event_t){.type = IMCF_EV_BYE, .idx = 0};
+	acts->n = 0;
+	assert_int_equal(imcf_conf_apply(c, &ev, acts), 0);
+	for(int k = 0; k < acts->n; k++) {
+		byes += acts->a[k].type == IMCF_A_BYE;
+		removed += acts->a[k].type == IMCF_A_REMOVE_LEG && acts->a[k].idx > 0;
+		left += acts->a[k].type == IMCF_A_LEFT && acts->a[k].idx > 0;
+		released += acts->a[k].type == IMCF_A_RELEASE;
+	}
+	assert_int_equal(byes, IMCF_MAX_PARTICIPANTS - 1);
+	assert_int_equal(removed, IMCF_MAX_PARTICIPANTS - 1);
+	assert_int_equal(left, IMCF_MAX_PARTICIPANTS - 1);
+	assert_int_equal(released, 1);
+	free(acts);
+	free(c);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[64];
@@ -686,7 +730,7 @@ int main(void)
 		perror(CASES);
 		return 1;
 	}
-	while((e = readdir(d)) && n < 64) {
+	while((e = readdir(d)) && n < 63) {
 		size_t len = strlen(e->d_name);
 
 		if(len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0)
@@ -698,5 +742,6 @@ int main(void)
 	}
 	closedir(d);
 	qsort(tests, n, sizeof(tests[0]), by_name);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(release_of_a_full_session);
 	return _cmocka_run_group_tests("im_cf", tests, n, NULL, NULL);
 }
