@@ -20,6 +20,7 @@
 #include "im_ua.h"
 #include "im_ua_api.h"
 #include "im_ua_flow.h"
+#include "im_ua_reply.h"
 #include "im_ua_rpc.h"
 
 MODULE_VERSION
@@ -151,7 +152,7 @@ static int mod_init(void)
 		LM_ERR("cannot bind sl: load it before im_ua\n");
 		return -1;
 	}
-	if(imua_calls_init(imua_hash_size) < 0)
+	if(imua_calls_init(imua_hash_size) < 0 || imua_reply_init() < 0)
 		return -1;
 	register_basic_timers(1);
 	return 0;
@@ -172,6 +173,7 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	imua_calls_destroy();
+	imua_reply_destroy();
 }
 
 static sr_kemi_t sr_kemi_im_ua_exports[] = {

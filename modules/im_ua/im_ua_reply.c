@@ -3,6 +3,7 @@
 
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/locking.h"
 #include "core/mem/mem.h"
 
 #include "im_kbuf.h"
@@ -10,6 +11,38 @@
 
 #include "im_ua.h"
 #include "im_ua_reply.h"
+
+/* tm's t_reply_with_body links the reply's header and body lumps, made
+ * in this process's pkg memory, into the request kept in shm, and unlinks
+ * them after. Two processes answering one transaction at once (a 180 of
+ * leg B relayed by one worker while another relays its 200) would walk
+ * each other's pkg pointers and crash. Every answer to a kept transaction
+ * goes through imua_reply_trans, which holds the lock of the transaction's
+ * hash slot around it; nothing else takes these locks. */
+#define IMUA_REPLY_LOCKS 64
+static gen_lock_set_t *reply_locks;
+
+int imua_reply_init(void)
+{
+	reply_locks = lock_set_alloc(IMUA_REPLY_LOCKS);
+	if(!reply_locks || !lock_set_init(reply_locks)) {
+		LM_ERR("cannot make the reply locks\n");
+		if(reply_locks)
+			lock_set_dealloc(reply_locks);
+		reply_locks = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void imua_reply_destroy(void)
+{
+	if(!reply_locks)
+		return;
+	lock_set_destroy(reply_locks);
+	lock_set_dealloc(reply_locks);
+	reply_locks = NULL;
+}
 
 void imua_out_free(imua_out_t *out)
 {
@@ -95,8 +128,10 @@ int imua_reply_trans(unsigned int hash, unsigned int label, int code,
 		return -1;
 	}
 	/* t_reply_with_body drops the reference t_lookup_ident took */
+	lock_set_get(reply_locks, hash % IMUA_REPLY_LOCKS);
 	ret = imua_tmb.t_reply_with_body(t, code, (str *)reason, (str *)body,
 			(str *)hdrs, (str *)totag);
+	lock_set_release(reply_locks, hash % IMUA_REPLY_LOCKS);
 	imua_tmb.t_sett(saved, saved_branch);
 	if(ret < 0) {
 		LM_ERR("cannot send %d on transaction %u:%u\n", code, hash, label);

@@ -13,6 +13,8 @@
 
 /* The transaction of msg, created when the script has not. 1 new or
  * existing, 0 retransmission, -1 error. */
+int imua_reply_init(void);
+void imua_reply_destroy(void);
 int imua_ensure_transaction(struct sip_msg *msg);
 int imua_reply(struct sip_msg *msg, int code, const str *reason,
 		const str *hdrs, const str *ctype, const str *body);

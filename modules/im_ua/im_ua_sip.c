@@ -13,6 +13,7 @@
 #include "core/parser/parse_supported.h"
 #include "core/parser/parse_uri.h"
 #include "core/socket_info.h"
+#include "core/sr_module.h"
 #include "core/trim.h"
 #include "core/ut.h"
 
@@ -597,6 +598,10 @@ void imua_tx_callback(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	if(type & TMCB_DESTROY) {
 		*ps->param = NULL;
+		/* tm frees its table at shutdown: a call lock may be held by a
+		 * child that died, and shm goes away with us anyway */
+		if(ksr_shutdown_phase())
+			return;
 		/* an owner's request never answered still gets its code once */
 		if(tx->kind == IMUA_TX_DLG_REQ && tx->on_response && !tx->done)
 			tx->on_response(tx, TMCB_LOCAL_COMPLETED, &(struct tmcb_params){

@@ -188,6 +188,30 @@ def test_bye_from_callee_ends_both_legs(topo, users):
     s.close()
 
 
+def test_provisionals_and_answer_in_one_burst(server, make_ua):
+    """OP-3, TP-3: a callee that sends ten provisional responses and its
+    200 at once. Each B2BUA worker that takes one of them answers leg A
+    on the same tm transaction at the same moment; tm links each answer's
+    header lumps into the one request it keeps in shm, so answers racing
+    there once crashed a worker (a pkg pointer of one process followed by
+    another). Every round must end in one 200 at alice, with the worker
+    alive for the next round."""
+    alice, bob = make_ua("alice"), make_ua("bob")
+    for _ in range(120):
+        s = ImSession(alice, bob, server.uri("bob"))
+        s.invite()
+        s.b_req = bob.wait_request("INVITE")
+        for status in (180, 181, 182, 183, 180, 181, 182, 183, 180, 183):
+            s.b_req.reply(status)
+        s.answer()
+        assert s.call.wait_final().status == 200
+        bob.wait_request("ACK")
+        resp, _ = s.bye_from_a()
+        assert resp.status == 200
+        s.close()
+    wait_until(server.released, 15, "release of calls and relay legs")
+
+
 def test_cancel_before_answer(topo, users):
     """OP-7, TP-5, NNI-08, NNI-11: 200 to the CANCEL and 487 to the INVITE
     at each B2BUA, the CANCEL reaches bob, nothing stays allocated."""
