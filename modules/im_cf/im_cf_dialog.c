@@ -300,8 +300,18 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 		return -1;
 	}
 	snprintf(boundary, sizeof(boundary), "imcf-%s-%d", s->conf.id, idx);
-	if(replaces && replaces[0])
-		im_kbuf_addf(&h, "Replaces: %s\r\nRequire: replaces\r\n", replaces);
+	if(replaces && replaces[0]) {
+		/* App L: the inviter named its dialog as its own side knows it;
+		 * im_ua follows it through the participating functions' B2BUA
+		 * calls on this node to the invitee's side (a next domain maps
+		 * the rest on arrival) */
+		char mapped[640];
+		str r = {(char *)replaces, (int)strlen(replaces)};
+
+		if(imcf_ua.map_replaces(&r, mapped, sizeof(mapped)) < 0)
+			snprintf(mapped, sizeof(mapped), "%s", replaces);
+		im_kbuf_addf(&h, "Replaces: %s\r\nRequire: replaces\r\n", mapped);
+	}
 	if(invitation_headers(&inviter, large, &h) < 0
 			|| imcf_body_invitation(
 					   &offer, &list, boundary, &body, &ctype, &allocated)

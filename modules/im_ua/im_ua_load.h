@@ -152,6 +152,11 @@ typedef int (*imua_new_key_f)(char *key, int keylen);
  * types whose bit (1ULL << HDR_..._T) is in skip: pkg, caller frees. */
 typedef int (*imua_copy_headers_f)(
 		struct sip_msg *msg, unsigned long long skip, str *out);
+/* A Replaces value (RFC 3891) as the party past every B2BUA call of this
+ * node that the dialog it names crosses knows it (App L), into out
+ * (NUL-terminated): 1 mapped, 0 none of ours (a copy), -1 bad value or
+ * out too small. */
+typedef int (*imua_map_replaces_f)(const str *in, char *out, int outlen);
 /* Walks every call with its owner's app data. */
 typedef void (*imua_foreach_f)(
 		int (*fn)(imua_call_t *c, void *app, void *arg), void *arg);
@@ -256,6 +261,7 @@ typedef struct imua_api {
 	imua_count_f count;
 	imua_new_key_f new_key;
 	imua_copy_headers_f copy_headers;
+	imua_map_replaces_f map_replaces;
 	imua_foreach_f foreach;
 	imua_end_f end;
 	/* single dialogs */

@@ -20,6 +20,7 @@
 #include "im_ua.h"
 #include "im_ua_api.h"
 #include "im_ua_flow.h"
+#include "im_ua_replaces.h"
 #include "im_ua_reply.h"
 #include "im_ua_rpc.h"
 
@@ -85,6 +86,7 @@ int bind_im_ua(imua_api_t *api)
 	api->count = imua_calls_count;
 	api->new_key = imua_new_key;
 	api->copy_headers = imua_copy_headers_api;
+	api->map_replaces = imua_replaces_map;
 	api->foreach = imua_foreach;
 	api->end = imua_end_call;
 	api->uas_open = imua_uas_open;

@@ -18,6 +18,7 @@
 #include "core/ut.h"
 
 #include "im_ua.h"
+#include "im_ua_replaces.h"
 #include "im_ua_sip.h"
 #include "im_random.h"
 
@@ -183,6 +184,24 @@ static void copy_end_to_end_require(struct hdr_field *h, im_kbuf_t *b)
 	}
 }
 
+static int is_replaces(struct hdr_field *h)
+{
+	return h->name.len == 8 && strncasecmp(h->name.s, "Replaces", 8) == 0;
+}
+
+/* App L: the dialog a Replaces names, as the party past our calls knows
+ * it (im_ua_replaces.c); a value that does not parse crosses as it is,
+ * for the invitee to refuse. */
+static void copy_replaces(struct hdr_field *h, im_kbuf_t *b)
+{
+	char mapped[640];
+
+	if(imua_replaces_map(&h->body, mapped, sizeof(mapped)) < 0)
+		im_kbuf_add(b, h->name.s, h->len);
+	else
+		im_kbuf_addf(b, "Replaces: %s\r\n", mapped);
+}
+
 static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 		im_kbuf_t *b)
 {
@@ -195,7 +214,10 @@ static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 			continue;
 		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
 			continue;
-		im_kbuf_add(b, h->name.s, h->len);
+		if(is_replaces(h))
+			copy_replaces(h, b);
+		else
+			im_kbuf_add(b, h->name.s, h->len);
 	}
 	return b->failed ? -1 : 0;
 }

@@ -5,11 +5,13 @@ message of the NNI leg seen on the tap between them. Every test ends with
 no im_cf session, no im_ua call and no relay session on either side."""
 
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 
 from imtest import cpim
 from imtest.cf import Member, answering_byes, parts_of, start_conference, wait_all_released
+from imtest.im_session import ImSession
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
@@ -182,6 +184,41 @@ def test_adhoc_both_domains(nni, members, released):
     with answering_byes(carol, bob, dave) as got:
         assert alice.bye().status == 200
     assert got == {carol, bob, dave}
+
+
+def test_replaces_mapped_across_the_nni(nni, members, released):
+    """App L, OMA TS 6.1.1.2.6 a, NNI-14: alice of home1 and bob of home2
+    are in a 1-1 session (home1's originating B2BUA, the NNI, home2's
+    terminating one); alice extends it to a conference with carol, naming
+    her dialog in bob's entry. home1 follows it to the NNI dialog, which
+    is what crosses; home2 follows that to bob's own dialog."""
+    alice, carol, bob = members("alice@home1", "carol@home1", "bob@home2")
+    start = nni.tap.mark()
+    one = ImSession(alice.ua, bob.ua, bob.aor).start()
+    a_dlg, b_dlg = one.call.dialog, one.b_req.dialog
+    old_nni = nni_invite(nni, bob.aor, start)
+    replaces = (f"{a_dlg.call_id};to-tag={a_dlg.remote_tag};"
+                f"from-tag={a_dlg.local_tag}")
+    mark = nni.tap.mark()
+    alice.invite_factory(FACTORY, [
+        f"{bob.aor};method=INVITE?Replaces={quote(replaces, safe='')}", carol.aor])
+    for m in (bob, carol):
+        m.wait_invitation()
+    crossing = nni_invite(nni, bob.aor, mark)
+    # on the NNI: the dialog as home2's terminating B2BUA knows it
+    assert crossing.get("replaces").startswith(old_nni.call_id + ";")
+    assert bob.req.msg.get("replaces") == (
+        f"{b_dlg.call_id};to-tag={b_dlg.local_tag};from-tag={b_dlg.remote_tag}")
+    for m in (bob, carol):
+        m.accept()
+        m.wait_ack()
+    alice.established()
+    resp, bye_at_a = one.bye_from_b()
+    assert resp.status == 200 and bye_at_a.msg.call_id == a_dlg.call_id
+    one.close()
+    with answering_byes(carol, bob) as got:
+        assert alice.bye().status == 200
+    assert got == {carol, bob}
 
 
 def warning_code(resp):

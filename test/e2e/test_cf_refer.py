@@ -3,10 +3,13 @@ controlling function (im_cf, OMA TS 7.2.1.6-7.2.1.8, 7.2.3.2), end to
 end: real Kamailio and relay. Every test ends with no im_cf session, no
 im_ua call and no relay session left (the `released` fixture)."""
 
+from urllib.parse import quote
+
 import pytest
 
 from imtest import cpim
 from imtest.cf import RLIST_TYPE, resource_list
+from imtest.im_session import ImSession
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
@@ -287,6 +290,65 @@ def test_replaces_extends_one_to_one(server, members, released):
         m.wait_ack()
     alice.established()
     originator_leaves(alice, bob, carol)
+
+
+def replaces_of(dialog):
+    """The Replaces value naming dialog to its far end (RFC 3891: to-tag
+    is the recipient's own tag, from-tag the sender's)."""
+    return (f"{dialog.call_id};to-tag={dialog.remote_tag};"
+            f"from-tag={dialog.local_tag}")
+
+
+def test_replaces_mapped_through_the_b2buas(server, members, released):
+    """App L, OMA TS 6.1.1.2.6 a, RFC 3891: alice and bob are in a real
+    1-1 session through both participating functions' B2BUAs; alice turns
+    it into a conference by naming her dialog in bob's list entry. Bob's
+    invitation names that dialog as bob knows it (his own Call-ID and
+    tags, three calls away from alice's), so bob can replace it: he
+    accepts and BYEs the old dialog, whose B2BUA calls then end with it."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    one = ImSession(alice.ua, bob.ua, server.uri("bob")).start()
+    a_dlg, b_dlg = one.call.dialog, one.b_req.dialog
+    assert a_dlg.call_id != b_dlg.call_id  # two B2BUA calls in between
+    escaped = quote(replaces_of(a_dlg), safe="")
+    alice.invite_factory(FACTORY, [f"{server.uri('bob')};method=INVITE?Replaces={escaped}",
+                                   server.uri("carol")])
+    for m in (bob, carol):
+        m.wait_invitation()
+    assert bob.req.msg.get("replaces") == (
+        f"{b_dlg.call_id};to-tag={b_dlg.local_tag};from-tag={b_dlg.remote_tag}")
+    assert carol.req.msg.get("replaces") is None
+    for m in (bob, carol):
+        m.accept()
+        m.wait_ack()
+    alice.established()
+    # bob ends the dialog he replaced; alice's side of it ends too
+    resp, bye_at_a = one.bye_from_b()
+    assert resp.status == 200
+    assert bye_at_a.msg.call_id == a_dlg.call_id
+    one.close()
+    originator_leaves(alice, bob, carol)
+
+
+def test_replaces_naming_no_dialog_crosses_as_it_came(server, members, released):
+    """App L: a Replaces that names no dialog of this server, or that does
+    not parse, reaches the invitee unchanged, for it to refuse (RFC 3891
+    481); the session goes on with the others."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    unknown = "nosuch@home1.net;to-tag=x1;from-tag=y2;early-only"
+    bad = "nosuch@home1.net;to-tag=x1"
+    alice.invite_factory(FACTORY, [
+        f"{server.uri('bob')};method=INVITE?Replaces={quote(unknown, safe='')}",
+        f"{server.uri('carol')};method=INVITE?Replaces={quote(bad, safe='')}"])
+    for m in (bob, carol):
+        m.wait_invitation()
+    assert bob.req.msg.get("replaces") == unknown
+    assert carol.req.msg.get("replaces") == bad
+    bob.req.reply(481)
+    carol.accept()
+    carol.wait_ack()
+    alice.established()
+    originator_leaves(alice, carol)
 
 
 def reinvite(m, sdp, headers=()):

@@ -1,0 +1,19 @@
+/*
+ * Replaces (RFC 3891) across our B2BUA calls (App L, OMA IM TS
+ * 6.1.1.2.6 a): an INVITE that replaces a dialog names it as the party
+ * on one side of a B2BUA knows it, while the invitee knows it by the
+ * other side's Call-ID and tags. The value is followed through every
+ * call of this node the dialog crosses.
+ */
+#ifndef IM_UA_REPLACES_H
+#define IM_UA_REPLACES_H
+
+#include "core/str.h"
+
+/* out (NUL-terminated) is the Replaces value `in` as seen past every of
+ * our calls it names: 1 when it was mapped, 0 when it names none of our
+ * dialogs (out is a copy), -1 when it does not parse or out is too
+ * small. */
+int imua_replaces_map(const str *in, char *out, int outlen);
+
+#endif
