@@ -373,7 +373,7 @@ static const char *read_leg_params(cmd_call_t *call, leg_params_t *p)
 
 static const char *leg_add_or_update(cmd_call_t *call, int must_exist)
 {
-	int bad = 0, created = 0;
+	int bad = 0, created = 0, moved;
 	const char *err = NULL;
 	leg_params_t p;
 	session_t *s = find_session(call, &err);
@@ -389,11 +389,15 @@ static const char *leg_add_or_update(cmd_call_t *call, int must_exist)
 		return invalid(call, "no leg %s", id);
 	if(l && l->secure != (p.secure > 0) && p.secure >= 0)
 		return invalid(call, "leg %s: tls cannot change", id);
+	moved = l && p.remote_path && strcmp(l->remote_path, p.remote_path) != 0
+			&& l->remote_path[0];
 	l = leg_add(s, id, &p, &created, errbuf, sizeof(errbuf));
 	if(!l) {
 		call->code = JSONRPC_INVALID_PARAMS;
 		return errbuf;
 	}
+	if(moved)
+		engine_leg_moved(l);
 	engine_leg_updated(l);
 	call->result = leg_json(l);
 	json_object_set_new(call->result, "created", json_boolean(created));

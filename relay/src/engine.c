@@ -709,6 +709,24 @@ void engine_leg_updated(leg_t *leg)
 	}
 }
 
+void engine_leg_moved(leg_t *leg)
+{
+	engine_t *e = &relay_engine;
+
+	if(leg->state == LEG_CLOSED || (!leg->conn && !leg->bound))
+		return;
+	ilog(msrp, LOG_INFO,
+			"session %s leg %s: remote path now %s: the leg leaves its "
+			"connection and waits to be bound again",
+			leg->session->id, leg->id, leg->remote_path);
+	/* what was in flight on the old connection is not carried over: its
+	 * senders hear of it from the transaction timer or a failure REPORT */
+	e->io->unbind(leg);
+	leg->bound = 0;
+	leg->state = LEG_WAITING;
+	engine_leg_updated(leg);
+}
+
 /* session.c's hook: the leg is about to be freed. */
 static void forget_leg(leg_t *leg, const char *why, void *arg)
 {

@@ -65,6 +65,10 @@ void engine_leg_connect_failed(leg_t *leg, const char *why);
 void engine_leg_drained(leg_t *leg);
 /* Parameters changed by the control channel (remote path, setup...). */
 void engine_leg_updated(leg_t *leg);
+/* The control channel gave a connected leg another remote path (a
+ * re-INVITE that moved the party's MSRP media, RFC 4975 5.4): the leg
+ * leaves its connection and binds again as a new leg would. */
+void engine_leg_moved(leg_t *leg);
 /* The leg is leaving connection rx belongs to: forget its frame. */
 void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg);
 /* Once a second: transaction timeouts, idle sessions. */

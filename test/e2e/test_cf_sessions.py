@@ -11,6 +11,7 @@ from conftest import start_server, stop_server
 from imtest import cpim
 from imtest.cf import (Member, answering_byes, parts_of, resource_list, start_conference,
                         wait_all_released)
+from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
@@ -420,6 +421,30 @@ def test_reinvite_new_offer(server, members, released):
     resp = alice.reinvite(alice.offer().replace(b"m=message", b"m=audio"))
     assert resp.status == 488
     relayed(carol, ident, [alice, bob], "after alice's refused re-INVITE")
+    leaves(alice, bob, carol)
+
+
+def test_reinvite_moves_the_msrp_path(server, members, released):
+    """CF-6, RFC 4975 5.4: bob, behind his participating function's relay
+    bridge, moves his MSRP media to a new connection by a re-INVITE with a
+    new path. The bridge's leg leaves the old connection (the relay closes
+    it: it carries nothing else) and binds bob's new one; messages flow
+    both ways on it, and alice and carol notice nothing."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    old = bob.ep
+    bob.ep = MsrpEndpoint(host=bob.ua.local_ip)
+    resp = bob.reinvite(bob.offer(setup="active"))
+    assert resp.status == 200
+    path = Sdp(resp.body).path
+    old.wait_closed()
+    bob.ep.to_path = path
+    bob.ep.connect_to(path[0])
+    assert bob.ep.wait_response(bob.ep.bind()).status == 200
+    relayed(alice, ident, [bob, carol], "to bob's new connection")
+    relayed(bob, ident, [alice, carol], "from bob's new connection")
+    old.close()
     leaves(alice, bob, carol)
 
 

@@ -45,13 +45,24 @@ class Topology:
         wait_until(self.released, 15, "release of calls and relay legs")
 
 
-@pytest.fixture(params=["nni", "local", "proxy"])
-def topo(request):
+def _topology(request):
     if request.param == "nni":
         nni = request.getfixturevalue("nni")
         return Topology("nni", nni.home1, nni.home2)
     srv = request.getfixturevalue("server" if request.param == "local" else "proxy_server")
     return Topology(request.param, srv, srv)
+
+
+@pytest.fixture(params=["nni", "local", "proxy"])
+def topo(request):
+    return _topology(request)
+
+
+@pytest.fixture(params=["nni", "local"])
+def b2b_topo(request):
+    """The topologies where a participating function's B2BUA and relay
+    bridge stand between the users."""
+    return _topology(request)
 
 
 @pytest.fixture
@@ -261,6 +272,54 @@ def test_reinvite_changes_msrp_parameters(topo, users):
     body = cpim.build("<sip:alice@home1.net>", f"<{to}>", "after re-INVITE")
     s.send_a(body, content_type="message/cpim")
     assert s.b_ep.wait_message().body == body
+    s.bye_from_a()
+    topo.wait_released()
+    s.close()
+
+
+def test_reinvite_moves_the_msrp_path(b2b_topo, make_ua):
+    """OP-4, TP-4, RFC 4975 5.4: alice moves her MSRP media to a new
+    connection by a re-INVITE with a new path. Her relay bridge leg
+    leaves the old connection (closed: it carried nothing else) and binds
+    the new one, bob's side sees no change, and messages flow both ways
+    on the new connection. (In proxy mode the move is between the
+    clients alone.)"""
+    topo = b2b_topo
+    alice = make_ua("alice", srv=topo.caller_srv)
+    bob = make_ua("bob", srv=topo.callee_srv)
+    to = topo.callee_srv.uri("bob")
+    s = ImSession(alice, bob, to).start()
+    from imtest.msrp import MsrpEndpoint
+    from imtest.sdp import msrp_sdp
+    import threading
+    got = {}
+
+    def answer():
+        req = bob.wait_request("INVITE")
+        got["req"] = req
+        req.reply(200, body=msrp_sdp(s.b_ep.path, ip=bob.local_ip, setup="passive"),
+                  content_type="application/sdp")
+    t = threading.Thread(target=answer)
+    t.start()
+    old, s.a_ep = s.a_ep, MsrpEndpoint(host=alice.local_ip)
+    resp = s.call.reinvite(msrp_sdp(s.a_ep.path, ip=alice.local_ip, setup="active"))
+    t.join(10)
+    assert resp.status == 200
+    bob.wait_request("ACK")
+    old.wait_closed()
+    # the bridge's path towards alice stays; bob's side sees no change
+    assert Sdp(resp.body).path == Sdp(s.final.body).path
+    assert Sdp(got["req"].msg.body).path == Sdp(s.b_req.msg.body).path
+    s.a_ep.to_path = Sdp(resp.body).path
+    s.a_ep.connect_to(s.a_ep.to_path[0])
+    assert s.a_ep.wait_response(s.a_ep.bind()).status == 200
+    body = cpim.build("<sip:alice@home1.net>", f"<{to}>", "on the new connection")
+    s.send_a(body, content_type="message/cpim")
+    assert s.b_ep.wait_message().body == body
+    back = cpim.build(f"<{to}>", "<sip:alice@home1.net>", "back on it")
+    s.send_b(back, content_type="message/cpim")
+    assert s.a_ep.wait_message().body == back
+    old.close()
     s.bye_from_a()
     topo.wait_released()
     s.close()
