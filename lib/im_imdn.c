@@ -47,7 +47,8 @@ static int status_fits(im_imdn_kind_t k, im_imdn_status_t s)
 static int is_token_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		   || (c >= '0' && c <= '9') || strchr("-.!%*_+`'~", c) != NULL;
+		   || (c >= '0' && c <= '9')
+		   || (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 int im_imdn_disposition_parse(const char *v, size_t len, unsigned *mask)

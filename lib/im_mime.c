@@ -54,7 +54,8 @@ static int valid_boundary(im_span_t b)
 	for(size_t i = 0; i < b.len; i++) {
 		char c = b.p[i];
 		if(!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
-				   || (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c)))
+				   || (c >= 'A' && c <= 'Z')
+				   || (c != '\0' && strchr("'()+_,-./:=? ", c))))
 			return 0;
 	}
 	return 1;

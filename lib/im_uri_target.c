@@ -11,7 +11,8 @@
 static int is_token_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		   || (c >= '0' && c <= '9') || strchr("-.!%*_+`'~", c) != NULL;
+		   || (c >= '0' && c <= '9')
+		   || (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 static int is_token(const char *p, size_t n)

@@ -108,6 +108,16 @@ static void golden_cases(void **state)
 	assert_true(for_each_case(CASES, ".xml", check_case) >= 8);
 }
 
+/* a NUL byte is no token character (strchr finds the terminator) */
+static void disposition_with_a_nul(void **state)
+{
+	static const char v[] = "positive-delivery\0, display";
+	unsigned mask;
+
+	(void)state;
+	assert_int_equal(im_imdn_disposition_parse(v, sizeof(v) - 1, &mask), -1);
+}
+
 static void disposition_values(void **state)
 {
 	strbuf_t text = {0};
@@ -161,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 			cmocka_unit_test(golden_cases),
 			cmocka_unit_test(disposition_values),
+			cmocka_unit_test(disposition_with_a_nul),
 			cmocka_unit_test(writer_refuses_inconsistent_input),
 	};
 	return cmocka_run_group_tests_name("im_imdn", tests, NULL, NULL);
