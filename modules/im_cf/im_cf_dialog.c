@@ -10,6 +10,7 @@
 #include "im_shm_str.h"
 
 #include "im_cf.h"
+#include "im_cf_accept.h"
 #include "im_cf_alias.h"
 #include "im_cf_reply.h"
 #include "im_cf_body.h"
@@ -183,6 +184,36 @@ str imcf_dialog_answer_hdrs(const imcf_session_t *s, char *buf, size_t n)
 	return imcf_cstr(buf);
 }
 
+void imcf_answer_wrapped_from_offer(str *answer, const str *offer)
+{
+	im_sdp_msrp_t m;
+	const char *err;
+	char *out;
+	size_t cap;
+	int no_msrp, n;
+
+	if(!answer->s
+			|| im_sdp_parse_msrp(offer->s, (size_t)offer->len, &m, &no_msrp, &err)
+					   < 0
+			|| !m.accept_wrapped_types.len)
+		return;
+	cap = (size_t)answer->len + m.accept_wrapped_types.len + 1;
+	out = pkg_malloc(cap);
+	if(!out) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	n = imcf_sdp_set_wrapped(answer->s, (size_t)answer->len,
+			m.accept_wrapped_types.p, m.accept_wrapped_types.len, out, cap);
+	if(n < 0) {
+		pkg_free(out);
+		return;
+	}
+	pkg_free(answer->s);
+	answer->s = out;
+	answer->len = n;
+}
+
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 {
 	str sdp, answer = STR_NULL, key, reason = str_init("OK");
@@ -202,6 +233,7 @@ int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg)
 	snprintf(k, sizeof(k), "%s", s->conf.p[idx].leg_key);
 	imcf_session_unlock(s);
 	key = imcf_cstr(k);
+	imcf_answer_wrapped_from_offer(&answer, &sdp);
 	ret = imcf_ua.uas_answer(&key, 200, &reason, &hdrs, &ctype, &answer);
 	pkg_free(answer.s);
 	return ret < 0 ? -1 : 0;

@@ -33,6 +33,11 @@ str imcf_dialog_answer_hdrs(const imcf_session_t *s, char *buf, size_t n);
  * 0, or -1 (an error was answered). */
 int imcf_dialog_accept(imcf_session_t *s, int idx, struct sip_msg *msg);
 
+/* CF-5, CF-6: an answer "chosen from the offer": *answer (pkg, the
+ * relay's, which accepts any wrapped type) gets the offer's
+ * a=accept-wrapped-types when the offer has one; else it stays. */
+void imcf_answer_wrapped_from_offer(str *answer, const str *offer);
+
 /* The invitation of participant idx (CF-12): relay leg offered, INVITE
  * sent, with Replaces: <replaces> and Require: replaces when replaces is
  * not NULL or empty (App L, D-13). 0, or -1 when nothing was sent. */

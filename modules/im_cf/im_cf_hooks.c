@@ -111,6 +111,7 @@ static int on_reoffer(
 												 : "Server Internal Error");
 		return 0;
 	}
+	imcf_answer_wrapped_from_offer(&answer, &sdp);
 	out->body = answer;
 	out->ctype = imcf_cstr(IMCF_CT_SDP);
 	return 0;

@@ -424,6 +424,31 @@ def test_reinvite_new_offer(server, members, released):
     leaves(alice, bob, carol)
 
 
+def test_rejoin_and_reinvite_answers_chosen_from_the_offer(server, members, released):
+    """CF-5, CF-6 ("an SDP answer chosen from the offer"): the 200 to a
+    re-INVITE and to a rejoin carries the offer's accept-wrapped-types,
+    not the relay's "*" (which the offer never listed); an offer without
+    one gets the relay's."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    start_adhoc(server, alice, [bob, carol])
+    ident = only_session(server)["identity"]
+    resp = bob.reinvite(bob.offer(accept_wrapped="text/plain application/im-iscomposing+xml"))
+    assert resp.status == 200
+    assert Sdp(resp.body).attr("accept-wrapped-types") == \
+        "text/plain application/im-iscomposing+xml"
+    resp = bob.reinvite(bob.offer(accept_wrapped=None))
+    assert resp.status == 200
+    assert Sdp(resp.body).attr("accept-wrapped-types") == "*"
+    leaves(carol)
+    wait_until(lambda: only_session(server)["participants"] == 2, 10, "carol gone")
+    carol.renew().invite(ident, accept_wrapped="image/png")
+    answer = Sdp(carol.established().body)
+    assert answer.attr("accept-wrapped-types") == "image/png"
+    carol.connect()
+    relayed(alice, ident, [bob, carol], "carol is back")
+    leaves(alice, bob, carol)
+
+
 def test_reinvite_moves_the_msrp_path(server, members, released):
     """CF-6, RFC 4975 5.4: bob, behind his participating function's relay
     bridge, moves his MSRP media to a new connection by a re-INVITE with a
