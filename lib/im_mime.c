@@ -169,15 +169,17 @@ static size_t find_delimiter(
  * headers end at an empty line, or at e when the last header's line end
  * is the one before the delimiter (a part without a body).
  */
-static int split_part(
-		im_span_t body, size_t s, size_t e, im_span_t *type, im_span_t *content)
+static int split_part(im_span_t body, size_t s, size_t e, im_span_t *type,
+		im_span_t *content, im_span_t *content_id)
 {
 	static const char text_plain[] = "text/plain";
 	const char *p = body.p;
 	im_span_t ctype = {text_plain, sizeof(text_plain) - 1}, params;
 	size_t i = s;
-	int in_ctype = 0;
+	int in_ctype = 0, in_cid = 0;
 
+	content_id->p = NULL;
+	content_id->len = 0;
 	content->p = p + e;
 	content->len = 0;
 	while(i < e) {
@@ -200,6 +202,8 @@ static int split_part(
 				return -1;
 			if(in_ctype)
 				ctype.len = (size_t)(p + i + len - ctype.p);
+			if(in_cid)
+				content_id->len = (size_t)(p + i + len - content_id->p);
 		} else {
 			colon = memchr(p + i, ':', len);
 			if(!colon)
@@ -213,6 +217,11 @@ static int split_part(
 				ctype.p = colon + 1;
 				ctype.len = (size_t)(p + i + len - ctype.p);
 			}
+			in_cid = name_len == 10 && strncasecmp(p + i, "Content-ID", 10) == 0;
+			if(in_cid) {
+				content_id->p = colon + 1;
+				content_id->len = (size_t)(p + i + len - content_id->p);
+			}
 		}
 		i = (size_t)(eol - p) + 1;
 	}
@@ -220,20 +229,20 @@ static int split_part(
 	return 0;
 }
 
-int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
-		im_span_t *part)
+/* Calls fn for every top-level part of a multipart body until it returns
+ * non-zero: that value (1 or more), 0 when none did, -1 for a malformed
+ * multipart, -2 when the body is no multipart. */
+static int each_part(im_span_t content_type, im_span_t body,
+		int (*fn)(void *arg, im_span_t type, im_span_t content, im_span_t cid),
+		void *arg)
 {
-	im_span_t params, b, ptype, content;
+	im_span_t params, b, ptype, content, cid;
 	im_span_t type = media_type(content_type, &params);
 	size_t s, d, e, next;
 	int kind, found = 0;
 
-	if(type_is(type, want_type)) {
-		*part = body;
-		return 0;
-	}
 	if(!is_multipart(type))
-		return 1;
+		return -2;
 	if(find_boundary(params, &b) < 0 || !valid_boundary(b))
 		return -1;
 	/* the preamble before the first delimiter is ignored */
@@ -248,14 +257,110 @@ int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
 		e = d > s ? d - 1 : s;
 		if(e > s && body.p[e - 1] == '\r')
 			e--;
-		if(split_part(body, s, e, &ptype, &content) < 0)
+		if(split_part(body, s, e, &ptype, &content, &cid) < 0)
 			return -1;
-		if(!found && type_is(ptype, want_type)) {
-			*part = content;
-			found = 1;
-		}
+		/* the whole body stays checked after a match */
+		if(!found)
+			found = fn(arg, ptype, content, cid);
 	}
-	return found ? 0 : 1;
+	return found;
+}
+
+typedef struct find_arg {
+	const char *want_type;
+	im_span_t id;
+	im_span_t *part, *type;
+} find_arg_t;
+
+static int by_type(void *arg, im_span_t type, im_span_t content, im_span_t cid)
+{
+	find_arg_t *a = arg;
+
+	(void)cid;
+	if(!type_is(type, a->want_type))
+		return 0;
+	*a->part = content;
+	return 1;
+}
+
+int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
+		im_span_t *part)
+{
+	find_arg_t a = {want_type, {NULL, 0}, part, NULL};
+	im_span_t params;
+	int r;
+
+	if(type_is(media_type(content_type, &params), want_type)) {
+		*part = body;
+		return 0;
+	}
+	r = each_part(content_type, body, by_type, &a);
+	return r == -2 || r == 0 ? 1 : (r < 0 ? -1 : 0);
+}
+
+int im_mime_content_id_is(im_span_t value, im_span_t id)
+{
+	const char *p = value.p, *end = value.p + value.len;
+
+	while(p < end && is_lws(*p))
+		p++;
+	while(end > p && is_lws(end[-1]))
+		end--;
+	if(end - p < 2 || *p != '<' || end[-1] != '>')
+		return 0;
+	p++;
+	end--;
+	return (size_t)(end - p) == id.len && id.len
+		   && memcmp(p, id.p, id.len) == 0;
+}
+
+static int by_id(void *arg, im_span_t type, im_span_t content, im_span_t cid)
+{
+	find_arg_t *a = arg;
+
+	if(!cid.p || !im_mime_content_id_is(cid, a->id))
+		return 0;
+	*a->part = content;
+	*a->type = type;
+	return 1;
+}
+
+int im_mime_find_id(im_span_t content_type, im_span_t body, im_span_t id,
+		im_span_t *part, im_span_t *type)
+{
+	find_arg_t a = {NULL, id, part, type};
+	int r = each_part(content_type, body, by_id, &a);
+
+	return r == -2 || r == 0 ? 1 : (r < 0 ? -1 : 0);
+}
+
+int im_mime_cid_id(im_span_t url, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	if(url.len < 5 || strncasecmp(url.p, "cid:", 4) != 0)
+		return -1;
+	for(size_t i = 4; i < url.len; i++) {
+		char c = url.p[i];
+
+		if(c == '%') {
+			int hi, lo;
+
+			if(i + 2 >= url.len || (hi = im_hex_value(url.p[i + 1])) < 0
+					|| (lo = im_hex_value(url.p[i + 2])) < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		/* an addr-spec has no controls, blanks or angle brackets */
+		if((unsigned char)c <= ' ' || c == 127 || c == '<' || c == '>')
+			return -1;
+		if(o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (int)o;
 }
 
 static void copy(char *dst, const char *src, size_t n)

@@ -38,6 +38,25 @@ int im_mime_find(im_span_t content_type, im_span_t body, const char *want_type,
 		im_span_t *part);
 
 /*
+ * RFC 2392 and RFC 5368 (multiple-refer): the top-level part of a
+ * multipart body whose Content-ID is <id>. 0: *part (its body) and *type
+ * (its media type) set; 1: no such part, or the body is no multipart (a
+ * single body's Content-ID is a header of the message itself: see
+ * im_mime_content_id_is); -1: a malformed multipart.
+ */
+int im_mime_find_id(im_span_t content_type, im_span_t body, im_span_t id,
+		im_span_t *part, im_span_t *type);
+
+/* 1 when a Content-ID header value is "<id>" (blanks around allowed). */
+int im_mime_content_id_is(im_span_t value, im_span_t id);
+
+/* The id a cid: URL (RFC 2392) names, percent-decoded, into out
+ * (NUL-terminated): its length, or -1 when url is no cid: URL, an escape
+ * is broken, it decodes to a control, blank or angle bracket, or out is
+ * too small. */
+int im_mime_cid_id(im_span_t url, char *out, size_t cap);
+
+/*
  * Writes body with part (a view into body, as im_mime_find gives) replaced
  * by repl[0..repl_len). Returns the length (not NUL terminated), or 0 when
  * out is too small or part is not inside body.

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
@@ -9,14 +10,11 @@
 
 #include "im_cf_body.h"
 
-int imcf_body_part(struct sip_msg *msg, const char *want, str *part)
+/* msg's Content-Type value and body: 0, or 1 when it has no body. */
+static int body_of(struct sip_msg *msg, im_span_t *ct, im_span_t *b)
 {
-	im_span_t ct, b, found;
 	str ctype, body;
-	int ret;
 
-	part->s = NULL;
-	part->len = 0;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->content_type)
 		return 1;
 	body.s = get_body(msg);
@@ -29,16 +27,75 @@ int imcf_body_part(struct sip_msg *msg, const char *want, str *part)
 		return 1;
 	ctype = msg->content_type->body;
 	trim(&ctype);
-	ct.p = ctype.s;
-	ct.len = (size_t)ctype.len;
-	b.p = body.s;
-	b.len = (size_t)body.len;
+	ct->p = ctype.s;
+	ct->len = (size_t)ctype.len;
+	b->p = body.s;
+	b->len = (size_t)body.len;
+	return 0;
+}
+
+int imcf_body_part(struct sip_msg *msg, const char *want, str *part)
+{
+	im_span_t ct, b, found;
+	int ret;
+
+	part->s = NULL;
+	part->len = 0;
+	if(body_of(msg, &ct, &b))
+		return 1;
 	ret = im_mime_find(ct, b, want, &found);
 	if(ret == 0) {
 		part->s = (char *)found.p;
 		part->len = (int)found.len;
 	}
 	return ret;
+}
+
+/* The message's own Content-ID header value, or an empty span. */
+static im_span_t message_content_id(struct sip_msg *msg)
+{
+	im_span_t v = {NULL, 0};
+
+	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		if(h->name.len == 10 && strncasecmp(h->name.s, "Content-ID", 10) == 0) {
+			v.p = h->body.s;
+			v.len = (size_t)h->body.len;
+			break;
+		}
+	}
+	return v;
+}
+
+int imcf_body_part_by_cid(
+		struct sip_msg *msg, const str *cid_url, const char *want, str *part)
+{
+	char id[256];
+	im_span_t ct, b, found, type, params;
+	int n, ret;
+
+	part->s = NULL;
+	part->len = 0;
+	n = im_mime_cid_id((im_span_t){cid_url->s, (size_t)cid_url->len}, id,
+			sizeof(id));
+	if(n < 0 || body_of(msg, &ct, &b))
+		return 1;
+	ret = im_mime_find_id(ct, b, (im_span_t){id, (size_t)n}, &found, &type);
+	if(ret < 0)
+		return -1;
+	if(ret == 1) {
+		/* a single body: named by the message's own Content-ID */
+		if(!im_mime_content_id_is(message_content_id(msg),
+				   (im_span_t){id, (size_t)n}))
+			return 1;
+		found = b;
+		type = ct;
+	}
+	/* the part named must be of the type wanted */
+	if(im_mime_find(type, found, want, &params) != 0)
+		return 1;
+	part->s = (char *)found.p;
+	part->len = (int)found.len;
+	return 0;
 }
 
 int imcf_body_invitation(const str *sdp, const str *list, const char *boundary,

@@ -128,16 +128,20 @@ static refer_result_t add_one(imcf_session_t *s, int referrer,
 
 /* multiple-refer: the resource list the cid: Refer-To points at (the
  * body's resource-lists part); no NOTIFYs (RFC 5368 norefersub). */
-static refer_result_t add_list(
-		imcf_session_t *s, int referrer, struct sip_msg *req, int hidden)
+static refer_result_t add_list(imcf_session_t *s, int referrer,
+		struct sip_msg *req, const str *cid, int hidden)
 {
 	imcf_list_t *list;
 	refer_result_t r;
 	char err[128];
 	str xml;
 
-	if(imcf_body_part(req, IMCF_CT_RLIST, &xml) != 0)
+	if(imcf_body_part_by_cid(req, cid, IMCF_CT_RLIST, &xml) != 0) {
+		LM_INFO("REFER: Refer-To %.*s names no resource-lists body part "
+				"(Content-ID)\n",
+				cid->len, cid->s);
 		return result(400, 0);
+	}
 	list = pkg_malloc(sizeof(*list));
 	if(!list) {
 		PKG_MEM_ERROR;
@@ -240,7 +244,7 @@ static refer_result_t refer(imcf_session_t *s, int referrer,
 	if(hidden && !imcf_allow_anonymity)
 		return result(403, 119); /* MS-2 */
 	if(rt->uri.len > 4 && strncasecmp(rt->uri.s, "cid:", 4) == 0)
-		return add_list(s, referrer, req, hidden);
+		return add_list(s, referrer, req, &rt->uri, hidden);
 	if(parse_uri(rt->uri.s, rt->uri.len, &u) < 0 || !u.host.len
 			|| target_of(&u, target, sizeof(target)) < 0)
 		return result(400, 0);

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from imtest import cpim
-from imtest.cf import RLIST_TYPE, resource_list
+from imtest.cf import RLIST_TYPE, multipart, resource_list
 from imtest.im_session import ImSession
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import wait_until
@@ -199,6 +199,43 @@ def test_multiple_refer(server, members, released):
         joins(m)
     assert only_session(server)["participants"] == 4
     originator_leaves(alice, bob, carol, dave)
+
+
+def test_multiple_refer_names_its_part(server, members, released):
+    """RFC 5368, RFC 2392, CF-7: the cid: of Refer-To names the body part
+    by its Content-ID. A list whose Content-ID is another: 400 and nobody
+    invited. A multipart body whose second part is the list named (the
+    cid: percent-encoded): 202 and its entries invited; the other part's
+    text is not read as a list."""
+    alice, bob, carol, dave = members("alice", "bob", "carol", "dave")
+    start_adhoc(server, alice, [bob])
+    ident = only_session(server)["identity"]
+    rlist = resource_list([server.uri("carol")])
+    resp = alice.ua.refer(ident, "<cid:list1@home1.net>", dialog=alice.call.dialog,
+                          body=rlist, content_type=RLIST_TYPE,
+                          headers=[("Require", "multiple-refer, norefersub"),
+                                   ("Refer-Sub", "false"),
+                                   ("Content-ID", "<another@home1.net>"),
+                                   ("Content-Disposition", "recipient-list")])
+    assert resp.status == 400
+    assert carol.ua.no_request("INVITE", timeout=0.5)
+    body, ctype = multipart([
+        (RLIST_TYPE, [("Content-ID", "<decoy@home1.net>"),
+                      ("Content-Disposition", "recipient-list")],
+         resource_list([server.uri("carol")])),
+        (RLIST_TYPE, [("Content-ID", "<list2@home1.net>"),
+                      ("Content-Disposition", "recipient-list")],
+         resource_list([server.uri("dave")]))])
+    resp = alice.ua.refer(ident, "<cid:list2%40home1.net>", dialog=alice.call.dialog,
+                          body=body, content_type=ctype,
+                          headers=[("Require", "multiple-refer, norefersub"),
+                                   ("Refer-Sub", "false")])
+    assert resp.status == 202
+    dave.wait_invitation()
+    assert_invitation(dave, ident, server.uri("alice"))
+    assert carol.ua.no_request("INVITE", timeout=0.5)
+    joins(dave)
+    originator_leaves(alice, bob, dave)
 
 
 def test_refer_removes(server, members, released):

@@ -21,6 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct.len = (size_t)(nl - p);
 	body.p = nl + 1;
 	body.len = size - ct.len - 1;
+	/* the part a cid: names lies inside the body too */
+	r = im_mime_find_id(ct, body, (im_span_t){"list1@home1.net", 15}, &part,
+			&again);
+	if(r < -1 || r > 1
+			|| (r == 0
+					&& (part.p < body.p || part.p + part.len > body.p + body.len)))
+		abort();
 	r = im_mime_find(ct, body, "application/sdp", &part);
 	if(r < -1 || r > 1)
 		abort();

@@ -466,6 +466,61 @@ static void content_type_values(void **state)
 	assert_false(im_mime_type_ok(NULL, 0));
 }
 
+/* RFC 5368: the part a multiple-refer's cid: Refer-To names */
+static void part_by_content_id(void **state)
+{
+	static const char body[] =
+			"--b1\r\n"
+			"Content-Type: text/plain\r\n"
+			"Content-ID: <other@home1.net>\r\n"
+			"\r\n"
+			"not it\r\n"
+			"--b1\r\n"
+			"Content-Type: application/resource-lists+xml\r\n"
+			"Content-ID:\r\n"
+			"  <list%1@home1.net> \r\n"
+			"\r\n" RLS "\r\n"
+			"--b1--\r\n";
+	im_span_t ct = span("multipart/mixed; boundary=b1"), part, type;
+	char id[64];
+
+	(void)state;
+	/* a cid: URL is percent-decoded (RFC 2392) */
+	assert_int_equal(im_mime_cid_id(span("cid:list%251@home1.net"), id,
+							 sizeof(id)),
+			16);
+	assert_string_equal(id, "list%1@home1.net");
+	assert_int_equal(
+			im_mime_find_id(ct, span(body), span(id), &part, &type), 0);
+	assert_span(part, RLS);
+	assert_span(type, "application/resource-lists+xml");
+	assert_int_equal(im_mime_find_id(ct, span(body), span("other@home1.net"),
+							 &part, &type),
+			0);
+	assert_span(part, "not it");
+	assert_int_equal(im_mime_find_id(ct, span(body), span("list1@home1.net"),
+							 &part, &type),
+			1);
+	/* a single body: its Content-ID is the message's header */
+	assert_int_equal(im_mime_find_id(span("application/resource-lists+xml"),
+							 span(RLS), span(id), &part, &type),
+			1);
+	assert_int_equal(im_mime_find_id(span("multipart/mixed; boundary=b1"),
+							 span("--b1\r\nno end"), span(id), &part, &type),
+			-1);
+	assert_true(im_mime_content_id_is(span(" <a@b> "), span("a@b")));
+	assert_false(im_mime_content_id_is(span("a@b"), span("a@b")));
+	assert_false(im_mime_content_id_is(span("<a@bc>"), span("a@b")));
+	assert_false(im_mime_content_id_is(span("<>"), span("")));
+	assert_int_equal(im_mime_cid_id(span("cid:"), id, sizeof(id)), -1);
+	assert_int_equal(im_mime_cid_id(span("sip:a@b"), id, sizeof(id)), -1);
+	assert_int_equal(im_mime_cid_id(span("cid:a%2"), id, sizeof(id)), -1);
+	assert_int_equal(im_mime_cid_id(span("cid:a%3Eb"), id, sizeof(id)), -1);
+	assert_int_equal(im_mime_cid_id(span("cid:a%00b"), id, sizeof(id)), -1);
+	assert_int_equal(im_mime_cid_id(span("cid:abcdef"), id, 6), -1);
+	assert_int_equal(im_mime_cid_id(span("CID:abcde"), id, 6), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +535,7 @@ int main(void)
 			cmocka_unit_test(splice_round_trip),
 			cmocka_unit_test(splice_part_outside),
 			cmocka_unit_test(content_type_values),
+			cmocka_unit_test(part_by_content_id),
 	};
 	return cmocka_run_group_tests_name("im_mime", tests, NULL, NULL);
 }
