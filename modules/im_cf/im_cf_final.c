@@ -54,6 +54,8 @@ static imcf_final_t *start(imcf_final_table_t *t, imcf_final_t *slot,
 	snprintf(slot->session, sizeof(slot->session), "%s", o->session);
 	snprintf(slot->mid, sizeof(slot->mid), "%s", o->mid);
 	slot->sender = o->sender;
+	slot->in_report = o->sender_reports;
+	slot->total = o->total;
 	return slot;
 }
 

@@ -38,6 +38,10 @@ typedef struct imcf_final
 	char session[IMCF_ID_MAX];
 	char mid[IMCF_FINAL_MID_MAX];
 	int sender;
+	/* the sender asked for MSRP REPORTs: the report goes in a REPORT
+	 * (TS 5.7.3 1), else in a SEND (5.7.3 2, D-23) */
+	int in_report;
+	long long total; /* the message's size, -1: unknown */
 	int n;
 	imcf_final_recipient_t r[IMCF_MAX_PARTICIPANTS];
 } imcf_final_t;
@@ -66,6 +70,8 @@ typedef struct imcf_final_outcome
 	const char *reason;		/* "max-size <n>" for a max-size skip (413) */
 	int sender;				/* with code 100: the sender's participant */
 	unsigned long long now; /* ms */
+	int sender_reports;		/* with code 100: the sender asked for REPORTs */
+	long long total;		/* with code 100: the message's size, -1 unknown */
 } imcf_final_outcome_t;
 
 void imcf_final_init(imcf_final_table_t *t);

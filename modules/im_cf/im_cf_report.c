@@ -73,8 +73,9 @@ static const char *shown_uri(const imcf_participant_t *p)
 	return p->alias_uri[0] ? p->alias_uri : p->uri;
 }
 
-/* The final report of x to its sender, in a CPIM message from the session
- * identity (conferences carry message/cpim, MS-7). */
+/* The final report of x to its sender: in a REPORT when the sender asked
+ * for MSRP REPORTs (TS 5.7.3 1), else in a CPIM message from the session
+ * identity (5.7.3 2, D-23; conferences carry message/cpim, MS-7). */
 static void send_report(const imcf_final_t *x)
 {
 	imcf_session_t *s = imcf_session_get(x->session);
@@ -108,6 +109,25 @@ static void send_report(const imcf_final_t *x)
 		imcf_session_put(s);
 		return;
 	}
+	snprintf(leg, sizeof(leg), "p%d", x->sender);
+	if(x->in_report) {
+		/* TS 5.7.3 1: the sender asked for MSRP REPORTs: one REPORT about
+		 * its message, the App O document its body */
+		str rtype = str_init(IM_FINAL_REPORT_TYPE), rbody = {xml, (int)len};
+
+		if(imcf_relay.report_send(
+				   &s->relay, leg, x->mid, x->total, &rtype, &rbody, &e)
+				< 0)
+			LM_ERR("session %s: final report of %s not sent: %s\n",
+					x->session, x->mid, e.text);
+		else
+			LM_INFO("session %s: final report of %s sent to %s in a REPORT "
+					"(%d recipients)\n",
+					x->session, x->mid, to, x->n);
+		free(xml);
+		imcf_session_put(s);
+		return;
+	}
 	im_kbuf_addf(&b, "From: <%s>\r\nTo: <%s>\r\n\r\n", identity, to);
 	im_kbuf_addf(&b,
 			"Content-Type: " IM_FINAL_REPORT_TYPE "\r\n"
@@ -116,7 +136,6 @@ static void send_report(const imcf_final_t *x)
 	im_kbuf_add(&b, xml, (int)len);
 	free(xml);
 	body = im_kbuf_str(&b);
-	snprintf(leg, sizeof(leg), "p%d", x->sender);
 	if(!body.len
 			|| imcf_relay.inject(&s->relay, leg, &ctype, &body, NULL, 0, &e)
 					   < 0)
@@ -129,23 +148,25 @@ static void send_report(const imcf_final_t *x)
 	imcf_session_put(s);
 }
 
-void imcf_report_event(int relay, const char *session, const char *leg,
-		const char *message_id, int code, const char *reason,
-		const char *sender_leg)
+void imcf_report_event(int relay, const imr_delivery_t *d)
 {
 	size_t plen = strlen(IMCF_RELAY_PREFIX);
-	imcf_final_outcome_t o = {
-			.mid = message_id, .code = code, .reason = reason, .sender = -1};
+	imcf_final_outcome_t o = {.mid = d->message_id,
+			.code = d->code,
+			.reason = d->reason,
+			.sender = -1,
+			.sender_reports = d->sender_reports,
+			.total = d->total};
 	imcf_final_t *done, *evicted;
 	imcf_final_result_t res;
 
 	(void)relay;
-	o.idx = imcf_media_leg_index(leg);
-	if(!store || strncmp(session, IMCF_RELAY_PREFIX, plen) || o.idx < 0)
+	o.idx = imcf_media_leg_index(d->leg);
+	if(!store || strncmp(d->session, IMCF_RELAY_PREFIX, plen) || o.idx < 0)
 		return; /* not a participant of ours */
-	o.session = session + plen;
-	if(sender_leg)
-		o.sender = imcf_media_leg_index(sender_leg);
+	o.session = d->session + plen;
+	if(d->sender_leg)
+		o.sender = imcf_media_leg_index(d->sender_leg);
 	o.now = now_ms();
 	/* two reports of 128 recipients: too much for a worker's stack */
 	done = pkg_malloc(2 * sizeof(*done));

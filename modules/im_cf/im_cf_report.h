@@ -15,6 +15,8 @@
 
 #include "core/rpc.h"
 
+#include "im_relay_load.h"
+
 /* s: how long a report waits for its recipients' outcomes (modparam
  * final_report_timeout) */
 extern int imcf_final_report_timeout;
@@ -24,9 +26,7 @@ int imcf_report_init(void);
 void imcf_report_destroy(void);
 
 /* im_relay's report listener (imr_report_f). */
-void imcf_report_event(int relay, const char *session, const char *leg,
-		const char *message_id, int code, const char *reason,
-		const char *sender_leg);
+void imcf_report_event(int relay, const imr_delivery_t *d);
 
 /* Sends the reports whose time is up; a core timer, every second. */
 void imcf_report_tick(unsigned int ticks, void *param);

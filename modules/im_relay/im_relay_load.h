@@ -153,12 +153,30 @@ typedef int (*imr_inject_f)(imr_session_t *s, const char *leg_id,
 		const str *ctype, const str *body, const str *message_id,
 		int success_report, imr_err_t *e);
 
+/* A REPORT with a body on a leg, about a message its party sent (the
+ * OMA IM final delivery report when that party asked for MSRP REPORTs,
+ * C-8, TS 5.7.3); total: the message's size, -1 unknown. */
+typedef int (*imr_report_send_f)(imr_session_t *s, const char *leg_id,
+		const char *message_id, long long total, const str *ctype,
+		const str *body, imr_err_t *e);
+
+/* One delivery_report event of the relay. */
+typedef struct imr_delivery {
+	const char *session, *leg, *message_id;
+	int code;
+	const char *reason;		/* "" when the relay gave none */
+	const char *sender_leg; /* NULL when the relay does not say */
+	/* with code 100 (a recipient of a message asking for a final report):
+	 * the sender asked for MSRP REPORTs, and the message's size (-1:
+	 * unknown) */
+	int sender_reports;
+	long long total;
+} imr_delivery_t;
+
 /* The relay's delivery_report events: a conference recipient's failure
  * (code 413: skipped for its max-size, MS-3), or an endpoint's injected
- * message outcome (C-8); sender_leg NULL when the relay does not say. */
-typedef void (*imr_report_f)(int relay, const char *session, const char *leg,
-		const char *message_id, int code, const char *reason,
-		const char *sender_leg);
+ * message outcome (C-8). */
+typedef void (*imr_report_f)(int relay, const imr_delivery_t *d);
 typedef int (*imr_report_register_f)(imr_report_f fn);
 
 typedef struct imr_api {
@@ -175,6 +193,7 @@ typedef struct imr_api {
 	imr_leg_reaccept_f leg_reaccept;
 	imr_leg_remove_f leg_remove;
 	imr_inject_f inject;
+	imr_report_send_f report_send;
 	imr_report_register_f report;
 } imr_api_t;
 

@@ -223,13 +223,37 @@ static int add_body(json_t *params, const str *body)
 	return n;
 }
 
+/* One control call about a leg of s (params consumed): 0, or -1 with e
+ * (503 when the relay did not answer, 500 for its refusal). */
+static int leg_call(imr_session_t *s, const char *leg_id, const char *method,
+		json_t *params, const char *what, imr_err_t *e)
+{
+	json_t *result = NULL;
+	char err[IMR_ERROR_MAX];
+	imr_call_status_t st;
+
+	st = imr_call(&imr_relays[s->relay], method, params, &result, err,
+			sizeof(err));
+	json_decref(params);
+	if(result)
+		json_decref(result);
+	if(st != IMR_CALL_OK) {
+		LM_WARN("relay %s session %s leg %s: %s: %s\n",
+				imr_relays[s->relay].name, s->id, leg_id, method, err);
+		char text[IMR_ERROR_MAX + 64];
+
+		snprintf(text, sizeof(text), "%s: %s", what, err);
+		imr_fail(e, st == IMR_CALL_RPC_ERROR ? 500 : 503, "%s", text);
+		return -1;
+	}
+	return 0;
+}
+
 static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
 		const str *body, const str *message_id, int success_report,
 		imr_err_t *e)
 {
-	json_t *params, *result = NULL;
-	char err[IMR_ERROR_MAX];
-	imr_call_status_t st;
+	json_t *params;
 
 	if(s->relay < 0 || s->relay >= imr_relay_count) {
 		imr_fail(e, 500, "no relay session", NULL);
@@ -247,19 +271,30 @@ static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
 	if(message_id && message_id->len)
 		json_object_set_new(params, "message_id",
 				json_stringn(message_id->s, message_id->len));
-	st = imr_call(&imr_relays[s->relay], "message.inject", params, &result,
-			err, sizeof(err));
-	json_decref(params);
-	if(result)
-		json_decref(result);
-	if(st != IMR_CALL_OK) {
-		LM_WARN("relay %s session %s leg %s: inject: %s\n",
-				imr_relays[s->relay].name, s->id, leg_id, err);
-		imr_fail(e, st == IMR_CALL_RPC_ERROR ? 500 : 503,
-				"message not injected: %s", err);
+	return leg_call(s, leg_id, "message.inject", params, "message not injected",
+			e);
+}
+
+static int report_send(imr_session_t *s, const char *leg_id,
+		const char *message_id, long long total, const str *ctype,
+		const str *body, imr_err_t *e)
+{
+	json_t *params;
+
+	if(s->relay < 0 || s->relay >= imr_relay_count) {
+		imr_fail(e, 500, "no relay session", NULL);
 		return -1;
 	}
-	return 0;
+	params = json_pack("{s:s, s:s, s:s, s:s%, s:s%}", "session", s->id, "leg",
+			leg_id, "message_id", message_id, "content_type", ctype->s,
+			(size_t)ctype->len, "body", body->s, (size_t)body->len);
+	if(!params) {
+		imr_fail(e, 500, "REPORT body or headers not UTF-8", NULL);
+		return -1;
+	}
+	if(total >= 0)
+		json_object_set_new(params, "total", json_integer(total));
+	return leg_call(s, leg_id, "message.report", params, "REPORT not sent", e);
 }
 
 void imr_session_bind(imr_api_t *api)
@@ -272,4 +307,5 @@ void imr_session_bind(imr_api_t *api)
 	api->leg_reaccept = leg_reaccept;
 	api->leg_remove = leg_remove;
 	api->inject = inject;
+	api->report_send = report_send;
 }

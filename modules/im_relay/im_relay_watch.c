@@ -56,10 +56,15 @@ void imr_report_event(imr_relay_t *r, json_t *data)
 				r->name);
 		return;
 	}
+	json_t *total = json_object_get(data, "total");
+	imr_delivery_t d = {session, leg, mid, (int)json_integer_value(code),
+			reason ? reason : "",
+			json_string_value(json_object_get(data, "sender")),
+			json_is_true(json_object_get(data, "sender_reports")),
+			json_is_integer(total) ? (long long)json_integer_value(total) : -1};
+
 	for(int i = 0; i < imr_nreporters; i++)
-		imr_reporters[i](r->index, session, leg, mid,
-				(int)json_integer_value(code), reason ? reason : "",
-				json_string_value(json_object_get(data, "sender")));
+		imr_reporters[i](r->index, &d);
 }
 
 static void notify(int relay, const char *what, const char *session,

@@ -46,6 +46,9 @@ typedef struct cmd_call {
 	X(message_inject, "message.inject",                                             \
 			"{session, leg, content_type, body | body_base64, message_id?, "        \
 			"success_report?}: send a message from the relay on a leg")             \
+	X(message_report, "message.report",                                             \
+			"{session, leg, message_id, content_type, body, total?, code?}: a "    \
+			"REPORT with a body about the leg's party's message (C-8)")            \
 	X(message_get, "message.get",                                                   \
 			"{session, leg, message_id, offset?, length?}: a received message "     \
 			"(endpoint), base64")                                                   \

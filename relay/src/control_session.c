@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "control_cmds.h"
+#include "im_mime.h"
 #include "engine.h"
 #include "jsonrpc.h"
 #include "owners.h"
@@ -525,6 +526,50 @@ const char *cmd_message_inject(cmd_call_t *call)
 	if(rc < 0)
 		return errbuf;
 	call->result = json_pack("{s:s}", "message_id", out_mid);
+	return NULL;
+}
+
+/* message.report: a REPORT with a body (OMA IM final delivery report,
+ * C-8, TS 5.7.3) on a leg, about a message the leg's party sent. */
+const char *cmd_message_report(cmd_call_t *call)
+{
+	int bad = 0;
+	const char *err = NULL;
+	leg_t *l = find_leg(call, "leg", &err);
+	const char *ct, *body, *mid;
+	json_t *jt = json_object_get(call->params, "total");
+	json_t *jc = json_object_get(call->params, "code");
+	json_int_t total = 0, code = 200;
+
+	if(!l)
+		return err;
+	ct = opt_str(call, "content_type", &bad);
+	body = opt_str(call, "body", &bad);
+	mid = opt_str(call, "message_id", &bad);
+	if((jt && !json_is_integer(jt)) || (jc && !json_is_integer(jc)))
+		bad = 1;
+	if(jt)
+		total = json_integer_value(jt);
+	if(jc)
+		code = json_integer_value(jc);
+	if(bad || !ct || !body || !mid || !mid[0] || total < 0 || code < 200
+			|| code > 999)
+		return invalid(call, "%s", "content_type, body and message_id "
+								  "strings are required; total an integer "
+								  "(0 or more; absent: unknown), code 200..999");
+	if(!im_mime_type_ok(ct, strlen(ct)))
+		return invalid(call, "%s", "content_type is not a media type");
+	for(const char *p = mid; *p; p++)
+		if(*p <= ' ' || *p == 127)
+			return invalid(call, "%s", "message_id has a blank or control");
+	if(engine_report_body(l, mid, (uint64_t)total, !jt, (int)code, ct, body,
+			   json_string_length(json_object_get(call->params, "body")),
+			   errbuf, sizeof(errbuf))
+			< 0) {
+		call->code = JSONRPC_INVALID_PARAMS;
+		return errbuf;
+	}
+	call->result = json_pack("{s:b}", "sent", 1);
 	return NULL;
 }
 

@@ -58,6 +58,10 @@ void engine_init(const engine_config_t *config, const engine_io_t *io)
 static void rxframe_release(rxframe_t *f)
 {
 	forward_drop_stage(f);
+	free(f->report_body);
+	f->report_body = NULL;
+	f->report_len = 0;
+	f->report_too_long = 0;
 	free(f->mime);
 	f->mime = NULL;
 	f->mime_len = 0;
@@ -454,6 +458,16 @@ static int on_head(
 				copy_span(f->report_comment, sizeof(f->report_comment),
 						comment);
 			}
+			/* a bridge passes a REPORT's body on (an OMA IM final delivery
+			 * report, C-8): the REPORT goes at its end-line */
+			if(mf->has_body && f->leg->session->type == SESSION_BRIDGE) {
+				v = msrp_frame_header(mf, MSRP_H_CONTENT_TYPE);
+				if(v && v->len && v->len < CT_MAX) {
+					copy_span(f->content_type, sizeof(f->content_type), *v);
+					f->mode = BODY_REPORT;
+					break;
+				}
+			}
 			if(!push_on_report(e, f->leg, f))
 				forward_report(e, f);
 			break;
@@ -484,6 +498,29 @@ static uint64_t body_limit(const engine_t *e, const rxframe_t *f)
 	return e->cfg.max_message;
 }
 
+static void report_body_add(rxframe_t *f, const char *data, size_t len)
+{
+	char *p;
+
+	if(f->report_too_long || !len)
+		return;
+	if(f->report_len + len > REPORT_BODY_MAX) {
+		f->report_too_long = 1;
+		free(f->report_body);
+		f->report_body = NULL;
+		f->report_len = 0;
+		return;
+	}
+	p = realloc(f->report_body, f->report_len + len);
+	if(!p) {
+		f->report_too_long = 1;
+		return;
+	}
+	memcpy(p + f->report_len, data, len);
+	f->report_body = p;
+	f->report_len += len;
+}
+
 static void finish_frame(engine_t *e, struct mconn *c, rxstate_t *rx, char flag)
 {
 	rxframe_t *f = &rx->f;
@@ -503,6 +540,16 @@ static void finish_frame(engine_t *e, struct mconn *c, rxstate_t *rx, char flag)
 			}
 			break;
 		case BODY_CPIM_WAIT:
+			break;
+		case BODY_REPORT:
+			if(f->report_too_long)
+				ilog(msrp, LOG_WARN,
+						"session %s leg %s: REPORT %s body over %d bytes: "
+						"passed on without it",
+						f->leg->session->id, f->leg->id, f->tid,
+						REPORT_BODY_MAX);
+			if(flag == '$')
+				forward_report(e, f);
 			break;
 	}
 	rxframe_release(f);
@@ -598,6 +645,8 @@ rx_result_t engine_input(struct mconn *c, rxstate_t *rx, const char *data,
 		} else {
 			if(f->mode == BODY_STORE)
 				store_body(e, f, data + pos, blen);
+			else if(f->mode == BODY_REPORT)
+				report_body_add(f, data + pos, blen);
 			f->body_seen += blen;
 			pos += used;
 		}
@@ -767,6 +816,25 @@ int engine_inject(leg_t *leg, const char *content_type, const void *body,
 {
 	return push_inject(&relay_engine, leg, content_type, body, len, message_id,
 			success_report, out_message_id, idlen, err, errlen);
+}
+
+int engine_report_body(leg_t *leg, const char *message_id, uint64_t total,
+		int total_unknown, int code, const char *content_type, const void *body,
+		size_t len, char *err, size_t errlen)
+{
+	msrp_report_body_t r = {NULL, NULL, NULL, message_id, 1, total, total,
+			total_unknown, code, NULL};
+
+	if(!leg_usable(leg)) {
+		snprintf(err, errlen, "leg %s has no connected peer", leg->id);
+		return -1;
+	}
+	if(ctx_leg_report_body(&relay_engine, leg, &r, content_type, body, len)
+			< 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 const void *engine_stored_message(leg_t *leg, const char *message_id,

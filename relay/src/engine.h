@@ -75,6 +75,12 @@ void engine_rx_forget_leg(rxstate_t *rx, leg_t *leg);
 void engine_tick(void);
 
 /* Relay-originated message on a leg (push, system message). */
+/* A REPORT with a body about the whole message message_id, on leg
+ * (OMA IM final delivery report, C-8): 0, or -1 with err (no connected
+ * peer). REPORTs have no response. */
+int engine_report_body(leg_t *leg, const char *message_id, uint64_t total,
+		int total_unknown, int code, const char *content_type, const void *body,
+		size_t len, char *err, size_t errlen);
 int engine_inject(leg_t *leg, const char *content_type, const void *body,
 		size_t len, const char *message_id, int success_report,
 		char *out_message_id, size_t idlen, char *err, size_t errlen);

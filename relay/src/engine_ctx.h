@@ -14,6 +14,7 @@
 #ifndef RELAY_ENGINE_CTX_H
 #define RELAY_ENGINE_CTX_H
 
+#include "msrp_write.h"
 #include <jansson.h>
 #include <stdint.h>
 
@@ -54,6 +55,10 @@ typedef struct engine {
 void ctx_leg_event(engine_t *e, const char *type, leg_t *leg, json_t *extra);
 
 /* A REPORT the relay sends on leg `to` (RFC 4975 7.1.2). */
+/* A REPORT with a body on leg to (its paths and tid filled in here):
+ * 0, or -1 when out of memory. */
+int ctx_leg_report_body(engine_t *e, leg_t *to, const msrp_report_body_t *r,
+		const char *content_type, const void *body, size_t len);
 void ctx_leg_report(engine_t *e, leg_t *to, const char *message_id,
 		uint64_t start, uint64_t end, uint64_t total, int total_unknown,
 		int code, const char *comment);

@@ -170,6 +170,22 @@ static void delivery_event(engine_t *e, leg_t *recipient, const char *mid,
 	ctx_leg_event(e, "delivery_report", recipient, d);
 }
 
+/* C-8: recipient is named for msg's final report; Kamailio also learns
+ * whether the sender asked for MSRP REPORTs (the report then goes in one,
+ * OMA TS 5.7.3) and the message's size for its Byte-Range. */
+static void final_report_requested(engine_t *e, leg_t *recipient,
+		const inmsg_t *m, const rxframe_t *f, leg_t *sender)
+{
+	json_t *d = json_pack("{s:s, s:i, s:s, s:s, s:b}", "message_id",
+			m->message_id, "code", 100, "reason", "final report requested",
+			"sender", sender->id, "sender_reports",
+			f->success_report == MSRP_REPORT_YES);
+
+	if(d && !m->total_unknown)
+		json_object_set_new(d, "total", json_integer((json_int_t)m->total));
+	ctx_leg_event(e, "delivery_report", recipient, d);
+}
+
 static leg_t *leg_by_identity(session_t *s, im_span_t uri)
 {
 	for(leg_t *l = s->legs; l; l = l->next) {
@@ -245,8 +261,7 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 	 * (REPORTs: the SENDs ask for success reports) */
 	m->final_report = h.final_report;
 	for(int i = 0; i < n && m->final_report; i++)
-		delivery_event(e, dests[i], m->message_id, 100,
-				"final report requested", leg);
+		final_report_requested(e, dests[i], m, f, leg);
 	/* MS-3 2: too big for a recipient's a=max-size: skip and report;
 	 * the same for a recipient that does not take message/cpim */
 	int kept = 0;
@@ -517,10 +532,20 @@ void forward_report(engine_t *e, rxframe_t *f)
 		case SESSION_BRIDGE: {
 			/* UP-2: back to the sender, on its own hop */
 			leg_t *o = other_leg(leg);
-			if(leg_usable(o))
+			if(!leg_usable(o))
+				break;
+			if(f->report_body) {
+				msrp_report_body_t r = {NULL, NULL, NULL, f->message_id,
+						f->range.start, end, f->range.total,
+						f->range.total_unknown, f->report_code,
+						f->report_comment[0] ? f->report_comment : NULL};
+				ctx_leg_report_body(e, o, &r, f->content_type, f->report_body,
+						f->report_len);
+			} else {
 				ctx_leg_report(e, o, f->message_id, f->range.start, end,
 						f->range.total, f->range.total_unknown, f->report_code,
 						f->report_comment);
+			}
 			break;
 		}
 		case SESSION_CONFERENCE:

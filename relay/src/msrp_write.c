@@ -165,6 +165,35 @@ size_t msrp_write_response(char *out, size_t cap, const char *tid, int code,
 	return done(&b);
 }
 
+/* A REPORT up to its Status line (RFC 4975 7.1.2). */
+static void report_head(wbuf_t *b, const char *tid, const char *to_path,
+		const char *from_path, const char *message_id, uint64_t start,
+		uint64_t end, uint64_t total, int total_unknown, int code,
+		const char *comment)
+{
+	puts_(b, "MSRP ");
+	puts_(b, tid);
+	puts_(b, " REPORT\r\nTo-Path: ");
+	puts_(b, to_path);
+	puts_(b, "\r\nFrom-Path: ");
+	puts_(b, from_path);
+	puts_(b, "\r\nMessage-ID: ");
+	puts_(b, message_id);
+	puts_(b, "\r\nByte-Range: ");
+	put_u64(b, start);
+	put(b, "-", 1);
+	put_u64(b, end);
+	put(b, "/", 1);
+	if(total_unknown)
+		put(b, "*", 1);
+	else
+		put_u64(b, total);
+	puts_(b, "\r\nStatus: 000 ");
+	put_code(b, code);
+	put(b, " ", 1);
+	puts_(b, comment ? comment : msrp_status_comment(code));
+}
+
 size_t msrp_write_report(char *out, size_t cap, const char *tid,
 		const char *to_path, const char *from_path, const char *message_id,
 		uint64_t start, uint64_t end, uint64_t total, int total_unknown,
@@ -172,29 +201,28 @@ size_t msrp_write_report(char *out, size_t cap, const char *tid,
 {
 	wbuf_t b = {out, 0, cap, 0};
 
-	puts_(&b, "MSRP ");
-	puts_(&b, tid);
-	puts_(&b, " REPORT\r\nTo-Path: ");
-	puts_(&b, to_path);
-	puts_(&b, "\r\nFrom-Path: ");
-	puts_(&b, from_path);
-	puts_(&b, "\r\nMessage-ID: ");
-	puts_(&b, message_id);
-	puts_(&b, "\r\nByte-Range: ");
-	put_u64(&b, start);
-	put(&b, "-", 1);
-	put_u64(&b, end);
-	put(&b, "/", 1);
-	if(total_unknown)
-		put(&b, "*", 1);
-	else
-		put_u64(&b, total);
-	puts_(&b, "\r\nStatus: 000 ");
-	put_code(&b, code);
-	put(&b, " ", 1);
-	puts_(&b, comment ? comment : msrp_status_comment(code));
+	report_head(&b, tid, to_path, from_path, message_id, start, end, total,
+			total_unknown, code, comment);
 	puts_(&b, "\r\n-------");
 	puts_(&b, tid);
+	puts_(&b, "$\r\n");
+	return done(&b);
+}
+
+size_t msrp_write_report_body(char *out, size_t cap,
+		const msrp_report_body_t *r, const char *content_type,
+		const void *body, size_t len)
+{
+	wbuf_t b = {out, 0, cap, 0};
+
+	report_head(&b, r->tid, r->to_path, r->from_path, r->message_id, r->start,
+			r->end, r->total, r->total_unknown, r->code, r->comment);
+	puts_(&b, "\r\nContent-Type: ");
+	puts_(&b, content_type);
+	puts_(&b, "\r\n\r\n");
+	put(&b, (const char *)body, len);
+	puts_(&b, "\r\n-------");
+	puts_(&b, r->tid);
 	puts_(&b, "$\r\n");
 	return done(&b);
 }

@@ -37,6 +37,21 @@ size_t msrp_write_report(char *out, size_t cap, const char *tid,
 		uint64_t start, uint64_t end, uint64_t total, int total_unknown,
 		int code, const char *comment);
 
+/* A REPORT that carries a body: OMA IM's final delivery report when the
+ * sender asked for MSRP REPORTs (C-8, TS 5.7.3), or such a REPORT passed
+ * on by a bridge. comment NULL: the code's own. */
+typedef struct msrp_report_body {
+	const char *tid, *to_path, *from_path, *message_id;
+	uint64_t start, end, total;
+	int total_unknown;
+	int code;
+	const char *comment;
+} msrp_report_body_t;
+
+size_t msrp_write_report_body(char *out, size_t cap,
+		const msrp_report_body_t *r, const char *content_type,
+		const void *body, size_t len);
+
 /* A fresh transaction id: 16 characters of [0-9a-zA-Z]. */
 void msrp_new_tid(char out[17]);
 /* A fresh Message-ID. */

@@ -18,7 +18,13 @@ typedef enum body_mode {
 	BODY_FORWARD,	  /* pieces to f->msg->dests as bytes arrive */
 	BODY_CPIM_WAIT,	  /* conference: wait for the CPIM headers first */
 	BODY_STORE,		  /* endpoint: assemble the message */
+	BODY_REPORT,	  /* bridge: a REPORT's body, passed on at its end-line */
 } body_mode_t;
+
+/* The largest REPORT body a bridge passes on (an OMA IM final delivery
+ * report of a hundred recipients is a few KiB); a longer one is logged
+ * and the REPORT passed on without it. */
+#define REPORT_BODY_MAX (64 * 1024)
 
 typedef struct rxframe {
 	char tid[MSRP_TID_MAX + 1];
@@ -42,6 +48,9 @@ typedef struct rxframe {
 	body_mode_t mode;
 	inmsg_t *msg;
 	shared_buf_t *stage; /* forwarded body gathered for the next piece */
+	char *report_body;	 /* BODY_REPORT: malloc'd, report_len bytes */
+	size_t report_len;
+	int report_too_long;
 	uint64_t stage_start; /* message offset of stage->data[0] */
 } rxframe_t;
 

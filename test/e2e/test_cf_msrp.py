@@ -414,6 +414,40 @@ def test_final_delivery_report(server, members, released):
     end_session(alice, [bob, carol, dave])
 
 
+def test_final_report_in_a_report(server, members, released):
+    """C-8, OMA TS 5.7.3 1, D-23: alice's SEND asks for MSRP REPORTs
+    (Success-Report: yes) and for a final report: the switch confirms the
+    message in a REPORT of its own, then sends the final report in a
+    second REPORT about the same Message-ID (Byte-Range of the whole
+    message, Status 200) whose body is the App O document; no SEND
+    carries it."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    body = cpim.build(me(server, alice), f"<{ident}>", "report back, please",
+                      headers=[("NS", f"fr <{FINAL_NS}>"), ("fr.Final-Report", "yes")])
+    mid, tids = alice.ep.send_message(body, content_type="message/cpim",
+                                      success_report=True)
+    assert alice.ep.wait_response(tids[0]).status == 200
+    for m in (bob, carol):
+        assert m.ep.wait_message().body == body
+    with_body = alice.ep._wait(
+        lambda: next((r for r in alice.ep.reports
+                      if r.get("Message-ID") == mid and r.body), None),
+        10, "the final report in a REPORT")
+    own = [r for r in alice.ep.reports if r.get("Message-ID") == mid and not r.body]
+    assert [r.get("Status") for r in own] == ["000 200 OK"]
+    assert with_body.get("Content-Type") == "application/vnd.oma.poc.final-report+xml"
+    assert with_body.get("Byte-Range") == f"1-{len(body)}/{len(body)}"
+    assert with_body.get("Status") == "000 200 OK"
+    doc = ET.fromstring(with_body.body)
+    assert doc.tag == f"{{{FINAL_NS}}}final"
+    assert doc.get("Message-ID") == mid and doc.get("last") == "true"
+    assert {leg.get("uri"): leg.get("status") for leg in doc.findall(f"{{{FINAL_NS}}}leg")} \
+        == {server.uri("bob"): "200", server.uri("carol"): "200"}
+    nothing_more(alice, 0, timeout=0.5)
+    end_session(alice, [bob, carol])
+
+
 @pytest.fixture(scope="module")
 def short_report_server(tmp_path_factory):
     """A domain whose final delivery reports wait at most 1 s for the

@@ -173,3 +173,70 @@ def test_idle_session_is_reported(ctl, server):
     ctl.call("session.create", {"id": "s-idle", "type": "bridge", "idle_timeout_s": 1})
     wait_until(lambda: server.rpc.call("im_relay.show")[0]["last_event"] == "session_idle",
                10, "session_idle at kamailio")
+
+
+FINAL_TYPE = "application/vnd.oma.poc.final-report+xml"
+
+
+def test_report_with_a_body_is_passed_on(ctl):
+    """C-8, OMA TS 5.7.3 1: a REPORT that carries a body (the focus's final
+    delivery report) crosses the bridge with its Content-Type and body,
+    on the sender's hop; one whose body is over 64 KiB crosses without it
+    (logged), its Status kept."""
+    a, b = bridge(ctl, "s-repbody")
+    mid, _ = a.ep.send_message(b"hello bob", success_report=True)
+    assert b.ep.wait_message().body == b"hello bob"
+    xml = (b'<?xml version="1.0"?><final xmlns="urn:oma:xml:poc:final-report" '
+           b'Message-ID="' + mid.encode() + b'" last="true"/>')
+    b.ep.send_frame("REPORT", [("Message-ID", mid), ("Byte-Range", "1-9/9"),
+                               ("Status", "000 200 OK"), ("Content-Type", FINAL_TYPE)], xml)
+    got = a.ep._wait(lambda: next((r for r in a.ep.reports if r.body), None), 10,
+                     "the REPORT with its body")
+    assert got.body == xml
+    assert got.get("Content-Type") == FINAL_TYPE
+    assert got.get("Message-ID") == mid and got.get("Byte-Range") == "1-9/9"
+    assert got.get("Status") == "000 200 OK"
+    assert got.get("To-Path") == a.ep.path and got.get("From-Path") == a.local_path
+    seen = len(a.ep.reports)
+    b.ep.send_frame("REPORT", [("Message-ID", mid), ("Byte-Range", "1-9/9"),
+                               ("Status", "000 413 too big"), ("Content-Type", FINAL_TYPE)],
+                    b"x" * (70 * 1024))
+    late = a.ep._wait(lambda: a.ep.reports[seen] if len(a.ep.reports) > seen else None,
+                      10, "the REPORT without its body")
+    assert late.body is None and late.get("Status") == "000 413 too big"
+    # the bridge goes on
+    a.ep.send_message(b"still here")
+    assert b.ep.wait_message(index=1).body == b"still here"
+
+
+def test_message_report_from_the_control_channel(ctl):
+    """message.report (C-8): a REPORT with a body about a message of the
+    leg's party, Byte-Range of the whole message (1-0/* when its size is
+    unknown); bad requests are refused by name."""
+    from imtest.rpc import RpcError
+    a, b = bridge(ctl, "s-ctlrep")
+    assert ctl.call("message.report", {"session": "s-ctlrep", "leg": "a",
+                                       "message_id": "m-1", "total": 42,
+                                       "content_type": FINAL_TYPE,
+                                       "body": "<final/>"}) == {"sent": True}
+    got = a.ep._wait(lambda: next((r for r in a.ep.reports if r.body), None), 10,
+                     "the REPORT")
+    assert got.body == b"<final/>" and got.get("Content-Type") == FINAL_TYPE
+    assert got.get("Byte-Range") == "1-42/42" and got.get("Status") == "000 200 OK"
+    ctl.call("message.report", {"session": "s-ctlrep", "leg": "a", "message_id": "m-2",
+                                "content_type": FINAL_TYPE, "body": "<final/>"})
+    got = a.ep._wait(lambda: next((r for r in a.ep.reports
+                                   if r.get("Message-ID") == "m-2"), None), 10, "m-2")
+    assert got.get("Byte-Range") == "1-0/*"
+    base = {"session": "s-ctlrep", "leg": "a", "message_id": "m-3",
+            "content_type": FINAL_TYPE, "body": "x"}
+    for params, part in [({"message_id": None}, "message_id"),
+                         ({"content_type": "a\r\nb"}, "media type"),
+                         ({"message_id": "a b"}, "blank"),
+                         ({"total": -1}, "total"),
+                         ({"code": 99}, "code"),
+                         ({"leg": "nobody"}, "no leg")]:
+        p = {k: v for k, v in {**base, **params}.items() if v is not None}
+        with pytest.raises(RpcError) as e:
+            ctl.call("message.report", p)
+        assert part in e.value.message

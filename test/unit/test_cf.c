@@ -513,7 +513,7 @@ static void query_final(runner_t *r, char **w, int arrow, char *got, size_t len)
 	if(strcmp(w[1], "fr-event") == 0 && arrow >= 6) {
 		imcf_final_outcome_t o = {w[2], w[3], atoi(w[4]), atoi(w[5]), reason,
 				*opt(w, arrow, 6, "by") ? atoi(opt(w, arrow, 6, "by")) : -1,
-				strtoull(opt(w, arrow, 6, "t"), NULL, 10)};
+				strtoull(opt(w, arrow, 6, "t"), NULL, 10), 0, -1};
 		imcf_final_result_t res;
 
 		snprintf(reason, sizeof(reason), "%s", opt(w, arrow, 6, "reason"));

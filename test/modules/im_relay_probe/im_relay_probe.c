@@ -82,12 +82,10 @@ static void on_watch(
 	note_add(&probe->watched, relay_index, what, session, leg, 0, NULL, NULL);
 }
 
-static void on_report(int relay_index, const char *session, const char *leg,
-		const char *message_id, int code, const char *reason,
-		const char *sender_leg)
+static void on_report(int relay_index, const imr_delivery_t *d)
 {
-	note_add(&probe->reports, relay_index, message_id, session, leg, code,
-			reason, sender_leg);
+	note_add(&probe->reports, relay_index, d->message_id, d->session, d->leg,
+			d->code, d->reason, d->sender_leg);
 }
 
 static int mod_init(void)
