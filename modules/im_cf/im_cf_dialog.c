@@ -16,6 +16,7 @@
 #include "im_cf_body.h"
 #include "im_cf_dialog.h"
 #include "im_cf_hop.h"
+#include "im_cf_ident.h"
 #include "im_cf_large.h"
 #include "im_cf_nni.h"
 #include "im_cf_policy.h"
@@ -70,7 +71,7 @@ imr_party_t imcf_party_of(const imcf_participant_t *p, struct sip_msg *msg)
 
 static void leg_id(int idx, char *buf, int len)
 {
-	snprintf(buf, len, "p%d", idx);
+	imcf_leg_name(idx, buf, (size_t)len);
 }
 
 /* A fresh im_ua key, recorded as participant idx's before the dialog

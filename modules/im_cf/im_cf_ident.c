@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,4 +98,20 @@ int imcf_ident_parse(const imcf_ident_fmt_t *f, const char *uri, size_t len,
 			&& !find_param(params, end, f->node_param, node, nodelen))
 		return 0;
 	return 1;
+}
+
+void imcf_leg_name(int idx, char *out, size_t len)
+{
+	snprintf(out, len, "p%d", idx);
+}
+
+int imcf_leg_index(const char *leg, int max)
+{
+	char *end;
+	long i;
+
+	if(!leg || leg[0] != 'p' || leg[1] < '0' || leg[1] > '9')
+		return -1;
+	i = strtol(leg + 1, &end, 10);
+	return *end || i < 0 || i >= max ? -1 : (int)i;
 }

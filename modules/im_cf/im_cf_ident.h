@@ -35,4 +35,10 @@ int imcf_ident_make(const imcf_ident_fmt_t *f, const char *id,
 int imcf_ident_parse(const imcf_ident_fmt_t *f, const char *uri, size_t len,
 		char *id, size_t idlen, char *node, size_t nodelen);
 
+/* The relay leg of participant idx in its session's conference: "p<idx>".
+ * imcf_leg_index reads one back: idx, or -1 for another name or an index
+ * outside 0..max-1. */
+void imcf_leg_name(int idx, char *out, size_t len);
+int imcf_leg_index(const char *leg, int max);
+
 #endif

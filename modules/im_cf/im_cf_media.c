@@ -5,6 +5,7 @@
 
 #include "im_cf.h"
 #include "im_cf_actions.h"
+#include "im_cf_ident.h"
 #include "im_cf_media.h"
 #include "im_cf_table.h"
 
@@ -17,17 +18,6 @@ static int release_on_relay(imcf_session_t *s, void *arg)
 		imcf_session_event(s, &(imcf_event_t){.type = IMCF_EV_TERMINATE}, NULL);
 	}
 	return 0;
-}
-
-int imcf_media_leg_index(const char *leg)
-{
-	char *end;
-	long i;
-
-	if(!leg || leg[0] != 'p' || !leg[1])
-		return -1;
-	i = strtol(leg + 1, &end, 10);
-	return *end || i < 0 || i >= IMCF_MAX_PARTICIPANTS ? -1 : (int)i;
 }
 
 void imcf_media_watch(
@@ -46,7 +36,7 @@ void imcf_media_watch(
 		return; /* another module's session (a bridge of im_pf) */
 	if(strcmp(what, "leg_closed") == 0 || strcmp(what, "connect_failed") == 0) {
 		ev.type = IMCF_EV_REMOVE;
-		ev.idx = imcf_media_leg_index(leg);
+		ev.idx = imcf_leg_index(leg, IMCF_MAX_PARTICIPANTS);
 		if(ev.idx < 0) {
 			imcf_session_put(s);
 			return;

@@ -7,9 +7,6 @@
 #ifndef IM_CF_MEDIA_H
 #define IM_CF_MEDIA_H
 
-/* The participant of a relay leg id "p<index>" (im_cf_dialog.c), -1. */
-int imcf_media_leg_index(const char *leg);
-
 void imcf_media_watch(
 		int relay, const char *what, const char *session, const char *leg);
 

@@ -13,7 +13,7 @@
 
 #include "im_cf.h"
 #include "im_cf_final.h"
-#include "im_cf_media.h"
+#include "im_cf_ident.h"
 #include "im_cf_report.h"
 #include "im_cf_table.h"
 
@@ -109,7 +109,7 @@ static void send_report(const imcf_final_t *x)
 		imcf_session_put(s);
 		return;
 	}
-	snprintf(leg, sizeof(leg), "p%d", x->sender);
+	imcf_leg_name(x->sender, leg, sizeof(leg));
 	if(x->in_report) {
 		/* TS 5.7.3 1: the sender asked for MSRP REPORTs: one REPORT about
 		 * its message, the App O document its body */
@@ -161,12 +161,12 @@ void imcf_report_event(int relay, const imr_delivery_t *d)
 	imcf_final_result_t res;
 
 	(void)relay;
-	o.idx = imcf_media_leg_index(d->leg);
+	o.idx = imcf_leg_index(d->leg, IMCF_MAX_PARTICIPANTS);
 	if(!store || strncmp(d->session, IMCF_RELAY_PREFIX, plen) || o.idx < 0)
 		return; /* not a participant of ours */
 	o.session = d->session + plen;
 	if(d->sender_leg)
-		o.sender = imcf_media_leg_index(d->sender_leg);
+		o.sender = imcf_leg_index(d->sender_leg, IMCF_MAX_PARTICIPANTS);
 	o.now = now_ms();
 	/* two reports of 128 recipients: too much for a worker's stack */
 	done = pkg_malloc(2 * sizeof(*done));

@@ -13,7 +13,8 @@
  *                        hidden I 0|1)
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add, pager, cpim-imdn,
- *                        takes-cpim, wrapped, sdp-wrapped, ci, fr-*)
+ *                        takes-cpim, wrapped, sdp-wrapped, ci, fr-*,
+ *                        leg-index)
  *
  * "? ci SUBSCRIBER full|partial v=N -> ..." writes the conference-info
  * document of that subscriber (CF-21) against what the case's previous ci
@@ -581,6 +582,16 @@ static void query(runner_t *r, char **w, int n)
 			else
 				snprintf(got, sizeof(got), "none");
 		}
+	} else if(strcmp(w[1], "leg-index") == 0 && arrow == 3) {
+		/* the relay leg names of participants: "(none)" for NULL */
+		const char *leg = strcmp(w[2], "(none)") == 0 ? NULL : w[2];
+		char back[16];
+		int i = imcf_leg_index(leg, IMCF_MAX_PARTICIPANTS);
+
+		if(i >= 0)
+			imcf_leg_name(i, back, sizeof(back));
+		snprintf(got, sizeof(got), "%d%s%s", i, i >= 0 ? " " : "",
+				i >= 0 ? back : "");
 	} else if(strcmp(w[1], "id-make") == 0) {
 		imcf_id_make(strtoull(opt(w, arrow, 2, "seq"), NULL, 0),
 				(unsigned)strtoul(opt(w, arrow, 2, "rnd"), NULL, 0), got,
