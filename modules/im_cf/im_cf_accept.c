@@ -27,29 +27,58 @@ static int next_word(
 	return *n > 0;
 }
 
-int imcf_types_take_cpim(const char *types, size_t len)
+/* Whether a word of types is one of the NULL-ended list any. */
+static int types_take(const char *types, size_t len, const char *const *any)
 {
 	size_t i = 0, n;
 	const char *t;
 
 	while(next_word(types, len, &i, &t, &n)) {
-		if(token_is(t, n, "message/cpim") || token_is(t, n, "message/*")
-				|| token_is(t, n, "*"))
-			return 1;
+		for(const char *const *a = any; *a; a++)
+			if(token_is(t, n, *a))
+				return 1;
 	}
 	return 0;
 }
 
-int imcf_sdp_takes_cpim(const char *sdp, size_t len)
+static const char *const cpim_types[] = {
+		"message/cpim", "message/*", "*", NULL};
+static const char *const multipart_types[] = {
+		"multipart/mixed", "multipart/*", "*", NULL};
+
+int imcf_types_take_cpim(const char *types, size_t len)
+{
+	return types_take(types, len, cpim_types);
+}
+
+int imcf_types_take_multipart(const char *types, size_t len)
+{
+	return types_take(types, len, multipart_types);
+}
+
+/* The accept-types of sdp taken by the list any; bad: what an SDP that
+ * does not parse gets. */
+static int sdp_takes(
+		const char *sdp, size_t len, const char *const *any, int bad)
 {
 	im_sdp_msrp_t m;
 	const char *err = NULL;
 	int no_msrp = 0;
 
-	/* a body the relay refuses gets the relay's own 488 and reason */
 	if(im_sdp_parse_msrp(sdp, len, &m, &no_msrp, &err) < 0)
-		return 1;
-	return imcf_types_take_cpim(m.accept_types.p, m.accept_types.len);
+		return bad;
+	return types_take(m.accept_types.p, m.accept_types.len, any);
+}
+
+int imcf_sdp_takes_multipart(const char *sdp, size_t len)
+{
+	return sdp_takes(sdp, len, multipart_types, 0);
+}
+
+int imcf_sdp_takes_cpim(const char *sdp, size_t len)
+{
+	/* a body the relay refuses gets the relay's own 488 and reason */
+	return sdp_takes(sdp, len, cpim_types, 1);
 }
 
 /* The length of a media range without its parameters ("text/plain;x=1"

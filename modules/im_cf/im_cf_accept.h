@@ -17,6 +17,11 @@
  * message/ *, or *; any case); 0: not. */
 int imcf_types_take_cpim(const char *types, size_t len);
 
+/* D-22: whether accept-types (or an SDP's) take multipart/mixed (it, any
+ * multipart subtype, or any type); an SDP that does not parse does not. */
+int imcf_types_take_multipart(const char *types, size_t len);
+int imcf_sdp_takes_multipart(const char *sdp, size_t len);
+
 /* 0: the SDP's MSRP media does not admit message/cpim; 1: it does, or
  * the SDP is not one the relay takes (the relay refuses it with its own
  * reason). */

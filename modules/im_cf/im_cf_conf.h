@@ -81,6 +81,9 @@ typedef struct imcf_participant
 	/* CF-7 step 2, MS-2: that referrer asked for privacy in its REFER:
 	 * this invitation names it by no address (anonymous, Privacy: id) */
 	int inviter_hidden;
+	/* D-22: its last SDP takes multipart/mixed: the alias notice goes
+	 * wrapped in one */
+	int takes_multipart;
 } imcf_participant_t;
 
 typedef struct imcf_conf

@@ -152,6 +152,9 @@ static int open_uas(imcf_session_t *s, int idx, struct sip_msg *msg,
 		imcf_ua.uas_answer(&uas.key, code, &reason, &warning, &none, &none);
 		return -1;
 	}
+	imcf_session_lock(s);
+	s->conf.p[idx].takes_multipart = imcf_sdp_takes_multipart(sdp->s, sdp->len);
+	imcf_session_unlock(s);
 	return 1;
 }
 

@@ -65,6 +65,9 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 		event(s, IMCF_EV_FAILED, i, 488, &x);
 		return 1;
 	}
+	imcf_session_lock(s);
+	s->conf.p[i].takes_multipart = imcf_sdp_takes_multipart(sdp.s, sdp.len);
+	imcf_session_unlock(s);
 	x.invitee_sdp = &sdp;
 	event(s, IMCF_EV_ANSWERED, i, 0, &x);
 	return x.bye_self ? 1 : 0;
@@ -112,6 +115,9 @@ static int on_reoffer(
 		return 0;
 	}
 	imcf_answer_wrapped_from_offer(&answer, &sdp);
+	imcf_session_lock(s);
+	s->conf.p[i].takes_multipart = imcf_sdp_takes_multipart(sdp.s, sdp.len);
+	imcf_session_unlock(s);
 	out->body = answer;
 	out->ctype = imcf_cstr(IMCF_CT_SDP);
 	return 0;

@@ -11,6 +11,9 @@
 #include "im_cf_sysmsg.h"
 
 #define CPIM_TYPE "message/cpim"
+/* D-22's wrapper: its one part is a CPIM message, whose text never
+ * starts a line with this */
+#define ALIAS_BOUNDARY "imcf-alias-notice"
 
 int imcf_sysmsg_service_ok(const str *service)
 {
@@ -45,9 +48,10 @@ static str cpim_for(const char *from, const char *to, const str *ctype,
 	return im_kbuf_str(b);
 }
 
-/* Queues body on leg: 0, or -1 logged. */
-static int inject(
-		imcf_session_t *s, const char *leg, const char *to, const str *body)
+/* Queues body (of type ctype, message/cpim when NULL) on leg: 0, or -1
+ * logged. */
+static int inject(imcf_session_t *s, const char *leg, const char *to,
+		const str *body, const str *type)
 {
 	str ctype = str_init(CPIM_TYPE);
 	imr_err_t e;
@@ -57,6 +61,8 @@ static int inject(
 				s->conf.id, to);
 		return -1;
 	}
+	if(type)
+		ctype = *type;
 	if(imcf_relay.inject(&s->relay, leg, &ctype, body, NULL, 0, &e) < 0) {
 		LM_WARN("session %s: no system message for %s: %s\n", s->conf.id, to,
 				e.text);
@@ -95,7 +101,7 @@ int imcf_sysmsg_send(imcf_session_t *s, const str *service, const str *ctype,
 		/* MS-5: To is the recipient's authenticated address */
 		snprintf(to, sizeof(to), "<%s>", p.uri);
 		body = cpim_for(from, to, ctype, text, &b);
-		if(inject(s, leg.id, p.uri, &body) == 0)
+		if(inject(s, leg.id, p.uri, &body, NULL) == 0)
 			sent++;
 		im_kbuf_free(&b);
 	}
@@ -134,7 +140,28 @@ int imcf_sysmsg_alias(imcf_session_t *s, int idx)
 	text.len = snprintf(says, sizeof(says), "You appear as %s", to);
 	text.s = says;
 	body = cpim_for(from, to, &ctype, &text, &b);
-	ret = inject(s, leg.id, p.alias_uri, &body);
+	if(p.takes_multipart && body.len) {
+		/* D-22: the message/cpim as the one part of a multipart/mixed, to
+		 * a participant whose accept-types take it (its participating
+		 * function passes on only those); else the bare message/cpim */
+		im_kbuf_t m = {0};
+		char type[64];
+		str mtype;
+
+		snprintf(type, sizeof(type),
+				"multipart/mixed;boundary=\"" ALIAS_BOUNDARY "\"");
+		mtype.s = type;
+		mtype.len = (int)strlen(type);
+		im_kbuf_addf(&m,
+				"--" ALIAS_BOUNDARY "\r\nContent-Type: " CPIM_TYPE "\r\n\r\n");
+		im_kbuf_adds(&m, &body);
+		im_kbuf_addf(&m, "\r\n--" ALIAS_BOUNDARY "--\r\n");
+		body = im_kbuf_str(&m);
+		ret = inject(s, leg.id, p.alias_uri, &body, &mtype);
+		im_kbuf_free(&m);
+	} else {
+		ret = inject(s, leg.id, p.alias_uri, &body, NULL);
+	}
 	im_kbuf_free(&b);
 	if(ret == 0)
 		LM_INFO("session %s: participant %d told its alias %s\n", s->conf.id,

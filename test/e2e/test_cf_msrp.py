@@ -354,6 +354,38 @@ def test_alias_notice(server, members, released):
     end_session(alice, [bob, carol])
 
 
+def test_alias_notice_wrapped_for_who_takes_multipart(server, members, released):
+    """D-22: alice, anonymous, offers accept-types that take
+    multipart/mixed: her alias notice comes as D-22 says, a
+    multipart/mixed whose one part is the message/cpim From the session
+    identity To her alias (a participant whose accept-types lack it gets
+    the bare message/cpim: test_alias_notice)."""
+    alice, bob = members("alice", "bob")
+    alice.ua.display = "Chatter"
+    alice.invite_factory(FACTORY, [server.uri("bob")], headers=[("Privacy", "id")],
+                         sdp=alice.offer(accept_types="message/cpim multipart/mixed"))
+    bob.wait_invitation()
+    bob.accept()
+    bob.wait_ack()
+    alice.established()
+    alice.connect()
+    bob.connect()
+    ident = identity_of(server)
+    alias, _ = alias_of(server, alice)
+    got = alice.ep.wait_message()
+    assert got.content_type.startswith("multipart/mixed")
+    boundary = got.content_type.split("boundary=")[1].strip('"')
+    parts = [p for p in got.body.split(b"--" + boundary.encode()) if p.strip(b"\r\n-")]
+    assert len(parts) == 1
+    head, _, inner = parts[0].strip(b"\r\n").partition(b"\r\n\r\n")
+    assert head == b"Content-Type: message/cpim"
+    msg = cpim.parse(inner)
+    assert msg.get("From") == f"<{ident}>"
+    assert msg.get("To") == f'"Chatter" <{alias}>'
+    assert msg.body == f'You appear as "Chatter" <{alias}>'.encode()
+    end_session(alice, [bob])
+
+
 FINAL_NS = "urn:oma:xml:poc:final-report"
 
 

@@ -14,7 +14,7 @@
  *   ? check args -> result   a pure function (ident-make, ident-parse,
  *                        id-make, factory, add, pager, cpim-imdn,
  *                        takes-cpim, wrapped, sdp-wrapped, ci, fr-*,
- *                        leg-index)
+ *                        leg-index, takes-multipart)
  *
  * "? ci SUBSCRIBER full|partial v=N -> ..." writes the conference-info
  * document of that subscriber (CF-21) against what the case's previous ci
@@ -622,6 +622,12 @@ static void query(runner_t *r, char **w, int n)
 		join_words(w, 2, arrow, " ", types, sizeof(types));
 		snprintf(got, sizeof(got), "%s",
 				imcf_types_take_cpim(types, strlen(types)) ? "yes" : "no");
+	} else if(strcmp(w[1], "takes-multipart") == 0) {
+		char types[256];
+
+		join_words(w, 2, arrow, " ", types, sizeof(types));
+		snprintf(got, sizeof(got), "%s",
+				imcf_types_take_multipart(types, strlen(types)) ? "yes" : "no");
 	} else if(strcmp(w[1], "wrapped") == 0) {
 		wrapped_query(w, arrow, got, sizeof(got));
 	} else if(strcmp(w[1], "sdp-wrapped") == 0) {
