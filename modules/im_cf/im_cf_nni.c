@@ -16,7 +16,9 @@ static int ours(const char *uri)
 	return check_self(&u.host, u.port_no, u.proto) == 1;
 }
 
-/* the host of the identity "sip:user@host;params" */
+/* What follows the user part of the identity "sip:user@host;params":
+ * the host and the identity's URI parameters (its node parameter, so
+ * that in-dialog requests from another domain can reach the owner). */
 static str identity_host(const imcf_session_t *s)
 {
 	const char *id = s->conf.identity, *at = strchr(id, '@');
@@ -25,7 +27,7 @@ static str identity_host(const imcf_session_t *s)
 	if(!at)
 		return h;
 	h.s = (char *)at + 1;
-	h.len = (int)strcspn(h.s, ";>");
+	h.len = (int)strcspn(h.s, "?>");
 	return h;
 }
 
