@@ -343,8 +343,9 @@ int imcf_dialog_invite(imcf_session_t *s, int idx, const char *replaces)
 		 * the rest on arrival) */
 		char mapped[640];
 		str r = {(char *)replaces, (int)strlen(replaces)};
+		str asker = {inviter.uri, (int)strlen(inviter.uri)};
 
-		if(imcf_ua.map_replaces(&r, mapped, sizeof(mapped)) < 0)
+		if(imcf_ua.map_replaces(&r, &asker, mapped, sizeof(mapped)) < 0)
 			snprintf(mapped, sizeof(mapped), "%s", replaces);
 		im_kbuf_addf(&h, "Replaces: %s\r\nRequire: replaces\r\n", mapped);
 	}

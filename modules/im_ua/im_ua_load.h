@@ -154,9 +154,11 @@ typedef int (*imua_copy_headers_f)(
 		struct sip_msg *msg, unsigned long long skip, str *out);
 /* A Replaces value (RFC 3891) as the party past every B2BUA call of this
  * node that the dialog it names crosses knows it (App L), into out
- * (NUL-terminated): 1 mapped, 0 none of ours (a copy), -1 bad value or
- * out too small. */
-typedef int (*imua_map_replaces_f)(const str *in, char *out, int outlen);
+ * (NUL-terminated): 1 mapped, 0 none of ours or not party's (a copy), -1
+ * bad value or out too small. party: who asks (the inviter); the first
+ * dialog named must have it as its far end. */
+typedef int (*imua_map_replaces_f)(
+		const str *in, const str *party, char *out, int outlen);
 /* Walks every call with its owner's app data. */
 typedef void (*imua_foreach_f)(
 		int (*fn)(imua_call_t *c, void *app, void *arg), void *arg);

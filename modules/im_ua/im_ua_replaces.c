@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/strutils.h"
 
 #include "im_replaces.h"
 
@@ -27,7 +28,7 @@ static int copy(char *dst, size_t len, const char *s, size_t n)
 /* The dialog on the other side of the call whose leg is `id` as its far
  * end knows it (Replaces' to-tag is the recipient's own tag, our leg's
  * remote one): 1 and *id replaced, 0 when no leg of ours is that dialog. */
-static int next_hop(dialog_id_t *id)
+static int next_hop(dialog_id_t *id, const str *party)
 {
 	str cid = {id->call_id, (int)strlen(id->call_id)};
 	str to = {id->local, (int)strlen(id->local)};
@@ -44,6 +45,9 @@ static int next_hop(dialog_id_t *id)
 	/* a single UAS or UAC dialog of ours (the focus) has no other side */
 	if(c->mode != IMUA_MODE_B2B)
 		ret = 0;
+	else if(party && party->len
+			&& cmp_aor_str((str *)party, &c->leg[leg].remote_uri) != 0)
+		ret = -2;
 	else if(o->call_id.len && o->local_tag.len && o->remote_tag.len
 			&& copy(id->call_id, sizeof(id->call_id), o->call_id.s,
 					   o->call_id.len)
@@ -62,7 +66,8 @@ static int next_hop(dialog_id_t *id)
 	return ret;
 }
 
-int imua_replaces_map(const str *in, char *out, int outlen)
+int imua_replaces_map(
+		const str *in, const str *party, char *out, int outlen)
 {
 	im_replaces_t r;
 	dialog_id_t id;
@@ -76,9 +81,15 @@ int imua_replaces_map(const str *in, char *out, int outlen)
 					   r.from_tag.len)
 					   < 0)
 		return copy(out, (size_t)outlen, in->s, (size_t)in->len) < 0 ? -1 : 0;
-	while(hops < MAX_HOPS && (ret = next_hop(&id)) == 1)
+	/* only the first dialog must be the asker's own */
+	while(hops < MAX_HOPS && (ret = next_hop(&id, hops ? NULL : party)) == 1)
 		hops++;
-	if(ret < 0 || hops == MAX_HOPS) {
+	if(ret == -2) {
+		LM_NOTICE("Replaces %.*s names a dialog %.*s is no party to: left "
+				  "as it came\n",
+				in->len, in->s, party->len, party->s);
+		hops = 0;
+	} else if(ret < 0 || hops == MAX_HOPS) {
 		LM_WARN("Replaces %.*s: %s after %d call(s); left as it came\n",
 				in->len, in->s,
 				ret < 0 ? "a dialog with no other side yet" : "a loop", hops);

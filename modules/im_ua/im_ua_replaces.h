@@ -13,7 +13,11 @@
 /* out (NUL-terminated) is the Replaces value `in` as seen past every of
  * our calls it names: 1 when it was mapped, 0 when it names none of our
  * dialogs (out is a copy), -1 when it does not parse or out is too
- * small. */
-int imua_replaces_map(const str *in, char *out, int outlen);
+ * small. party (NULL: not checked) is who asks: the first dialog named
+ * must have it as its far end, or nothing is mapped (a third party that
+ * learnt someone's dialog identifiers gets no translation to the other
+ * side's, RFC 3891 section 7). */
+int imua_replaces_map(
+		const str *in, const str *party, char *out, int outlen);
 
 #endif

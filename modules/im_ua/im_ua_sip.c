@@ -8,6 +8,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/parser/contact/parse_contact.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_from.h"
 #include "core/parser/parse_require.h"
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_supported.h"
@@ -192,11 +193,16 @@ static int is_replaces(struct hdr_field *h)
 /* App L: the dialog a Replaces names, as the party past our calls knows
  * it (im_ua_replaces.c); a value that does not parse crosses as it is,
  * for the invitee to refuse. */
-static void copy_replaces(struct hdr_field *h, im_kbuf_t *b)
+static void copy_replaces(
+		struct sip_msg *msg, struct hdr_field *h, im_kbuf_t *b)
 {
 	char mapped[640];
+	str *from = NULL;
 
-	if(imua_replaces_map(&h->body, mapped, sizeof(mapped)) < 0)
+	/* the asker is the request's sender: the inviter (D-4) */
+	if(parse_from_header(msg) == 0 && msg->from && msg->from->parsed)
+		from = &get_from(msg)->uri;
+	if(imua_replaces_map(&h->body, from, mapped, sizeof(mapped)) < 0)
 		im_kbuf_add(b, h->name.s, h->len);
 	else
 		im_kbuf_addf(b, "Replaces: %s\r\n", mapped);
@@ -215,7 +221,7 @@ static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
 			continue;
 		if(is_replaces(h))
-			copy_replaces(h, b);
+			copy_replaces(msg, h, b);
 		else
 			im_kbuf_add(b, h->name.s, h->len);
 	}

@@ -367,6 +367,32 @@ def test_replaces_mapped_through_the_b2buas(server, members, released):
     originator_leaves(alice, bob, carol)
 
 
+def test_replaces_of_someone_elses_dialog_is_not_translated(server, members, released):
+    """App L, RFC 3891 section 7 (a third party trying to act inside
+    someone else's dialog): bob and carol are in a 1-1 session; alice,
+    who is no party to it but learnt bob's identifiers of it, names it in
+    carol's entry. The focus does not translate it into carol's side:
+    carol's invitation carries alice's value as it came, which names no
+    dialog of carol's; the 1-1 session goes on undisturbed."""
+    alice, bob, carol = members("alice", "bob", "carol")
+    one = ImSession(bob.ua, carol.ua, server.uri("carol")).start()
+    b_dlg, c_dlg = one.call.dialog, one.b_req.dialog
+    stolen = replaces_of(b_dlg)
+    alice.invite_factory(FACTORY, [
+        f"{server.uri('carol')};method=INVITE?Replaces={quote(stolen, safe='')}"])
+    carol.wait_invitation()
+    got = carol.req.msg.get("replaces")
+    assert got == stolen
+    assert not got.startswith(c_dlg.call_id)
+    carol.req.reply(481)
+    assert alice.call.wait_final().status == 481
+    body = cpim.build("<sip:bob@home1.net>", f"<{server.uri('carol')}>", "still ours")
+    one.send_a(body, content_type="message/cpim")
+    assert one.b_ep.wait_message().body == body
+    one.bye_from_a()
+    one.close()
+
+
 def test_replaces_naming_no_dialog_crosses_as_it_came(server, members, released):
     """App L: a Replaces that names no dialog of this server, or that does
     not parse, reaches the invitee unchanged, for it to refuse (RFC 3891
