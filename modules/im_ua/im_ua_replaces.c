@@ -28,7 +28,12 @@ static int copy(char *dst, size_t len, const char *s, size_t n)
 /* The dialog on the other side of the call whose leg is `id` as its far
  * end knows it (Replaces' to-tag is the recipient's own tag, our leg's
  * remote one): 1 and *id replaced, 0 when no leg of ours is that dialog. */
-static int next_hop(dialog_id_t *id, const str *party)
+static int is_party(const str *who, str *uri)
+{
+	return who && who->len && cmp_aor_str((str *)who, uri) == 0;
+}
+
+static int next_hop(dialog_id_t *id, const str *party, const str *referrer)
 {
 	str cid = {id->call_id, (int)strlen(id->call_id)};
 	str to = {id->local, (int)strlen(id->local)};
@@ -45,8 +50,8 @@ static int next_hop(dialog_id_t *id, const str *party)
 	/* a single UAS or UAC dialog of ours (the focus) has no other side */
 	if(c->mode != IMUA_MODE_B2B)
 		ret = 0;
-	else if(party && party->len
-			&& cmp_aor_str((str *)party, &c->leg[leg].remote_uri) != 0)
+	else if(party && party->len && !is_party(party, &c->leg[leg].remote_uri)
+			&& !is_party(referrer, &c->leg[leg].remote_uri))
 		ret = -2;
 	else if(o->call_id.len && o->local_tag.len && o->remote_tag.len
 			&& copy(id->call_id, sizeof(id->call_id), o->call_id.s,
@@ -69,6 +74,12 @@ static int next_hop(dialog_id_t *id, const str *party)
 int imua_replaces_map(
 		const str *in, const str *party, char *out, int outlen)
 {
+	return imua_replaces_map_for(in, party, NULL, out, outlen);
+}
+
+int imua_replaces_map_for(const str *in, const str *party,
+		const str *referrer, char *out, int outlen)
+{
 	im_replaces_t r;
 	dialog_id_t id;
 	int hops = 0, ret;
@@ -82,7 +93,8 @@ int imua_replaces_map(
 					   < 0)
 		return copy(out, (size_t)outlen, in->s, (size_t)in->len) < 0 ? -1 : 0;
 	/* only the first dialog must be the asker's own */
-	while(hops < MAX_HOPS && (ret = next_hop(&id, hops ? NULL : party)) == 1)
+	while(hops < MAX_HOPS
+			&& (ret = next_hop(&id, hops ? NULL : party, referrer)) == 1)
 		hops++;
 	if(ret == -2) {
 		LM_NOTICE("Replaces %.*s names a dialog %.*s is no party to: left "

@@ -20,4 +20,10 @@
 int imua_replaces_map(
 		const str *in, const str *party, char *out, int outlen);
 
+/* The same for a request that may come on behalf of another: a transfer
+ * target's INVITE names in Referred-By the transferor whose dialog it
+ * replaces (RFC 3891 with RFC 3892); referrer may be NULL. */
+int imua_replaces_map_for(const str *in, const str *party,
+		const str *referrer, char *out, int outlen);
+
 #endif

@@ -193,16 +193,48 @@ static int is_replaces(struct hdr_field *h)
 /* App L: the dialog a Replaces names, as the party past our calls knows
  * it (im_ua_replaces.c); a value that does not parse crosses as it is,
  * for the invitee to refuse. */
+/* The URI of msg's Referred-By (RFC 3892 name-addr or addr-spec), or an
+ * empty str. */
+static str referred_by_uri(struct sip_msg *msg)
+{
+	str v = STR_NULL;
+	char *lt, *gt;
+
+	for(struct hdr_field *h = msg->headers; h; h = h->next) {
+		if(h->type != HDR_REFERREDBY_T)
+			continue;
+		v = h->body;
+		lt = memchr(v.s, '<', v.len);
+		gt = lt ? memchr(lt, '>', v.len - (lt - v.s)) : NULL;
+		if(lt && gt) {
+			v.s = lt + 1;
+			v.len = (int)(gt - lt - 1);
+		} else {
+			char *semi = memchr(v.s, ';', v.len);
+			if(semi)
+				v.len = (int)(semi - v.s);
+			trim(&v);
+		}
+		break;
+	}
+	return v;
+}
+
 static void copy_replaces(
 		struct sip_msg *msg, struct hdr_field *h, im_kbuf_t *b)
 {
 	char mapped[640];
 	str *from = NULL;
 
-	/* the asker is the request's sender: the inviter (D-4) */
+	str referrer = STR_NULL;
+
+	/* the asker is the request's sender (the inviter, D-4), or the one
+	 * its Referred-By names (a transfer, RFC 3892) */
 	if(parse_from_header(msg) == 0 && msg->from && msg->from->parsed)
 		from = &get_from(msg)->uri;
-	if(imua_replaces_map(&h->body, from, mapped, sizeof(mapped)) < 0)
+	referrer = referred_by_uri(msg);
+	if(imua_replaces_map_for(&h->body, from, &referrer, mapped, sizeof(mapped))
+			< 0)
 		im_kbuf_add(b, h->name.s, h->len);
 	else
 		im_kbuf_addf(b, "Replaces: %s\r\n", mapped);

@@ -223,6 +223,39 @@ def test_provisionals_and_answer_in_one_burst(server, make_ua):
     wait_until(server.released, 15, "release of calls and relay legs")
 
 
+def test_transfer_replaces_through_the_b2buas(server, make_ua):
+    """RFC 3891 with RFC 3892, OMA TS 6.1.1.2.6 a: alice and bob are in a
+    1-1 session through both participating functions' B2BUAs; carol, to
+    whom alice transferred it, INVITEs bob with Replaces naming alice's
+    dialog as alice knows it and Referred-By alice. Bob gets the dialog as
+    he knows it. Without Referred-By (carol is no party to that dialog)
+    the value reaches bob as it came."""
+    from imtest.msrp import MsrpEndpoint
+    from imtest.sdp import msrp_sdp
+    alice, bob, carol = make_ua("alice"), make_ua("bob"), make_ua("carol")
+    s = ImSession(alice, bob, server.uri("bob")).start()
+    a_dlg, b_dlg = s.call.dialog, s.b_req.dialog
+    named = f"{a_dlg.call_id};to-tag={a_dlg.remote_tag};from-tag={a_dlg.local_tag}"
+    ep = MsrpEndpoint(host=carol.local_ip)
+    for referred_by, want in (
+            (f"<{server.uri('alice')}>",
+             f"{b_dlg.call_id};to-tag={b_dlg.local_tag};from-tag={b_dlg.remote_tag}"),
+            (None, named)):
+        headers = [("Replaces", named), ("Require", "replaces")]
+        if referred_by:
+            headers.append(("Referred-By", referred_by))
+        call = carol.invite(server.uri("bob"), msrp_sdp(ep.path, ip=carol.local_ip),
+                            headers=headers)
+        req = bob.wait_request("INVITE")
+        assert req.msg.get("replaces") == want
+        req.reply(486)
+        assert call.wait_final().status == 486
+    ep.close()
+    s.bye_from_a()
+    wait_until(server.released, 15, "release of calls and relay legs")
+    s.close()
+
+
 def test_cancel_before_answer(topo, users):
     """OP-7, TP-5, NNI-08, NNI-11: 200 to the CANCEL and 487 to the INVITE
     at each B2BUA, the CANCEL reaches bob, nothing stays allocated."""
