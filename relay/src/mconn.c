@@ -32,6 +32,10 @@ struct mconn {
 	int local; /* an in-process connection (transport_pipe.c) */
 	int paused;
 	int closing;
+	/* its sessions ended with output still queued: not read any more,
+	 * closed once that is written (or after LINGER_S) */
+	int lingering;
+	int linger_polls; /* left before giving up on the peer */
 	size_t want;
 	struct event *timer; /* unbound or connect timeout */
 	char peer[80];
@@ -125,6 +129,48 @@ static void conn_close(struct mconn *c, const char *why)
 	c->next = doomed;
 	doomed = c;
 	event_active(reaper, EV_TIMEOUT, 0);
+}
+
+/* What the relay accepted for the peer (and answered its sender 200 for,
+ * UP-2) is not dropped because the session ended. Closing a socket whose
+ * peer still sends (its 200s to our SENDs) makes the kernel reset it and
+ * drop what it had not delivered yet, so the connection lingers: it reads
+ * and discards, and closes once its output buffer and the kernel's send
+ * queue are empty, or after LINGER_S when the peer does not read.
+ * In-process pairs and idle connections close at once. */
+#define LINGER_S 30
+#define LINGER_POLL_MS 100
+
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+static int all_written(struct mconn *c)
+{
+	return evbuffer_get_length(c->t->ops->output(c->t)) == 0
+		   && (!c->t->ops->unsent || c->t->ops->unsent(c->t) == 0);
+}
+
+static void linger_poll(struct mconn *c)
+{
+	struct timeval tv = {0, LINGER_POLL_MS * 1000};
+
+	evtimer_add(c->timer, &tv);
+}
+
+static void conn_close_gracefully(struct mconn *c)
+{
+	if(c->closing || c->lingering)
+		return;
+	if(c->local || !c->t || !c->timer || all_written(c)) {
+		conn_close(c, "its sessions ended");
+		return;
+	}
+	c->lingering = 1;
+	c->linger_polls = LINGER_S * 1000 / LINGER_POLL_MS;
+	linger_poll(c);
+	ilog(msrp, LOG_INFO,
+			"connection %s: its sessions ended; what was accepted for it is "
+			"written out before it closes (%zu bytes queued here)",
+			c->peer, evbuffer_get_length(c->t->ops->output(c->t)));
 }
 
 static void reap(evutil_socket_t fd, short what, void *arg)
@@ -234,6 +280,14 @@ static void process_input(struct mconn *c)
 static void on_readable(void *arg)
 {
 	struct mconn *c = arg;
+	if(c->lingering) {
+		/* no session is left to take it: read only to keep the socket
+		 * from being reset while our output goes out */
+		struct evbuffer *in = c->t->ops->input(c->t);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		c->t->ops->pause_reading(c->t, 0);
+		return;
+	}
 	process_input(c);
 	/* the input has room again: reading goes on unless paused */
 	if(!c->closing)
@@ -245,6 +299,11 @@ static void on_drained(void *arg)
 	struct mconn *c = arg;
 	if(c->closing)
 		return;
+	if(c->lingering) {
+		if(all_written(c))
+			conn_close(c, "its sessions ended, their data written");
+		return;
+	}
 	/* below the low watermark: queued messages and paused senders go on */
 	for(int i = 0; i < c->nlegs; i++)
 		engine_leg_drained(c->legs[i]);
@@ -286,7 +345,16 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct mconn *c = arg;
 	(void)fd;
 	(void)what;
-	if(c->connecting) {
+	if(c->lingering) {
+		if(all_written(c)) {
+			conn_close(c, "its sessions ended, their data written");
+		} else if(--c->linger_polls <= 0) {
+			stats_error("linger_timeout");
+			conn_close(c, "its sessions ended; the peer did not read the rest");
+		} else {
+			linger_poll(c);
+		}
+	} else if(c->connecting) {
 		stats_error("connect_failed");
 		conn_close(c, "connect timeout");
 	} else if(c->nlegs == 0) {
@@ -542,7 +610,7 @@ static void io_unbind(leg_t *leg)
 	conn_detach_leg(c, leg);
 	/* a connection that carries no session any more has no purpose */
 	if(c->nlegs == 0 && !c->connecting)
-		conn_close(c, "its sessions ended");
+		conn_close_gracefully(c);
 	resume_paused();
 }
 

@@ -26,7 +26,8 @@
 	X(connect_failed)         \
 	X(tls_handshake)          \
 	X(queue_full)             \
-	X(idle_unbound)
+	X(idle_unbound)           \
+	X(linger_timeout)
 
 typedef struct relay_stats {
 	uint64_t frames_in[MSRP_UNKNOWN_METHOD + 1];

@@ -35,7 +35,13 @@ typedef struct transport_ops {
 	/* TLS: the peer certificate's digest ("AB:CD:..."); NULL or -1: none */
 	int (*peer_fingerprint)(
 			transport_t *t, const char *alg, char *out, size_t outlen);
+	/* bytes written to the socket that the peer has not taken yet (the
+	 * kernel's send queue); NULL: nothing lies beyond the output buffer */
+	size_t (*unsent)(transport_t *t);
 } transport_ops_t;
+
+/* The kernel send queue of a socket (SIOCOUTQ), 0 when unknown. */
+size_t transport_socket_unsent(int fd);
 
 struct transport {
 	const transport_ops_t *ops;

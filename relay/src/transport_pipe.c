@@ -140,7 +140,8 @@ static void pipe_free(transport_t *t)
 }
 
 static const transport_ops_t pipe_ops = {
-		"pipe", pipe_input, pipe_output, pipe_pause_reading, pipe_free, NULL};
+		"pipe", pipe_input, pipe_output, pipe_pause_reading, pipe_free, NULL,
+		NULL};
 
 static pipe_end_t *end_new(const transport_params_t *p)
 {

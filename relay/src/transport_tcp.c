@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "transport.h"
 
@@ -222,8 +224,22 @@ static void tcp_free(transport_t *t)
 	free(c);
 }
 
+size_t transport_socket_unsent(int fd)
+{
+	int n = 0;
+
+	if(fd < 0 || ioctl(fd, SIOCOUTQ, &n) < 0 || n < 0)
+		return 0;
+	return (size_t)n;
+}
+
+static size_t tcp_unsent(transport_t *t)
+{
+	return transport_socket_unsent(((tcp_t *)t)->fd);
+}
+
 static const transport_ops_t tcp_ops = {
-		"tcp", tcp_input, tcp_output, tcp_pause, tcp_free, NULL};
+		"tcp", tcp_input, tcp_output, tcp_pause, tcp_free, NULL, tcp_unsent};
 
 transport_t *transport_tcp_new(const transport_params_t *p, int fd,
 		const struct sockaddr *sa, socklen_t salen)

@@ -250,8 +250,13 @@ static int tls_fingerprint(
 	return c->handshaking ? -1 : tls_peer_fingerprint(c->ssl, alg, out, outlen);
 }
 
+static size_t tls_unsent(transport_t *t)
+{
+	return transport_socket_unsent(((tls_conn_t *)t)->fd);
+}
+
 static const transport_ops_t tls_ops = {"tls", tls_input, tls_output,
-		tls_pause, tls_conn_free, tls_fingerprint};
+		tls_pause, tls_conn_free, tls_fingerprint, tls_unsent};
 
 /* A chain that verifies is not enough: any CA-signed certificate would
  * do. An address must be among the certificate's iPAddress names, a name

@@ -240,3 +240,23 @@ def test_message_report_from_the_control_channel(ctl):
         with pytest.raises(RpcError) as e:
             ctl.call("message.report", p)
         assert part in e.value.message
+
+
+def test_destroy_delivers_what_was_accepted(ctl):
+    """No silent loss (UP-2, issue 10 LM-3): the relay answers each chunk
+    on its hop, so a sender that has all its 200s and ends the session
+    (its BYE: Kamailio destroys the session) has handed the message over.
+    A slow receiver still gets all of it: the relay's connection to it
+    is closed only once what it accepted is written out."""
+    a, b = bridge(ctl, "s-drain")
+    b.ep.pause_reading()
+    body = os.urandom(600 * 1024)
+    mid, tids = a.ep.send_message(body, content_type="application/octet-stream",
+                                  chunk_size=64 * 1024)
+    for t in tids:
+        assert a.ep.wait_response(t).status == 200
+    ctl.call("session.destroy", {"id": "s-drain", "quiet": True})
+    b.ep.resume_reading()
+    got = b.ep.wait_message(timeout=20)
+    assert got.body == body and got.message_id == mid
+    b.ep.wait_closed()
