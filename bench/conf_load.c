@@ -196,12 +196,11 @@ static void send_invite(int s, int again)
 	bl += snprintf(body + bl, sizeof(body) - bl,
 			"  </list>\n</resource-lists>\n\r\n--" BOUNDARY "--\r\n");
 	if(cred.have_nonce) {
-		char v[1000];
 		/* the password is the user's name + "-pw" (bench/sessions.py) */
 		char pw[48];
 		snprintf(pw, sizeof(pw), "%s-pw", user);
-		sip_digest(&cred, user, pw, "INVITE", uri, v, sizeof(v));
-		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n", v);
+		sip_auth_header(&cred, "Proxy-Authorization", user, pw, "INVITE", uri,
+				auth, sizeof(auth));
 	}
 	if(!again)
 		a->cseq++;
@@ -600,28 +599,24 @@ static void on_request_b(char *msg, const struct sockaddr_in *from)
 	}
 }
 
+static void on_sip(int fd, char *msg, const struct sockaddr_in *from)
+{
+	if(strncmp(msg, "SIP/2.0 ", 8) == 0) {
+		if(fd == sip_a)
+			on_response_a(msg);
+	} else if(fd == sip_b) {
+		on_request_b(msg, from);
+	} else if(strncmp(msg, "ACK ", 4) != 0) {
+		/* to the inviter in its dialog (a refresh): nothing to do */
+		reply_plain(fd, from, msg, 200, "OK");
+	}
+}
+
 static void read_sip(int fd)
 {
 	static char buf[BUF];
 
-	for(;;) {
-		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(
-				fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
-		if(r <= 0)
-			break;
-		buf[r] = '\0';
-		if(strncmp(buf, "SIP/2.0 ", 8) == 0) {
-			if(fd == sip_a)
-				on_response_a(buf);
-		} else if(fd == sip_b) {
-			on_request_b(buf, &from);
-		} else if(strncmp(buf, "ACK ", 4) != 0) {
-			/* to the inviter in its dialog (a refresh): nothing to do */
-			reply_plain(fd, &from, buf, 200, "OK");
-		}
-	}
+	sip_read_all(fd, buf, sizeof(buf), on_sip);
 }
 
 static void on_msrp(int s, int k)
@@ -669,43 +664,12 @@ static void on_msrp(int s, int k)
  * invitation goes to a dead socket; the last run clears its own. */
 static void register_user(const char *user, int clear)
 {
-	static char buf[BUF];
-	static int reg_cseq;
-	char msg[4096], auth[1200] = "", uri[128], contact[128], pw[48];
+	sip_reg_t r = {ep, sip_b, TAG_SIP_B, &proxy_sa, &cred, o.domain, o.ip,
+			port_b, run_id};
+	char pw[48];
 
-	snprintf(uri, sizeof(uri), "sip:%s", o.domain);
 	snprintf(pw, sizeof(pw), "%s-pw", user);
-	if(clear)
-		snprintf(contact, sizeof(contact), "*");
-	else
-		snprintf(contact, sizeof(contact), "<sip:%s@%s:%d>", user, o.ip, port_b);
-	for(int attempt = 0; attempt < 3; attempt++) {
-		int n;
-		reg_cseq++;
-		if(cred.have_nonce) {
-			char d[1000];
-			sip_digest(&cred, user, pw, "REGISTER", uri, d, sizeof(d));
-			snprintf(auth, sizeof(auth), "Authorization: %s\r\n", d);
-		}
-		n = snprintf(msg, sizeof(msg),
-				"REGISTER %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKr%x.%d.%d;"
-				"rport\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=r%x\r\n"
-				"To: <sip:%s@%s>\r\nCall-ID: reg.%s.%x@bench\r\nCSeq: %d REGISTER\r\n"
-				"Contact: %s\r\nExpires: %d\r\n%sContent-Length: 0\r\n\r\n",
-				uri, o.ip, port_b, run_id, reg_cseq, attempt, user, o.domain,
-				run_id, user, o.domain, user, run_id, reg_cseq, contact,
-				clear ? 0 : 3600, auth);
-		sip_send(sip_b, &proxy_sa, msg, (size_t)n);
-		sip_wait_final(ep, sip_b, TAG_SIP_B, buf, sizeof(buf));
-		if(atoi(buf + 8) == 200)
-			return;
-		if(atoi(buf + 8) != 401)
-			fail("REGISTER of %s got %d", user, atoi(buf + 8));
-		if(!sip_header(buf, "WWW-Authenticate", msg, sizeof(msg))
-				|| sip_challenge(&cred, msg) < 0)
-			fail("bad REGISTER challenge");
-	}
-	fail("REGISTER of %s refused", user);
+	sip_register(&r, user, pw, clear, 3600);
 }
 
 static void register_all(int clear)

@@ -104,11 +104,9 @@ static void send_invite(long i, int with_auth, int again)
 			"a=setup:active\r\na=path:msrp://%s:%d/a%ld;tcp\r\n",
 			i, o.ip, o.ip, port_a, o.ip, port_a, i);
 	auth[0] = '\0';
-	if(with_auth) {
-		char v[900];
-		sip_digest(&cred, "alice", o.alice_pw, "INVITE", uri, v, sizeof(v));
-		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n", v);
-	}
+	if(with_auth)
+		sip_auth_header(&cred, "Proxy-Authorization", "alice", o.alice_pw,
+				"INVITE", uri, auth, sizeof(auth));
 	if(!again)
 		c->cseq++;
 	c->last_tx = now();
@@ -410,67 +408,32 @@ static void on_msrp_b(bconn_t *b)
  * bindings are removed (Contact: *), so no call goes to a dead socket. */
 static void register_bob(int clear)
 {
-	char msg[4096], auth[1024] = "", buf[BUF], uri[128], contact[128];
-	static int reg_cseq;
-	int n;
+	sip_reg_t r = {ep, sip_b, TAG_SIP_B, &proxy_sa, &cred, o.domain, o.ip,
+			port_b, run_id};
 
-	snprintf(uri, sizeof(uri), "sip:%s", o.domain);
-	if(clear)
-		snprintf(contact, sizeof(contact), "*");
-	else
-		snprintf(contact, sizeof(contact), "<sip:bob@%s:%d>", o.ip, port_b);
-	for(int attempt = 0; attempt < 2; attempt++) {
-		n = snprintf(msg, sizeof(msg),
-				"REGISTER %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKr%x.%d;"
-				"rport\r\nMax-Forwards: 70\r\nFrom: <sip:bob@%s>;tag=r%x\r\n"
-				"To: <sip:bob@%s>\r\nCall-ID: reg.%x@bench\r\nCSeq: %d REGISTER\r\n"
-				"Contact: %s\r\nExpires: %d\r\n%s"
-				"Content-Length: 0\r\n\r\n",
-				uri, o.ip, port_b, run_id, clear * 10 + attempt, o.domain, run_id,
-				o.domain, run_id, ++reg_cseq, contact, clear ? 0 : 600, auth);
-		sip_send(sip_b, &proxy_sa, msg, (size_t)n);
-		sip_wait_final(ep, sip_b, TAG_SIP_B, buf, sizeof(buf));
-		if(atoi(buf + 8) == 200)
-			return;
-		if(atoi(buf + 8) != 401)
-			fail("REGISTER got %d", atoi(buf + 8));
-		char v[1024];
-		if(!sip_header(buf, "WWW-Authenticate", v, sizeof(v))
-				|| sip_challenge(&cred, v) < 0)
-			fail("bad REGISTER challenge");
-		char d[900];
-		sip_digest(&cred, "bob", o.bob_pw, "REGISTER", uri, d, sizeof(d));
-		snprintf(auth, sizeof(auth), "Authorization: %s\r\n", d);
-	}
-	fail("REGISTER refused");
+	sip_register(&r, "bob", o.bob_pw, clear, 600);
 }
 
 /* Everything waiting on a SIP socket: responses to alice's requests, and
  * requests to bob (or the in-dialog ones the server sends alice), which
  * the same code answers. */
+static void on_sip(int fd, char *msg, const struct sockaddr_in *from)
+{
+	if(strncmp(msg, "SIP/2.0 ", 8) == 0) {
+		if(fd == sip_a)
+			on_response_a(msg);
+	} else if(fd == sip_b || strncmp(msg, "BYE ", 4) == 0
+			  || strncmp(msg, "OPTIONS ", 8) == 0
+			  || strncmp(msg, "UPDATE ", 7) == 0) {
+		on_request_b(msg, from);
+	}
+}
+
 static void read_sip(int fd)
 {
 	char buf[BUF];
 
-	for(;;) {
-		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(fd, buf, sizeof(buf) - 1, 0,
-				(struct sockaddr *)&from, &fl);
-		if(r <= 0)
-			break;
-		buf[r] = '\0';
-		if(strncmp(buf, "SIP/2.0 ", 8) == 0) {
-			if(fd == sip_a)
-				on_response_a(buf);
-		} else if(fd == sip_b) {
-			on_request_b(buf, &from);
-		} else if(strncmp(buf, "BYE ", 4) == 0
-				  || strncmp(buf, "OPTIONS ", 8) == 0
-				  || strncmp(buf, "UPDATE ", 7) == 0) {
-			on_request_b(buf, &from);
-		}
-	}
+	sip_read_all(fd, buf, sizeof(buf), on_sip);
 }
 
 /* epoll data of a SIP socket: read what waits there */

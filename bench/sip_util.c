@@ -87,6 +87,16 @@ void sip_digest(sip_auth_t *a, const char *user, const char *pw,
 			a->opaque[0] ? "\"" : "");
 }
 
+void sip_auth_header(sip_auth_t *a, const char *header, const char *user,
+		const char *pw, const char *method, const char *uri, char *out,
+		size_t outlen)
+{
+	char v[1024];
+
+	sip_digest(a, user, pw, method, uri, v, sizeof(v));
+	snprintf(out, outlen, "%s: %s\r\n", header, v);
+}
+
 const char *sip_header(const char *msg, const char *name, char *out,
 		size_t outlen)
 {
@@ -242,6 +252,60 @@ int sip_wait_final(int ep, int fd, uint64_t tag, char *buf, size_t len)
 		if(strncmp(buf, "SIP/2.0 ", 8) == 0 && atoi(buf + 8) >= 200)
 			return atoi(buf + 8);
 	}
+}
+
+void sip_read_all(int fd, char *buf, size_t len,
+		void (*on)(int fd, char *msg, const struct sockaddr_in *from))
+{
+	for(;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(
+				fd, buf, len - 1, 0, (struct sockaddr *)&from, &fl);
+		if(r <= 0)
+			break;
+		buf[r] = '\0';
+		on(fd, buf, &from);
+	}
+}
+
+void sip_register(const sip_reg_t *r, const char *user, const char *pw,
+		int clear, int expires)
+{
+	static int cseq;
+	char msg[4096], auth[1200] = "", uri[128], contact[128], buf[8192];
+	int n, code;
+
+	snprintf(uri, sizeof(uri), "sip:%s", r->domain);
+	if(clear)
+		snprintf(contact, sizeof(contact), "*");
+	else
+		snprintf(contact, sizeof(contact), "<sip:%s@%s:%d>", user, r->ip,
+				r->port);
+	for(int attempt = 0; attempt < 3; attempt++) {
+		cseq++;
+		if(r->cred->have_nonce)
+			sip_auth_header(r->cred, "Authorization", user, pw, "REGISTER", uri,
+					auth, sizeof(auth));
+		n = snprintf(msg, sizeof(msg),
+				"REGISTER %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKr%x.%d.%d;"
+				"rport\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=r%x\r\n"
+				"To: <sip:%s@%s>\r\nCall-ID: reg.%s.%x@bench\r\nCSeq: %d REGISTER\r\n"
+				"Contact: %s\r\nExpires: %d\r\n%sContent-Length: 0\r\n\r\n",
+				uri, r->ip, r->port, r->run_id, cseq, attempt, user, r->domain,
+				r->run_id, user, r->domain, user, r->run_id, cseq, contact,
+				clear ? 0 : expires, auth);
+		sip_send(r->fd, r->proxy, msg, (size_t)n);
+		code = sip_wait_final(r->ep, r->fd, r->tag, buf, sizeof(buf));
+		if(code == 200)
+			return;
+		if(code != 401)
+			fail("REGISTER of %s got %d", user, code);
+		if(!sip_header(buf, "WWW-Authenticate", msg, sizeof(msg))
+				|| sip_challenge(r->cred, msg) < 0)
+			fail("bad REGISTER challenge");
+	}
+	fail("REGISTER of %s refused", user);
 }
 
 void sip_drain(int ep, double seconds, void (*read_sip)(uint64_t tag))

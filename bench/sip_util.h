@@ -27,6 +27,12 @@ int sip_challenge(sip_auth_t *a, const char *value);
 void sip_digest(sip_auth_t *a, const char *user, const char *pw,
 		const char *method, const char *uri, char *out, size_t outlen);
 
+/* "<header>: <digest>\r\n" (header Authorization or
+ * Proxy-Authorization) for method and uri, into out. */
+void sip_auth_header(sip_auth_t *a, const char *header, const char *user,
+		const char *pw, const char *method, const char *uri, char *out,
+		size_t outlen);
+
 /* The value of header name in msg (first occurrence), or NULL. */
 const char *sip_header(const char *msg, const char *name, char *out,
 		size_t outlen);
@@ -63,6 +69,28 @@ void sip_send(int fd, const struct sockaddr_in *to, const char *msg,
  * is tag; other events are dropped (nothing else runs yet). Its status
  * code; the response in buf. */
 int sip_wait_final(int ep, int fd, uint64_t tag, char *buf, size_t len);
+
+/* Every datagram waiting on fd, NUL-terminated in buf (len bytes), to
+ * on(fd, msg, from). */
+void sip_read_all(int fd, char *buf, size_t len,
+		void (*on)(int fd, char *msg, const struct sockaddr_in *from));
+
+/* Where and as whom a tool registers its users. */
+typedef struct sip_reg {
+	int ep, fd;	  /* fd's epoll data in ep is tag */
+	uint64_t tag;
+	const struct sockaddr_in *proxy;
+	sip_auth_t *cred;
+	const char *domain, *ip; /* the Contact is sip:<user>@ip:port */
+	int port;
+	unsigned run_id;
+} sip_reg_t;
+
+/* REGISTERs user (password pw) for expires seconds, or with clear removes
+ * every binding earlier runs left (Contact: *, Expires: 0), answering a
+ * 401 with digest; exits when the server refuses. */
+void sip_register(const sip_reg_t *r, const char *user, const char *pw,
+		int clear, int expires);
 
 /* For seconds, reads what comes on the SIP sockets (epoll data 1 and 2)
  * with read_sip: the tools still answer the server's late requests. */
