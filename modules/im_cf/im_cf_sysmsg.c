@@ -145,13 +145,7 @@ int imcf_sysmsg_alias(imcf_session_t *s, int idx)
 		 * a participant whose accept-types take it (its participating
 		 * function passes on only those); else the bare message/cpim */
 		im_kbuf_t m = {0};
-		char type[64];
-		str mtype;
-
-		snprintf(type, sizeof(type),
-				"multipart/mixed;boundary=\"" ALIAS_BOUNDARY "\"");
-		mtype.s = type;
-		mtype.len = (int)strlen(type);
+		str mtype = str_init("multipart/mixed;boundary=\"" ALIAS_BOUNDARY "\"");
 		im_kbuf_addf(&m,
 				"--" ALIAS_BOUNDARY "\r\nContent-Type: " CPIM_TYPE "\r\n\r\n");
 		im_kbuf_adds(&m, &body);

@@ -22,6 +22,7 @@
 #include "im_ua_replaces.h"
 #include "im_ua_sip.h"
 #include "im_random.h"
+#include "im_uri.h"
 
 void imua_new_tag(char *out, int n)
 {
@@ -193,29 +194,19 @@ static int is_replaces(struct hdr_field *h)
 /* App L: the dialog a Replaces names, as the party past our calls knows
  * it (im_ua_replaces.c); a value that does not parse crosses as it is,
  * for the invitee to refuse. */
-/* The URI of msg's Referred-By (RFC 3892 name-addr or addr-spec), or an
- * empty str. */
+/* The URI of msg's Referred-By (RFC 3892), or an empty str. */
 static str referred_by_uri(struct sip_msg *msg)
 {
 	str v = STR_NULL;
-	char *lt, *gt;
 
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
-		if(h->type != HDR_REFERREDBY_T)
-			continue;
-		v = h->body;
-		lt = memchr(v.s, '<', v.len);
-		gt = lt ? memchr(lt, '>', v.len - (lt - v.s)) : NULL;
-		if(lt && gt) {
-			v.s = lt + 1;
-			v.len = (int)(gt - lt - 1);
-		} else {
-			char *semi = memchr(v.s, ';', v.len);
-			if(semi)
-				v.len = (int)(semi - v.s);
-			trim(&v);
+		if(h->type == HDR_REFERREDBY_T) {
+			im_span_t u = im_nameaddr_uri(
+					(im_span_t){h->body.s, (size_t)h->body.len});
+			v.s = (char *)u.p;
+			v.len = (int)u.len;
+			break;
 		}
-		break;
 	}
 	return v;
 }
