@@ -1,13 +1,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "im_clock.h"
 #include "im_final_report.h"
 #include "im_kbuf.h"
 
@@ -26,17 +26,6 @@ typedef struct fr_store
 } fr_store_t;
 
 static fr_store_t *store;
-
-/* A monotonic clock in ms: the timeout must not jump with the wall
- * clock. */
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL
-		   + (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
 
 int imcf_final_report_timeout = 30;
 
@@ -167,7 +156,7 @@ void imcf_report_event(int relay, const imr_delivery_t *d)
 	o.session = d->session + plen;
 	if(d->sender_leg)
 		o.sender = imcf_leg_index(d->sender_leg, IMCF_MAX_PARTICIPANTS);
-	o.now = now_ms();
+	o.now = (unsigned long long)im_now_ms();
 	/* two reports of 128 recipients: too much for a worker's stack */
 	done = pkg_malloc(2 * sizeof(*done));
 	if(!done) {
@@ -206,7 +195,8 @@ void imcf_report_tick(unsigned int ticks, void *param)
 	}
 	do {
 		lock_get(&store->lock);
-		found = imcf_final_expire(&store->t, now_ms(), timeout, due);
+		found = imcf_final_expire(
+				&store->t, (unsigned long long)im_now_ms(), timeout, due);
 		if(found)
 			store->timed_out++;
 		lock_release(&store->lock);

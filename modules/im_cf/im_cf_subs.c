@@ -9,6 +9,7 @@
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "im_clock.h"
 #include "im_confinfo.h"
 
 #include "im_cf_ci.h"
@@ -73,14 +74,6 @@ void imcf_subs_destroy(void)
 	}
 	shm_free(subs);
 	subs = NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* under the lock */
@@ -359,7 +352,7 @@ void imcf_subs_timer(unsigned int ticks, void *param)
 {
 	unsigned int *ids, n = 0;
 	time_t now = time(NULL);
-	long long ms = now_ms();
+	long long ms = im_now_ms();
 	imcf_sub_t *s;
 
 	(void)ticks;
