@@ -35,6 +35,10 @@ typedef struct engine_io {
 	/* the same for a shared buffer, which the output holds a reference to */
 	void (*leg_write_shared)(leg_t *leg, shared_buf_t *b);
 	size_t (*leg_queued)(leg_t *leg);
+	/* the leg of ours at the other end of leg's in-process connection
+	 * (transport_pipe.c), or NULL (none, or not this op); *idle: no byte
+	 * is on its way between the two */
+	leg_t *(*leg_local_peer)(leg_t *leg, int *idle);
 	/* answers on the connection a request came from */
 	void (*conn_write)(struct mconn *c, const void *data, size_t len);
 	size_t (*conn_queued)(struct mconn *c);

@@ -7,6 +7,7 @@
  */
 #include "forward.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +18,6 @@
 #include "log.h"
 #include "msrp_write.h"
 #include "stats.h"
-
-static int set_dests(engine_t *e, inmsg_t *m, leg_t **dests, int n)
-{
-	if(m->dests != m->inline_dests)
-		free(m->dests);
-	m->dests = NULL;
-	m->ndests = 0;
-	m->chunk = e->cfg.default_max_chunk;
-	if(n == 0)
-		return 0;
-	m->dests = n <= INLINE_DESTS ? m->inline_dests
-								 : malloc(sizeof(*dests) * (size_t)n);
-	if(!m->dests)
-		return -1;
-	memcpy(m->dests, dests, sizeof(*dests) * (size_t)n);
-	m->ndests = n;
-	m->chunk = dests[0]->max_chunk;
-	for(int i = 1; i < n; i++)
-		if(dests[i]->max_chunk < m->chunk)
-			m->chunk = dests[i]->max_chunk;
-	return 0;
-}
 
 /* a=accept-types (RFC 4975 8.6): a star takes anything, "type/" + star a whole
  * type; parameters of the content type are ignored. An empty list (not
@@ -74,6 +53,90 @@ static leg_t *other_leg(leg_t *leg)
 		if(l != leg)
 			return l;
 	return NULL;
+}
+
+/*
+ * Splice: a conference leg whose peer is a participant's bridge in this
+ * very relay (the participating function's B2BUA in front of the switch,
+ * joined by an in-process connection). That bridge would only answer each
+ * piece and send it again on its other leg; the switch writes it there
+ * itself, with that leg's paths and a transaction of its own that counts
+ * for the conference leg. Half the frames to write, parse and answer per
+ * delivery. REPORTs from the participant still come back through the
+ * bridge.
+ *
+ * The bridge leg beyond conference leg d, or NULL. A message is spliced
+ * from its first piece only when nothing is on its way to that bridge, so
+ * that it cannot overtake a message sent through it.
+ */
+static leg_t *splice_target(engine_t *e, leg_t *d, int need_idle)
+{
+	int idle;
+	leg_t *b, *o;
+
+	if(!e->io->leg_local_peer || d->state != LEG_CONNECTED)
+		return NULL;
+	b = e->io->leg_local_peer(d, &idle);
+	if(!b || b->session->type != SESSION_BRIDGE || b->state != LEG_CONNECTED)
+		return NULL;
+	if(need_idle && (!idle || b->inmsgs))
+		return NULL;
+	o = other_leg(b);
+	return o && leg_negotiated(o) && o->state == LEG_CONNECTED ? o : NULL;
+}
+
+enum { SPLICE_NO = 0, SPLICE_YES, SPLICE_LOST };
+
+/* Where dest i's pieces are written: the dest, the bridge leg beyond it,
+ * or nowhere (NULL: the spliced bridge leg went away). */
+static leg_t *dest_out(engine_t *e, inmsg_t *m, int i)
+{
+	switch(m->spliced[i]) {
+		case SPLICE_YES:
+			return splice_target(e, m->dests[i], 0);
+		case SPLICE_LOST:
+			return NULL;
+		default:
+			return m->dests[i];
+	}
+}
+
+/* The message goes to dests; a conference's (ct: the message's content
+ * type) may be spliced to the bridges beyond them. */
+static int set_dests(
+		engine_t *e, inmsg_t *m, leg_t **dests, int n, const char *ct)
+{
+	if(m->dests != m->inline_dests)
+		free(m->dests);
+	m->dests = NULL;
+	m->spliced = NULL;
+	m->ndests = 0;
+	m->chunk = e->cfg.default_max_chunk;
+	if(n == 0)
+		return 0;
+	if(n <= INLINE_DESTS) {
+		m->dests = m->inline_dests;
+		m->spliced = m->inline_spliced;
+	} else {
+		m->dests = malloc((sizeof(*dests) + 1) * (size_t)n);
+		if(!m->dests)
+			return -1;
+		m->spliced = (unsigned char *)(m->dests + n);
+	}
+	memcpy(m->dests, dests, sizeof(*dests) * (size_t)n);
+	m->ndests = n;
+	m->chunk = SIZE_MAX;
+	for(int i = 0; i < n; i++) {
+		leg_t *o = ct ? splice_target(e, dests[i], 1) : NULL;
+		if(o && !type_accepted(o->accept_types, ct))
+			o = NULL; /* its bridge refuses it, as it would have */
+		m->spliced[i] = o ? SPLICE_YES : SPLICE_NO;
+		if(!o)
+			o = dests[i];
+		if(o->max_chunk < m->chunk)
+			m->chunk = o->max_chunk;
+	}
+	return 0;
 }
 
 static void reject_message(rxframe_t *f, inmsg_t *m, int code,
@@ -132,7 +195,7 @@ int forward_send_head(engine_t *e, rxframe_t *f)
 			reject_message(f, m, 415, "the peer does not accept this type");
 			return 0;
 		}
-		set_dests(e, m, &o, 1);
+		set_dests(e, m, &o, 1, NULL);
 		f->mode = BODY_FORWARD;
 		return 0;
 	}
@@ -155,7 +218,7 @@ int forward_send_head(engine_t *e, rxframe_t *f)
 	for(leg_t *l = s->legs; l && n < 256; l = l->next)
 		if(l != leg && leg_negotiated(l))
 			all[n++] = l;
-	set_dests(e, m, all, n);
+	set_dests(e, m, all, n, f->content_type);
 	f->mode = BODY_FORWARD;
 	return 0;
 }
@@ -288,7 +351,7 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 		}
 		dests[kept++] = dests[i];
 	}
-	if(set_dests(e, m, dests, kept) < 0) {
+	if(set_dests(e, m, dests, kept, f->content_type) < 0) {
 		reject_message(f, m, 413, "out of memory");
 		return RX_OK;
 	}
@@ -299,10 +362,11 @@ rx_result_t conference_cpim(engine_t *e, rxframe_t *f, const char *body,
 static int dests_ready(engine_t *e, inmsg_t *m)
 {
 	for(int i = 0; i < m->ndests; i++) {
+		leg_t *out = dest_out(e, m, i);
 		size_t q;
-		if(!leg_usable(m->dests[i]))
+		if(!leg_usable(out))
 			continue;
-		q = e->io->leg_queued(m->dests[i]);
+		q = e->io->leg_queued(out);
 		stats_queue_seen(q);
 		if(q >= e->cfg.max_queue)
 			return 0;
@@ -329,21 +393,27 @@ static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
 	h.mime_len = f->mime_len;
 	h.content_type = f->content_type;
 	for(int i = 0; i < m->ndests; i++) {
-		leg_t *d = m->dests[i];
+		leg_t *d = m->dests[i], *out = dest_out(e, m, i);
 		char tid[17];
 		size_t n;
 		txn_t *t;
 
-		if(!leg_usable(d))
+		if(!out && m->spliced[i] == SPLICE_YES) {
+			/* what the bridge would have answered without its other leg */
+			m->spliced[i] = SPLICE_LOST;
+			delivery_event(e, d, m->message_id, 481,
+					"the participant's bridge leg is gone", f->leg);
+		}
+		if(!leg_usable(out))
 			continue;
 		msrp_new_tid(tid);
 		h.tid = tid;
-		h.to_path = d->remote_path;
-		h.from_path = d->local_path;
+		h.to_path = out->remote_path;
+		h.from_path = out->local_path;
 		n = msrp_write_send_head(e->scratch, sizeof(e->scratch), &h);
 		if(n == 0) {
 			ilog(msrp, LOG_ERR, "session %s: head for leg %s too long",
-					d->session->id, d->id);
+					out->session->id, out->id);
 			continue;
 		}
 		/* a small piece goes out as one write: head, body and end-line */
@@ -354,9 +424,11 @@ static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
 			n += msrp_write_end_line(
 					e->scratch + n, sizeof(e->scratch) - n, tid, flag, 1);
 		}
-		t = txn_start(e, d, TXN_FORWARD, tid);
+		t = txn_start(e, out, TXN_FORWARD, tid);
 		if(t) {
 			t->origin = f->leg;
+			t->spliced = out != d;
+			t->via = t->spliced ? d : NULL;
 			snprintf(t->message_id, sizeof(t->message_id), "%s",
 					m->message_id);
 			t->start = start;
@@ -365,18 +437,23 @@ static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
 			t->total_unknown = m->total_unknown;
 			t->failure_report = m->failure_report;
 		}
-		e->io->leg_write(d, e->scratch, n);
+		e->io->leg_write(out, e->scratch, n);
 		if(shared || len > 4096) {
 			if(shared && len)
-				e->io->leg_write_shared(d, shared);
+				e->io->leg_write_shared(out, shared);
 			else if(len)
-				e->io->leg_write(d, data, len);
+				e->io->leg_write(out, data, len);
 			n = msrp_write_end_line(
 					e->scratch, sizeof(e->scratch), tid, flag, 1);
-			e->io->leg_write(d, e->scratch, n);
+			e->io->leg_write(out, e->scratch, n);
 		}
 		d->frames_out++;
 		d->bytes_out += len;
+		if(out != d) {
+			out->frames_out++;
+			out->bytes_out += len;
+			relay_stats.frames_spliced++;
+		}
 		relay_stats.frames_out++;
 	}
 	m->forwarded += len;
@@ -568,9 +645,12 @@ void forward_forget_leg(engine_t *e, leg_t *leg)
 		HASH_ITER(hh, l->inmsgs, m, tmp)
 		{
 			int k = 0;
-			for(int i = 0; i < m->ndests; i++)
-				if(m->dests[i] != leg)
-					m->dests[k++] = m->dests[i];
+			for(int i = 0; i < m->ndests; i++) {
+				if(m->dests[i] == leg)
+					continue;
+				m->spliced[k] = m->spliced[i];
+				m->dests[k++] = m->dests[i];
+			}
 			m->ndests = k;
 		}
 	}
@@ -581,9 +661,10 @@ void forward_forget_leg(engine_t *e, leg_t *leg)
  * (conference). */
 void forward_txn_done(engine_t *e, txn_t *t, int code, const char *comment)
 {
-	leg_t *leg = t->leg;
+	/* a spliced piece is the conference leg's; its bridge was passed by */
+	leg_t *leg = t->spliced ? t->via : t->leg;
 
-	if(code == 200)
+	if(code == 200 || !leg)
 		return;
 	ilog(msrp, LOG_INFO, "session %s leg %s: %s %llu-%llu answered %d",
 			leg->session->id, leg->id, t->message_id,

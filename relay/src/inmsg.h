@@ -16,6 +16,10 @@ typedef struct inmsg {
 	char message_id[MID_MAX];
 	leg_t **dests; /* inline_dests, or malloc'd for big conferences */
 	leg_t *inline_dests[INLINE_DESTS];
+	/* per dest: its pieces skip the in-process hop to its bridge (forward.c
+	 * splice); in the same allocation as dests */
+	unsigned char *spliced;
+	unsigned char inline_spliced[INLINE_DESTS];
 	int ndests;
 	size_t chunk;	   /* piece size towards dests */
 	int rejected;	   /* status each chunk gets; 0: accepted */

@@ -30,6 +30,7 @@ struct mconn {
 	int secure;
 	int accepted;
 	int local; /* an in-process connection (transport_pipe.c) */
+	struct mconn *pair; /* local: the other end, NULL once it closed */
 	int paused;
 	int closing;
 	/* its sessions ended with output still queued: not read any more,
@@ -96,6 +97,10 @@ static void conn_close(struct mconn *c, const char *why)
 		return;
 	c->closing = 1;
 	ilog(msrp, LOG_INFO, "connection %s closed: %s", c->peer, why);
+	if(c->pair) {
+		c->pair->pair = NULL;
+		c->pair = NULL;
+	}
 	engine_conn_closed(c, c->rx, why);
 	if(c->connecting) {
 		leg_t *leg = c->connecting;
@@ -454,6 +459,8 @@ static struct mconn *conn_new_local(leg_t *leg)
 	conn_link(a, 0);
 	conn_link(b, 0);
 	a->local = b->local = 1;
+	a->pair = b;
+	b->pair = a;
 	b->accepted = 1;
 	relay_stats.conns_local++;
 	snprintf(b->peer, sizeof(b->peer), "local:%.*s", (int)sizeof(b->peer) - 7,
@@ -557,6 +564,18 @@ static size_t io_leg_queued(leg_t *leg)
 	if(c && !c->closing)
 		return evbuffer_get_length(c->t->ops->output(c->t));
 	return leg->pending ? evbuffer_get_length(leg->pending) : 0;
+}
+
+static leg_t *io_leg_local_peer(leg_t *leg, int *idle)
+{
+	struct mconn *c = leg->conn, *p = c ? c->pair : NULL;
+
+	*idle = 0;
+	if(!p || c->closing || p->closing || p->nlegs != 1)
+		return NULL;
+	*idle = evbuffer_get_length(c->t->ops->output(c->t)) == 0
+			&& evbuffer_get_length(p->t->ops->input(p->t)) == 0;
+	return p->legs[0];
 }
 
 static void io_conn_write(struct mconn *c, const void *data, size_t len)
@@ -682,6 +701,7 @@ static const engine_io_t io = {
 		.leg_write = io_leg_write,
 		.leg_write_shared = io_leg_write_shared,
 		.leg_queued = io_leg_queued,
+		.leg_local_peer = io_leg_local_peer,
 		.conn_write = io_conn_write,
 		.conn_fingerprint = io_conn_fingerprint,
 		.conn_queued = io_conn_queued,

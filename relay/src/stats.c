@@ -71,10 +71,11 @@ json_t *stats_json(void)
 #define X(k) json_object_set_new(errors, #k, json_integer((json_int_t)relay_stats.err_##k));
 	STATS_ERROR_KINDS(X)
 #undef X
-	json_t *j = json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, "
-						  "s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:o, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, "
+						  "s:I, s:I, s:I, s:I, s:I}",
 			"frames_in", frames, "frames_out",
-			(json_int_t)relay_stats.frames_out, "responses_sent", responses,
+			(json_int_t)relay_stats.frames_out, "frames_spliced",
+			(json_int_t)relay_stats.frames_spliced, "responses_sent", responses,
 			"rejected", rejected, "errors", errors, "bytes_in",
 			(json_int_t)relay_stats.bytes_in, "bytes_out",
 			(json_int_t)relay_stats.bytes_out, "connections_accepted",
@@ -166,6 +167,10 @@ char *stats_prometheus(void)
 	metric(&b, "imrelay_connections_local_total", "counter",
 			"In-process connections between legs of this relay.",
 			relay_stats.conns_local);
+	metric(&b, "imrelay_frames_spliced_total", "counter",
+			"Conference frames written straight to a participant's bridge "
+			"leg, past the in-process hop.",
+			relay_stats.frames_spliced);
 	metric(&b, "imrelay_queue_high_water_bytes", "gauge",
 			"Largest output queue seen on a leg.",
 			relay_stats.queue_high_water);

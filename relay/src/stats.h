@@ -32,6 +32,9 @@
 typedef struct relay_stats {
 	uint64_t frames_in[MSRP_UNKNOWN_METHOD + 1];
 	uint64_t frames_out;
+	/* of frames_out: written past the in-process hop to a bridge
+	 * (forward.c splice) */
+	uint64_t frames_spliced;
 	uint64_t responses_sent[10]; /* by hundreds: [2] = 2xx */
 	uint64_t rejected[10];
 	uint64_t bytes_in, bytes_out;

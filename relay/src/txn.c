@@ -81,7 +81,10 @@ void txn_forget_leg(engine_t *e, leg_t *leg)
 
 	HASH_ITER(hh, leg->txns, t, tmp)
 		txn_free(e, t);
-	for(t = e->txns.oldest; t; t = t->tnext)
+	for(t = e->txns.oldest; t; t = t->tnext) {
 		if(t->origin == leg)
 			t->origin = NULL;
+		if(t->via == leg)
+			t->via = NULL;
+	}
 }

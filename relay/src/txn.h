@@ -26,6 +26,10 @@ typedef struct txn {
 	txn_kind_t kind;
 	leg_t *leg;	   /* it was sent on */
 	leg_t *origin; /* TXN_FORWARD: the sender's leg, NULL once gone */
+	/* TXN_FORWARD spliced (forward.c): sent on the bridge leg beyond the
+	 * conference leg `via`, for which the answer counts; NULL once gone */
+	int spliced;
+	leg_t *via;
 	char message_id[MID_MAX];
 	uint64_t start, end, total;
 	int total_unknown;
@@ -43,7 +47,7 @@ txn_t *txn_find(leg_t *leg, const char *tid);
 txn_t *txn_expired(engine_t *e, uint64_t now);
 void txn_free(engine_t *e, txn_t *t);
 /* The leg is going: its transactions end unanswered, and those it was
- * the origin of forget it. */
+ * the origin (or the spliced via) of forget it. */
 void txn_forget_leg(engine_t *e, leg_t *leg);
 
 #endif

@@ -149,6 +149,46 @@ def test_broadcast_and_private_among_five(server, erin, members, released):
     end_session(alice, others)
 
 
+def spliced(server):
+    return server.relay.call("stats")["msrp"]["frames_spliced"]
+
+
+def test_deliveries_skip_the_bridge_hop(server, members, released):
+    """The switch and each participant's bridge (its participating
+    function's B2BUA) sit in one relay: the switch writes a recipient's
+    pieces straight on the bridge's leg towards the participant, as that
+    bridge would have re-addressed them (To-Path the participant's path,
+    From-Path the one its SDP named; Message-ID, Byte-Range and body
+    unchanged). Every piece bob and carol got was written so, counted in
+    frames_spliced; twenty messages sent back to back arrive whole and in
+    their order. (A recipient's error answer still reaches the sender's
+    final report: test_final_delivery_report.)"""
+    alice, bob, carol = members("alice", "bob", "carol")
+    ident = start_adhoc(server, alice, [bob, carol])
+    before = spliced(server)
+    big = cpim.build(me(server, alice), f"<{ident}>", "z" * 70000)
+    mid, _ = alice.ep.send_message(big, content_type="message/cpim",
+                                   chunk_size=9000)
+    texts = [cpim.build(me(server, alice), f"<{ident}>", f"message {i}")
+             for i in range(20)]
+    for t in texts:
+        alice.ep.send_message(t, content_type="message/cpim")
+    frames = 0
+    for m in (bob, carol):
+        got = m.ep.wait_message()
+        assert got.body == big
+        assert [m.ep.wait_message(index=i + 1).body for i in range(20)] == \
+            texts
+        sends = [f for f in m.ep.frames if f.is_request and f.method == "SEND"
+                 and f.get("Message-ID")]
+        assert {f.get("To-Path") for f in sends} == {m.ep.path}
+        assert {f.get("From-Path") for f in sends} == {" ".join(m.sdp_offer().path)}
+        frames += len(sends)
+    assert len([f for f in bob.ep.frames if f.get("Message-ID") == mid]) > 1
+    assert spliced(server) - before == frames
+    end_session(alice, [bob, carol])
+
+
 def test_spoofed_cpim_from(server, members, released):
     """MS-3 1: a SEND whose CPIM From is not its sender gets MSRP 403,
     nobody receives it, and the session goes on."""

@@ -105,9 +105,19 @@ static int f_conn_fingerprint(
 	return 0;
 }
 
+/* conference leg splice_from's in-process peer is bridge leg splice_to */
+static leg_t *splice_from, *splice_to;
+static int splice_idle;
+static leg_t *f_leg_local_peer(leg_t *leg, int *idle)
+{
+	*idle = splice_idle;
+	return leg == splice_from ? splice_to : NULL;
+}
+
 static const engine_io_t fake_io = {.leg_write = f_leg_write,
 		.leg_write_shared = f_leg_write_shared,
 		.leg_queued = f_leg_queued,
+		.leg_local_peer = f_leg_local_peer,
 		.conn_write = f_conn_write,
 		.conn_queued = f_conn_queued,
 		.conn_fingerprint = f_conn_fingerprint,
@@ -198,6 +208,8 @@ static int setup(void **state)
 	connects = 0;
 	nouts = 0;
 	fake_fingerprint = NULL;
+	splice_from = splice_to = NULL;
+	splice_idle = 1;
 	return 0;
 }
 
@@ -584,6 +596,104 @@ static void conference_checks_cpim_from_and_fans_out(void **state)
 	conn_free(ca);
 }
 
+static const char *Y_PATH = "msrp://10.0.0.9:7000/yyyy;tcp";
+
+static void clear_out(leg_t *leg)
+{
+	free(leg_out(leg)->p);
+	memset(leg_out(leg), 0, sizeof(strbuf_t));
+}
+
+/* The switch writes past the in-process hop to a participant's bridge:
+ * pieces for conference leg b go on bridge leg y (y's paths), y's answers
+ * count for b; not while something is on its way to the bridge, nor when
+ * y does not take the type; a spliced message whose bridge leg went is
+ * reported 481 for b. */
+static void conference_splices_to_the_bridge_beyond(void **state)
+{
+	char err[128], resp[512];
+	pframe_t fr[8];
+	struct mconn *ca = conn_new(), *cy = conn_new();
+	(void)state;
+	session_t *s = session_create("c1", SESSION_CONFERENCE, err, sizeof(err));
+	snprintf(s->identity, sizeof(s->identity), "sip:conf@home1.net");
+	leg_t *a = add_leg(s, "a", A_PATH, "sip:alice@home1.net");
+	leg_t *b = add_leg(s, "b", B_PATH, "sip:bob@home1.net");
+	session_t *br = session_create("s1", SESSION_BRIDGE, err, sizeof(err));
+	leg_t *x = add_leg(br, "x", b->local_path, NULL);
+	leg_t *y = add_leg(br, "y", Y_PATH, NULL);
+	b->state = x->state = y->state = LEG_CONNECTED;
+	y->conn = cy;
+	splice_from = b;
+	splice_to = x;
+
+	char *f = cpim_send("spl00001", a, A_PATH, "<sip:alice@home1.net>",
+			"<sip:conf@home1.net>", "to everyone");
+	feed(ca, f, strlen(f), 0);
+	assert_int_equal(leg_out(b)->len, 0);
+	assert_int_equal(parse_out(leg_out(y), fr, 8), 1);
+	assert_string_equal(fr[0].to, Y_PATH);
+	assert_string_equal(fr[0].from, y->local_path);
+	assert_string_equal(fr[0].mid, "spl00001");
+	assert_non_null(memmem(fr[0].body, fr[0].body_len, "to everyone", 11));
+	assert_int_equal(b->frames_out, 1);
+	assert_int_equal(y->frames_out, 1);
+
+	/* bob's client refuses it: the conference hears it about leg b */
+	snprintf(resp, sizeof(resp),
+			"MSRP %s 415 Unsupported\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+			"-------%s$\r\n",
+			fr[0].tid, y->local_path, Y_PATH, fr[0].tid);
+	feed(cy, resp, strlen(resp), 0);
+	int e = find_event("delivery_report");
+	assert_true(e >= 0);
+	assert_string_equal(json_string_value(json_object_get(event_data(e), "leg")), "b");
+	assert_int_equal(json_integer_value(json_object_get(event_data(e), "code")), 415);
+	assert_string_equal(json_string_value(json_object_get(event_data(e), "sender")), "a");
+	json_array_clear(events);
+
+	/* something still on its way to the bridge: the message goes through it */
+	clear_out(y);
+	splice_idle = 0;
+	f = cpim_send("spl00002", a, A_PATH, "<sip:alice@home1.net>",
+			"<sip:conf@home1.net>", "through the bridge");
+	feed(ca, f, strlen(f), 0);
+	assert_int_equal(leg_out(y)->len, 0);
+	assert_int_equal(parse_out(leg_out(b), fr, 8), 1);
+	assert_string_equal(fr[0].to, b->remote_path);
+	splice_idle = 1;
+
+	/* y does not take CPIM: its bridge would refuse it, so it is asked */
+	clear_out(b);
+	snprintf(y->accept_types, sizeof(y->accept_types), "text/plain");
+	f = cpim_send("spl00003", a, A_PATH, "<sip:alice@home1.net>",
+			"<sip:conf@home1.net>", "not for y");
+	feed(ca, f, strlen(f), 0);
+	assert_int_equal(leg_out(y)->len, 0);
+	assert_int_equal(parse_out(leg_out(b), fr, 8), 1);
+	y->accept_types[0] = '\0';
+
+	/* a message spliced from its first piece whose bridge leg goes */
+	clear_out(b);
+	f = send_frame("spl00004", a->local_path, A_PATH, "spl00004", "1-60/60",
+			NULL, "message/cpim",
+			"From: <sip:alice@home1.net>\r\nTo: <sip:conf@home1.net>\r\n\r\n",
+			'+');
+	feed(ca, f, strlen(f), 0);
+	assert_int_equal(parse_out(leg_out(y), fr, 8), 1);
+	leg_remove(y, "test");
+	f = send_frame("spl00005", a->local_path, A_PATH, "spl00004", "47-60/60",
+			NULL, "message/cpim", "the rest: 14b", '$');
+	feed(ca, f, strlen(f), 0);
+	assert_int_equal(leg_out(b)->len, 0);
+	e = find_event("delivery_report");
+	assert_true(e >= 0);
+	assert_string_equal(json_string_value(json_object_get(event_data(e), "leg")), "b");
+	assert_int_equal(json_integer_value(json_object_get(event_data(e), "code")), 481);
+	conn_free(ca);
+	conn_free(cy);
+}
+
 static void endpoint_keeps_messages_and_pushes(void **state)
 {
 	char err[128], mid[64];
@@ -740,6 +850,7 @@ int main(void)
 			cmocka_unit_test_setup_teardown(unanswered_piece_times_out_as_408, setup, teardown),
 			cmocka_unit_test_setup_teardown(full_destination_pauses_the_sender, setup, teardown),
 			cmocka_unit_test_setup_teardown(conference_checks_cpim_from_and_fans_out, setup, teardown),
+			cmocka_unit_test_setup_teardown(conference_splices_to_the_bridge_beyond, setup, teardown),
 			cmocka_unit_test_setup_teardown(endpoint_keeps_messages_and_pushes, setup, teardown),
 			cmocka_unit_test_setup_teardown(leg_removed_mid_frame_is_forgotten, setup, teardown),
 	};
