@@ -521,6 +521,47 @@ def test_crowd_answers_at_once(server, members, crowd, released):
                    and r.call_id == m.req.msg.call_id) == 1
 
 
+def test_crowd_moves_media_at_once(server, members, crowd, released):
+    """CF-6, RFC 4975 5.4 under load: eight participants, each behind its
+    participating function's relay bridge, move their MSRP media by
+    re-INVITEs sent at the same moment. Each gets exactly one final
+    response, a 200 with a path; each old connection is closed; each new
+    one binds; alice's message reaches all eight on their new connections,
+    and each one's message reaches alice: no leg moved to another's
+    connection, nothing lost."""
+    alice, *ms = members("alice", *crowd)
+    start_adhoc(server, alice, ms)
+    ident = only_session(server)["identity"]
+    old = {m: m.ep for m in ms}
+    for m in ms:
+        m.ep = MsrpEndpoint(host=m.ua.local_ip)
+    go = threading.Barrier(len(ms))
+    answers = {}
+
+    def move(m):
+        go.wait()
+        answers[m] = m.reinvite(m.offer(setup="active"))
+    ts = [threading.Thread(target=move, args=(m,)) for m in ms]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(20)
+    assert sorted(r.status for r in answers.values()) == [200] * len(ms)
+    for m in ms:
+        old[m].wait_closed()
+        path = Sdp(answers[m].body).path
+        m.ep.to_path = path
+        m.ep.connect_to(path[0])
+        assert m.ep.wait_response(m.ep.bind()).status == 200
+    relayed(alice, ident, ms, "to the new connections")
+    for m in ms:
+        relayed(m, ident, [alice], f"from {m.ua.user}'s new connection")
+        assert not old[m].messages, f"{m.ua.user}'s old connection got a message"
+    for m in ms:
+        old[m].close()
+    leaves(alice, *ms)
+
+
 def test_two_factory_invites_at_once(server, members, crowd, released):
     """CF-2: two factory INVITEs sent at the same moment make two
     sessions, each request gets exactly one final response."""
