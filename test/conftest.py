@@ -2,7 +2,10 @@
 registered test user agents."""
 
 import os
+import pathlib
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -32,6 +35,17 @@ def pg_cluster():
     c = PgCluster(free_port()).start()
     yield c
     c.stop()
+
+
+@pytest.fixture
+def reachable_tmp():
+    """A temporary directory the user postgres can pass through (pytest's
+    are 0700), for `DB=postgres make run`, which run as root runs the
+    PostgreSQL server as postgres."""
+    top = tempfile.mkdtemp(prefix="imtest-run-")
+    os.chmod(top, 0o711)
+    yield pathlib.Path(top)
+    shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,9 @@ stops both cleanly on Ctrl-C (SIGINT to its process group, as a terminal
 sends it)."""
 
 import os
-import pathlib
-import shutil
 import socket
 import stat
 import subprocess
-import tempfile
 
 import pytest
 
@@ -147,16 +144,6 @@ def test_run_script_tcp_control_needs_the_generated_secret(tmp_path):
         rc, log = interrupt_launcher(p, output)
     assert rc == 0, log[-3000:]
     assert processes_under(tmp_path) == ""
-
-
-@pytest.fixture
-def reachable_tmp():
-    """A temporary directory the user postgres can pass through (pytest's
-    are 0700): DB=postgres run as root runs the server as postgres."""
-    top = tempfile.mkdtemp(prefix="imtest-run-")
-    os.chmod(top, 0o711)
-    yield pathlib.Path(top)
-    shutil.rmtree(top, ignore_errors=True)
 
 
 def test_run_script_on_postgres(reachable_tmp):
