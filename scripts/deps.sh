@@ -13,6 +13,7 @@ packages=(
 	kamailio kamailio-sqlite-modules kamailio-postgres-modules
 	kamailio-json-modules kamailio-utils-modules kamailio-extra-modules
 	kamailio-tls-modules
+	postgresql-15 postgresql-client-15
 	build-essential pkg-config dpkg-dev bison flex
 	libevent-dev libssl-dev libjansson-dev libxml2-dev libcurl4-openssl-dev
 	libsqlite3-dev sqlite3 uthash-dev openssl
@@ -42,10 +43,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	apt_update
 	as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	# Debian starts the packaged kamailio service; ours runs from make run.
-	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q kamailio 2>/dev/null; then
-		as_root systemctl disable --now kamailio >/dev/null 2>&1 || true
-	fi
+	# Debian starts the packaged kamailio service and PostgreSQL's system
+	# cluster; ours run from make run (PostgreSQL: scripts/pg-cluster.sh).
+	for service in kamailio postgresql; do
+		if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$service" 2>/dev/null; then
+			as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 # The Kamailio source that matches the installed binary version.

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Provisions IM users in the SQLite database. Passwords are stored only as
+# Provisions IM users in the database: a SQLite file, or a PostgreSQL
+# database named by Kamailio's URL (postgres://user@host:port/database, its
+# password from PGPASSFILE as libpq reads it). Passwords are stored only as
 # digest HA1 values for the realm (= the user's domain).
 #
 #   scripts/im-user.sh <db> add alice@home1.net secret
@@ -12,13 +14,21 @@ umask 077
 usage() { echo "usage: im-user.sh <db> add <user@domain> <password> | del <user@domain> | list" >&2; exit 2; }
 db=${1:-}; cmd=${2:-}
 [ -n "$db" ] && [ -n "$cmd" ] || usage
-[ -f "$db" ] || { echo "im-user: no database at $db (make run creates it)" >&2; exit 1; }
 
 sql_quote() { printf "'%s'" "${1//\'/\'\'}"; }
 
-# Kamailio writes the same file from all its processes while it runs:
-# wait for its write to end rather than fail with "database is locked".
-sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
+case "$db" in
+	postgres://*)
+		sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+		;;
+	*)
+		[ -f "$db" ] || { echo "im-user: no database at $db (make run creates it)" >&2; exit 1; }
+		# Kamailio writes the same file from all its processes while it
+		# runs: wait for its write to end rather than fail with "database
+		# is locked".
+		sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
+		;;
+esac
 
 split_aor() {
 	case "$1" in
@@ -38,8 +48,11 @@ case "$cmd" in
 		pass=$4
 		ha1=$(md5 "$user:$domain:$pass")
 		ha1b=$(md5 "$user@$domain:$domain:$pass")
-		sql "INSERT OR REPLACE INTO subscriber (username, domain, password, ha1, ha1b)
-			VALUES ($(sql_quote "$user"), $(sql_quote "$domain"), '', '$ha1', '$ha1b');"
+		# an upsert both engines take (SQLite since 3.24)
+		sql "INSERT INTO subscriber (username, domain, password, ha1, ha1b)
+			VALUES ($(sql_quote "$user"), $(sql_quote "$domain"), '', '$ha1', '$ha1b')
+			ON CONFLICT (username, domain) DO UPDATE
+			SET password = '', ha1 = excluded.ha1, ha1b = excluded.ha1b;"
 		;;
 	del)
 		[ $# -eq 3 ] || usage

@@ -23,6 +23,11 @@
 #                                  $VAR_DIR/run/relay_ctl.secret; unset: the
 #                                  relay's control is its UNIX socket only)
 #   VAR_DIR=<repo>/var   (database, sockets, pid files, tls/)
+#   DB=sqlite   (the database: sqlite, the file $VAR_DIR/im.sqlite; or
+#                postgres, a private PostgreSQL cluster in $VAR_DIR/pg
+#                started and stopped with the rest, see
+#                scripts/pg-cluster.sh, database im on 127.0.0.1:PG_PORT)
+#   PG_PORT=15432   (with DB=postgres: the cluster's loopback TCP port)
 #   PEERS="home2.net=sip:127.0.0.2:5060 ..."   (interconnected domains, set
 #                                              with im_pf.peer_set at start)
 #   PEER_TRUST=tls   (how PEERS' requests are recognised: tls, their client
@@ -56,9 +61,22 @@ LOG_LEVEL=${LOG_LEVEL:-2}
 TLS_CERT=${TLS_CERT:-}
 TLS_KEY=${TLS_KEY:-}
 RELAY_RESTART_MAX=${RELAY_RESTART_MAX:-30}
+DB=${DB:-sqlite}
+PG_PORT=${PG_PORT:-15432}
 
 run="$VAR_DIR/run"
-db="$VAR_DIR/im.sqlite"
+pg_dir="$VAR_DIR/pg"
+case "$DB" in
+	sqlite)
+		db="$VAR_DIR/im.sqlite" db_url="sqlite:///$VAR_DIR/im.sqlite" db_define=()
+		;;
+	postgres)
+		# Kamailio, db-init.sh and im-user.sh read role im's password here
+		export PGPASSFILE="$pg_dir/pgpass"
+		db="postgres://im@127.0.0.1:$PG_PORT/im" db_url=$db db_define=(-A DB_POSTGRES)
+		;;
+	*) echo "run: DB must be sqlite or postgres, not '$DB'" >&2; exit 1 ;;
+esac
 ctl="$run/kamailio_ctl"
 rpc="$run/kamailio_rpc.sock"
 relay_ctl="$run/relay_ctl.sock"
@@ -94,12 +112,35 @@ if [ ! -f "$hop_secret" ]; then
 	echo "run: made the hop secret $hop_secret"
 fi
 
-if [ ! -f "$db" ]; then
-	"$top/scripts/db-init.sh" "$db"
+# The cluster stops with everything else, and also when this script ends
+# before Kamailio has started.
+pg_started=
+stop_cluster() {
+	[ -n "$pg_started" ] || return 0
+	pg_started=
+	"$top/scripts/pg-cluster.sh" stop "$pg_dir" || true
+}
+trap stop_cluster EXIT
+
+add_demo_users() {
 	for u in alice bob carol; do
 		"$top/scripts/im-user.sh" "$db" add "$u@$IM_DOMAIN" "$u"
 	done
 	echo "run: demo users alice, bob, carol @$IM_DOMAIN (password = user name)"
+}
+
+if [ "$DB" = postgres ]; then
+	# run as root, the server runs as postgres, which must pass through
+	# VAR_DIR: search permission only, what is private in it stays so
+	[ "$(id -u)" = 0 ] && chmod o+x "$VAR_DIR"
+	pg_started=1
+	"$top/scripts/pg-cluster.sh" start "$pg_dir" "$PG_PORT"
+	"$top/scripts/pg-cluster.sh" createdb "$pg_dir" "$PG_PORT" im
+	"$top/scripts/db-init.sh" "$db"
+	[ -n "$("$top/scripts/im-user.sh" "$db" list)" ] || add_demo_users
+elif [ ! -f "$db" ]; then
+	"$top/scripts/db-init.sh" "$db"
+	add_demo_users
 fi
 
 kamailio_pid= relay_pid= backoff_pid=
@@ -118,6 +159,7 @@ stop() {
 		kill -TERM "$kamailio_pid" 2>/dev/null || true
 		wait "$kamailio_pid" 2>/dev/null || true
 	fi
+	stop_cluster
 	echo "run: stopped"
 }
 trap 'stop; exit 0' INT TERM
@@ -126,7 +168,7 @@ trap 'stop; exit 0' INT TERM
 	-A "SIP_IP=$SIP_IP" -A "SIP_PORT=$SIP_PORT" -A "IM_DOMAIN=$IM_DOMAIN" \
 	-A "TLS_PORT=$TLS_PORT" -A "TLS_CERT=\"$TLS_CERT\"" -A "TLS_KEY=\"$TLS_KEY\"" \
 	-A "LOG_LEVEL=$LOG_LEVEL" \
-	-A "DB_URL=\"sqlite:///$db\"" \
+	-A "DB_URL=\"$db_url\"" "${db_define[@]}" \
 	-A "MPATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$top/modules/\"" \
 	-A "CTL_SOCKET=\"unix:$ctl\"" -A "RPC_DGRAM=\"$rpc\"" \
 	-A "HOP_SECRET_FILE=\"$hop_secret\"" \
@@ -195,7 +237,9 @@ run: IM server ready
   message            sipsak ${sipsak_to}-G -f $top/examples/message.sip -s sip:bob@$IM_DOMAIN -r $SIP_PORT -u alice -a alice
   group sessions     INVITE or MESSAGE with a resource list to sip:conference-factory@$IM_DOMAIN
                      (kamcmd -s unix:$ctl im_cf.list)
-  add a user         scripts/im-user.sh $db add dave@$IM_DOMAIN secret
+  database           $db_url${pg_started:+
+                     (cluster $pg_dir, log $pg_dir/postgres.log)}
+  add a user         ${pg_started:+PGPASSFILE=$PGPASSFILE }scripts/im-user.sh $db add dave@$IM_DOMAIN secret
   stop               Ctrl-C
 BANNER
 

@@ -2,14 +2,18 @@
 registered test user agents."""
 
 import os
+import pathlib
+import shutil
 import sys
+import tempfile
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 
+from imtest.db import PgCluster  # noqa: E402
 from imtest.nni import SipTap  # noqa: E402
-from imtest.procs import ImServer  # noqa: E402
+from imtest.procs import ImServer, free_port  # noqa: E402
 from imtest.sip import SipUA  # noqa: E402
 from imtest.tls import client_context  # noqa: E402
 
@@ -24,10 +28,47 @@ def stop_server(server):
         pytest.fail(f"server crashed: {problems}", pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL cluster for the test session (started at the
+    first test that needs it), removed at its end."""
+    c = PgCluster(free_port()).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def reachable_tmp():
+    """A temporary directory the user postgres can pass through (pytest's
+    are 0700), for `DB=postgres make run`, which run as root runs the
+    PostgreSQL server as postgres."""
+    top = tempfile.mkdtemp(prefix="imtest-run-")
+    os.chmod(top, 0o711)
+    yield pathlib.Path(top)
+    shutil.rmtree(top, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def db_backend(request):
+    """The database engine of the module's servers: "sqlite", unless the
+    module parametrises it (imtest.db.BACKENDS runs it on both)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="module")
+def new_database(request, db_backend):
+    """new_database() -> the database for one more server of the module:
+    None (the server's own SQLite file) or a fresh PostgreSQL database."""
+    if db_backend == "sqlite":
+        return lambda: None
+    assert db_backend == "postgres", db_backend
+    return request.getfixturevalue("pg_cluster").new_database
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, new_database):
     """One IM server domain (home1.net) with its relay, for a test module."""
-    s = start_server(tmp_path_factory.mktemp("im"))
+    s = start_server(tmp_path_factory.mktemp("im"), database=new_database())
     yield s
     stop_server(s)
 

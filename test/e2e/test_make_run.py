@@ -144,3 +144,53 @@ def test_run_script_tcp_control_needs_the_generated_secret(tmp_path):
         rc, log = interrupt_launcher(p, output)
     assert rc == 0, log[-3000:]
     assert processes_under(tmp_path) == ""
+
+
+def test_run_script_on_postgres(reachable_tmp):
+    """DB=postgres make run: its own PostgreSQL cluster in var/pg, the demo
+    users and the banner's "add a user" line in it, digest registration and
+    a pager MESSAGE served from it, policy set by RPC stored in it; Ctrl-C
+    stops the cluster too, and the next start finds what was stored."""
+    top, sip_port, pg_port = reachable_tmp, free_port(), free_port()
+    env = dict(SIP_PORT=str(sip_port), DB="postgres", PG_PORT=str(pg_port))
+    url = f"postgres://im@127.0.0.1:{pg_port}/im"
+    p, output = start_launcher(top, **env)
+    try:
+        banner = "".join(output)
+        assert "IM server ready" in banner, banner[-3000:]
+        assert f"database           {url}" in banner
+        assert "run: demo users alice, bob, carol" in banner
+        add_user = next(l for l in output if l.startswith("  add a user "))
+        out = subprocess.run(["bash", "-c", add_user.split(maxsplit=3)[3]], cwd=TOP,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        with SipUA("alice", "127.0.0.1", "alice", proxy=("127.0.0.1", sip_port)) as alice, \
+                SipUA("dave", "127.0.0.1", "secret", proxy=("127.0.0.1", sip_port)) as dave:
+            assert alice.register().status == 200 and dave.register().status == 200
+            dave.auto_reply["MESSAGE"] = 200
+            assert alice.message("sip:dave@127.0.0.1", "hello dave").status == 200
+            assert dave.wait_request("MESSAGE").msg.body == b"hello dave"
+            assert alice.register(expires=0).status == 200
+            assert dave.register(expires=0).status == 200
+        rpc = KamailioRpc(str(top / "var" / "run" / "kamailio_rpc.sock"))
+        assert rpc.call("im_pf.policy_set", "*", "max_size", "4321") == "ok"
+    finally:
+        rc, log = interrupt_launcher(p, output)
+    assert rc == 0, log[-3000:]
+    assert "run: stopped" in log
+    assert processes_under(top) == ""
+
+    p, output = start_launcher(top, **env)
+    try:
+        banner = "".join(output)
+        assert "IM server ready" in banner, banner[-3000:]
+        assert "demo users" not in banner
+        with SipUA("dave", "127.0.0.1", "secret", proxy=("127.0.0.1", sip_port)) as dave:
+            assert dave.register().status == 200
+            assert dave.register(expires=0).status == 200
+        rpc = KamailioRpc(str(top / "var" / "run" / "kamailio_rpc.sock"))
+        assert {"scope": "*", "name": "max_size", "value": "4321"} in rpc.call("im_pf.policy_list")
+    finally:
+        rc, log = interrupt_launcher(p, output)
+    assert rc == 0, log[-3000:]
+    assert processes_under(top) == ""

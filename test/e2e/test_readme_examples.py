@@ -18,15 +18,19 @@ from imtest.sip import SipUA
 EXAMPLE_PORT = "5070"   # the port README.md shows for a non-default SIP_PORT
 
 
-def try_it_blocks():
-    """The code blocks of README.md's "Try it" section, each a list of
+def readme_blocks(heading):
+    """The code blocks of README.md's section under heading, each a list of
     command lines (comments and blank lines left out)."""
     with open(os.path.join(TOP, "README.md")) as f:
         text = f.read()
-    section = text.split("### Try it", 1)[1].split("\n### ", 1)[0]
+    section = text.split(f"### {heading}\n", 1)[1].split("\n### ", 1)[0]
     blocks = re.findall(r"^```\n(.*?)^```", section, re.S | re.M)
     return [[line for line in b.splitlines() if line.strip() and not line.startswith("#")]
             for b in blocks]
+
+
+def try_it_blocks():
+    return readme_blocks("Try it")
 
 
 def with_port(argv, port):
@@ -106,3 +110,36 @@ def test_try_it_runs_as_written(tmp_path):
     assert processes_under(tmp_path) == ""
     # sipsak's MESSAGEs are read whole, never refused for their length
     assert "Content-Length mis-match" not in log
+
+
+README_PG_PORT = "15432"   # PG_PORT's default, which README.md's examples use
+
+
+def test_postgres_examples_run_as_written(reachable_tmp):
+    """README.md's PostgreSQL section: each command, run by a shell at the
+    top of a tree like the repository's while `DB=postgres make run`
+    serves, with only the cluster's port changed."""
+    [block] = readme_blocks("PostgreSQL: `DB=postgres make run`")
+    top = reachable_tmp / "top"
+    top.mkdir()
+    os.symlink(os.path.join(TOP, "scripts"), top / "scripts")
+    port, pg_port = free_port(), free_port()
+    p, output = start_launcher(top, SIP_PORT=str(port), DB="postgres", PG_PORT=str(pg_port))
+    try:
+        assert any("IM server ready" in line for line in output), "".join(output[-30:])
+        for line in block:
+            assert README_PG_PORT in line, line
+            rc, out = run(["bash", "-c", line.replace(README_PG_PORT, str(pg_port))], top)
+            assert rc == 0, f"{line}: {out}"
+            if " list" in line:
+                assert "dave@127.0.0.1" in out.split(), out
+        dave = SipUA("dave", "127.0.0.1", "secret", proxy=("127.0.0.1", port))
+        try:
+            assert dave.register().status == 200
+            assert dave.register(expires=0).status == 200
+        finally:
+            dave.close()
+    finally:
+        rc, log = interrupt_launcher(p, output)
+    assert rc == 0, log[-3000:]
+    assert processes_under(reachable_tmp) == ""

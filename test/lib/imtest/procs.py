@@ -14,10 +14,10 @@ import re
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import time
 
+from .db import SqliteDb
 from .rpc import KamailioRpc, RelayControl, RpcError
 from .tls import make_cert
 
@@ -296,18 +296,22 @@ class Relay:
 class Kamailio:
     """Kamailio on cfg/kamailio.cfg: SIP on UDP and TCP at sip_port and
     over TLS at tls_port, with the certificate tls=(cert, key), by default
-    one made for ip and domain in workdir/tls."""
+    one made for ip and domain in workdir/tls; on database (imtest.db), by
+    default the SQLite file workdir/im.sqlite."""
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", sip_port=None,
                  relay_control=None, relay_timeout_ms=300, defines=None,
-                 cfg=None, children=2, shm_mb=64, mem_manager=None, tls=None):
+                 cfg=None, children=2, shm_mb=64, mem_manager=None, tls=None,
+                 database=None):
         self.workdir = workdir
         self.domain = domain
         self.ip = ip
         self.sip_port = sip_port or free_port(ip)
         self.tls_port = free_port(ip)
         self.tls_cert, self.tls_key = tls or make_cert(os.path.join(workdir, "tls"), ip, domain)
-        self.db = os.path.join(workdir, "im.sqlite")
+        self.database = database or SqliteDb(os.path.join(workdir, "im.sqlite"))
+        # the SQLite file, or the postgres:// URL, db-init.sh and im-user.sh take
+        self.db = self.database.target
         self.rpc_sock = os.path.join(workdir, "kamailio_rpc.sock")
         self.ctl_sock = os.path.join(workdir, "kamailio_ctl")
         self.cfg = cfg or os.path.join(TOP, "cfg", "kamailio.cfg")
@@ -325,7 +329,7 @@ class Kamailio:
             "TLS_CERT": f'"{self.tls_cert}"',
             "TLS_KEY": f'"{self.tls_key}"',
             "IM_DOMAIN": domain,
-            "DB_URL": f'"sqlite:///{self.db}"',
+            "DB_URL": f'"{self.database.url}"',
             "MPATH": f'"{DEBIAN_MODULES}:{TOP}/modules/"',
             "CTL_SOCKET": f'"unix:{self.ctl_sock}"',
             "RPC_DGRAM": f'"{self.rpc_sock}"',
@@ -338,6 +342,7 @@ class Kamailio:
         }
         if relay_control:
             d["RELAY_CONTROL"] = f'"{relay_control}"'
+        d.update(self.database.defines)
         d.update(defines or {})
         argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", str(shm_mb), "-M", "8",
                 *(["-x", mem_manager] if mem_manager else []),
@@ -347,7 +352,8 @@ class Kamailio:
             argv += [f"--debug={os.environ['IMTEST_KAMAILIO_DEBUG']}"]
         for k, v in d.items():
             argv += ["-A", f"{k}={v}"]
-        self.proc = Process("kamailio", argv, os.path.join(workdir, "kamailio.log"))
+        self.proc = Process("kamailio", argv, os.path.join(workdir, "kamailio.log"),
+                            env=self.database.env)
         self.rpc = KamailioRpc(self.rpc_sock)
 
     @property
@@ -360,17 +366,16 @@ class Kamailio:
 
     def init_db(self):
         subprocess.run([os.path.join(TOP, "scripts", "db-init.sh"), self.db], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=self.database.env)
 
     def sql(self, statement, args=()):
         """Runs one statement on the server's database (before it starts,
         or for tables it reads at each request)."""
-        with sqlite3.connect(self.db) as db:
-            return db.execute(statement, args).fetchall()
+        return self.database.sql(statement, args)
 
     def add_user(self, user, password):
         subprocess.run([os.path.join(TOP, "scripts", "im-user.sh"), self.db, "add",
-                        f"{user}@{self.domain}", password], check=True)
+                        f"{user}@{self.domain}", password], check=True, env=self.database.env)
 
     def start(self, timeout=30):
         self.proc.start()
@@ -395,7 +400,7 @@ class ImServer:
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", with_relay=True,
                  relay_timeout_ms=300, defines=None, relay_extra=None, shm_mb=64,
-                 mem_manager=None):
+                 mem_manager=None, database=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.relay = None
@@ -410,7 +415,8 @@ class ImServer:
             relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"
         self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
                                  relay_timeout_ms=relay_timeout_ms, defines=defines,
-                                 shm_mb=shm_mb, mem_manager=mem_manager, tls=tls)
+                                 shm_mb=shm_mb, mem_manager=mem_manager, tls=tls,
+                                 database=database)
         self.domain = domain
         self.peers = []
 
