@@ -46,9 +46,9 @@ CREATE TABLE im_peer (
 -- The IM service settings each user published (PUBLISH Event:
 -- poc-settings, OMA TS 6.1.1.5, App E; SS-1): one live publication per
 -- user (sip:user@host), its RFC 3903 entity tag and expiry (unix time),
--- the settings parsed. Written by im_pf only; im_pf.settings_show reads
--- it. Schema 4 added it; to upgrade a schema 3 database run this
--- statement and
+-- the settings parsed. Written by im_pf only (read into shared memory at
+-- start; kamcmd im_pf.settings_show shows it). Schema 4 added it; to
+-- upgrade a schema 3 database run this statement and
 --   UPDATE version SET table_version = 4 WHERE table_name = 'im_server';
 CREATE TABLE im_settings (
     id INTEGER PRIMARY KEY NOT NULL,
