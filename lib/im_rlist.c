@@ -39,18 +39,6 @@ static int parse_copy_control(const char *v, im_copy_control_t *c)
 	return -1;
 }
 
-/* xs:boolean */
-static int parse_boolean(const char *v, int *b)
-{
-	if(strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-		*b = 1;
-	else if(strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-		*b = 0;
-	else
-		return -1;
-	return 0;
-}
-
 /* The first <display-name>, with control characters (line breaks,
  * tabs, DEL) made spaces: a caller may put it into a SIP display name. */
 static char *display_name(const xmlNode *entry)
@@ -85,7 +73,7 @@ static im_rlist_status_t copy_attributes(
 		snprintf(w->err, w->errlen,
 				"entry %.60s: copyControl is not to, cc or bcc", e->uri);
 		st = IM_RLIST_ERR_ENTRY;
-	} else if(an && parse_boolean((const char *)an, &e->anonymize) < 0) {
+	} else if(an && im_xml_boolean((const char *)an, &e->anonymize) < 0) {
 		snprintf(w->err, w->errlen,
 				"entry %.60s: anonymize is not a boolean", e->uri);
 		st = IM_RLIST_ERR_ENTRY;
@@ -194,16 +182,6 @@ static im_rlist_status_t walk_list(walk_t *w, xmlNode *list, int depth)
 	return st;
 }
 
-/* The reason goes into a SIP reason phrase or Warning text: one line,
- * no double quote. */
-static void make_printable(char *s)
-{
-	for(; *s; s++) {
-		if((unsigned char)*s < 0x20 || *s == '"' || *s == 0x7f)
-			*s = '?';
-	}
-}
-
 static im_rlist_status_t from_xml_status(im_xml_status_t st)
 {
 	switch(st) {
@@ -254,7 +232,7 @@ im_rlist_status_t im_rlist_parse(const char *doc, size_t len,
 		snprintf(err, errlen, "out of memory");
 	if(st != IM_RLIST_OK) {
 		im_rlist_free(rl);
-		make_printable(err);
+		im_xml_printable(err);
 	}
 	return st;
 }

@@ -75,6 +75,25 @@ int im_xml_is(const xmlNode *node, const char *ns, const char *name)
 		   && strcmp((const char *)node->name, name) == 0;
 }
 
+int im_xml_boolean(const char *v, int *b)
+{
+	if(strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*b = 1;
+	else if(strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*b = 0;
+	else
+		return -1;
+	return 0;
+}
+
+void im_xml_printable(char *s)
+{
+	for(; *s; s++) {
+		if((unsigned char)*s < 0x20 || *s == '"' || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 /* The code point of the UTF-8 sequence at s (its length in *n), or -1
  * for a malformed, overlong or surrogate one. libxml2's own
  * xmlCheckUTF8 lets overlong forms through, which its parser refuses. */

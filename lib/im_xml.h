@@ -36,6 +36,15 @@ im_xml_status_t im_xml_parse(const char *buf, size_t len, size_t max_len,
 /* The element's namespace is ns and its local name is name. */
 int im_xml_is(const xmlNode *node, const char *ns, const char *name);
 
+/* xs:boolean ("true", "false", "1", "0") into *b: 0, or -1. */
+int im_xml_boolean(const char *v, int *b);
+
+/*
+ * Makes a parse error's reason fit a SIP reason phrase or Warning text:
+ * control characters and double quotes become '?'.
+ */
+void im_xml_printable(char *s);
+
 /*
  * 1 when s is UTF-8 made only of characters XML 1.0 allows (no control
  * characters but tab, LF and CR): what a writer checks before putting a

@@ -1,6 +1,6 @@
 -- Schema of the IM server's own tables, PostgreSQL flavour (see
 -- db/sqlite/im_server.sql for what each table is).
-INSERT INTO version (table_name, table_version) VALUES ('im_server', 3);
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 4);
 
 CREATE TABLE im_policy (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -26,4 +26,18 @@ CREATE TABLE im_peer (
     features VARCHAR(255) DEFAULT '*' NOT NULL,
     trust VARCHAR(16) DEFAULT 'tls' NOT NULL,
     CONSTRAINT im_peer_domain_idx UNIQUE (domain)
+);
+
+CREATE TABLE im_settings (
+    id SERIAL PRIMARY KEY NOT NULL,
+    aor VARCHAR(255) NOT NULL,
+    etag VARCHAR(64) NOT NULL,
+    expires BIGINT NOT NULL,
+    isb SMALLINT DEFAULT 0 NOT NULL,
+    ipab SMALLINT DEFAULT 0 NOT NULL,
+    offline_delivery SMALLINT DEFAULT 0 NOT NULL,
+    vis_status SMALLINT DEFAULT 1 NOT NULL,
+    hist_session SMALLINT DEFAULT 0 NOT NULL,
+    hist_pager SMALLINT DEFAULT 0 NOT NULL,
+    CONSTRAINT im_settings_aor_idx UNIQUE (aor)
 );

@@ -1,12 +1,13 @@
 -- Schema of the IM server's own tables, SQLite flavour (PostgreSQL:
 -- db/postgres/im_server.sql). The version row lets an upgrade tell which
 -- schema a database carries.
-INSERT INTO version (table_name, table_version) VALUES ('im_server', 3);
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 4);
 
 -- Policy of the participating function (OP-1, TP-1): scope '*' holds the
--- operator's defaults, a user's URI his own values (settings the user
--- publishes, such as isb and ipab, land here too). Names and values are
--- documented in modules/im_pf/README.md; edit with kamcmd im_pf.policy_*.
+-- operator's defaults, a user's URI his own values (isb and ipab here are
+-- what applies until the user publishes his own, im_settings). Names and
+-- values are documented in modules/im_pf/README.md; edit with kamcmd
+-- im_pf.policy_*.
 CREATE TABLE im_policy (
     id INTEGER PRIMARY KEY NOT NULL,
     scope VARCHAR(255) DEFAULT '*' NOT NULL,
@@ -40,4 +41,25 @@ CREATE TABLE im_peer (
     features VARCHAR(255) DEFAULT '*' NOT NULL,
     trust VARCHAR(16) DEFAULT 'tls' NOT NULL,
     CONSTRAINT im_peer_domain_idx UNIQUE (domain)
+);
+
+-- The IM service settings each user published (PUBLISH Event:
+-- poc-settings, OMA TS 6.1.1.5, App E; SS-1): one live publication per
+-- user (sip:user@host), its RFC 3903 entity tag and expiry (unix time),
+-- the settings parsed. Written by im_pf only (read into shared memory at
+-- start; kamcmd im_pf.settings_show shows it). Schema 4 added it; to
+-- upgrade a schema 3 database run this statement and
+--   UPDATE version SET table_version = 4 WHERE table_name = 'im_server';
+CREATE TABLE im_settings (
+    id INTEGER PRIMARY KEY NOT NULL,
+    aor VARCHAR(255) NOT NULL,
+    etag VARCHAR(64) NOT NULL,
+    expires BIGINT NOT NULL,
+    isb SMALLINT DEFAULT 0 NOT NULL,
+    ipab SMALLINT DEFAULT 0 NOT NULL,
+    offline_delivery SMALLINT DEFAULT 0 NOT NULL,
+    vis_status SMALLINT DEFAULT 1 NOT NULL,
+    hist_session SMALLINT DEFAULT 0 NOT NULL,
+    hist_pager SMALLINT DEFAULT 0 NOT NULL,
+    CONSTRAINT im_settings_aor_idx UNIQUE (aor)
 );

@@ -12,6 +12,7 @@
 #include "im_pf_checks.h"
 #include "im_pf_db.h"
 #include "im_pf_policy.h"
+#include "im_pf_settings.h"
 #include "im_sdp.h"
 #include "im_uri.h"
 
@@ -299,10 +300,16 @@ int impf_check_terminating(struct sip_msg *msg, impf_kind_t kind,
 	static const char *cols[] = {"sender", "media", "action"};
 	impf_policy_t p;
 	access_ctx_t a = {sender, impf_kind_media(kind), 0, 0};
+	im_settings_t s;
 
 	if(impf_policy_load(owner, &p) < 0)
 		return policy_failed(r);
-	/* TP-1 step 1: barring */
+	/* TP-1 step 1: barring, as the user published it (SS-1), else as
+	 * provisioned in im_policy */
+	if(impf_settings_get(owner, &s)) {
+		p.isb = s.isb;
+		p.ipab = s.ipab;
+	}
 	if(((kind == IMPF_KIND_SESSION || kind == IMPF_KIND_FILE) && p.isb)
 			|| ((kind == IMPF_KIND_PAGER || kind == IMPF_KIND_LARGE)
 					&& p.ipab)) {

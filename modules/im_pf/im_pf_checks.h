@@ -7,9 +7,9 @@
  *   terminating (TP-1): barring (isb, ipab) 403/127, Shared Policy access
  *     rules 403/122, operator content and size policy 415/488.
  * Policy comes from im_policy (operator '*' rows, overridden per user)
- * and im_access_rule; user settings published by clients (isb, ipab)
- * live in im_policy under the user's scope too, so every reader goes
- * through impf_policy_load().
+ * and im_access_rule; the barring a user published (PUBLISH
+ * poc-settings, im_pf_settings.h) takes the place of the isb and ipab
+ * provisioned for him there.
  */
 #ifndef IM_PF_CHECKS_H
 #define IM_PF_CHECKS_H

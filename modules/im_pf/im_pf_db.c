@@ -7,7 +7,7 @@
 #include "im_pf.h"
 #include "im_pf_db.h"
 
-#define IMPF_DB_MAX_COLS 8
+#define IMPF_DB_MAX_COLS 10
 
 static db_func_t impf_dbf;
 static db1_con_t *impf_db = NULL;

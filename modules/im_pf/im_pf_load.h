@@ -5,7 +5,8 @@
  * send it to; for a recipient of an interconnected domain, that peer's
  * address. im_cf's group pager (PM-2) uses it for its fan-out
  * MESSAGEs, which then meet TP-1 and the recipients' contacts like any
- * other MESSAGE.
+ * other MESSAGE. The users' published service settings (offline
+ * delivery, visibility, history) for whoever needs them.
  *
  *   impf_api_t pf;
  *   if(load_im_pf_api(&pf) < 0) ...           (in mod_init)
@@ -16,6 +17,7 @@
 #include "core/sr_module.h"
 #include "core/str.h"
 
+#include "im_settings.h"
 #include "im_ua_load.h"
 
 typedef struct impf_api {
@@ -27,6 +29,9 @@ typedef struct impf_api {
 	 * domain `domain` when it takes pager-mode MESSAGEs (im_peer
 	 * features, D-3). 0, or -1: no such peer, or pager not allowed */
 	int (*pager_peer)(const str *domain, char *out, int outlen);
+	/* the effective service settings of the user uri (any SIP URI of
+	 * his; SS-1): 1 what he published, 0 the App E defaults */
+	int (*settings)(const str *uri, im_settings_t *s);
 } impf_api_t;
 
 typedef int (*bind_im_pf_f)(impf_api_t *api);

@@ -6,7 +6,8 @@
  * im_pf_flow.c, the checks im_pf_checks.c, the B2BUA
  * im_pf_session.c, peers, trust and aliases im_pf_route.c, the signed
  * hop to ourselves im_pf_hop.c, TLS peer identity im_pf_tls.c, the
- * tables im_pf_db.c, RPC im_pf_rpc.c.
+ * tables im_pf_db.c, the users' service settings im_pf_publish.c
+ * (PUBLISH) and im_pf_settings.c (what is kept), RPC im_pf_rpc.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "core/dprint.h"
 #include "core/kemi.h"
 #include "core/sr_module.h"
+#include "core/timer_proc.h"
 
 #include "im_kemi.h"
 #include "im_pf.h"
@@ -22,9 +24,11 @@
 #include "im_pf_flow.h"
 #include "im_pf_hop.h"
 #include "im_pf_load.h"
+#include "im_pf_publish.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_session.h"
+#include "im_pf_settings.h"
 #include "im_pf_tls.h"
 
 MODULE_VERSION
@@ -128,6 +132,16 @@ static int w_im_pf_map_alias(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_map_alias(msg);
 }
 
+static int ki_im_pf_publish(struct sip_msg *msg)
+{
+	return impf_publish(msg);
+}
+
+static int w_im_pf_publish(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_pf_publish(msg);
+}
+
 static int pager_peer(const str *domain, char *out, int outlen)
 {
 	impf_peer_t p;
@@ -144,6 +158,7 @@ static int bind_im_pf(impf_api_t *api)
 	api->hop_header = impf_hop_header;
 	api->self_uri = impf_self_uri;
 	api->pager_peer = pager_peer;
+	api->settings = impf_settings_get;
 	return 0;
 }
 
@@ -165,13 +180,20 @@ static cmd_export_t cmds[] = {
 				REQUEST_ROUTE},
 		{"im_pf_map_alias", (cmd_function)w_im_pf_map_alias, 0, 0, 0,
 				REQUEST_ROUTE},
+		{"im_pf_publish", (cmd_function)w_im_pf_publish, 0, 0, 0,
+				REQUEST_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"mode", PARAM_STR, &impf_mode},
 		{"warn_agent", PARAM_STR, &impf_warn_agent},
 		{"session_expires", PARAM_INT, &impf_session_expires},
-		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file}, {0, 0, 0}};
+		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file},
+		{"settings_min_expires", PARAM_INT, &impf_settings_min_expires},
+		{"settings_max_expires", PARAM_INT, &impf_settings_max_expires},
+		{"settings_default_expires", PARAM_INT,
+				&impf_settings_default_expires},
+		{"settings_timer", PARAM_INT, &impf_settings_timer}, {0, 0, 0}};
 
 struct module_exports exports = {
 		"im_pf",		 /* module name */
@@ -214,6 +236,15 @@ static int mod_init(void)
 		LM_ERR("session_expires must be 0 (none) or more seconds\n");
 		return -1;
 	}
+	if(impf_settings_min_expires < 1
+			|| impf_settings_max_expires < impf_settings_min_expires
+			|| impf_settings_default_expires < impf_settings_min_expires
+			|| impf_settings_default_expires > impf_settings_max_expires
+			|| impf_settings_timer < 1) {
+		LM_ERR("settings_*: 1 <= min_expires <= default_expires <= "
+			   "max_expires, timer >= 1 s\n");
+		return -1;
+	}
 	if(load_im_ua_api(&impf_ua) < 0 || load_im_relay_api(&impf_relay) < 0)
 		return -1;
 	if(load_rr_api(&impf_rr) < 0) {
@@ -225,7 +256,8 @@ static int mod_init(void)
 	if(!impf_tls_init())
 		LM_INFO("tls module not loaded: no peer is trusted by its "
 				"certificate\n");
-	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0)
+	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0
+			|| impf_settings_init() < 0)
 		return -1;
 	if(impf_peers_reload(err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the IM peers: %s\n", err);
@@ -234,12 +266,19 @@ static int mod_init(void)
 	impf_db_close(); /* each child opens its own on first use */
 	if(impf_relay.watch(impf_media_watch) < 0)
 		return -1;
+	register_basic_timers(1); /* the settings expiry timer */
 	return 0;
 }
 
 static int child_init(int rank)
 {
-	(void)rank;
+	if(rank == PROC_MAIN
+			&& fork_basic_timer(PROC_TIMER, "IM_PF SETTINGS", 1,
+					   impf_settings_timer_tick, NULL, impf_settings_timer)
+					   < 0) {
+		LM_ERR("cannot start the settings timer process\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -248,6 +287,7 @@ static void mod_destroy(void)
 	impf_db_close();
 	impf_peers_destroy();
 	impf_cache_destroy();
+	impf_settings_destroy();
 }
 
 static sr_kemi_t sr_kemi_im_pf_exports[] = {
@@ -259,6 +299,7 @@ static sr_kemi_t sr_kemi_im_pf_exports[] = {
 	IM_KEMI_INT("im_pf", "peer_domain", ki_im_pf_peer_domain),
 	IM_KEMI_INT("im_pf", "route_peer", ki_im_pf_route_peer),
 	IM_KEMI_INT("im_pf", "map_alias", ki_im_pf_map_alias),
+	IM_KEMI_INT("im_pf", "publish", ki_im_pf_publish),
 	IM_KEMI_END
 };
 

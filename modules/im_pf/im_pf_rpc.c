@@ -1,11 +1,13 @@
 /*
  * Operator commands of the participating function: its policy, the
  * users' access rules and the interconnected peers, edited in the
- * database (kamcmd im_pf.policy_set '*' service deny, ...).
+ * database (kamcmd im_pf.policy_set '*' service deny, ...), and the
+ * service settings users published, read only (im_pf.settings_show).
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/rpc.h"
@@ -16,6 +18,7 @@
 #include "im_pf_db.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
+#include "im_pf_settings.h"
 
 static const char *policy_names[] = {"service", "client_version",
 		"client_upgrade_url", "pager_content_types", "session_accept_types",
@@ -392,6 +395,105 @@ static void impf_rpc_reload(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "ok");
 }
 
+/* One publication, or (published 0) the defaults that apply without. */
+static int settings_add(rpc_t *rpc, void *ctx, const impf_settings_info_t *i,
+		int published)
+{
+	const im_settings_t *s = &i->s;
+	long long left = published ? i->expires - (long long)time(NULL) : 0;
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	rpc->struct_add(th, "sdsd", "aor", i->aor, "published", published,
+			"etag", i->etag, "expires", (int)(left > 0 ? left : 0));
+	rpc->struct_add(th, "dddddd", "isb", s->isb, "ipab", s->ipab,
+			"offline_delivery", s->offline_delivery, "vis_status",
+			s->vis_status, "hist_session", s->hist_session, "hist_pager",
+			s->hist_pager);
+	return 0;
+}
+
+static const char *impf_rpc_settings_show_doc[] = {
+		"The service settings that apply to a user (URI): what he published "
+		"(published 1, its etag and seconds left) or the defaults.",
+		0};
+
+/* The one argument of the settings commands: a user's URI, which may
+ * live in a's buffer. 0, or -1 (the fault is sent). */
+static int user_arg(rpc_t *rpc, void *ctx, im_rpc_args_t *a, str *uri)
+{
+	im_rpc_args_init(a, rpc, ctx, "user");
+	return im_rpc_arg(a, "user", uri, 1) < 1 || im_rpc_end(a) < 0 ? -1 : 0;
+}
+
+static void impf_rpc_settings_show(rpc_t *rpc, void *ctx)
+{
+	impf_settings_info_t i;
+	im_rpc_args_t a;
+	str uri;
+
+	if(user_arg(rpc, ctx, &a, &uri) < 0)
+		return;
+	if(impf_settings_find(&uri, &i)) {
+		settings_add(rpc, ctx, &i, 1);
+		return;
+	}
+	memset(&i, 0, sizeof(i));
+	if(impf_settings_key(&uri, i.aor, sizeof(i.aor)) < 0) {
+		rpc->fault(ctx, 400, "not a user's SIP URI");
+		return;
+	}
+	im_settings_defaults(&i.s);
+	settings_add(rpc, ctx, &i, 0);
+}
+
+static const char *impf_rpc_settings_del_doc[] = {
+		"Remove what a user (URI) published: his settings are the defaults "
+		"again and his entity tag is unknown.",
+		0};
+
+static void impf_rpc_settings_del(rpc_t *rpc, void *ctx)
+{
+	im_rpc_args_t a;
+	str uri;
+	int r;
+
+	if(user_arg(rpc, ctx, &a, &uri) < 0)
+		return;
+	r = impf_settings_remove(&uri);
+	if(r < 0)
+		rpc->fault(ctx, 500, "database error");
+	else if(r == 0)
+		rpc->fault(ctx, 404, "no settings published");
+	else
+		rpc->rpl_printf(ctx, "ok");
+}
+
+typedef struct settings_list_ctx {
+	rpc_t *rpc;
+	void *ctx;
+} settings_list_ctx_t;
+
+static int settings_list_one(const impf_settings_info_t *i, void *arg)
+{
+	settings_list_ctx_t *l = arg;
+
+	return settings_add(l->rpc, l->ctx, i, 1) < 0;
+}
+
+static const char *impf_rpc_settings_list_doc[] = {
+		"Every live service settings publication.", 0};
+
+static void impf_rpc_settings_list(rpc_t *rpc, void *ctx)
+{
+	settings_list_ctx_t l = {rpc, ctx};
+
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
+	impf_settings_foreach(settings_list_one, &l);
+}
+
 rpc_export_t impf_rpc_cmds[] = {
 		{"im_pf.reload", impf_rpc_reload, impf_rpc_reload_doc, 0},
 		{"im_pf.policy_set", impf_rpc_policy_set, impf_rpc_policy_set_doc, 0},
@@ -408,4 +510,10 @@ rpc_export_t impf_rpc_cmds[] = {
 				RET_ARRAY},
 		{"im_pf.peer_reload", impf_rpc_peer_reload, impf_rpc_peer_reload_doc,
 				0},
+		{"im_pf.settings_show", impf_rpc_settings_show,
+				impf_rpc_settings_show_doc, 0},
+		{"im_pf.settings_del", impf_rpc_settings_del,
+				impf_rpc_settings_del_doc, 0},
+		{"im_pf.settings_list", impf_rpc_settings_list,
+				impf_rpc_settings_list_doc, RET_ARRAY},
 		{0, 0, 0, 0}};

@@ -53,6 +53,15 @@ void impf_send_refusal(struct sip_msg *msg, const impf_refusal_t *r)
 		LM_ERR("cannot send %d\n", r->code);
 }
 
+int impf_body(struct sip_msg *msg, str *body)
+{
+	body->s = get_body(msg);
+	body->len = body->s ? (int)(msg->buf + msg->len - body->s) : 0;
+	if(msg->content_length && get_content_length(msg) < body->len)
+		body->len = get_content_length(msg);
+	return body->len;
+}
+
 /* C-1: P-Asserted-Identity is an assertion only from whom we trust (our
  * own hop, a trusted peer); a user's own PAI asserts nothing (RFC 3325
  * 5), its identity is the From its credentials were checked against. */
@@ -90,10 +99,7 @@ static int find_sdp(struct sip_msg *msg, str *body, str *ctype, str *sdp)
 	im_span_t ct, b, part;
 	int ret;
 
-	body->s = get_body(msg);
-	body->len = body->s ? (int)(msg->buf + msg->len - body->s) : 0;
-	if(msg->content_length && get_content_length(msg) < body->len)
-		body->len = get_content_length(msg);
+	impf_body(msg, body);
 	ctype->s = NULL;
 	ctype->len = 0;
 	if(msg->content_type) {

@@ -39,6 +39,9 @@ void impf_send_refusal(struct sip_msg *msg, const struct impf_refusal *r);
  * the From URI. */
 int impf_originator(struct sip_msg *msg, str *uri, str *display);
 
+/* The body of msg (as long as Content-Length says); its length. */
+int impf_body(struct sip_msg *msg, str *body);
+
 /* OP-2 / TP-2: session, file transfer or Large Message. */
 impf_kind_t impf_classify(struct sip_msg *msg, str *sdp);
 

@@ -107,9 +107,13 @@ def test_refer_and_publish(server, make_ua):
     assert alice.refer(server.uri("bob"), "<sip:carol@home1.net>").status == 202
     t.join(10)
     assert got["req"].msg.get("refer-to") == "<sip:carol@home1.net>"
-    # one publishes one's own state: here it reaches alice's own client
-    t, got = answer_in_background(alice, "PUBLISH", 200)
+    # one publishes one's own state to the server, which takes only
+    # service settings (im_pf, OMA TS 6.1.1.5): no presence server here,
+    # and a PUBLISH never reaches the publisher's own client
     resp = alice.publish(server.uri("alice"), "presence", b"<pidf/>", "application/pidf+xml")
-    t.join(10)
-    assert resp.status == 200
-    assert got["req"].msg.get("event") == "presence"
+    assert resp.status == 489 and resp.get("allow-events") == "poc-settings"
+    assert alice.no_request("PUBLISH")
+    resp = alice.publish(server.uri("alice"), "poc-settings",
+                         b'<poc-settings xmlns="urn:oma:params:xml:ns:poc:poc-settings"/>',
+                         "application/poc-settings+xml")
+    assert resp.status == 200 and resp.get("sip-etag")

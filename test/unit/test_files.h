@@ -71,6 +71,27 @@ static inline int for_each_case(
 	return count;
 }
 
+/* A parser's golden case: dir/name.xml into doc, dir/name.expect into
+ * want. */
+static inline void read_case(
+		const char *dir, const char *name, strbuf_t *doc, strbuf_t *want)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, name);
+	assert_int_equal(read_file(path, doc), 0);
+	snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
+	assert_int_equal(read_file(path, want), 0);
+}
+
+/* A parser's dump against its golden case. */
+static inline void expect_dump(
+		const char *name, const char *got, const char *want)
+{
+	if(strcmp(got, want) != 0)
+		fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, want);
+}
+
 /* A writer's result against its golden case: with want_error, it must
  * have failed with that reason; else written exactly dir/name.xml. */
 static inline void expect_written(const char *dir, const char *name, int rc,

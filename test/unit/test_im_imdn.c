@@ -80,19 +80,15 @@ static void check_written(const char *name, const im_imdn_t *m,
 
 static void check_case(const char *name)
 {
-	char path[512], err[IM_IMDN_ERR_LEN], *got;
+	char err[IM_IMDN_ERR_LEN], *got;
 	strbuf_t doc = {0}, want = {0};
 	im_imdn_t m;
 	int rc;
 
-	snprintf(path, sizeof(path), CASES "/%s.xml", name);
-	assert_int_equal(read_file(path, &doc), 0);
-	snprintf(path, sizeof(path), CASES "/%s.expect", name);
-	assert_int_equal(read_file(path, &want), 0);
+	read_case(CASES, name, &doc, &want);
 	rc = im_imdn_parse(doc.p, doc.len, &m, err, sizeof(err));
 	got = dump(rc, &m, err);
-	if(strcmp(got, want.p) != 0)
-		fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, want.p);
+	expect_dump(name, got, want.p);
 	if(rc == 0)
 		check_written(name, &m, got);
 	im_imdn_free(&m);
