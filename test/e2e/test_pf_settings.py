@@ -10,10 +10,15 @@ import threading
 import pytest
 
 from conftest import stop_server
+from imtest.db import BACKENDS
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import ImServer, wait_until
 from imtest.sdp import msrp_sdp
 from imtest.sip import SipUA
+
+# issue 11: the settings are stored through Kamailio's DB API, on SQLite
+# and on PostgreSQL alike
+pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
 CT = "application/poc-settings+xml"
 # clients PUBLISHing at once, each from its own port; five per loopback
@@ -46,11 +51,12 @@ def settings(isb=None, ipab=None, offline=None, vis=None, extra=""):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, new_database):
     """A server whose settings may expire after one second and whose
     expiry timer runs every second, with the crowd's users."""
     s = ImServer(str(tmp_path_factory.mktemp("settings")),
-                 defines={"SETTINGS_MIN_EXPIRES": "1", "SETTINGS_TIMER": "1"})
+                 defines={"SETTINGS_MIN_EXPIRES": "1", "SETTINGS_TIMER": "1"},
+                 database=new_database())
     s.USERS = ImServer.USERS + tuple(crowd_user(i) for i in range(CROWD))
     s.start()
     yield s
