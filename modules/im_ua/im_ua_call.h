@@ -121,6 +121,10 @@ struct imua_call {
 	void *app;
 	int ended_reported;
 	int failed_reported; /* uac: the failed hook was called */
+	/* owner's hooks running now (imua_hook_enter); an end reported while
+	 * one runs is delivered when the last one leaves */
+	int hooks_running;
+	int ended_deferred;
 	int cancel_pending; /* CANCEL leg B once it is early */
 
 	unsigned int created, answered_at, confirmed_at; /* ticks */

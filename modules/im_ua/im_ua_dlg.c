@@ -133,7 +133,7 @@ done:
 static void uac_answered(imua_call_t *c, struct sip_msg *rpl)
 {
 	unsigned int now = get_ticks();
-	int still;
+	int still, refused;
 
 	if(!imua_fork_answered(c, rpl))
 		return;
@@ -149,7 +149,16 @@ static void uac_answered(imua_call_t *c, struct sip_msg *rpl)
 		return;
 	}
 	LM_INFO("dialog %s: answered\n", c->key);
-	if(c->dlg_hooks->answered && c->dlg_hooks->answered(c, c->app, rpl) != 0)
+	if(!c->dlg_hooks->answered)
+		return;
+	if(!imua_hook_enter(c)) {
+		/* ended by the owner meanwhile: the answered dialog gets its BYE */
+		imua_end(c, -1, c->end_reason, 487);
+		return;
+	}
+	refused = c->dlg_hooks->answered(c, c->app, rpl) != 0;
+	imua_hook_leave(c);
+	if(refused)
 		imua_end(c, -1, "answer refused by its owner", 500);
 }
 

@@ -37,25 +37,65 @@ void imua_report_failed(imua_call_t *c, int code, struct sip_msg *rpl)
 	report = c->mode == IMUA_MODE_UAC && !c->failed_reported
 			 && !c->ended_reported && c->dlg_hooks && c->dlg_hooks->failed;
 	c->failed_reported = 1;
-	lock_release(&c->lock);
 	if(report)
+		c->hooks_running++;
+	lock_release(&c->lock);
+	if(report) {
 		c->dlg_hooks->failed(c, c->app, code, rpl);
+		imua_hook_leave(c);
+	}
+}
+
+typedef void (*ended_hook_t)(imua_call_t *c, void *app, const char *reason);
+
+/* Under the call's lock. */
+static ended_hook_t ended_hook(imua_call_t *c)
+{
+	if(c->mode == IMUA_MODE_B2B)
+		return c->hooks ? c->hooks->ended : NULL;
+	return c->dlg_hooks ? c->dlg_hooks->ended : NULL;
+}
+
+int imua_hook_enter(imua_call_t *c)
+{
+	int ok;
+
+	lock_get(&c->lock);
+	ok = !c->ended_reported;
+	if(ok)
+		c->hooks_running++;
+	lock_release(&c->lock);
+	return ok;
+}
+
+void imua_hook_leave(imua_call_t *c)
+{
+	ended_hook_t ended = NULL;
+
+	lock_get(&c->lock);
+	if(--c->hooks_running == 0 && c->ended_deferred) {
+		c->ended_deferred = 0;
+		ended = ended_hook(c);
+	}
+	lock_release(&c->lock);
+	if(ended)
+		ended(c, c->app, c->end_reason);
 }
 
 void imua_report_ended(imua_call_t *c)
 {
-	void (*ended)(imua_call_t * c, void *app, const char *reason) = NULL;
+	ended_hook_t ended = NULL;
 
 	lock_get(&c->lock);
-	if(!c->ended_reported) {
-		if(c->mode == IMUA_MODE_B2B && c->hooks)
-			ended = c->hooks->ended;
-		else if(c->mode != IMUA_MODE_B2B && c->dlg_hooks)
-			ended = c->dlg_hooks->ended;
-	}
+	if(!c->ended_reported)
+		ended = ended_hook(c);
 	c->ended_reported = 1;
 	if(!c->end_reason[0])
 		snprintf(c->end_reason, sizeof(c->end_reason), "ended");
+	if(ended && c->hooks_running) {
+		c->ended_deferred = 1; /* the last hook to leave reports it */
+		ended = NULL;
+	}
 	lock_release(&c->lock);
 	if(ended)
 		ended(c, c->app, c->end_reason);

@@ -71,6 +71,14 @@ int imua_end_code(const imua_call_t *c);
 /* UAC dialog: its failed hook, once and before ended (rpl may be NULL). */
 void imua_report_failed(imua_call_t *c, int code, struct sip_msg *rpl);
 void imua_report_ended(imua_call_t *c);
+/* Around every call of an owner's hook other than ended: 0 when the end
+ * was reported already (the hook must not run: what its app pointer
+ * names may be gone). The ended hook never runs while another hook does,
+ * nor another one after it: two processes may work on one call at once
+ * (a BYE in one, a 200 or a re-INVITE in the other), and ended is where
+ * the owner gives back what its other hooks use. */
+int imua_hook_enter(imua_call_t *c);
+void imua_hook_leave(imua_call_t *c);
 void imua_send_cancel_b(imua_call_t *c);
 void imua_maybe_finish(imua_call_t *c);
 int imua_terminate(const str *key, const char *reason);

@@ -161,8 +161,15 @@ int imua_send_invite_b(imua_call_t *c)
 				{id_mem.s + off[1], off[2] - off[1]},
 				{id_mem.s + off[2], off[3] - off[2]},
 				{id_mem.s + off[3], id_mem.len - off[3]}};
-		if(leg_headers(c->app, &id, &extra) < 0)
+		if(!imua_hook_enter(c))
+			goto done; /* ended meanwhile */
+		ret = leg_headers(c->app, &id, &extra);
+		imua_hook_leave(c);
+		if(ret < 0) {
+			ret = -1;
 			goto done;
+		}
+		ret = -1;
 		im_kbuf_adds(&h, &extra);
 		if(extra.s)
 			pkg_free(extra.s);

@@ -214,9 +214,11 @@ static void answer_offer_here(imua_call_t *c, int leg, struct sip_msg *msg)
 	int ret;
 
 	memset(&out, 0, sizeof(out));
-	ret = c->dlg_hooks && c->dlg_hooks->reoffer
-				  ? c->dlg_hooks->reoffer(c, c->app, msg, &out)
-				  : -1;
+	ret = -1;
+	if(c->dlg_hooks && c->dlg_hooks->reoffer && imua_hook_enter(c)) {
+		ret = c->dlg_hooks->reoffer(c, c->app, msg, &out);
+		imua_hook_leave(c);
+	}
 	if(ret < 0 || out.code) {
 		str r = out.reason.len ? out.reason
 							   : (str)str_init("Not Acceptable Here");
@@ -288,9 +290,11 @@ static void handle_offer(imua_call_t *c, int leg, struct sip_msg *msg)
 		return;
 	if(msg->REQ_METHOD == METHOD_INVITE)
 		imua_tmb.t_reply(msg, 100, "Trying");
-	ret = c->hooks && c->hooks->reoffer
-				  ? c->hooks->reoffer(c, c->app, leg, msg, &out)
-				  : -1;
+	ret = -1;
+	if(c->hooks && c->hooks->reoffer && imua_hook_enter(c)) {
+		ret = c->hooks->reoffer(c, c->app, leg, msg, &out);
+		imua_hook_leave(c);
+	}
 	if(ret < 0 || out.code) {
 		str r = out.reason.len ? out.reason
 							   : (str)str_init("Not Acceptable Here");
@@ -376,7 +380,12 @@ static void answer_request_here(imua_call_t *c, struct sip_msg *msg)
 	if(imua_ensure_transaction(msg) <= 0)
 		return;
 	memset(&out, 0, sizeof(out));
-	code = c->dlg_hooks->request(c, c->app, msg, &out);
+	if(imua_hook_enter(c)) {
+		code = c->dlg_hooks->request(c, c->app, msg, &out);
+		imua_hook_leave(c);
+	} else {
+		code = 481; /* its owner has ended it */
+	}
 	if(code == 0)
 		goto done;
 	if(code < 200 || code > 699) {
@@ -488,9 +497,11 @@ static void relay_response(imua_call_t *c, imua_tx_t *tx,
 	reason = real ? rpl->first_line.u.reply.reason
 				  : (str)str_init("Request Timeout");
 	if(code >= 200 && code < 300 && tx->offer && real) {
-		ret = c->hooks && c->hooks->reanswer
-					  ? c->hooks->reanswer(c, c->app, from, rpl, &out)
-					  : -1;
+		ret = -1;
+		if(c->hooks && c->hooks->reanswer && imua_hook_enter(c)) {
+			ret = c->hooks->reanswer(c, c->app, from, rpl, &out);
+			imua_hook_leave(c);
+		}
 		lock_get(&c->lock);
 		/* the answering leg's own timer and target (RFC 4028, 3261) */
 		imua_leg_from_2xx(&c->leg[tx->leg], rpl, get_ticks());

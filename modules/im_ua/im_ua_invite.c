@@ -154,9 +154,14 @@ static void answered(imua_call_t *c, struct sip_msg *rpl)
 	memset(&out, 0, sizeof(out));
 	if(!imua_fork_answered(c, rpl))
 		return;
-	ret = c->hooks && c->hooks->answered
-				  ? c->hooks->answered(c, c->app, rpl, &out)
-				  : 0;
+	ret = 0;
+	if(c->hooks && c->hooks->answered) {
+		ret = -1; /* ended meanwhile: refused, leg b gets its BYE */
+		if(imua_hook_enter(c)) {
+			ret = c->hooks->answered(c, c->app, rpl, &out);
+			imua_hook_leave(c);
+		}
+	}
 	if(ret < 0 || out.code) {
 		LM_NOTICE("call %s: answer of leg b refused (%d)\n", c->key, out.code);
 		lock_get(&c->lock);

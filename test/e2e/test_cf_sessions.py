@@ -562,6 +562,57 @@ def test_crowd_moves_media_at_once(server, members, crowd, released):
     leaves(alice, *ms)
 
 
+def test_cancel_races_the_answers(server, members, released):
+    """CF-15 against CF-1 at the same moment, twenty times over: alice
+    CANCELs her factory INVITE while bob, carol and dave answer 200.
+    Whichever wins, alice gets exactly one final response (200 or 487);
+    no invitee gets more than one BYE, and when the answers won each
+    ACKed invitee gets exactly one; nothing is left after each round, and Kamailio stays up (the server fixture fails on
+    a crash). The focus's owner hooks of a dialog never run once its end
+    was reported (im_ua), whichever process handles which."""
+    alice, *ms = members("alice", "bob", "carol", "dave")
+    for m in ms:
+        m.ua.auto_reply["BYE"] = 200
+    outcomes = []
+    for _ in range(20):
+        alice.renew().invite_factory(FACTORY, [server.uri(m.ua.user) for m in ms])
+        for m in ms:
+            m.renew().wait_invitation().reply(180)
+        go = threading.Barrier(len(ms) + 1)
+
+        def answer(m):
+            go.wait()
+            m.accept(ring=False)
+        ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
+        for t in ts:
+            t.start()
+        go.wait()
+        alice.call.cancel()
+        for t in ts:
+            t.join(10)
+        final = alice.call.wait_final()
+        assert final.status in (200, 487), final.status
+        outcomes.append(final.status)
+        if final.status == 200:
+            alice.call.bye()
+        wait_all_released(server)
+        assert len({r.status for r in alice.call.tx.finals()}) == 1
+        for m in ms:
+            call_id = m.req.msg.call_id
+            acked = any(r.method == "ACK" and r.call_id == call_id
+                        for r in list(m.ua.received))
+            if acked and final.status == 200:
+                # the answers won: each ACKed dialog is in the session and
+                # ends with it (an ACK after a CANCEL may be the 487's)
+                m.ua.wait_request("BYE", timeout=10)
+            byes = sum(1 for r in list(m.ua.received)
+                       if r.method == "BYE" and r.call_id == call_id)
+            assert byes <= 1, (m.ua.user, byes)
+            if final.status == 200:
+                assert byes == (1 if acked else 0), (m.ua.user, acked, byes)
+    assert set(outcomes) <= {200, 487}
+
+
 def test_two_factory_invites_at_once(server, members, crowd, released):
     """CF-2: two factory INVITEs sent at the same moment make two
     sessions, each request gets exactly one final response."""
