@@ -482,6 +482,24 @@ def crowd(server):
     return users
 
 
+def answer_at_once(ms, also=None):
+    """The invitees ms answer 200 at the same moment (and also() is done
+    then, by this thread); returns when every answer is sent."""
+    go = threading.Barrier(len(ms) + (1 if also else 0))
+
+    def answer(m):
+        go.wait()
+        m.accept(ring=False)
+    ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
+    for t in ts:
+        t.start()
+    if also:
+        go.wait()
+        also()
+    for t in ts:
+        t.join(15)
+
+
 def test_crowd_answers_at_once(server, members, crowd, released):
     """CF-2, CF-13 under load: eight invitees answer at the same moment;
     alice gets exactly one 200, each invitee exactly one ACK, and
@@ -490,16 +508,7 @@ def test_crowd_answers_at_once(server, members, crowd, released):
     alice.invite_factory(FACTORY, [server.uri(u) for u in crowd])
     for m in ms:
         m.wait_invitation()
-    go = threading.Barrier(len(ms))
-
-    def answer(m):
-        go.wait()
-        m.accept(ring=False)
-    ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(15)
+    answer_at_once(ms)
     for m in ms:
         m.wait_ack()
     alice.established()
@@ -578,18 +587,7 @@ def test_cancel_races_the_answers(server, members, released):
         alice.renew().invite_factory(FACTORY, [server.uri(m.ua.user) for m in ms])
         for m in ms:
             m.renew().wait_invitation().reply(180)
-        go = threading.Barrier(len(ms) + 1)
-
-        def answer(m):
-            go.wait()
-            m.accept(ring=False)
-        ts = [threading.Thread(target=answer, args=(m,)) for m in ms]
-        for t in ts:
-            t.start()
-        go.wait()
-        alice.call.cancel()
-        for t in ts:
-            t.join(10)
+        answer_at_once(ms, alice.call.cancel)
         final = alice.call.wait_final()
         assert final.status in (200, 487), final.status
         outcomes.append(final.status)
