@@ -22,6 +22,9 @@ extern str impf_db_url;
 extern int impf_proxy_mode;	  /* D-2: Record-Route instead of B2BUA */
 extern str impf_warn_agent;	  /* host in Warning headers (D-34) */
 extern int impf_session_expires; /* asked on our INVITEs, 0: none */
+/* the service provider allows anonymity (Privacy: id) to its users'
+ * requests (OP-10, OMA TS 6.1.1.3.1); 0: 403 + Warning 119 */
+extern int impf_anonymity;
 
 /* What a request is, for the checks and the dispatch (OP-2, TP-2). */
 typedef enum impf_kind {

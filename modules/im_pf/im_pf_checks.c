@@ -6,6 +6,7 @@
 
 #include "core/dprint.h"
 #include "core/parser/msg_parser.h"
+#include "core/parser/parse_privacy.h"
 #include "core/trim.h"
 
 #include "im_pf_cache.h"
@@ -224,6 +225,13 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 		return policy_failed(r);
 	if(p.service_denied) {
 		impf_refuse(r, 403, "Forbidden", 127, "Service not authorised");
+		return -1;
+	}
+	/* OP-10 (OMA TS 6.1.1.3.1), and the same for sessions: anonymity
+	 * that the service provider does not allow */
+	if(!impf_anonymity && parse_privacy(msg) == 0
+			&& (get_privacy_values(msg) & PRIVACY_ID)) {
+		impf_refuse(r, 403, "Forbidden", 119, "Anonymity not allowed");
 		return -1;
 	}
 	if(p.client_version[0]) {

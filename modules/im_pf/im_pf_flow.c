@@ -10,7 +10,10 @@
 
 #include "core/dprint.h"
 #include "core/dset.h"
+#include "core/data_lump.h"
 #include "core/forward.h"
+#include "core/globals.h"
+#include "core/mem/mem.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/socket_info.h"
@@ -144,6 +147,35 @@ int impf_terminating(struct sip_msg *msg)
 	return 1;
 }
 
+/* TP-7 (OMA TS 6.1.2.3.1): the MESSAGE delivered to a served user
+ * carries our Server header (sic; the core's server_header, D-10),
+ * unless it has one. 0, or -1. */
+static int add_server(struct sip_msg *msg)
+{
+	struct lump *anchor;
+	char *s;
+	int len = server_hdr.len + 2;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(struct hdr_field *h = msg->headers; h; h = h->next)
+		if(h->type == HDR_SERVER_T)
+			return 0;
+	anchor = anchor_lump(msg, msg->unparsed - msg->buf, 0, 0);
+	s = anchor ? pkg_malloc(len) : NULL;
+	if(!s) {
+		LM_ERR("no memory for the Server header\n");
+		return -1;
+	}
+	memcpy(s, server_hdr.s, server_hdr.len);
+	memcpy(s + server_hdr.len, "\r\n", 2);
+	if(!insert_new_lump_before(anchor, s, len, 0)) {
+		pkg_free(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* After the script found the user's contact: an INVITE becomes the
  * terminating B2BUA call (TP-3, TP-8): 0, the script stops. 1: anything
  * else (or proxy mode) goes on to be relayed. */
@@ -152,7 +184,11 @@ int impf_deliver(struct sip_msg *msg)
 	str sdp = STR_NULL, hop = STR_NULL;
 	impf_kind_t kind;
 
-	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE)
+	if(msg->first_line.type != SIP_REQUEST)
+		return 1;
+	if(msg->REQ_METHOD == METHOD_MESSAGE)
+		return add_server(msg) < 0 ? -1 : 1;
+	if(msg->REQ_METHOD != METHOD_INVITE)
 		return 1;
 	if(impf_proxy_mode) {
 		/* the originating side may have recorded the route already */

@@ -41,6 +41,7 @@ str impf_db_url = STR_NULL;
 int impf_proxy_mode = 0;
 str impf_warn_agent = STR_NULL;
 int impf_session_expires = 1800;
+int impf_anonymity = 1;
 static str impf_mode = str_init("b2bua");
 
 static int mod_init(void);
@@ -188,6 +189,7 @@ static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"mode", PARAM_STR, &impf_mode},
 		{"warn_agent", PARAM_STR, &impf_warn_agent},
 		{"session_expires", PARAM_INT, &impf_session_expires},
+		{"anonymity", PARAM_INT, &impf_anonymity},
 		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file},
 		{"settings_min_expires", PARAM_INT, &impf_settings_min_expires},
 		{"settings_max_expires", PARAM_INT, &impf_settings_max_expires},

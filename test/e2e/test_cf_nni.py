@@ -15,6 +15,7 @@ from imtest.im_session import ImSession
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
+from imtest.sip import warning_code
 
 FACTORY = "sip:conference-factory@home1.net"
 
@@ -219,11 +220,6 @@ def test_replaces_mapped_across_the_nni(nni, members, released):
     with answering_byes(carol, bob) as got:
         assert alice.bye().status == 200
     assert got == {carol, bob}
-
-
-def warning_code(resp):
-    w = resp.get("warning")
-    return w.split('"')[1].split()[0] if w else None
 
 
 def test_leave_and_rejoin_from_home2(nni, members, released):

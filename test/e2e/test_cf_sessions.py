@@ -16,6 +16,7 @@ from imtest.procs import wait_until
 from imtest.rpc import RpcError
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
+from imtest.sip import warning_code
 
 FACTORY = "sip:conference-factory@home1.net"
 
@@ -134,11 +135,6 @@ def test_adhoc_happy_path(server, members, released):
         (server.uri("carol"), "connected", "dialed-out")], 10, "everyone connected")
     # CF-19 a: the originator leaves, everyone is BYEd
     leaves(alice, bob, carol)
-
-
-def warning_code(resp):
-    w = resp.get("warning")
-    return w.split('"')[1].split()[0] if w else None
 
 
 def test_one_to_one(server, members, released):

@@ -5,20 +5,13 @@ through to location, and im_pf's policy, access rules and peers set by RPC
 are stored in their tables, applied to the next request, and read back
 when Kamailio starts again."""
 
-import re
 
 import pytest
 
 from imtest.db import BACKENDS
+from imtest.sip import warning_code
 
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
-
-
-def warning_code(resp):
-    """The OMA code in Warning: 399 <agent> "<code> <text>"."""
-    m = re.match(r'^399 \S+ "(\d{3}) ', resp.get("warning") or "")
-    assert m, f"{resp.status} without a D-34 Warning: {resp.get('warning')!r}"
-    return m.group(1)
 
 
 def test_register_checks_the_stored_credentials(server, make_ua):

@@ -2,7 +2,6 @@
 with policy set by RPC: each refusal has its code and Warning (D-34:
 warn-code 399 and the three-digit OMA code), and nothing stays allocated."""
 
-import re
 
 import pytest
 
@@ -10,15 +9,7 @@ from imtest.im_session import ImSession
 from imtest.rpc import RpcError
 from imtest.sdp import msrp_sdp
 from imtest.msrp import MsrpEndpoint
-
-
-def warning_code(resp):
-    """The OMA code in Warning: 399 <agent> "<code> <text>"."""
-    w = resp.get("warning")
-    assert w, f"{resp.status} has no Warning"
-    m = re.match(r'^399 \S+ "(\d{3}) [^"]+"$', w)
-    assert m, f"Warning not in the D-34 form: {w!r}"
-    return m.group(1)
+from imtest.sip import warning_code
 
 
 @pytest.fixture

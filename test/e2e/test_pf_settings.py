@@ -4,7 +4,6 @@ terminating function makes of isb and ipab (403 + Warning 127, TP-1), and
 what survives a restart. Each step is asserted on what clients receive
 and on im_pf.settings_show."""
 
-import re
 import threading
 
 import pytest
@@ -15,6 +14,7 @@ from imtest.msrp import MsrpEndpoint
 from imtest.procs import ImServer, wait_until
 from imtest.sdp import msrp_sdp
 from imtest.sip import SipUA
+from imtest.sip import warning_code
 
 # issue 11: the settings are stored through Kamailio's DB API, on SQLite
 # and on PostgreSQL alike
@@ -82,12 +82,6 @@ def publish(ua, body=None, etag=None, expires=3600, uri=None, event="poc-setting
 
 def show(server, user):
     return server.rpc.call("im_pf.settings_show", server.uri(user))
-
-
-def warning_code(resp):
-    m = re.match(r'^399 \S+ "(\d{3}) ', resp.get("warning") or "")
-    assert m, f"{resp.status} has no D-34 Warning: {resp.get('warning')!r}"
-    return m.group(1)
 
 
 def invite_status(caller, callee_uri):

@@ -16,6 +16,7 @@ ask, and retransmitted requests are answered from a response cache, so a
 lost datagram on a loaded machine does not fail a test.
 """
 
+import re
 import itertools
 import os
 import queue
@@ -794,3 +795,14 @@ REASONS = {
     488: "Not Acceptable Here", 500: "Server Internal Error", 501: "Not Implemented",
     503: "Service Unavailable", 603: "Decline",
 }
+
+
+def warning_code(resp):
+    """The OMA code of resp's Warning (399 <agent> "<code> <text>", D-34),
+    or None when it has none."""
+    w = resp.get("warning")
+    if not w:
+        return None
+    m = re.match(r'^399 \S+ "(\d{3}) [^"]*"$', w)
+    assert m, f"Warning not in the D-34 form: {w!r}"
+    return m.group(1)
