@@ -452,6 +452,9 @@ static void emit_piece(engine_t *e, rxframe_t *f, uint64_t start,
 		if(out != d) {
 			out->frames_out++;
 			out->bytes_out += len;
+			/* the bridge carried it, as far as its idle timer is concerned */
+			out->session->last_activity = d->session->last_activity;
+			out->session->idle_reported = 0;
 			relay_stats.frames_spliced++;
 		}
 		relay_stats.frames_out++;
