@@ -65,6 +65,8 @@ typedef struct imua_leg {
 
 	/* session timer */
 	unsigned int se;
+	/* Min-SE our INVITE asks: a 422 raised it (RFC 4028 7.3); 0: ours */
+	unsigned int min_se;
 	imua_refresher_t refresher;
 	unsigned int refresh_at, expire_at; /* ticks; 0: not armed */
 	int refresh_pending;
@@ -121,6 +123,7 @@ struct imua_call {
 	void *app;
 	int ended_reported;
 	int failed_reported; /* uac: the failed hook was called */
+	int retried_422;	 /* leg B was invited again after a 422 */
 	/* owner's hooks running now (imua_hook_enter); an end reported while
 	 * one runs is delivered when the last one leaves */
 	int hooks_running;

@@ -143,8 +143,9 @@ int imua_send_invite_b(imua_call_t *c)
 	im_kbuf_addf(&h, "Allow: %.*s\r\n", imua_allow.len, imua_allow.s);
 	im_kbuf_addf(&h, "Supported: timer\r\n");
 	if(l->se)
-		im_kbuf_addf(&h, "Session-Expires: %u%s\r\nMin-SE: %d\r\n", l->se,
-				c->refresher_b_uas ? ";refresher=uas" : "", imua_min_se);
+		im_kbuf_addf(&h, "Session-Expires: %u%s\r\nMin-SE: %u\r\n", l->se,
+				c->refresher_b_uas ? ";refresher=uas" : "",
+				l->min_se ? l->min_se : (unsigned int)imua_min_se);
 	if(l->sdp.len)
 		im_kbuf_addf(&h, "Content-Type: %.*s\r\n", l->sdp_type.len,
 				l->sdp_type.s);
@@ -226,9 +227,40 @@ static int target_unreachable(int code, int real)
 		   || (code >= 500 && code < 600);
 }
 
+/* RFC 4028 section 7.3 (UAC): a 422 names the smallest interval the
+ * callee takes; the same target is asked again, once, with it as both
+ * Session-Expires and Min-SE. 1: asked again. Under no lock. */
+static int retry_422(imua_call_t *c, struct tmcb_params *ps)
+{
+	imua_leg_t *b = &c->leg[IMUA_LEG_B];
+	unsigned int min_se = imua_get_min_se(ps->rpl);
+	int again;
+
+	lock_get(&c->lock);
+	again = min_se && b->se && min_se > b->se && !c->retried_422
+			&& c->state == IMUA_INVITING;
+	if(again) {
+		c->retried_422 = 1;
+		b->se = b->min_se = min_se;
+		c->attempt++;
+		b->early = 0;
+		b->uac_pending = 1;
+	}
+	lock_release(&c->lock);
+	if(!again)
+		return 0;
+	LM_INFO("call %s: leg b asks a session interval of at least %u s, "
+			"inviting it again\n",
+			c->key, min_se);
+	return send_some(c);
+}
+
 int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 {
 	int real = ps->rpl && ps->rpl != FAKED_REPLY, next;
+
+	if(real && ps->code == 422 && retry_422(c, ps))
+		return 1;
 
 	if(!target_unreachable(ps->code, real))
 		return 0;

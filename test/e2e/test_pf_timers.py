@@ -88,6 +88,40 @@ def test_session_interval_below_min_se(short_timers, make_ua):
     s.close()
 
 
+def test_422_from_the_callee_is_asked_again(short_timers, make_ua):
+    """RFC 4028 7.3 (issue 11): bob answers our INVITE 422 with Min-SE 30;
+    the B2BUA invites him again, once, with Session-Expires and Min-SE 30
+    (same dialog identifiers, a higher CSeq); his 200 gives alice her 200.
+    A second 422 is not retried: alice gets it."""
+    alice, bob = make_ua("alice", srv=short_timers), make_ua("bob", srv=short_timers)
+    bob.auto_reply["BYE"] = 200
+    s = ImSession(alice, bob, short_timers.uri("bob"))
+    s.invite()
+    first = bob.wait_request("INVITE", timeout=10)
+    assert first.msg.get("session-expires").split(";")[0] == "4"
+    first.reply(422, headers=[("Min-SE", "30")])
+    s.ring()
+    again = s.b_req.msg
+    assert again.get("session-expires").split(";")[0] == "30"
+    assert again.get("min-se") == "30"
+    assert (again.call_id, again.from_.params.get("tag")) == \
+        (first.msg.call_id, first.msg.from_.params.get("tag"))
+    assert again.cseq[0] > first.msg.cseq[0]
+    s.answer(headers=[("Supported", "timer"), ("Session-Expires", "30;refresher=uas")])
+    assert s.established().status == 200
+    s.bye_from_a()
+    short_timers.wait_released()
+    s.close()
+
+    s = ImSession(alice, bob, short_timers.uri("bob"))
+    s.invite()
+    bob.wait_request("INVITE", timeout=10).reply(422, headers=[("Min-SE", "30")])
+    bob.wait_request("INVITE", timeout=10).reply(422, headers=[("Min-SE", "60")])
+    assert s.call.wait_final().status == 422
+    short_timers.wait_released()
+    s.close()
+
+
 def test_relay_killed_mid_session(tmp_path, make_ua):
     """The relay dies under a session: Kamailio notices (health check) and
     BYEs both SIP legs; a new session then gets 503 with a Warning."""
