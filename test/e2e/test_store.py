@@ -285,3 +285,19 @@ def test_parallel_messages_to_one_user_are_each_stored_once(server, make_ua):
         assert [r.status for r in tx.finals()] == [202], tx.finals()
     rows = server.rpc.call("im_store.list", server.uri("bob"))
     assert sorted(r["call_id"] for r in rows) == sorted(c for c, _ in results)
+
+
+def test_push_cut_by_a_closed_msrp_connection_keeps_the_message(server, make_ua):
+    """An interrupted push (the client's MSRP connection closes before its
+    200) leaves the message stored and ends the dialog."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    assert send_message(alice, server.uri("bob"), b"unconfirmed")[1].status == 202
+    assert bob.register().status == 200
+    m, _ = answer_push(bob, respond=None)
+    m.ep._wait(lambda: any(f.is_request and f.method == "SEND" and f.body
+                           for f in m.ep.frames), 10, "the pushed SEND")
+    m.ep.close()
+    finish_push(m)
+    server.wait_released()
+    assert count(server, "bob") == 1
