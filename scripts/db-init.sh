@@ -46,15 +46,18 @@ case "$db" in
 		;;
 esac
 
-schema=$(sed -n "s/.*'im_server', \([0-9]*\)).*/\1/p" "$top/db/$engine/im_server.sql")
+# every "INSERT INTO version ... ('<group>', <n>)" of our schema files: the
+# groups (im_server, im_store, ...) this tree needs, each at its version
+wanted=$(sed -n "s/.*VALUES ('\([a-z_]*\)', \([0-9]*\)).*/\1 \2/p" "$top"/db/$engine/*.sql)
 if [ -n "$exists" ]; then
-	have=$(query "SELECT table_version FROM version WHERE table_name='im_server'" 2>/dev/null || true)
-	if [ "$have" = "$schema" ]; then
-		exit 0
-	fi
-	echo "db-init: $db has IM server schema '${have:-none}', this version needs $schema;" >&2
-	echo "db-init: move it away (its users: scripts/im-user.sh $db list) and run again" >&2
-	exit 1
+	while read -r group version; do
+		have=$(query "SELECT table_version FROM version WHERE table_name='$group'" 2>/dev/null || true)
+		[ "$have" = "$version" ] && continue
+		echo "db-init: $db has schema '${have:-none}' of $group, this version needs $version;" >&2
+		echo "db-init: move it away (its users: scripts/im-user.sh $db list) and run again" >&2
+		exit 1
+	done <<<"$wanted"
+	exit 0
 fi
 
 schema_sql() {

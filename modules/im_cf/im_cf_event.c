@@ -1,16 +1,13 @@
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/fmsg.h"
-#include "core/kemi.h"
-#include "core/route.h"
+
+#include "im_event_route.h"
 
 #include "im_cf_event.h"
 
 str imcf_event_callback = STR_NULL;
 
-/* "imcf:", not "im_cf:": Kamailio's cfg lexer takes no '_' before the
- * ':' of an event route name (it would register "cf:session-created") */
 static const char *names[IMCF_RT_COUNT] = {"imcf:session-created",
 		"imcf:participant-joined", "imcf:participant-left",
 		"imcf:session-released"};
@@ -21,41 +18,14 @@ static const imcf_event_info_t *current;
 
 int imcf_event_init(void)
 {
-	for(int i = 0; i < IMCF_RT_COUNT; i++) {
-		routes[i] = route_lookup(&event_rt, (char *)names[i]);
-		if(routes[i] >= 0 && event_rt.rlist[routes[i]] == NULL)
-			routes[i] = -1;
-	}
-	return faked_msg_init();
+	return im_event_routes_init(names, routes, IMCF_RT_COUNT);
 }
 
 void imcf_event_run(imcf_event_route_t which, const imcf_event_info_t *info)
 {
-	sr_kemi_eng_t *keng = NULL;
-	str evname;
-	struct sip_msg *fmsg;
-	struct run_act_ctx ctx;
-	int backup;
-
-	if(imcf_event_callback.len > 0)
-		keng = sr_kemi_eng_get();
-	if(routes[which] < 0 && !keng)
-		return;
-	evname.s = (char *)names[which];
-	evname.len = strlen(names[which]);
-	fmsg = faked_msg_next();
-	backup = get_route_type();
-	set_route_type(EVENT_ROUTE);
 	current = info;
-	init_run_actions_ctx(&ctx);
-	if(routes[which] >= 0)
-		run_top_route(event_rt.rlist[routes[which]], fmsg, &ctx);
-	else if(sr_kemi_route(
-					keng, fmsg, EVENT_ROUTE, &imcf_event_callback, &evname)
-			< 0)
-		LM_ERR("error running the kemi callback for %s\n", names[which]);
+	im_event_route_run(routes[which], names[which], &imcf_event_callback);
 	current = NULL;
-	set_route_type(backup);
 }
 
 enum

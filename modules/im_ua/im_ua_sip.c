@@ -21,6 +21,7 @@
 #include "im_ua.h"
 #include "im_ua_replaces.h"
 #include "im_ua_sip.h"
+#include "im_hdr_removed.h"
 #include "im_random.h"
 #include "im_uri.h"
 
@@ -115,21 +116,6 @@ static int is_leg_own_header(const struct hdr_field *h)
 	if((h->name.len == 4 && strncasecmp(h->name.s, "RSeq", 4) == 0)
 			|| (h->name.len == 4 && strncasecmp(h->name.s, "RAck", 4) == 0))
 		return 1;
-	return 0;
-}
-
-/* A header the script or a module removed (remove_hf, del_lump) stays in
- * the parsed list; it must not cross to the other leg either, or a header
- * stripped at the edge (im_pf's X-IM-Hop) would come back through us. */
-static int is_removed(struct sip_msg *msg, struct hdr_field *h)
-{
-	int off = (int)(h->name.s - msg->buf);
-
-	for(struct lump *l = msg->add_rm; l; l = l->next) {
-		if(l->op == LUMP_DEL && (int)l->u.offset <= off
-				&& (int)(l->u.offset + l->len) >= off + h->len)
-			return 1;
-	}
 	return 0;
 }
 
@@ -237,9 +223,9 @@ static int copy_headers(struct sip_msg *msg, unsigned long long skip,
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
 	for(struct hdr_field *h = msg->headers; h; h = h->next) {
-		if(h->type == HDR_REQUIRE_T && !is_removed(msg, h))
+		if(h->type == HDR_REQUIRE_T && !im_hdr_removed(msg, h))
 			copy_end_to_end_require(h, b);
-		if(is_leg_own_header(h) || is_removed(msg, h))
+		if(is_leg_own_header(h) || im_hdr_removed(msg, h))
 			continue;
 		if(h->type > 0 && h->type < 64 && (skip & (1ULL << h->type)))
 			continue;

@@ -134,12 +134,13 @@ def test_bcc_recipients_hidden_in_history(server, users):
 
 
 def test_failed_recipient_gives_failure_imdn(server, users):
-    """PM-5: carol is offline (480); the sender asked for negative-delivery:
-    after Ts2 it gets a failure IMDN for carol, and bob's message went."""
+    """PM-5: carol refuses the message (486; offline she would have it
+    stored, DM-2); the sender asked for negative-delivery: after Ts2 it
+    gets a failure IMDN for carol, and bob's message went."""
     alice, bob, carol, _ = users
     bob.auto_reply["MESSAGE"] = 200
     alice.auto_reply["MESSAGE"] = 200
-    assert carol.register(expires=0).status == 200
+    carol.auto_reply["MESSAGE"] = 486
     body = cpim(server.uri("alice"), "are you there", "msg-fail-1", "negative-delivery")
     xml = rlist(server.uri("bob"), server.uri("carol"))
     assert send_group(alice, group_body("message/cpim", body, xml)).status == 202

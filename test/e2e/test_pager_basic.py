@@ -5,6 +5,8 @@ import threading
 
 import pytest
 
+from imtest.sdp import msrp_sdp
+
 
 def test_message_delivered_between_registered_users(server, make_ua):
     alice = make_ua("alice")
@@ -73,11 +75,21 @@ def test_message_to_unknown_user_is_404(server, make_ua):
     assert alice.message(server.uri("nobody"), "hi").status == 404
 
 
-def test_message_to_unregistered_user_is_480(server, make_ua):
+def test_message_to_unregistered_user_is_deferred(server, make_ua):
+    """DM-2: a MESSAGE is stored (202, test_store.py has the rest); a
+    session is not deferred: 480."""
     alice = make_ua("alice")
     carol = make_ua("carol")
     assert carol.register(expires=0).status == 200
-    assert alice.message(server.uri("carol"), "hi").status == 480
+    try:
+        assert alice.message(server.uri("carol"), "hi").status == 202
+        assert server.rpc.call("im_store.count", server.uri("carol")) == 1
+    finally:
+        server.rpc.call("im_store.delete", server.uri("carol"))
+    offer = msrp_sdp(f"msrp://{alice.local_ip}:9/deferred;tcp", ip=alice.local_ip)
+    call = alice.invite(server.uri("carol"), offer,
+                        headers=[("Accept-Contact", "*;+g.oma.sip-im")])
+    assert call.wait_final().status == 480
 
 
 def test_message_without_credentials_is_challenged(server, make_ua):

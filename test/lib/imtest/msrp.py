@@ -173,7 +173,9 @@ class MsrpEndpoint:
         self.reports = []
         self.messages = {}
         self.completed = []
-        self.respond = 200          # status for SENDs, None: never answer
+        # status for SENDs, None: never answer; or a function of the SEND
+        # frame giving one of those
+        self.respond = 200
         self.send_reports = True
         self.closed = False
         self.peer_closed = False
@@ -326,7 +328,7 @@ class MsrpEndpoint:
 
     def _on_send(self, f):
         mid = f.get("Message-ID")
-        status = self.respond
+        status = self.respond(f) if callable(self.respond) else self.respond
         if status is not None and f.get("Failure-Report") != "no":
             self._respond(f, status)
         if status is None or status >= 300 or mid is None or f.body is None:

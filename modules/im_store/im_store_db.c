@@ -1,0 +1,278 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "lib/srdb1/db.h"
+
+#include "im_store.h"
+#include "im_store_db.h"
+
+#define TABLE "im_store"
+
+static db_func_t dbf;
+static db1_con_t *con = NULL;
+
+/* the columns, in imst_row_t's order */
+static str cols_s[] = {str_init("token"), str_init("message_id"),
+		str_init("recipient"), str_init("sender"), str_init("call_id"),
+		str_init("received"), str_init("expires"), str_init("size"),
+		str_init("request")};
+enum
+{
+	C_TOKEN,
+	C_MESSAGE_ID,
+	C_RECIPIENT,
+	C_SENDER,
+	C_CALL_ID,
+	C_RECEIVED,
+	C_EXPIRES,
+	C_SIZE,
+	C_REQUEST,
+	C_COUNT
+};
+
+int imst_db_init(void)
+{
+	if(!imst_db_url.len) {
+		LM_ERR("db_url is not set\n");
+		return -1;
+	}
+	if(db_bind_mod(&imst_db_url, &dbf) < 0) {
+		LM_ERR("cannot bind the database module for %.*s\n", imst_db_url.len,
+				imst_db_url.s);
+		return -1;
+	}
+	if(!DB_CAPABILITY(dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE)) {
+		LM_ERR("the database module cannot query, insert and delete\n");
+		return -1;
+	}
+	return 0;
+}
+
+void imst_db_close(void)
+{
+	if(con) {
+		dbf.close(con);
+		con = NULL;
+	}
+}
+
+static int use(void)
+{
+	/* the driver keeps a pointer to the str, not a copy */
+	static str table = str_init(TABLE);
+
+	if(!con) {
+		con = dbf.init(&imst_db_url);
+		if(!con) {
+			LM_ERR("cannot connect to the database\n");
+			return -1;
+		}
+	}
+	return dbf.use_table(con, &table);
+}
+
+static void set_str(db_val_t *v, const str *s, db_type_t type)
+{
+	memset(v, 0, sizeof(*v));
+	VAL_TYPE(v) = type;
+	if(type == DB1_BLOB)
+		VAL_BLOB(v) = *s;
+	else
+		VAL_STR(v) = *s;
+}
+
+static void set_bigint(db_val_t *v, long long n)
+{
+	memset(v, 0, sizeof(*v));
+	VAL_TYPE(v) = DB1_BIGINT;
+	VAL_BIGINT(v) = n;
+}
+
+int imst_db_insert(const imst_row_t *r)
+{
+	db_key_t k[C_COUNT];
+	db_val_t v[C_COUNT];
+	const str *strs[] = {&r->token, &r->message_id, &r->recipient, &r->sender,
+			&r->call_id};
+
+	if(use() < 0)
+		return -1;
+	for(int i = 0; i < C_COUNT; i++)
+		k[i] = &cols_s[i];
+	for(int i = C_TOKEN; i <= C_CALL_ID; i++)
+		set_str(&v[i], strs[i], DB1_STR);
+	set_bigint(&v[C_RECEIVED], r->received);
+	set_bigint(&v[C_EXPIRES], r->expires);
+	memset(&v[C_SIZE], 0, sizeof(v[C_SIZE]));
+	VAL_TYPE(&v[C_SIZE]) = DB1_INT;
+	VAL_INT(&v[C_SIZE]) = r->size;
+	set_str(&v[C_REQUEST], &r->request, DB1_BLOB);
+	if(dbf.insert(con, k, v, C_COUNT) < 0) {
+		LM_ERR("insert into " TABLE " failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void get_str(db_val_t *v, str *out)
+{
+	*out = (str)STR_NULL;
+	if(VAL_NULL(v))
+		return;
+	switch(VAL_TYPE(v)) {
+		case DB1_STRING:
+			out->s = (char *)VAL_STRING(v);
+			out->len = out->s ? strlen(out->s) : 0;
+			break;
+		case DB1_STR:
+			*out = VAL_STR(v);
+			break;
+		case DB1_BLOB:
+			*out = VAL_BLOB(v);
+			break;
+		default:
+			break;
+	}
+}
+
+static long long get_int(db_val_t *v)
+{
+	if(VAL_NULL(v))
+		return 0;
+	switch(VAL_TYPE(v)) {
+		case DB1_INT:
+			return VAL_INT(v);
+		case DB1_BIGINT:
+			return VAL_BIGINT(v);
+		case DB1_STRING:
+			return VAL_STRING(v) ? atoll(VAL_STRING(v)) : 0;
+		case DB1_STR:
+			return VAL_STR(v).s ? atoll(VAL_STR(v).s) : 0;
+		default:
+			return 0;
+	}
+}
+
+/* The WHERE of a selection: keys k/ops o/values v; returns how many. */
+static int where(const str *recipient, const str *token, long long alive_at,
+		db_key_t *k, db_op_t *o, db_val_t *v)
+{
+	static db_op_t eq = OP_EQ, gt = OP_GT;
+	int n = 0;
+
+	if(recipient) {
+		k[n] = &cols_s[C_RECIPIENT];
+		o[n] = eq;
+		set_str(&v[n++], recipient, DB1_STR);
+	}
+	if(token) {
+		k[n] = &cols_s[C_TOKEN];
+		o[n] = eq;
+		set_str(&v[n++], token, DB1_STR);
+	}
+	if(alive_at) {
+		k[n] = &cols_s[C_EXPIRES];
+		o[n] = gt;
+		set_bigint(&v[n++], alive_at);
+	}
+	return n;
+}
+
+int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg)
+{
+	db_key_t k[3], c[C_COUNT];
+	db_op_t o[3];
+	db_val_t v[3];
+	db1_res_t *res = NULL;
+	int nk, nc = sel->with_request ? C_COUNT : C_REQUEST, n;
+	/* the order they were stored in (id grows with each insert) */
+	static str order = str_init("id");
+
+	if(use() < 0)
+		return -1;
+	nk = where(sel->recipient, sel->token, sel->alive_at, k, o, v);
+	for(int i = 0; i < nc; i++)
+		c[i] = &cols_s[i];
+	if(dbf.query(con, nk ? k : NULL, nk ? o : NULL, nk ? v : NULL, c, nk, nc,
+			   &order, &res)
+					< 0
+			|| !res) {
+		LM_ERR("query of " TABLE " failed\n");
+		return -1;
+	}
+	n = RES_ROW_N(res);
+	for(int r = 0; r < n; r++) {
+		db_val_t *rv = ROW_VALUES(&RES_ROWS(res)[r]);
+		imst_row_t row;
+
+		memset(&row, 0, sizeof(row));
+		get_str(&rv[C_TOKEN], &row.token);
+		get_str(&rv[C_MESSAGE_ID], &row.message_id);
+		get_str(&rv[C_RECIPIENT], &row.recipient);
+		get_str(&rv[C_SENDER], &row.sender);
+		get_str(&rv[C_CALL_ID], &row.call_id);
+		row.received = get_int(&rv[C_RECEIVED]);
+		row.expires = get_int(&rv[C_EXPIRES]);
+		row.size = (int)get_int(&rv[C_SIZE]);
+		if(sel->with_request)
+			get_str(&rv[C_REQUEST], &row.request);
+		if(fn && fn(&row, arg) != 0)
+			break;
+	}
+	dbf.free_result(con, res);
+	return n;
+}
+
+/* Deletes the rows matching k/o/v: how many there were (counted first:
+ * not every driver tells affected rows, db_sqlite does not), or -1. */
+static int delete_where(db_key_t *k, db_op_t *o, db_val_t *v, int n)
+{
+	static str id = str_init("id");
+	db_key_t c[1] = {&id};
+	db1_res_t *res = NULL;
+	int rows;
+
+	if(use() < 0)
+		return -1;
+	if(dbf.query(con, k, o, v, c, n, 1, 0, &res) < 0 || !res) {
+		LM_ERR("query of " TABLE " failed\n");
+		return -1;
+	}
+	rows = RES_ROW_N(res);
+	dbf.free_result(con, res);
+	if(rows == 0)
+		return 0;
+	if(dbf.delete(con, k, o, v, n) < 0) {
+		LM_ERR("delete from " TABLE " failed\n");
+		return -1;
+	}
+	return rows;
+}
+
+int imst_db_delete(const str *recipient, const char *col, const str *val)
+{
+	db_key_t k[2];
+	db_op_t o[2] = {OP_EQ, OP_EQ};
+	db_val_t v[2];
+	str name;
+	int n = where(recipient, NULL, 0, k, o, v);
+
+	if(val) {
+		name.s = (char *)col;
+		name.len = strlen(col);
+		k[n] = &name;
+		set_str(&v[n++], val, DB1_STR);
+	}
+	return delete_where(k, o, v, n);
+}
+
+int imst_db_expire(long long now)
+{
+	db_key_t k[1] = {&cols_s[C_EXPIRES]};
+	db_op_t o[1] = {OP_LEQ};
+	db_val_t v[1];
+
+	set_bigint(&v[0], now);
+	return delete_where(k, o, v, 1);
+}

@@ -1,0 +1,432 @@
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/msg_parser.h"
+
+#include "im_kbuf.h"
+#include "im_random.h"
+
+#include "im_store.h"
+#include "im_store_db.h"
+#include "im_store_defer.h"
+#include "im_store_event.h"
+#include "im_store_push.h"
+#include "im_store_stats.h"
+
+#define IMST_PUSH_MAX 256
+#define IMST_SESSION_PREFIX "ims-"
+#define IMST_LEG "user"
+#define IMST_KEY_MAX 64
+
+typedef enum push_state {
+	PUSH_FREE = 0,
+	PUSH_INVITING, /* INVITE sent, no answer yet */
+	PUSH_SENDING,  /* answered; injecting the messages */
+	PUSH_SENT,	   /* all injected: the BYE follows the last report */
+	PUSH_ENDING,   /* BYE asked for */
+} push_state_t;
+
+/* One push session, in shm: the app data of its im_ua dialog. */
+typedef struct push {
+	push_state_t state;
+	char user[IMST_URI_MAX];
+	char key[IMST_KEY_MAX];
+	imr_session_t relay;
+	imr_leg_t leg;
+	int pending; /* injected, outcome not reported yet */
+} push_t;
+
+static push_t *pushes = NULL;
+static gen_lock_t *pushes_lock = NULL;
+
+int imst_push_init(void)
+{
+	pushes = shm_malloc(sizeof(push_t) * IMST_PUSH_MAX);
+	pushes_lock = lock_alloc();
+	if(!pushes || !pushes_lock || !lock_init(pushes_lock)) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(pushes, 0, sizeof(push_t) * IMST_PUSH_MAX);
+	return 0;
+}
+
+void imst_push_destroy(void)
+{
+	if(pushes_lock) {
+		lock_destroy(pushes_lock);
+		lock_dealloc(pushes_lock);
+		pushes_lock = NULL;
+	}
+	if(pushes) {
+		shm_free(pushes);
+		pushes = NULL;
+	}
+}
+
+int imst_push_active(void)
+{
+	int n = 0;
+
+	lock_get(pushes_lock);
+	for(int i = 0; i < IMST_PUSH_MAX; i++)
+		n += pushes[i].state != PUSH_FREE;
+	lock_release(pushes_lock);
+	return n;
+}
+
+/* A free slot for user, or NULL (*busy set when user has a push, D-29). */
+static push_t *reserve(const char *user, int *busy)
+{
+	push_t *p = NULL;
+
+	*busy = 0;
+	lock_get(pushes_lock);
+	for(int i = 0; i < IMST_PUSH_MAX; i++) {
+		if(pushes[i].state == PUSH_FREE) {
+			if(!p)
+				p = &pushes[i];
+		} else if(strcmp(pushes[i].user, user) == 0) {
+			*busy = 1;
+			p = NULL;
+			break;
+		}
+	}
+	if(p) {
+		memset(p, 0, sizeof(*p));
+		p->state = PUSH_INVITING;
+		p->relay.relay = -1;
+		snprintf(p->user, sizeof(p->user), "%s", user);
+	}
+	lock_release(pushes_lock);
+	return p;
+}
+
+static void release(push_t *p)
+{
+	lock_get(pushes_lock);
+	p->state = PUSH_FREE;
+	lock_release(pushes_lock);
+}
+
+static str cstr(const char *s)
+{
+	return (str){(char *)s, (int)strlen(s)};
+}
+
+/* Asks for the BYE once, whoever sees the end first. */
+static void end_push(push_t *p, const char *why)
+{
+	char key[IMST_KEY_MAX];
+	int go;
+
+	lock_get(pushes_lock);
+	go = p->state != PUSH_FREE && p->state != PUSH_ENDING && p->key[0];
+	if(go) {
+		p->state = PUSH_ENDING;
+		snprintf(key, sizeof(key), "%s", p->key);
+	}
+	lock_release(pushes_lock);
+	if(go) {
+		LM_INFO("push %s to %s: ending (%s)\n", key, p->user, why);
+		str k = cstr(key);
+		imst_ua.terminate(&k, why);
+	}
+}
+
+/*
+ * D-30: the stored MESSAGE as a message/sip body, with a Date header
+ * saying when we received it (12.2.2.5) unless the sender's own Date is
+ * there (kept unaltered, as every original header).
+ */
+static int encapsulate(const imst_row_t *r, im_kbuf_t *b)
+{
+	const char *s = r->request.s, *end = s + r->request.len, *eoh = NULL;
+	int has_date = 0;
+
+	/* the header lines, after the request line, up to the blank line */
+	for(const char *l = memchr(s, '\n', end - s); l && l + 1 < end;) {
+		const char *line = l + 1;
+
+		if(line + 1 < end && line[0] == '\r' && line[1] == '\n') {
+			eoh = line;
+			break;
+		}
+		if(end - line >= 5 && strncasecmp(line, "Date:", 5) == 0)
+			has_date = 1;
+		l = memchr(line, '\n', end - line);
+	}
+	if(!eoh)
+		return -1;
+	im_kbuf_add(b, s, (int)(eoh - s));
+	if(!has_date) {
+		char when[64];
+		time_t t = (time_t)r->received;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		im_kbuf_addf(b, "Date: %s\r\n", when);
+	}
+	im_kbuf_add(b, eoh, (int)(end - eoh));
+	return b->failed ? -1 : 0;
+}
+
+static int inject_one(const imst_row_t *r, void *arg)
+{
+	push_t *p = arg;
+	str ctype = str_init("message/sip");
+	im_kbuf_t b = {0};
+	imr_err_t e;
+	int ret;
+
+	if(encapsulate(r, &b) < 0) {
+		LM_ERR("push to %s: stored message %.*s is malformed, kept\n",
+				p->user, r->message_id.len, r->message_id.s);
+		im_kbuf_free(&b);
+		return 0;
+	}
+	lock_get(pushes_lock);
+	p->pending++;
+	lock_release(pushes_lock);
+	/* the token is the SEND's Message-ID: the relay's report names it */
+	ret = imst_relay.inject(&p->relay, p->leg.id, &ctype, &(str){b.s, b.len},
+			&r->token, 0, &e);
+	im_kbuf_free(&b);
+	if(ret < 0) {
+		LM_WARN("push to %s: %.*s not sent: %s\n", p->user,
+				r->message_id.len, r->message_id.s, e.text);
+		lock_get(pushes_lock);
+		p->pending--;
+		lock_release(pushes_lock);
+		return 1; /* the relay is gone: the rest stays stored */
+	}
+	return 0;
+}
+
+/* 12.2.2.2 "on receipt of the 200": the leg completed with the user's
+ * answer, then one SEND per message (12.2.2.5). Non-zero: BYE now. */
+static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
+{
+	push_t *p = app;
+	str sdp = STR_NULL, user = cstr(p->user);
+	imr_party_t party = {user, STR_NULL, STR_NULL};
+	imst_sel_t sel = {&user, NULL, time(NULL), 1};
+	imr_err_t e;
+	int done;
+
+	(void)c;
+	sdp.s = get_body(rpl);
+	sdp.len = sdp.s ? (int)(rpl->buf + rpl->len - sdp.s) : 0;
+	if(!sdp.len
+			|| imst_relay.leg_complete(&p->relay, &p->leg, &sdp, &party, &e)
+					   < 0) {
+		LM_INFO("push to %s: unusable SDP answer\n", p->user);
+		return 1;
+	}
+	lock_get(pushes_lock);
+	p->state = PUSH_SENDING;
+	lock_release(pushes_lock);
+	if(imst_db_select(&sel, inject_one, p) < 0)
+		LM_ERR("push to %s: cannot read its messages\n", p->user);
+	lock_get(pushes_lock);
+	p->state = PUSH_SENT;
+	done = p->pending == 0;
+	if(done)
+		p->state = PUSH_ENDING;
+	lock_release(pushes_lock);
+	if(done)
+		LM_INFO("push to %s: nothing to send, ending\n", p->user);
+	return done;
+}
+
+static void on_ended(imua_call_t *c, void *app, const char *reason)
+{
+	push_t *p = app;
+
+	(void)c;
+	LM_INFO("push to %s ended: %s\n", p->user, reason);
+	imst_relay.session_close(&p->relay);
+	release(p);
+}
+
+static const imua_dlg_hooks_t hooks = {
+		.answered = on_answered,
+		.ended = on_ended,
+};
+
+/* At least one message alive for user. */
+static int stop_at_first(const imst_row_t *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 1;
+}
+
+static int start(push_t *p, struct sip_msg *msg)
+{
+	imr_session_opts_t opts = {.allow_non_cpim = 1};
+	str user = cstr(p->user), offer = STR_NULL, host;
+	imr_party_t party = {user, STR_NULL, STR_NULL};
+	char sid[IMR_SESSION_ID_MAX], from[IMST_URI_MAX + 16];
+	imua_uac_t uac;
+	imr_err_t e;
+	int ret = -1;
+
+	memcpy(sid, IMST_SESSION_PREFIX, sizeof(IMST_SESSION_PREFIX) - 1);
+	im_random_hex(sid + sizeof(IMST_SESSION_PREFIX) - 1, 20);
+	if(imst_relay.session_open(&p->relay, IMR_ENDPOINT, sid, &opts, &e) < 0
+			|| imst_relay.leg_offer(&p->relay, &p->leg, IMST_LEG, &party, 0,
+					   "sendonly", NULL, &offer, &e)
+					   < 0) {
+		LM_WARN("push to %s: no relay session: %s\n", p->user, e.text);
+		return -1;
+	}
+	/* D-32: the Deferred Messaging Function's URI, App F.2 spelling */
+	imst_host_of(&user, &host);
+	snprintf(from, sizeof(from), "sip:Deferred@%.*s", host.len, host.s);
+	memset(&uac, 0, sizeof(uac));
+	uac.ruri = *GET_RURI(msg);
+	uac.dst_uri = msg->dst_uri;
+	uac.from_uri = cstr(from);
+	uac.to_uri = user;
+	uac.hdrs = cstr("Accept-Contact: *;+g.oma.sip-im\r\n"
+					"User-Agent: " IMST_SERVER "\r\n");
+	uac.body = offer;
+	uac.ctype = cstr("application/sdp");
+	uac.contact_user = cstr("Deferred");
+	uac.contact_params = cstr(";+g.oma.sip-im;automata");
+	uac.se = imst_session_expires;
+	uac.hooks = &hooks;
+	uac.app = p;
+	/* the key is ours before the INVITE leaves: an answer may come first */
+	if(imst_ua.new_key(p->key, sizeof(p->key)) < 0)
+		goto done;
+	uac.key = cstr(p->key);
+	if(imst_ua.uac_invite(&uac, p->key, sizeof(p->key)) < 0) {
+		LM_WARN("push to %s: INVITE not sent\n", p->user);
+		goto done;
+	}
+	ret = 1;
+done:
+	pkg_free(offer.s);
+	if(ret < 0)
+		imst_relay.session_close(&p->relay);
+	return ret;
+}
+
+int imst_push(struct sip_msg *msg, const str *user)
+{
+	char aor[IMST_URI_MAX];
+	str a;
+	imst_sel_t sel = {&a, NULL, time(NULL), 0};
+	push_t *p;
+	int busy, n;
+
+	if(imst_aor(user, aor, sizeof(aor)) < 0) {
+		LM_ERR("no user in %.*s\n", user->len, user->s);
+		return -1;
+	}
+	a = cstr(aor);
+	if(!msg->new_uri.len) {
+		LM_WARN("push to %s: no contact (lookup() first)\n", aor);
+		return -4;
+	}
+	n = imst_db_select(&sel, stop_at_first, NULL);
+	if(n <= 0)
+		return n < 0 ? -1 : -2;
+	p = reserve(aor, &busy);
+	if(!p) {
+		if(!busy)
+			LM_WARN("push to %s: too many pushes under way\n", aor);
+		return busy ? -3 : -1;
+	}
+	if(start(p, msg) < 0) {
+		release(p);
+		return -1;
+	}
+	imst_stats_add(IMST_STAT_PUSHES, 1);
+	LM_INFO("push %s to %s: inviting %.*s\n", p->key, aor,
+			GET_RURI(msg)->len, GET_RURI(msg)->s);
+	return 1;
+}
+
+static push_t *by_session(const char *session)
+{
+	push_t *p = NULL;
+
+	if(!session
+			|| strncmp(session, IMST_SESSION_PREFIX,
+					   sizeof(IMST_SESSION_PREFIX) - 1))
+		return NULL;
+	lock_get(pushes_lock);
+	for(int i = 0; i < IMST_PUSH_MAX && !p; i++)
+		if(pushes[i].state != PUSH_FREE
+				&& strcmp(pushes[i].relay.id, session) == 0)
+			p = &pushes[i];
+	lock_release(pushes_lock);
+	return p;
+}
+
+void imst_push_watch(
+		int relay, const char *what, const char *session, const char *leg)
+{
+	push_t *p;
+
+	(void)leg;
+	if(strcmp(what, "relay_lost") == 0) {
+		for(int i = 0; i < IMST_PUSH_MAX; i++)
+			if(pushes[i].state != PUSH_FREE && pushes[i].relay.relay == relay)
+				end_push(&pushes[i], "relay lost");
+		return;
+	}
+	p = by_session(session);
+	if(p)
+		end_push(p, what);
+}
+
+static int delivered_event(const imst_row_t *r, void *arg)
+{
+	int *found = arg;
+
+	if(imst_db_delete(&r->recipient, "token", &r->token) < 0)
+		return 1;
+	*found = 1;
+	imst_stats_add(IMST_STAT_DELIVERED, 1);
+	LM_INFO("%.*s delivered to %.*s\n", r->message_id.len, r->message_id.s,
+			r->recipient.len, r->recipient.s);
+	imst_event_run(IMST_RT_DELIVERED, r);
+	return 1;
+}
+
+/* DM-4: a message is delivered, and deleted, only on its MSRP 200. */
+void imst_push_report(int relay, const imr_delivery_t *d)
+{
+	push_t *p = by_session(d->session);
+	str user, token = cstr(d->message_id);
+	imst_sel_t sel = {&user, &token, 0, 0};
+	int found = 0, last;
+
+	(void)relay;
+	if(!p || d->code == 100)
+		return;
+	user = cstr(p->user);
+	if(d->code == 200)
+		imst_db_select(&sel, delivered_event, &found);
+	else
+		LM_INFO("push to %s: %s refused (%d %s), kept\n", p->user,
+				d->message_id, d->code, d->reason);
+	lock_get(pushes_lock);
+	if(p->pending > 0)
+		p->pending--;
+	last = p->state == PUSH_SENT && p->pending == 0;
+	lock_release(pushes_lock);
+	if(last)
+		end_push(p, "all sent");
+}

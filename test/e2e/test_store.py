@@ -1,0 +1,303 @@
+"""Deferred messages (im_store, OMA TS 12, DM-2..DM-4, DM-6) on SQLite and
+PostgreSQL: a MESSAGE to a user who is not registered is stored and
+answered 202; when he registers, an INVITE (Contact with automata, SDP
+sendonly) brings one MSRP SEND per stored message, the whole MESSAGE as
+message/sip with a Date added (D-30), each deleted only after its MSRP
+200, then a BYE. Limits (413, quota), RPC, expiry, a Kamailio killed
+between store and push, and parallel MESSAGEs to one user."""
+
+import re
+import threading
+
+import pytest
+
+from conftest import start_server, stop_server
+from imtest.cf import Member
+from imtest.db import BACKENDS
+from imtest.procs import wait_until
+from imtest.sdp import Sdp
+
+pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
+
+QUOTA = 6
+MAX_SIZE = 2000
+TAKES = "message/sip message/cpim text/plain"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, new_database):
+    """A domain whose store is small (quota, size) and expires every second."""
+    s = start_server(tmp_path_factory.mktemp("store"), database=new_database(), defines={
+        "STORE_QUOTA_MESSAGES": str(QUOTA), "STORE_MAX_SIZE": str(MAX_SIZE),
+        "STORE_EXPIRE_INTERVAL": "1"})
+    yield s
+    stop_server(s)
+
+
+@pytest.fixture(autouse=True)
+def empty_store(server):
+    for u in server.USERS:
+        server.rpc.call("im_store.delete", server.uri(u))
+    yield
+
+
+def send_message(ua, uri, body, headers=(), ctype="text/plain"):
+    """(the MESSAGE as it finally left, with credentials, its final
+    response, its client transaction)."""
+    msg = ua.build_request("MESSAGE", uri, body=body, content_type=ctype,
+                           headers=list(headers))
+    tx = ua.send_request(msg)
+    resp = tx.wait_final()
+    if resp.status in (401, 407):
+        msg = ua.with_credentials(msg, resp)
+        tx = ua.send_request(msg)
+        resp = tx.wait_final()
+    return msg, resp, tx
+
+
+def count(server, user):
+    return server.rpc.call("im_store.count", server.uri(user))
+
+
+def warning_code(resp):
+    m = re.match(r'^399 \S+ "(\d{3}) ', resp.get("warning") or "")
+    assert m, f"{resp.status} without a D-34 Warning: {resp.get('warning')!r}"
+    return m.group(1)
+
+
+def split_sip(raw):
+    """(request line, [(name, value)], body) of a message/sip body."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    assert sep, raw
+    lines = head.decode().split("\r\n")
+    return lines[0], [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]], body
+
+
+def header(headers, name):
+    return [v for n, v in headers if n.lower() == name.lower()]
+
+
+def answer_push(ua, respond=200):
+    """Takes the push INVITE as a client would: 200 with an answer taking
+    message/sip, ACK, MSRP connected. Returns (member, INVITE)."""
+    m = Member(ua)
+    m.ep.respond = respond
+    inv = m.wait_invitation()
+    m.accept(ring=False, accept_types=TAKES, direction="recvonly")
+    m.wait_ack()
+    m.connect()
+    return m, inv
+
+
+def finish_push(m):
+    m.ua.wait_request("BYE").reply(200)
+    m.close()
+
+
+def test_offline_message_is_stored_then_pushed_on_register(server, make_ua):
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    sent, resp, _ = send_message(alice, server.uri("bob"), b"Watson, come here.\r\n\xe2\x82\xac",
+                                 headers=[("Subject", "lab"), ("Priority", "urgent")])
+    assert resp.status == 202, f"{resp.status} {resp.reason}"
+    assert count(server, "bob") == 1
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    assert re.match(r"^sip:[0-9a-f]{24}@home1\.net$", row["message_id"]), row
+    assert row["sender"] == server.uri("alice") and row["call_id"] == sent.get("call-id")
+
+    assert bob.register().status == 200
+    m, inv = answer_push(bob)
+    # DM-3: automata and the IM tag in Contact, IM Accept-Contact, sendonly
+    contact = inv.msg.get("contact")
+    assert "automata" in contact and "+g.oma.sip-im" in contact, contact
+    assert "+g.oma.sip-im" in inv.msg.get("accept-contact")
+    assert inv.msg.get("user-agent").startswith("IM-serv/OMA1.0")
+    offer = Sdp(inv.msg.body)
+    assert offer.attr("sendonly") == "", inv.msg.body
+    pushed = m.ep.wait_message()
+    finish_push(m)
+
+    # DM-4 / D-30: the whole MESSAGE, its Call-ID, a Date added, body exact
+    assert pushed.content_type == "message/sip"
+    line, hdrs, body = split_sip(pushed.body)
+    assert line == f"MESSAGE {server.uri('bob')} SIP/2.0"
+    assert body == sent.body
+    for name in ("Call-ID", "From", "To", "CSeq", "Subject", "Priority", "Content-Type"):
+        assert header(hdrs, name) == [sent.get(name)], name
+    assert header(hdrs, "Content-Length") == [str(len(sent.body))]
+    [date] = header(hdrs, "Date")
+    assert re.match(r"^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$", date), date
+    assert not header(hdrs, "Proxy-Authorization") and not header(hdrs, "Authorization")
+    assert count(server, "bob") == 0
+    server.wait_released()
+
+
+def test_anonymous_sender_pai_is_not_stored(server, make_ua):
+    """DM-2 (12.2.2.3 item 2): with Privacy: id no PAI is kept, and a
+    user's own PAI never is."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    _, resp, _ = send_message(alice, server.uri("bob"), b"psst", headers=[
+        ("Privacy", "id"), ("P-Asserted-Identity", "<sip:alice@home1.net>")])
+    assert resp.status == 202
+    assert bob.register().status == 200
+    m, _ = answer_push(bob)
+    pushed = m.ep.wait_message()
+    finish_push(m)
+    _, hdrs, body = split_sip(pushed.body)
+    assert body == b"psst" and header(hdrs, "Privacy") == ["id"]
+    assert header(hdrs, "P-Asserted-Identity") == []
+
+
+def test_send_refused_by_the_client_stays_stored(server, make_ua):
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    keep, resp, _ = send_message(alice, server.uri("bob"), b"refuse me")
+    assert resp.status == 202
+    take, resp, _ = send_message(alice, server.uri("bob"), b"take me")
+    assert resp.status == 202
+    assert bob.register().status == 200
+    m, _ = answer_push(bob, respond=lambda f: 415 if f.body and b"refuse me" in f.body else 200)
+    wait_until(lambda: count(server, "bob") == 1, 10, "the accepted message deleted")
+    finish_push(m)
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    assert row["call_id"] == keep.get("call-id")
+    got = [split_sip(x.body)[2] for x in m.ep.completed]
+    assert got == [b"take me"], got
+    server.wait_released()
+
+    # the next registration pushes what is left
+    assert bob.register().status == 200
+    m, _ = answer_push(bob)
+    assert split_sip(m.ep.wait_message().body)[2] == b"refuse me"
+    finish_push(m)
+    assert count(server, "bob") == 0
+
+
+def test_push_refused_by_the_client_keeps_everything(server, make_ua):
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    assert send_message(alice, server.uri("bob"), b"later")[1].status == 202
+    assert bob.register().status == 200
+    bob.wait_request("INVITE").reply(486)
+    server.wait_released()
+    assert count(server, "bob") == 1
+
+
+def test_nothing_stored_is_lost_when_kamailio_is_killed(server, make_ua):
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    sent = [send_message(alice, server.uri("bob"), f"kept {i}".encode())[0] for i in range(3)]
+    server.kamailio.proc.kill()
+    server.kamailio.start()
+    assert count(server, "bob") == 3
+    assert bob.register().status == 200
+    m, _ = answer_push(bob)
+    wait_until(lambda: len(m.ep.completed) == 3, 10, "three pushed messages")
+    finish_push(m)
+    got = [split_sip(x.body) for x in m.ep.completed]
+    assert [g[2] for g in got] == [s.body for s in sent]
+    assert [header(g[1], "Call-ID") for g in got] == [[s.get("call-id")] for s in sent]
+    assert count(server, "bob") == 0
+
+
+def test_oversized_message_gets_413(server, make_ua):
+    alice = make_ua("alice", transport="tcp")
+    make_ua("bob", register=False)
+    _, resp, _ = send_message(alice, server.uri("bob"), b"x" * (MAX_SIZE + 1))
+    assert resp.status == 413
+    _, resp, _ = send_message(alice, server.uri("bob"), b"x" * MAX_SIZE)
+    assert resp.status == 202
+    assert count(server, "bob") == 1
+
+
+def test_full_store_refuses_with_warning(server, make_ua):
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    for i in range(QUOTA):
+        assert send_message(alice, server.uri("bob"), f"m{i}".encode())[1].status == 202
+    _, resp, _ = send_message(alice, server.uri("bob"), b"one too many")
+    assert resp.status == 486 and warning_code(resp) == "122"
+    assert count(server, "bob") == QUOTA
+    # another user's store is not his
+    assert send_message(alice, server.uri("carol"), b"hi carol")[1].status == 202
+    stats = server.rpc.call("im_store.stats")
+    assert stats["messages"] == QUOTA + 1 and stats["refused"] >= 1, stats
+
+
+def test_rpc_list_count_delete(server, make_ua):
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    for text in (b"one", b"two", b"three"):
+        assert send_message(alice, server.uri("bob"), text)[1].status == 202
+    rows = server.rpc.call("im_store.list", server.uri("bob"))
+    assert len(rows) == 3 and count(server, "bob") == 3
+    assert server.rpc.call("im_store.delete", server.uri("bob"), rows[1]["message_id"]) == 1
+    assert [r["message_id"] for r in server.rpc.call("im_store.list", server.uri("bob"))] == \
+        [rows[0]["message_id"], rows[2]["message_id"]]
+    with pytest.raises(Exception, match="404|no message"):
+        server.rpc.call("im_store.delete", server.uri("bob"), rows[1]["message_id"])
+    assert server.rpc.call("im_store.delete", server.uri("bob")) == 2
+    assert count(server, "bob") == 0
+
+
+def test_expired_message_is_deleted(server, make_ua):
+    """DM-6: a MESSAGE's Expires within the maximum is its expiry."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    assert send_message(alice, server.uri("bob"), b"soon gone",
+                        headers=[("Expires", "1")])[1].status == 202
+    assert send_message(alice, server.uri("bob"), b"stays")[1].status == 202
+    wait_until(lambda: count(server, "bob") == 1, 10, "the expired message deleted")
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    assert row["expires"] - row["received"] == 7 * 24 * 3600
+
+
+def test_parallel_messages_to_one_user_are_each_stored_once(server, make_ua):
+    senders = [make_ua(u) for u in ("alice", "carol", "dave")]
+    make_ua("bob", register=False)
+    per_sender = 2
+    start = threading.Barrier(len(senders) * per_sender)
+    results = []
+    lock = threading.Lock()
+
+    def send(ua, i):
+        msg = ua.build_request("MESSAGE", server.uri("bob"), body=f"p{i}".encode(),
+                               content_type="text/plain")
+        tx = ua.send_request(msg)
+        first = tx.wait_final()
+        if first.status in (401, 407):
+            msg = ua.with_credentials(msg, first)
+            start.wait(10)
+            tx = ua.send_request(msg)
+            tx.wait_final()
+        with lock:
+            results.append((msg.get("call-id"), tx))
+
+    threads = [threading.Thread(target=send, args=(ua, i))
+               for i, ua in enumerate(s for s in senders for _ in range(per_sender))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == QUOTA
+    for _, tx in results:
+        assert [r.status for r in tx.finals()] == [202], tx.finals()
+    rows = server.rpc.call("im_store.list", server.uri("bob"))
+    assert sorted(r["call_id"] for r in rows) == sorted(c for c, _ in results)
+
+
+def test_push_cut_by_a_closed_msrp_connection_keeps_the_message(server, make_ua):
+    """An interrupted push (the client's MSRP connection closes before its
+    200) leaves the message stored and ends the dialog."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    assert send_message(alice, server.uri("bob"), b"unconfirmed")[1].status == 202
+    assert bob.register().status == 200
+    m, _ = answer_push(bob, respond=None)
+    m.ep._wait(lambda: any(f.is_request and f.method == "SEND" and f.body
+                           for f in m.ep.frames), 10, "the pushed SEND")
+    m.ep.close()
+    finish_push(m)
+    server.wait_released()
+    assert count(server, "bob") == 1
