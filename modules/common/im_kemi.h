@@ -1,5 +1,5 @@
-/* KEMI export rows for our script functions, which all take no parameter
- * and return an int (as their cfg-script twins do). */
+/* KEMI export rows for our script functions, which return an int (as
+ * their cfg-script twins do) and take no parameter or one string. */
 #ifndef IM_KEMI_H
 #define IM_KEMI_H
 
@@ -15,6 +15,16 @@
 #define IM_KEMI_INT(module, fname, fn)                                    \
 	{                                                                     \
 		str_init(module), str_init(fname), SR_KEMIP_INT, fn, IM_KEMI_NOARGS \
+	}
+
+/* module.fname(str) -> int, implemented by fn(sip_msg_t *, str *) */
+#define IM_KEMI_INT_STR(module, fname, fn)                                \
+	{                                                                     \
+		str_init(module), str_init(fname), SR_KEMIP_INT, fn,              \
+		{                                                                 \
+			SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,    \
+					SR_KEMIP_NONE, SR_KEMIP_NONE                          \
+		}                                                                 \
 	}
 
 #define IM_KEMI_END                                                       \

@@ -14,6 +14,7 @@
 
 #include "core/dprint.h"
 #include "core/kemi.h"
+#include "core/mod_fix.h"
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
@@ -133,6 +134,27 @@ static int w_im_pf_map_alias(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_map_alias(msg);
 }
 
+/* D-29, DM-3: whether user's effective settings have offline delivery
+ * active (a push of his deferred messages is wanted). 1 or -1. */
+static int ki_im_pf_offline_delivery(struct sip_msg *msg, str *user)
+{
+	im_settings_t s;
+
+	(void)msg;
+	return impf_settings_get(user, &s) >= 0 && s.offline_delivery ? 1 : -1;
+}
+
+static int w_im_pf_offline_delivery(struct sip_msg *msg, char *user, char *p2)
+{
+	str u;
+
+	if(fixup_get_svalue(msg, (gparam_t *)user, &u) < 0 || !u.len) {
+		LM_ERR("im_pf_offline_delivery: no user\n");
+		return -1;
+	}
+	return ki_im_pf_offline_delivery(msg, &u);
+}
+
 static int ki_im_pf_publish(struct sip_msg *msg)
 {
 	return impf_publish(msg);
@@ -183,6 +205,8 @@ static cmd_export_t cmds[] = {
 				REQUEST_ROUTE},
 		{"im_pf_publish", (cmd_function)w_im_pf_publish, 0, 0, 0,
 				REQUEST_ROUTE},
+		{"im_pf_offline_delivery", (cmd_function)w_im_pf_offline_delivery, 1,
+				fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
@@ -302,6 +326,7 @@ static sr_kemi_t sr_kemi_im_pf_exports[] = {
 	IM_KEMI_INT("im_pf", "route_peer", ki_im_pf_route_peer),
 	IM_KEMI_INT("im_pf", "map_alias", ki_im_pf_map_alias),
 	IM_KEMI_INT("im_pf", "publish", ki_im_pf_publish),
+	IM_KEMI_INT_STR("im_pf", "offline_delivery", ki_im_pf_offline_delivery),
 	IM_KEMI_END
 };
 

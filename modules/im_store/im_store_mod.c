@@ -187,11 +187,7 @@ static void mod_destroy(void)
 /* clang-format off */
 static sr_kemi_t sr_kemi_im_store_exports[] = {
 	IM_KEMI_INT("im_store", "defer", ki_im_store_defer),
-	{ str_init("im_store"), str_init("push"),
-		SR_KEMIP_INT, ki_im_store_push,
-		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
-	},
+	IM_KEMI_INT_STR("im_store", "push", ki_im_store_push),
 	IM_KEMI_END
 };
 /* clang-format on */

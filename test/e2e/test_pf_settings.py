@@ -10,6 +10,7 @@ import pytest
 
 from conftest import stop_server
 from imtest.db import BACKENDS
+from imtest.settings import CT, publish, settings
 from imtest.msrp import MsrpEndpoint
 from imtest.procs import ImServer, wait_until
 from imtest.sdp import msrp_sdp
@@ -20,7 +21,6 @@ from imtest.sip import warning_code
 # and on PostgreSQL alike
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
-CT = "application/poc-settings+xml"
 # clients PUBLISHing at once, each from its own port; five per loopback
 # address (127.0.0.50 ...), far below PIKE_DENSITY
 CROWD = 40
@@ -30,24 +30,6 @@ FIRST_ADDRESS = 50
 
 def crowd_user(i):
     return f"pub{i:02d}"
-
-
-def settings(isb=None, ipab=None, offline=None, vis=None, extra=""):
-    """A poc-settings document with the OMA IM extension (App E.2); a
-    setting left None is left out."""
-    elements = (
-        (isb, 'isb-settings service-id="IM"', "incoming-session-barring"),
-        (ipab, 'ipab-settings service-id="IM"', "incoming-personal-alert-barring"),
-        (offline, "ss:deferred-settings", "ss:offline-delivery"),
-        (vis, "ss:vis-settings", "ss:vis-status"),
-    )
-    parts = "".join(f'<{container}><{item} active="{str(v).lower()}"/>'
-                    f'</{container.split()[0]}>'
-                    for v, container, item in elements if v is not None)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<poc-settings xmlns="urn:oma:params:xml:ns:poc:poc-settings" '
-            'xmlns:ss="urn:oma:xml:im:service-settings">'
-            f'<entity id="e1">{parts}{extra}</entity></poc-settings>')
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +51,6 @@ def no_settings_left(server):
     yield
     for s in server.rpc.call("im_pf.settings_list"):
         assert server.rpc.call("im_pf.settings_del", s["aor"]) == "ok"
-
-
-def publish(ua, body=None, etag=None, expires=3600, uri=None, event="poc-settings",
-            content_type=CT):
-    headers = [("Event", event), ("Expires", str(expires))]
-    if etag:
-        headers.append(("SIP-If-Match", etag))
-    return ua.request("PUBLISH", uri or ua.aor, headers=headers,
-                      body=body or b"", content_type=content_type if body else None)
 
 
 def show(server, user):

@@ -1,6 +1,7 @@
 """Deferred messages (im_store, OMA TS 12, DM-2..DM-4, DM-6) on SQLite and
 PostgreSQL: a MESSAGE to a user who is not registered is stored and
-answered 202; when he registers, an INVITE (Contact with automata, SDP
+answered 202; when he registers or publishes his settings, and they have
+offline delivery active (D-29), an INVITE (Contact with automata, SDP
 sendonly) brings one MSRP SEND per stored message, the whole MESSAGE as
 message/sip with a Date added (D-30), each deleted only after its MSRP
 200, then a BYE. Limits (413, quota), RPC, expiry, a Kamailio killed
@@ -16,6 +17,8 @@ from imtest.cf import Member
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
+from imtest.settings import publish, settings
+from imtest.sip import SipTimeout, warning_code
 
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
@@ -41,6 +44,17 @@ def empty_store(server):
     yield
 
 
+@pytest.fixture(autouse=True)
+def bob_wants_offline_delivery(server, make_ua, empty_store):
+    """bob's settings have offline delivery active (DM-3, D-29), as each
+    test but one wants: his registrations bring his messages."""
+    wants_offline_delivery(make_ua("bob", register=False), True)
+
+
+def wants_offline_delivery(ua, active):
+    assert publish(ua, settings(offline=active).encode()).status == 200
+
+
 def send_message(ua, uri, body, headers=(), ctype="text/plain"):
     """(the MESSAGE as it finally left, with credentials, its final
     response, its client transaction)."""
@@ -57,12 +71,6 @@ def send_message(ua, uri, body, headers=(), ctype="text/plain"):
 
 def count(server, user):
     return server.rpc.call("im_store.count", server.uri(user))
-
-
-def warning_code(resp):
-    m = re.match(r'^399 \S+ "(\d{3}) ', resp.get("warning") or "")
-    assert m, f"{resp.status} without a D-34 Warning: {resp.get('warning')!r}"
-    return m.group(1)
 
 
 def split_sip(raw):
@@ -301,3 +309,23 @@ def test_push_cut_by_a_closed_msrp_connection_keeps_the_message(server, make_ua)
     finish_push(m)
     server.wait_released()
     assert count(server, "bob") == 1
+
+
+def test_push_waits_for_offline_delivery(server, make_ua):
+    """D-29, DM-3: with offline delivery off in his settings, bob's
+    registration brings nothing (his message stays stored); the PUBLISH
+    that turns it on brings the push at once (D-29 a)."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    wants_offline_delivery(bob, False)
+    assert send_message(alice, server.uri("bob"), b"when you want it")[1].status == 202
+    assert bob.register().status == 200
+    with pytest.raises(SipTimeout):
+        bob.wait_request("INVITE", timeout=1)
+    assert count(server, "bob") == 1
+    wants_offline_delivery(bob, True)
+    m, _ = answer_push(bob)
+    assert split_sip(m.ep.wait_message().body)[2] == b"when you want it"
+    finish_push(m)
+    wait_until(lambda: count(server, "bob") == 0, 10, "the pushed message deleted")
+    server.wait_released()
