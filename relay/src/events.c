@@ -13,6 +13,12 @@
 #include "log.h"
 
 #define EVENT_RETRY_FIRST_MS 250
+/* Events sent and not acknowledged yet, at most: jsonrpcs reads its
+ * datagrams with one worker, whose socket buffer a burst (a push's
+ * delivery reports, a conference's leg_closed) would overflow; the kernel
+ * would drop the rest and each would wait out its backoff. Later events
+ * leave as acknowledgements come back, in order. */
+#define EVENT_WINDOW 32
 #define EVENT_TICK_MS 100
 #define EVENT_DATAGRAM_MAX 65000 /* what jsonrpcs reads in one datagram */
 
@@ -41,6 +47,7 @@ struct events {
 	int retry_max_ms;
 	json_int_t next_id;
 	size_t pending;
+	int inflight; /* sent at least once, not acknowledged (EVENT_WINDOW) */
 	TAILQ_HEAD(, pending_event) queue;
 	unsigned long posted, acked, rejected, retransmits, dropped, send_errors;
 	unsigned long muted_count;
@@ -64,6 +71,8 @@ static void remove_pending(events_t *ev, pending_event_t *p)
 {
 	TAILQ_REMOVE(&ev->queue, p, link);
 	ev->pending--;
+	if(p->attempts > 0)
+		ev->inflight--;
 	pending_free(p);
 }
 
@@ -122,6 +131,8 @@ static void send_one(events_t *ev, pending_event_t *p)
 	p->attempts++;
 	if(p->attempts > 1)
 		ev->retransmits++;
+	else
+		ev->inflight++;
 	p->next_send_ms = now + p->backoff_ms;
 	p->backoff_ms *= 2;
 	if(p->backoff_ms > ev->retry_max_ms)
@@ -136,6 +147,20 @@ static void send_one(events_t *ev, pending_event_t *p)
 				(long long)p->id, strerror(errno));
 		if(errno != EAGAIN && errno != ENOBUFS)
 			reset_socket(ev);
+	}
+}
+
+/* Events never sent yet, while the window has room. */
+static void send_waiting(events_t *ev)
+{
+	pending_event_t *p;
+
+	TAILQ_FOREACH(p, &ev->queue, link)
+	{
+		if(ev->inflight >= EVENT_WINDOW)
+			return;
+		if(p->attempts == 0)
+			send_one(ev, p);
 	}
 }
 
@@ -172,6 +197,7 @@ static void handle_reply(events_t *ev, const char *buf, size_t len)
 				(long long)p->id);
 	}
 	remove_pending(ev, p);
+	send_waiting(ev);
 done:
 	if(reply)
 		json_decref(reply);
@@ -210,7 +236,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	TAILQ_FOREACH(p, &ev->queue, link)
 	{
-		if(p->next_send_ms <= now)
+		if(p->attempts == 0 && ev->inflight >= EVENT_WINDOW)
+			break; /* the rest waits for acknowledgements, in order */
+		if(p->attempts == 0 || p->next_send_ms <= now)
 			send_one(ev, p);
 	}
 }
@@ -357,7 +385,8 @@ void events_post(events_t *ev, const char *type, json_t *data)
 	p->backoff_ms = EVENT_RETRY_FIRST_MS;
 	TAILQ_INSERT_TAIL(&ev->queue, p, link);
 	ev->pending++;
-	send_one(ev, p);
+	if(ev->inflight < EVENT_WINDOW)
+		send_one(ev, p);
 }
 
 size_t events_pending(const events_t *ev)
@@ -367,11 +396,12 @@ size_t events_pending(const events_t *ev)
 
 json_t *events_stats(const events_t *ev)
 {
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 			"enabled", ev->have_target, "posted", (json_int_t)ev->posted,
 			"muted", (json_int_t)ev->muted_count, "acked",
 			(json_int_t)ev->acked, "rejected", (json_int_t)ev->rejected,
 			"retransmits", (json_int_t)ev->retransmits, "dropped",
 			(json_int_t)ev->dropped, "send_errors",
-			(json_int_t)ev->send_errors, "pending", (json_int_t)ev->pending);
+			(json_int_t)ev->send_errors, "pending", (json_int_t)ev->pending,
+			"inflight", ev->inflight);
 }
