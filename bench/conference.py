@@ -44,7 +44,7 @@ from imtest.cf import Member, answering_byes, start_conference, wait_all_release
 from imtest.sdp import Sdp  # noqa: E402
 from imtest.sip import SipUA  # noqa: E402
 from run import LOAD, REPEAT, load as msrp_load  # noqa: E402
-from sessions import im_server, shm_used  # noqa: E402
+from sessions import im_server, run_tool, shm_used  # noqa: E402
 
 CONF_LOAD = os.path.join(os.path.dirname(LOAD), "conf-load")
 CONFS = int(os.environ.get("BENCH_CONFS", "1000"))
@@ -65,14 +65,9 @@ DEFINES = {"CF_MAX_PARTICIPANTS": str(max(SIZES))}
 def conf_load(srv, n, timeout=120):
     """conf-load: n conferences of 5 through srv; its key=value line."""
     k = srv.kamailio
-    cmd = [CONF_LOAD, "--proxy", f"{k.ip}:{k.sip_port}", "--domain", srv.domain,
-           "--confs", str(n), "--participants", "5", "--concurrency", str(CONCURRENCY),
-           "--timeout", str(timeout)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout + p.stderr[-2000:])
-        return None
-    return {k: float(v) for k, v in (kv.split("=") for kv in p.stdout.split())}
+    return run_tool([CONF_LOAD, "--proxy", f"{k.ip}:{k.sip_port}", "--domain", srv.domain,
+                     "--confs", n, "--participants", 5, "--concurrency", CONCURRENCY,
+                     "--timeout", timeout], timeout)
 
 
 def identity(srv, seen):

@@ -39,15 +39,22 @@ MEM = "tlsf"
 QUIET_DEFINES = {"LOG_LEVEL": "1", "SIP_CHILDREN": "4", "PIKE_DENSITY": "0"}
 
 
-def load(server, n, timeout=600):
-    cmd = [LOAD, "--proxy", f"{server.ip}:{server.sip_port}", "--domain", "home1.net",
-           "--calls", str(n), "--concurrency", str(CONCURRENCY),
-           "--alice-pw", "alice-pw", "--bob-pw", "bob-pw", "--timeout", str(timeout)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 30)
+def run_tool(cmd, timeout):
+    """A load tool's one line of key=value pairs as a dict, or None (its
+    output shown) when it failed."""
+    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                       timeout=timeout + 60)
     if p.returncode != 0:
         sys.stderr.write(p.stdout + p.stderr[-2000:])
         return None
     return {k: float(v) for k, v in (kv.split("=") for kv in p.stdout.split())}
+
+
+def load(server, n, timeout=600):
+    return run_tool([LOAD, "--proxy", f"{server.ip}:{server.sip_port}", "--domain", "home1.net",
+                     "--calls", n, "--concurrency", CONCURRENCY,
+                     "--alice-pw", "alice-pw", "--bob-pw", "bob-pw", "--timeout", timeout],
+                    timeout)
 
 
 def rate(server):
@@ -93,19 +100,26 @@ def im_server(workdir, defines=None):
                     shm_mb=SHM_MB, mem_manager=MEM).start()
 
 
+def plain_proxy(workdir, users):
+    """A plain Kamailio stateful proxy and registrar with digest
+    authentication (kamailio-proxy.cfg), users' passwords <user>-pw,
+    started: the baseline of the SIP benchmarks."""
+    os.makedirs(workdir)
+    plain = Kamailio(workdir, cfg=os.path.join(HERE, "kamailio-proxy.cfg"),
+                     defines=QUIET_DEFINES, children=4, shm_mb=SHM_MB, mem_manager=MEM)
+    plain.init_db()
+    for u in users:
+        plain.add_user(u, f"{u}-pw")
+    plain.start()
+    return plain
+
+
 def main():
     if not os.path.exists(LOAD):
         sys.exit("build first: make -C bench")
     with tempfile.TemporaryDirectory(prefix="bench-sessions-") as d:
         ours = im_server(os.path.join(d, "ours"))
-        plain_dir = os.path.join(d, "plain")
-        os.makedirs(plain_dir)
-        plain = Kamailio(plain_dir, cfg=os.path.join(HERE, "kamailio-proxy.cfg"),
-                         defines=QUIET_DEFINES, children=4, shm_mb=SHM_MB, mem_manager=MEM)
-        plain.init_db()
-        for u in ImServer.USERS:
-            plain.add_user(u, f"{u}-pw")
-        plain.start()
+        plain = plain_proxy(os.path.join(d, "plain"), ImServer.USERS)
         try:
             r_ours = rate(ours.kamailio)
             r_plain = rate(plain)
