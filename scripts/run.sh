@@ -164,7 +164,7 @@ stop() {
 }
 trap 'stop; exit 0' INT TERM
 
-/usr/sbin/kamailio -f "$top/cfg/kamailio.cfg" -DD -E -Y "$run" -w "$VAR_DIR" \
+/usr/sbin/kamailio -f "$top/cfg/kamailio.cfg" -M 32 -DD -E -Y "$run" -w "$VAR_DIR" \
 	-A "SIP_IP=$SIP_IP" -A "SIP_PORT=$SIP_PORT" -A "IM_DOMAIN=$IM_DOMAIN" \
 	-A "TLS_PORT=$TLS_PORT" -A "TLS_CERT=\"$TLS_CERT\"" -A "TLS_KEY=\"$TLS_KEY\"" \
 	-A "LOG_LEVEL=$LOG_LEVEL" \

@@ -1,5 +1,5 @@
 -- Deferred messages, PostgreSQL flavour (see db/sqlite/im_store.sql).
-INSERT INTO version (table_name, table_version) VALUES ('im_store', 1);
+INSERT INTO version (table_name, table_version) VALUES ('im_store', 2);
 
 CREATE TABLE im_store (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -11,6 +11,7 @@ CREATE TABLE im_store (
     received BIGINT NOT NULL,
     expires BIGINT NOT NULL,
     size INTEGER NOT NULL,
+    kind VARCHAR(16) DEFAULT 'message' NOT NULL,
     request BYTEA NOT NULL,
     CONSTRAINT im_store_token_idx UNIQUE (token),
     CONSTRAINT im_store_message_id_idx UNIQUE (message_id)

@@ -4,8 +4,10 @@
 -- for credentials, headers the routing script removed and, when the
 -- sender asked for anonymity, P-Asserted-Identity (12.2.2.3). token is
 -- the MSRP Message-ID of its push; message_id "sip:<token>@<host>" is the
--- OMA Message-ID (12.2.2.3 item 4); times are Unix seconds.
-INSERT INTO version (table_name, table_version) VALUES ('im_store', 1);
+-- OMA Message-ID (12.2.2.3 item 4); times are Unix seconds. kind is
+-- 'message' (request: the MESSAGE) or 'large-message' (request: the
+-- multipart/mixed body of its push, D-30: INVITE, 200, the SENDs, BYE).
+INSERT INTO version (table_name, table_version) VALUES ('im_store', 2);
 
 CREATE TABLE im_store (
     id INTEGER PRIMARY KEY NOT NULL,
@@ -17,6 +19,7 @@ CREATE TABLE im_store (
     received BIGINT NOT NULL,
     expires BIGINT NOT NULL,
     size INTEGER NOT NULL,
+    kind VARCHAR(16) DEFAULT 'message' NOT NULL,
     request BLOB NOT NULL,
     CONSTRAINT im_store_token_idx UNIQUE (token),
     CONSTRAINT im_store_message_id_idx UNIQUE (message_id)

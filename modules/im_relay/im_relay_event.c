@@ -156,6 +156,8 @@ int imr_event_handle(const str *instance, const str *type, const str *data,
 				json_string_value(json_object_get(jdata, "leg")));
 	else if(strcmp(tbuf, "delivery_report") == 0 && jdata)
 		imr_report_event(r, jdata);
+	else if(strcmp(tbuf, "message_received") == 0 && jdata)
+		imr_received_event(r, jdata);
 	imr_watch_check(r);
 
 	LM_DBG("relay %s event %s\n", r->name, tbuf);

@@ -179,6 +179,24 @@ typedef struct imr_delivery {
 typedef void (*imr_report_f)(int relay, const imr_delivery_t *d);
 typedef int (*imr_report_register_f)(imr_report_f fn);
 
+/* A message_received event: an endpoint leg received a whole message
+ * (deferred Large Message, DM-2); it stays at the relay until released. */
+typedef struct imr_received {
+	const char *session, *leg, *message_id, *content_type;
+	long long size;
+} imr_received_t;
+typedef void (*imr_received_f)(int relay, const imr_received_t *m);
+typedef int (*imr_received_register_f)(imr_received_f fn);
+/* message.get in pieces: the whole received message into *body (pkg,
+ * caller frees), its Content-Type into ctype (NUL-terminated, may be
+ * NULL). */
+typedef int (*imr_message_get_f)(imr_session_t *s, const char *leg_id,
+		const char *message_id, str *body, char *ctype, int ctypelen,
+		imr_err_t *e);
+/* message.ack: the relay forgets the received message. */
+typedef int (*imr_message_release_f)(imr_session_t *s, const char *leg_id,
+		const char *message_id, imr_err_t *e);
+
 typedef struct imr_api {
 	imr_bridge_open_f bridge_open;
 	imr_bridge_close_f bridge_close;
@@ -195,6 +213,9 @@ typedef struct imr_api {
 	imr_inject_f inject;
 	imr_report_send_f report_send;
 	imr_report_register_f report;
+	imr_received_register_f received;
+	imr_message_get_f message_get;
+	imr_message_release_f message_release;
 } imr_api_t;
 
 typedef int (*bind_im_relay_f)(imr_api_t *api);

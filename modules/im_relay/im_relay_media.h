@@ -14,6 +14,7 @@
 
 int imr_watch_register(imr_watch_f fn);
 int imr_report_register(imr_report_f fn);
+int imr_received_register(imr_received_f fn);
 
 /* Fill the bridge (im_relay_media.c) and the conference/endpoint session
  * (im_relay_session.c) parts of the API. */
@@ -22,6 +23,9 @@ void imr_session_bind(imr_api_t *api);
 
 /* A delivery_report event (its data object) for the report listeners. */
 void imr_report_event(imr_relay_t *r, json_t *data);
+
+/* A message_received event (its data object) for the receivers. */
+void imr_received_event(imr_relay_t *r, json_t *data);
 
 /* A leg_closed or connect_failed event for session/leg. */
 void imr_watch_leg_event(imr_relay_t *r, const char *what,

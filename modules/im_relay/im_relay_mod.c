@@ -127,6 +127,7 @@ int bind_im_relay(imr_api_t *api)
 	imr_session_bind(api);
 	api->watch = imr_watch_register;
 	api->report = imr_report_register;
+	api->received = imr_received_register;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * offers to it and completes with the answer; the SDP is ours, built for
  * the leg (im_relay_sdp.c), not another party's rewritten.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,10 @@
 #include "im_relay_place.h"
 #include "im_relay_sdp.h"
 #include "im_relay_set.h"
+
+/* what one message.get asks for: its reply (base64 in a JSON line) stays
+ * under im_relay's max_reply_size of 1 MiB */
+#define IMR_GET_PIECE (256 * 1024)
 
 static int copy_id(char *dst, size_t cap, const char *id, imr_err_t *e)
 {
@@ -223,10 +228,12 @@ static int add_body(json_t *params, const str *body)
 	return n;
 }
 
-/* One control call about a leg of s (params consumed): 0, or -1 with e
- * (503 when the relay did not answer, 500 for its refusal). */
-static int leg_call(imr_session_t *s, const char *leg_id, const char *method,
-		json_t *params, const char *what, imr_err_t *e)
+/* One control call about a leg of s (params consumed), keeping its result
+ * in *out (NULL: dropped): 0, or -1 with e (503 when the relay did not
+ * answer, 500 for its refusal). */
+static int leg_call_result(imr_session_t *s, const char *leg_id,
+		const char *method, json_t *params, const char *what, json_t **out,
+		imr_err_t *e)
 {
 	json_t *result = NULL;
 	char err[IMR_ERROR_MAX];
@@ -235,7 +242,9 @@ static int leg_call(imr_session_t *s, const char *leg_id, const char *method,
 	st = imr_call(&imr_relays[s->relay], method, params, &result, err,
 			sizeof(err));
 	json_decref(params);
-	if(result)
+	if(out && st == IMR_CALL_OK)
+		*out = result;
+	else if(result)
 		json_decref(result);
 	if(st != IMR_CALL_OK) {
 		LM_WARN("relay %s session %s leg %s: %s: %s\n",
@@ -247,6 +256,12 @@ static int leg_call(imr_session_t *s, const char *leg_id, const char *method,
 		return -1;
 	}
 	return 0;
+}
+
+static int leg_call(imr_session_t *s, const char *leg_id, const char *method,
+		json_t *params, const char *what, imr_err_t *e)
+{
+	return leg_call_result(s, leg_id, method, params, what, NULL, e);
 }
 
 static int inject(imr_session_t *s, const char *leg_id, const str *ctype,
@@ -297,6 +312,123 @@ static int report_send(imr_session_t *s, const char *leg_id,
 	return leg_call(s, leg_id, "message.report", params, "REPORT not sent", e);
 }
 
+static int has_relay(imr_session_t *s, imr_err_t *e)
+{
+	if(s->relay < 0 || s->relay >= imr_relay_count) {
+		imr_fail(e, 500, "no relay session", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+/* One message.get piece appended to body at its offset: the bytes it
+ * gave, or -1. */
+static long long get_piece(imr_session_t *s, const char *leg_id,
+		const char *message_id, str *body, long long size, char *ctype,
+		int ctypelen, imr_err_t *e)
+{
+	json_t *params, *result = NULL;
+	const char *b64, *ct;
+	long long n = -1;
+	int len;
+
+	params = json_pack("{s:s, s:s, s:s, s:I, s:I}", "session", s->id, "leg",
+			leg_id, "message_id", message_id, "offset", (json_int_t)body->len,
+			"length", (json_int_t)IMR_GET_PIECE);
+	if(!params) {
+		imr_fail(e, 500, "out of memory", NULL);
+		return -1;
+	}
+	if(leg_call_result(
+			   s, leg_id, "message.get", params, "message not read", &result, e)
+			< 0)
+		return -1;
+	b64 = json_string_value(json_object_get(result, "body_base64"));
+	ct = json_string_value(json_object_get(result, "content_type"));
+	if(!b64
+			|| json_integer_value(json_object_get(result, "size")) != size) {
+		imr_fail(e, 500, "message.get: no body, or another size", NULL);
+		goto done;
+	}
+	if(ctype && ct)
+		snprintf(ctype, ctypelen, "%s", ct);
+	len = (int)strlen(b64);
+	if(base64_dec_len((unsigned char *)b64, len) > size - body->len) {
+		imr_fail(e, 500, "message.get: more than the message", NULL);
+		goto done;
+	}
+	n = base64_dec((unsigned char *)b64, len,
+			(unsigned char *)body->s + body->len, (int)(size - body->len));
+	if(n < 0)
+		imr_fail(e, 500, "message.get: bad base64", NULL);
+	else
+		body->len += (int)n;
+done:
+	json_decref(result);
+	return n;
+}
+
+static int message_get(imr_session_t *s, const char *leg_id,
+		const char *message_id, str *body, char *ctype, int ctypelen,
+		imr_err_t *e)
+{
+	json_t *params, *result = NULL;
+	long long size, n;
+
+	*body = (str)STR_NULL;
+	if(!has_relay(s, e))
+		return -1;
+	/* the size first: the buffer is allocated once */
+	params = json_pack("{s:s, s:s, s:s, s:i}", "session", s->id, "leg",
+			leg_id, "message_id", message_id, "length", 0);
+	if(!params
+			|| leg_call_result(s, leg_id, "message.get", params,
+					   "message not read", &result, e)
+					   < 0)
+		return -1;
+	size = json_integer_value(json_object_get(result, "size"));
+	json_decref(result);
+	if(size < 0 || size > INT_MAX - 1) {
+		imr_fail(e, 500, "message.get: bad size", NULL);
+		return -1;
+	}
+	body->s = pkg_malloc(size + 1);
+	if(!body->s) {
+		PKG_MEM_ERROR;
+		imr_fail(e, 500, "out of memory", NULL);
+		return -1;
+	}
+	do {
+		n = get_piece(s, leg_id, message_id, body, size, ctype, ctypelen, e);
+	} while(n > 0 && body->len < size);
+	if(n < 0 || body->len != size) {
+		if(n >= 0)
+			imr_fail(e, 500, "message.get: message shorter than its size",
+					NULL);
+		pkg_free(body->s);
+		*body = (str)STR_NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int message_release(imr_session_t *s, const char *leg_id,
+		const char *message_id, imr_err_t *e)
+{
+	json_t *params;
+
+	if(!has_relay(s, e))
+		return -1;
+	params = json_pack("{s:s, s:s, s:s}", "session", s->id, "leg", leg_id,
+			"message_id", message_id);
+	if(!params) {
+		imr_fail(e, 500, "out of memory", NULL);
+		return -1;
+	}
+	return leg_call(s, leg_id, "message.ack", params, "message not released",
+			e);
+}
+
 void imr_session_bind(imr_api_t *api)
 {
 	api->session_open = session_open;
@@ -308,4 +440,6 @@ void imr_session_bind(imr_api_t *api)
 	api->leg_remove = leg_remove;
 	api->inject = inject;
 	api->report_send = report_send;
+	api->message_get = message_get;
+	api->message_release = message_release;
 }

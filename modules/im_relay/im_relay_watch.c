@@ -6,7 +6,8 @@
  * every session it held; a leg whose connection closed or could not be
  * made has lost its session's purpose. Report listeners hear the relay's
  * delivery_report events (a conference recipient skipped or failing, an
- * injected message's outcome).
+ * injected message's outcome), receivers the message_received events of
+ * endpoint legs (a deferred Large Message).
  */
 #include <string.h>
 
@@ -21,6 +22,8 @@ static imr_watch_f imr_watchers[IMR_WATCH_MAX];
 static int imr_nwatchers = 0;
 static imr_report_f imr_reporters[IMR_WATCH_MAX];
 static int imr_nreporters = 0;
+static imr_received_f imr_receivers[IMR_WATCH_MAX];
+static int imr_nreceivers = 0;
 
 int imr_watch_register(imr_watch_f fn)
 {
@@ -40,6 +43,37 @@ int imr_report_register(imr_report_f fn)
 	}
 	imr_reporters[imr_nreporters++] = fn;
 	return 0;
+}
+
+int imr_received_register(imr_received_f fn)
+{
+	if(imr_nreceivers >= IMR_WATCH_MAX) {
+		LM_ERR("too many received message listeners\n");
+		return -1;
+	}
+	imr_receivers[imr_nreceivers++] = fn;
+	return 0;
+}
+
+void imr_received_event(imr_relay_t *r, json_t *data)
+{
+	json_t *size = json_object_get(data, "size");
+	const char *ctype =
+			json_string_value(json_object_get(data, "content_type"));
+	imr_received_t m = {json_string_value(json_object_get(data, "session")),
+			json_string_value(json_object_get(data, "leg")),
+			json_string_value(json_object_get(data, "message_id")),
+			ctype ? ctype : "",
+			json_is_integer(size) ? (long long)json_integer_value(size) : -1};
+
+	if(!m.session || !m.leg || !m.message_id) {
+		LM_WARN("relay %s: message_received without session, leg or "
+				"message_id\n",
+				r->name);
+		return;
+	}
+	for(int i = 0; i < imr_nreceivers; i++)
+		imr_receivers[i](r->index, &m);
 }
 
 void imr_report_event(imr_relay_t *r, json_t *data)

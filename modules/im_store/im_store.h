@@ -27,6 +27,7 @@ extern str imst_warn_agent;	  /* D-34 */
 extern int imst_expires_default; /* s, for a MESSAGE without Expires */
 extern int imst_expires_max;	  /* s, the most a MESSAGE may ask */
 extern int imst_max_size;		  /* bytes of a stored request */
+extern int imst_large_max_size;	  /* bytes of a Large Message (a=max-size) */
 extern int imst_quota_messages;	  /* per user, 0: no limit */
 extern int imst_quota_bytes;	  /* per user, 0: no limit */
 extern int imst_session_expires;  /* s, of the push INVITE */

@@ -16,7 +16,7 @@ static db1_con_t *con = NULL;
 static str cols_s[] = {str_init("token"), str_init("message_id"),
 		str_init("recipient"), str_init("sender"), str_init("call_id"),
 		str_init("received"), str_init("expires"), str_init("size"),
-		str_init("request")};
+		str_init("kind"), str_init("request")};
 enum
 {
 	C_TOKEN,
@@ -27,6 +27,7 @@ enum
 	C_RECEIVED,
 	C_EXPIRES,
 	C_SIZE,
+	C_KIND,
 	C_REQUEST,
 	C_COUNT
 };
@@ -107,6 +108,9 @@ int imst_db_insert(const imst_row_t *r)
 	memset(&v[C_SIZE], 0, sizeof(v[C_SIZE]));
 	VAL_TYPE(&v[C_SIZE]) = DB1_INT;
 	VAL_INT(&v[C_SIZE]) = r->size;
+	set_str(&v[C_KIND],
+			r->kind.len ? &r->kind : &(str)str_init(IMST_KIND_MESSAGE),
+			DB1_STR);
 	set_str(&v[C_REQUEST], &r->request, DB1_BLOB);
 	if(dbf.insert(con, k, v, C_COUNT) < 0) {
 		LM_ERR("insert into " TABLE " failed\n");
@@ -215,6 +219,7 @@ int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg)
 		row.received = get_int(&rv[C_RECEIVED]);
 		row.expires = get_int(&rv[C_EXPIRES]);
 		row.size = (int)get_int(&rv[C_SIZE]);
+		get_str(&rv[C_KIND], &row.kind);
 		if(sel->with_request)
 			get_str(&rv[C_REQUEST], &row.request);
 		if(fn && fn(&row, arg) != 0)

@@ -8,6 +8,9 @@
 
 #include "core/str.h"
 
+#define IMST_KIND_MESSAGE "message"
+#define IMST_KIND_LARGE "large-message"
+
 /* One stored message. From a query, the str point into the result and
  * are valid only during the callback. */
 typedef struct imst_row {
@@ -16,7 +19,9 @@ typedef struct imst_row {
 	str recipient, sender, call_id;
 	long long received, expires; /* Unix time */
 	int size;					 /* bytes of request */
-	str request;				 /* the MESSAGE as stored */
+	str kind;					 /* IMST_KIND_MESSAGE or IMST_KIND_LARGE */
+	str request; /* the MESSAGE as stored; a Large Message: the body of
+					its push (D-30) */
 } imst_row_t;
 
 int imst_db_init(void);

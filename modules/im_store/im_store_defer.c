@@ -82,7 +82,7 @@ static int anonymous(struct sip_msg *msg)
 }
 
 /* The body as its Content-Length says (UDP: what follows is not its). */
-static str body_of(struct sip_msg *msg)
+str imst_body_of(struct sip_msg *msg)
 {
 	str b = STR_NULL;
 	int avail;
@@ -117,10 +117,10 @@ static int dropped(struct sip_msg *msg, struct hdr_field *h, int anon)
  * (a user's own P-Asserted-Identity asserts nothing), credentials, and
  * PAI when the sender asked for anonymity; then its body byte for byte.
  */
-static int stored_request(struct sip_msg *msg, im_kbuf_t *b)
+int imst_stored_request(struct sip_msg *msg, im_kbuf_t *b)
 {
 	int anon = anonymous(msg);
-	str body = body_of(msg);
+	str body = imst_body_of(msg);
 
 	if(!msg->headers)
 		return -1;
@@ -161,7 +161,7 @@ static int add_usage(const imst_row_t *r, void *arg)
 	return 0;
 }
 
-static int refuse(struct sip_msg *msg, int code, const char *reason,
+int imst_refuse(struct sip_msg *msg, int code, const char *reason,
 		const char *warning)
 {
 	char hdrs[256];
@@ -178,27 +178,31 @@ static int refuse(struct sip_msg *msg, int code, const char *reason,
 	return -2;
 }
 
-/* Under the user's lock: the quota checked, the row inserted. 0 stored,
- * 1 over quota, -1 error. */
-static int store(imst_row_t *row)
+int imst_full(const str *recipient, int size, long long now)
 {
 	usage_t u = {0, 0};
-	imst_sel_t sel = {&row->recipient, NULL, row->received, 0};
+	imst_sel_t sel = {recipient, NULL, now, 0};
+
+	if(imst_db_select(&sel, add_usage, &u) < 0)
+		return -1;
+	if((imst_quota_messages && u.count + 1 > imst_quota_messages)
+			|| (imst_quota_bytes && u.bytes + size > imst_quota_bytes)) {
+		LM_INFO("store of %.*s is full: %d messages, %lld bytes\n",
+				recipient->len, recipient->s, u.count, u.bytes);
+		return 1;
+	}
+	return 0;
+}
+
+int imst_store(imst_row_t *row)
+{
 	unsigned int slot = core_hash(&row->recipient, NULL, IMST_LOCKS);
-	int ret = -1;
+	int ret;
 
 	lock_set_get(user_locks, slot);
-	if(imst_db_select(&sel, add_usage, &u) < 0)
-		goto done;
-	if((imst_quota_messages && u.count + 1 > imst_quota_messages)
-			|| (imst_quota_bytes && u.bytes + row->size > imst_quota_bytes)) {
-		LM_INFO("store of %.*s is full: %d messages, %lld bytes\n",
-				row->recipient.len, row->recipient.s, u.count, u.bytes);
-		ret = 1;
-		goto done;
-	}
-	ret = imst_db_insert(row) < 0 ? -1 : 0;
-done:
+	ret = imst_full(&row->recipient, row->size, row->received);
+	if(ret == 0)
+		ret = imst_db_insert(row) < 0 ? -1 : 0;
 	lock_set_release(user_locks, slot);
 	return ret;
 }
@@ -218,22 +222,22 @@ int imst_defer(struct sip_msg *msg)
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || parse_from_header(msg) < 0
 			|| !msg->callid) {
 		LM_INFO("MESSAGE not stored: malformed\n");
-		return refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse(msg, 400, "Bad Request", NULL);
 	}
 	if(imst_aor(GET_RURI(msg), rcpt, sizeof(rcpt)) < 0
 			|| imst_aor(&get_from(msg)->uri, sender, sizeof(sender)) < 0) {
 		LM_INFO("MESSAGE not stored: no user in its Request-URI or From\n");
-		return refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse(msg, 400, "Bad Request", NULL);
 	}
-	body = body_of(msg);
+	body = imst_body_of(msg);
 	if(body.len > imst_max_size) {
 		LM_INFO("MESSAGE to %s not stored: %d bytes of body\n", rcpt,
 				body.len);
-		return refuse(msg, 413, "Request Entity Too Large", NULL);
+		return imst_refuse(msg, 413, "Request Entity Too Large", NULL);
 	}
-	if(stored_request(msg, &b) < 0) {
+	if(imst_stored_request(msg, &b) < 0) {
 		im_kbuf_free(&b);
-		return refuse(msg, 500, "Server Internal Error", NULL);
+		return imst_refuse(msg, 500, "Server Internal Error", NULL);
 	}
 	memset(&row, 0, sizeof(row));
 	row.recipient = (str){rcpt, strlen(rcpt)};
@@ -248,14 +252,12 @@ int imst_defer(struct sip_msg *msg)
 	row.expires = expiry(msg, row.received);
 	row.request = im_kbuf_str(&b);
 	row.size = row.request.len;
-	ret = store(&row);
+	ret = imst_store(&row);
 	im_kbuf_free(&b);
 	if(ret < 0)
-		return refuse(msg, 500, "Server Internal Error", NULL);
+		return imst_refuse(msg, 500, "Server Internal Error", NULL);
 	if(ret > 0)
-		return refuse(msg, 486, "Busy Here",
-				"122 Function not allowed: the recipient's message store "
-				"is full");
+		return imst_refuse(msg, 486, "Busy Here", IMST_FULL_WARNING);
 	LM_INFO("MESSAGE %.*s from %s stored for %s as %s\n",
 			msg->callid->body.len, msg->callid->body.s, sender, rcpt, mid);
 	imst_ua.reply(msg, 202, &(str)str_init("Accepted"), NULL, NULL, NULL);

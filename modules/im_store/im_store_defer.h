@@ -7,6 +7,13 @@
 
 #include "core/parser/msg_parser.h"
 
+#include "im_kbuf.h"
+
+#include "im_store_db.h"
+
+#define IMST_FULL_WARNING \
+	"122 Function not allowed: the recipient's message store is full"
+
 /* 1: stored and answered 202; -1: not a MESSAGE, nothing done; -2:
  * refused and answered (413 too big, 486 store full, 500). */
 int imst_defer(struct sip_msg *msg);
@@ -21,5 +28,26 @@ int imst_aor(const str *uri, char *out, int outlen);
 /* The host of our URIs for a user (Message-IDs, Deferred@host): the host
  * parameter, else the host of the user's aor. */
 void imst_host_of(const str *aor, str *host);
+
+/* The body as its Content-Length says. */
+str imst_body_of(struct sip_msg *msg);
+
+/* The request as stored (12.2.2.3 items 1, 2): request line, headers but
+ * credentials, those the script removed and an anonymous sender's PAI,
+ * body. 0, or -1. */
+int imst_stored_request(struct sip_msg *msg, im_kbuf_t *b);
+
+/* Answers msg with code (and a Warning 399 text when warning is set):
+ * -2. 413 and 486 count as refused. */
+int imst_refuse(struct sip_msg *msg, int code, const char *reason,
+		const char *warning);
+
+/* 1 when one more message of size bytes would exceed recipient's quota,
+ * 0 when it fits, -1 on a database error. */
+int imst_full(const str *recipient, int size, long long now);
+
+/* Under the user's lock: the quota checked, the row inserted. 0 stored,
+ * 1 over quota, -1 error. */
+int imst_store(imst_row_t *row);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * im_store: deferred messages of the OMA SIMPLE IM server (OMA TS 12,
  * REQUIREMENTS DM-1..DM-9): a MESSAGE for a user who is not registered is
- * stored and answered 202 (im_store_defer, im_store_defer.c), pushed to
+ * stored and answered 202 (im_store_defer, im_store_defer.c), a Large
+ * Message received as its terminating UAS and stored (im_store_large.c),
+ * pushed to
  * the user over MSRP when he comes back (im_store_push, im_store_push.c),
  * deleted when it expires (the timer below).
  *
@@ -24,6 +26,7 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_rpc.h"
 #include "im_store_stats.h"
@@ -39,6 +42,7 @@ str imst_warn_agent = STR_NULL;
 int imst_expires_default = 7 * 24 * 3600;
 int imst_expires_max = 30 * 24 * 3600;
 int imst_max_size = 16384;
+int imst_large_max_size = 1024 * 1024;
 int imst_quota_messages = 100;
 int imst_quota_bytes = 1024 * 1024;
 int imst_session_expires = 1800;
@@ -47,9 +51,12 @@ int imst_expire_interval = 60;
 static int mod_init(void);
 static void mod_destroy(void);
 
+/* A MESSAGE, or a Large Message's INVITE (im_store_large.c). */
 static int ki_im_store_defer(struct sip_msg *msg)
 {
-	return imst_defer(msg);
+	int ret = imst_large_defer(msg);
+
+	return ret == -1 ? imst_defer(msg) : ret;
 }
 
 static int w_im_store_defer(struct sip_msg *msg, char *p1, char *p2)
@@ -86,6 +93,7 @@ static param_export_t params[] = {{"db_url", PARAM_STR, &imst_db_url},
 		{"expires_default", PARAM_INT, &imst_expires_default},
 		{"expires_max", PARAM_INT, &imst_expires_max},
 		{"max_size", PARAM_INT, &imst_max_size},
+		{"large_max_size", PARAM_INT, &imst_large_max_size},
 		{"quota_messages", PARAM_INT, &imst_quota_messages},
 		{"quota_bytes", PARAM_INT, &imst_quota_bytes},
 		{"session_expires", PARAM_INT, &imst_session_expires},
@@ -147,7 +155,7 @@ static int mod_init(void)
 			   "expires_default\n");
 		return -1;
 	}
-	if(imst_max_size < 0 || imst_quota_messages < 0 || imst_quota_bytes < 0
+	if(imst_max_size < 0 || imst_large_max_size < 0 || imst_quota_messages < 0 || imst_quota_bytes < 0
 			|| imst_session_expires < 0 || imst_expire_interval < 1) {
 		LM_ERR("max_size, quotas and session_expires must be 0 or more, "
 			   "expire_interval 1 or more\n");
@@ -159,17 +167,22 @@ static int mod_init(void)
 	if(load_im_ua_api(&imst_ua) < 0 || load_im_relay_api(&imst_relay) < 0)
 		return -1;
 	if(!imst_ua.uac_invite || !imst_ua.reply || !imst_relay.session_open
-			|| !imst_relay.inject || !imst_relay.report) {
+			|| !imst_relay.inject || !imst_relay.report
+			|| !imst_relay.received || !imst_relay.message_get) {
 		LM_ERR("im_ua or im_relay lack the single-dialog and endpoint API\n");
 		return -1;
 	}
 	if(imst_db_init() < 0 || imst_event_init() < 0 || imst_stats_init() < 0
-			|| imst_defer_init() < 0 || imst_push_init() < 0)
+			|| imst_defer_init() < 0 || imst_push_init() < 0
+			|| imst_large_init() < 0)
 		return -1;
 	if(imst_relay.watch(imst_push_watch) < 0
-			|| imst_relay.report(imst_push_report) < 0)
+			|| imst_relay.report(imst_push_report) < 0
+			|| imst_relay.watch(imst_large_watch) < 0
+			|| imst_relay.received(imst_large_received) < 0)
 		return -1;
-	if(register_timer(expire_tick, 0, imst_expire_interval) < 0) {
+	if(register_timer(expire_tick, 0, imst_expire_interval) < 0
+			|| register_timer(imst_large_tick, 0, 1) < 0) {
 		LM_ERR("cannot register the expiry timer\n");
 		return -1;
 	}
@@ -180,6 +193,7 @@ static void mod_destroy(void)
 {
 	imst_db_close();
 	imst_push_destroy();
+	imst_large_destroy();
 	imst_defer_destroy();
 	imst_stats_destroy();
 }

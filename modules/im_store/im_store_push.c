@@ -141,13 +141,13 @@ static void end_push(push_t *p, const char *why)
 }
 
 /*
- * D-30: the stored MESSAGE as a message/sip body, with a Date header
- * saying when we received it (12.2.2.5) unless the sender's own Date is
- * there (kept unaltered, as every original header).
+ * D-30: a SIP message as a message/sip body, with a Date header saying
+ * when we received it (12.2.2.5) unless the sender's own Date is there
+ * (kept unaltered, as every original header).
  */
-static int encapsulate(const imst_row_t *r, im_kbuf_t *b)
+int imst_with_date(const str *sip, long long when, im_kbuf_t *b)
 {
-	const char *s = r->request.s, *end = s + r->request.len, *eoh = NULL;
+	const char *s = sip->s, *end = s + sip->len, *eoh = NULL;
 	int has_date = 0;
 
 	/* the header lines, after the request line, up to the blank line */
@@ -166,37 +166,65 @@ static int encapsulate(const imst_row_t *r, im_kbuf_t *b)
 		return -1;
 	im_kbuf_add(b, s, (int)(eoh - s));
 	if(!has_date) {
-		char when[64];
-		time_t t = (time_t)r->received;
-		struct tm tm;
+		char date[64];
 
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		im_kbuf_addf(b, "Date: %s\r\n", when);
+		imst_http_date(when, date, sizeof(date));
+		im_kbuf_addf(b, "Date: %s\r\n", date);
 	}
 	im_kbuf_add(b, eoh, (int)(end - eoh));
 	return b->failed ? -1 : 0;
 }
 
+void imst_http_date(long long when, char *out, int outlen)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* D-30: a MESSAGE goes as message/sip with its Date (built in b); a
+ * Large Message as the multipart/mixed body stored for it, its parts
+ * dated when stored (a view of the row, not copied: it may be large). */
+static int push_content(const imst_row_t *r, im_kbuf_t *b, str *body,
+		char *ctype, int ctypelen)
+{
+	if(r->kind.len == sizeof(IMST_KIND_LARGE) - 1
+			&& memcmp(r->kind.s, IMST_KIND_LARGE, r->kind.len) == 0) {
+		snprintf(ctype, ctypelen, "multipart/mixed; boundary=%s%.*s",
+				IMST_BOUNDARY_PREFIX, r->token.len, r->token.s);
+		*body = r->request;
+		return 0;
+	}
+	snprintf(ctype, ctypelen, "message/sip");
+	if(imst_with_date(&r->request, r->received, b) < 0)
+		return -1;
+	*body = (str){b->s, b->len};
+	return 0;
+}
+
 static int inject_one(const imst_row_t *r, void *arg)
 {
 	push_t *p = arg;
-	str ctype = str_init("message/sip");
+	char ct[96];
+	str ctype, body;
 	im_kbuf_t b = {0};
 	imr_err_t e;
 	int ret;
 
-	if(encapsulate(r, &b) < 0) {
+	if(push_content(r, &b, &body, ct, sizeof(ct)) < 0) {
 		LM_ERR("push to %s: stored message %.*s is malformed, kept\n",
 				p->user, r->message_id.len, r->message_id.s);
 		im_kbuf_free(&b);
 		return 0;
 	}
+	ctype = cstr(ct);
 	lock_get(pushes_lock);
 	p->pending++;
 	lock_release(pushes_lock);
 	/* the token is the SEND's Message-ID: the relay's report names it */
-	ret = imst_relay.inject(&p->relay, p->leg.id, &ctype, &(str){b.s, b.len},
+	ret = imst_relay.inject(&p->relay, p->leg.id, &ctype, &body,
 			&r->token, 0, &e);
 	im_kbuf_free(&b);
 	if(ret < 0) {

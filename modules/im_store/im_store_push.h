@@ -9,6 +9,13 @@
 
 #include "core/parser/msg_parser.h"
 
+#include "im_kbuf.h"
+
+#include "im_store.h"
+
+/* a stored Large Message's multipart boundary: this and its token */
+#define IMST_BOUNDARY_PREFIX "imst-"
+
 int imst_push_init(void);
 void imst_push_destroy(void);
 
@@ -22,6 +29,11 @@ int imst_push(struct sip_msg *msg, const str *user);
 void imst_push_watch(
 		int relay, const char *what, const char *session, const char *leg);
 void imst_push_report(int relay, const imr_delivery_t *d);
+
+/* sip with a Date header of when (unless it has one) into b (D-30). */
+int imst_with_date(const str *sip, long long when, im_kbuf_t *b);
+/* when as an RFC 3261 SIP-date. */
+void imst_http_date(long long when, char *out, int outlen);
 
 /* Pushes under way (im_store.stats). */
 int imst_push_active(void);

@@ -12,6 +12,7 @@
 #include "im_store.h"
 #include "im_store_db.h"
 #include "im_store_defer.h"
+#include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_rpc.h"
 #include "im_store_stats.h"
@@ -66,9 +67,10 @@ static int list_one(const imst_row_t *r, void *arg)
 
 	if(w->rpc->add(w->ctx, "{", &th) < 0)
 		return 1;
-	w->rpc->struct_add(th, "SSSddd", "message_id", &r->message_id, "sender",
-			&r->sender, "call_id", &r->call_id, "received", (int)r->received,
-			"expires", (int)r->expires, "size", r->size);
+	w->rpc->struct_add(th, "SSSSddd", "message_id", &r->message_id, "kind",
+			&r->kind, "sender", &r->sender, "call_id", &r->call_id,
+			"received", (int)r->received, "expires", (int)r->expires, "size",
+			r->size);
 	return 0;
 }
 
@@ -80,8 +82,8 @@ static void rpc_list(rpc_t *rpc, void *ctx)
 }
 
 static const char *rpc_list_doc[] = {
-		"The messages stored for a user, oldest first: message_id, sender, "
-		"call_id, received and expires (Unix time), size (bytes).",
+		"The messages stored for a user, oldest first: message_id, kind "
+		"(message or large-message), sender, call_id, received and expires (Unix time), size (bytes).",
 		0};
 
 static int tally(const imst_row_t *r, void *arg)
@@ -148,15 +150,17 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 	}
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "ddd", "messages", w.count, "bytes", (int)w.bytes,
-			"pushes_active", imst_push_active());
+	rpc->struct_add(th, "dddd", "messages", w.count, "bytes", (int)w.bytes,
+			"pushes_active", imst_push_active(), "large_receiving",
+			imst_large_active());
 	for(int i = 0; i < IMST_STAT_COUNT; i++)
 		rpc->struct_add(th, "d", imst_stat_names[i],
 				(int)imst_stats_get((imst_stat_t)i));
 }
 
 static const char *rpc_stats_doc[] = {
-		"Messages and bytes stored now, pushes under way; since start: "
+		"Messages and bytes stored now, pushes under way, Large Messages "
+		"being received; since start: "
 		"stored, refused (413, store full), delivered, expired, pushes.",
 		0};
 

@@ -301,7 +301,7 @@ class Kamailio:
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", sip_port=None,
                  relay_control=None, relay_timeout_ms=300, defines=None,
-                 cfg=None, children=2, shm_mb=64, mem_manager=None, tls=None,
+                 cfg=None, children=2, shm_mb=64, mem_manager=None, tls=None, pkg_mb=8,
                  database=None):
         self.workdir = workdir
         self.domain = domain
@@ -344,7 +344,7 @@ class Kamailio:
             d["RELAY_CONTROL"] = f'"{relay_control}"'
         d.update(self.database.defines)
         d.update(defines or {})
-        argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", str(shm_mb), "-M", "8",
+        argv = [KAMAILIO, "-f", self.cfg, "-DD", "-E", "-m", str(shm_mb), "-M", str(pkg_mb),
                 *(["-x", mem_manager] if mem_manager else []),
                 "-Y", workdir, "-w", workdir]
         # IMTEST_KAMAILIO_DEBUG=3: Kamailio's debug log, to chase a failure
@@ -399,7 +399,7 @@ class ImServer:
     USERS = ("alice", "bob", "carol", "dave")
 
     def __init__(self, workdir, domain="home1.net", ip="127.0.0.1", with_relay=True,
-                 relay_timeout_ms=300, defines=None, relay_extra=None, shm_mb=64,
+                 relay_timeout_ms=300, defines=None, relay_extra=None, shm_mb=64, pkg_mb=8,
                  mem_manager=None, database=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
@@ -415,7 +415,7 @@ class ImServer:
             relay_control = f"tcp:{ip}:{free_port(ip)};name=relay1"
         self.kamailio = Kamailio(workdir, domain=domain, ip=ip, relay_control=relay_control,
                                  relay_timeout_ms=relay_timeout_ms, defines=defines,
-                                 shm_mb=shm_mb, mem_manager=mem_manager, tls=tls,
+                                 shm_mb=shm_mb, pkg_mb=pkg_mb, mem_manager=mem_manager, tls=tls,
                                  database=database)
         self.domain = domain
         self.peers = []
