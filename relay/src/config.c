@@ -42,8 +42,9 @@ typedef enum { T_STRING, T_LIST, T_INT, T_BOOL } key_type_t;
 	X("pid_file", T_STRING, pid_file, NULL, "write the process id here")     \
 	X("daemonize", T_BOOL, daemonize, "no",                                   \
 			"detach from the terminal (yes/no)")                             \
-	X("control_max_line", T_INT, control_max_line, "1048576",                \
-			"longest control request in bytes")                              \
+	X("control_max_line", T_INT, control_max_line, "4194304",                \
+			"longest control request in bytes (a deferred Large Message of " \
+			"1 MiB is pushed in one, base64)")                               \
 	X("control_auth_timeout_s", T_INT, control_auth_timeout_s, "10",         \
 			"seconds a TCP control client has to authenticate")              \
 	X("event_queue_max", T_INT, event_queue_max, "10000",                    \

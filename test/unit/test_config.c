@@ -36,7 +36,7 @@ static void defaults(void **state)
 			cfg.control.items[0], "unix:/run/im-server/relay_ctl.sock");
 	assert_null(cfg.control_secret);
 	assert_int_equal(cfg.control_insecure, 0);
-	assert_int_equal(cfg.control_max_line, 1048576);
+	assert_int_equal(cfg.control_max_line, 4194304);
 	assert_null(cfg.kamailio_rpc);
 	/* a dead Kamailio's sessions go after 10 s without its pings */
 	assert_int_equal(cfg.owner_timeout_s, 10);
