@@ -21,6 +21,7 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_reply.h"
 #include "im_store_stats.h"
 
 /* the quota check and the insert of one user's message go together:
@@ -164,18 +165,9 @@ static int add_usage(const imst_row_t *r, void *arg)
 static int refuse(struct sip_msg *msg, int code, const char *reason,
 		const char *warning)
 {
-	char hdrs[256];
-	str r = {(char *)reason, strlen(reason)}, h = STR_NULL;
-
-	if(warning) {
-		h.len = snprintf(hdrs, sizeof(hdrs), "Warning: 399 %.*s \"%s\"\r\n",
-				imst_warn_agent.len, imst_warn_agent.s, warning);
-		h.s = hdrs;
-	}
-	imst_ua.reply(msg, code, &r, h.len ? &h : NULL, NULL, NULL);
 	if(code == 413 || code == 486)
 		imst_stats_add(IMST_STAT_REFUSED, 1);
-	return -2;
+	return imst_refuse(msg, code, reason, warning);
 }
 
 /* Under the user's lock: the quota checked, the row inserted. 0 stored,
