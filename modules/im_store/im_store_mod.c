@@ -3,8 +3,9 @@
  * REQUIREMENTS DM-1..DM-9): a MESSAGE for a user who is not registered is
  * stored and answered 202 (im_store_defer, im_store_defer.c), pushed to
  * the user over MSRP when he comes back (im_store_push, im_store_push.c)
- * or asks for them (im_store_retrieve, im_store_retrieve.c),
- * deleted when it expires (the timer below).
+ * or asks for them (im_store_retrieve, im_store_retrieve.c), deleted
+ * when he asks (im_store_delete, im_store_delete.c) or when they expire
+ * (the timer below).
  *
  * Exports and wiring only: the table is im_store_db.c, event routes
  * im_store_event.c, counters im_store_stats.c, RPC im_store_rpc.c.
@@ -24,6 +25,7 @@
 #include "im_store.h"
 #include "im_store_db.h"
 #include "im_store_defer.h"
+#include "im_store_delete.h"
 #include "im_store_event.h"
 #include "im_store_push.h"
 #include "im_store_retrieve.h"
@@ -86,12 +88,24 @@ static int w_im_store_retrieve(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_store_retrieve(msg);
 }
 
+static int ki_im_store_delete(struct sip_msg *msg)
+{
+	return imst_delete(msg);
+}
+
+static int w_im_store_delete(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_store_delete(msg);
+}
+
 static cmd_export_t cmds[] = {
 		{"im_store_defer", (cmd_function)w_im_store_defer, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_store_push", (cmd_function)w_im_store_push, 1, fixup_spve_null,
 				fixup_free_spve_null, REQUEST_ROUTE},
 		{"im_store_retrieve", (cmd_function)w_im_store_retrieve, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"im_store_delete", (cmd_function)w_im_store_delete, 0, 0, 0,
 				REQUEST_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
@@ -183,7 +197,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(imst_db_init() < 0 || imst_event_init() < 0 || imst_stats_init() < 0
-			|| imst_defer_init() < 0 || imst_push_init() < 0)
+			|| imst_defer_init() < 0 || imst_push_init() < 0
+			|| imst_delete_init() < 0)
 		return -1;
 	if(imst_relay.watch(imst_push_watch) < 0
 			|| imst_relay.report(imst_push_report) < 0)
@@ -208,6 +223,7 @@ static sr_kemi_t sr_kemi_im_store_exports[] = {
 	IM_KEMI_INT("im_store", "defer", ki_im_store_defer),
 	IM_KEMI_INT_STR("im_store", "push", ki_im_store_push),
 	IM_KEMI_INT("im_store", "retrieve", ki_im_store_retrieve),
+	IM_KEMI_INT("im_store", "delete", ki_im_store_delete),
 	IM_KEMI_END
 };
 /* clang-format on */
