@@ -32,6 +32,9 @@ typedef struct impf_api {
 	/* the effective service settings of the user uri (any SIP URI of
 	 * his; SS-1): 1 what he published, 0 the App E defaults */
 	int (*settings)(const str *uri, im_settings_t *s);
+	/* the policy lets user uri use the service (im_policy `service`,
+	 * OP-1 step 1): 1 yes, 0 denied, -1 policy unavailable */
+	int (*service_allowed)(const str *uri);
 } impf_api_t;
 
 typedef int (*bind_im_pf_f)(impf_api_t *api);

@@ -25,6 +25,7 @@
 #include "im_pf_flow.h"
 #include "im_pf_hop.h"
 #include "im_pf_load.h"
+#include "im_pf_checks.h"
 #include "im_pf_publish.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
@@ -174,6 +175,17 @@ static int pager_peer(const str *domain, char *out, int outlen)
 	return snprintf(out, outlen, "%s", p.address) < outlen ? 0 : -1;
 }
 
+/* OP-1 step 1 for a request the originating function does not route
+ * (the Deferred Messaging Function's, OMA TS 12.2.1 step 1). */
+static int service_allowed(const str *uri)
+{
+	impf_policy_t p;
+
+	if(impf_policy_load(uri, &p) < 0)
+		return -1;
+	return !p.service_denied;
+}
+
 static int bind_im_pf(impf_api_t *api)
 {
 	if(!api)
@@ -182,6 +194,7 @@ static int bind_im_pf(impf_api_t *api)
 	api->self_uri = impf_self_uri;
 	api->pager_peer = pager_peer;
 	api->settings = impf_settings_get;
+	api->service_allowed = service_allowed;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/str.h"
 
+#include "im_pf_load.h"
 #include "im_relay_load.h"
 #include "im_ua_load.h"
 
@@ -20,6 +21,7 @@
 
 extern imua_api_t imst_ua;
 extern imr_api_t imst_relay;
+extern impf_api_t imst_pf;
 
 extern str imst_db_url;
 extern str imst_host; /* of our Message-IDs; empty: the recipient's */

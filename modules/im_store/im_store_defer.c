@@ -21,6 +21,7 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_reply.h"
 #include "im_store_stats.h"
 
 /* the quota check and the insert of one user's message go together:
@@ -161,21 +162,12 @@ static int add_usage(const imst_row_t *r, void *arg)
 	return 0;
 }
 
-int imst_refuse(struct sip_msg *msg, int code, const char *reason,
+int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 		const char *warning)
 {
-	char hdrs[256];
-	str r = {(char *)reason, strlen(reason)}, h = STR_NULL;
-
-	if(warning) {
-		h.len = snprintf(hdrs, sizeof(hdrs), "Warning: 399 %.*s \"%s\"\r\n",
-				imst_warn_agent.len, imst_warn_agent.s, warning);
-		h.s = hdrs;
-	}
-	imst_ua.reply(msg, code, &r, h.len ? &h : NULL, NULL, NULL);
 	if(code == 413 || code == 486)
 		imst_stats_add(IMST_STAT_REFUSED, 1);
-	return -2;
+	return imst_refuse(msg, code, reason, warning);
 }
 
 int imst_full(const str *recipient, int size, long long now)
@@ -222,22 +214,23 @@ int imst_defer(struct sip_msg *msg)
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || parse_from_header(msg) < 0
 			|| !msg->callid) {
 		LM_INFO("MESSAGE not stored: malformed\n");
-		return imst_refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse_store(msg, 400, "Bad Request", NULL);
 	}
 	if(imst_aor(GET_RURI(msg), rcpt, sizeof(rcpt)) < 0
 			|| imst_aor(&get_from(msg)->uri, sender, sizeof(sender)) < 0) {
 		LM_INFO("MESSAGE not stored: no user in its Request-URI or From\n");
-		return imst_refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse_store(msg, 400, "Bad Request", NULL);
 	}
 	body = imst_body_of(msg);
 	if(body.len > imst_max_size) {
 		LM_INFO("MESSAGE to %s not stored: %d bytes of body\n", rcpt,
 				body.len);
-		return imst_refuse(msg, 413, "Request Entity Too Large", NULL);
+		return imst_refuse_store(
+				msg, 413, "Request Entity Too Large", NULL);
 	}
 	if(imst_stored_request(msg, &b) < 0) {
 		im_kbuf_free(&b);
-		return imst_refuse(msg, 500, "Server Internal Error", NULL);
+		return imst_refuse_store(msg, 500, "Server Internal Error", NULL);
 	}
 	memset(&row, 0, sizeof(row));
 	row.recipient = (str){rcpt, strlen(rcpt)};
@@ -255,9 +248,9 @@ int imst_defer(struct sip_msg *msg)
 	ret = imst_store(&row);
 	im_kbuf_free(&b);
 	if(ret < 0)
-		return imst_refuse(msg, 500, "Server Internal Error", NULL);
+		return imst_refuse_store(msg, 500, "Server Internal Error", NULL);
 	if(ret > 0)
-		return imst_refuse(msg, 486, "Busy Here", IMST_FULL_WARNING);
+		return imst_refuse_store(msg, 486, "Busy Here", IMST_FULL_WARNING);
 	LM_INFO("MESSAGE %.*s from %s stored for %s as %s\n",
 			msg->callid->body.len, msg->callid->body.s, sender, rcpt, mid);
 	imst_ua.reply(msg, 202, &(str)str_init("Accepted"), NULL, NULL, NULL);

@@ -37,9 +37,9 @@ str imst_body_of(struct sip_msg *msg);
  * body. 0, or -1. */
 int imst_stored_request(struct sip_msg *msg, im_kbuf_t *b);
 
-/* Answers msg with code (and a Warning 399 text when warning is set):
- * -2. 413 and 486 count as refused. */
-int imst_refuse(struct sip_msg *msg, int code, const char *reason,
+/* imst_refuse (im_store_reply.h) for a message offered to the store:
+ * 413 and 486 count as refused. -2. */
+int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 		const char *warning);
 
 /* 1 when one more message of size bytes would exceed recipient's quota,

@@ -440,14 +440,14 @@ static int open_session(large_t *l, struct sip_msg *msg)
 		LM_WARN("large message for %s: no relay session: %s\n", l->rcpt,
 				e.text);
 		release(l);
-		return imst_refuse(msg, e.code == 503 ? 503 : 500,
+		return imst_refuse_store(msg, e.code == 503 ? 503 : 500,
 				e.code == 503 ? "Service Unavailable"
 							  : "Server Internal Error",
 				NULL);
 	}
 	if(imst_ua.new_key(l->key, sizeof(l->key)) < 0) {
 		release(l);
-		return imst_refuse(msg, 500, "Server Internal Error", NULL);
+		return imst_refuse_store(msg, 500, "Server Internal Error", NULL);
 	}
 	memset(&uas, 0, sizeof(uas));
 	memset(&rej, 0, sizeof(rej));
@@ -480,28 +480,28 @@ int imst_large_defer(struct sip_msg *msg)
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !is_large(msg))
 		return -1;
 	if(parse_from_header(msg) < 0 || !msg->to || !msg->callid || !msg->cseq)
-		return imst_refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse_store(msg, 400, "Bad Request", NULL);
 	offer = imst_body_of(msg);
 	if(!offer.len)
-		return imst_refuse(msg, 488, "Not Acceptable Here", NULL);
+		return imst_refuse_store(msg, 488, "Not Acceptable Here", NULL);
 	l = reserve();
 	if(!l) {
 		LM_WARN("too many large messages being received\n");
-		return imst_refuse(msg, 503, "Service Unavailable", NULL);
+		return imst_refuse_store(msg, 503, "Service Unavailable", NULL);
 	}
 	if(imst_aor(GET_RURI(msg), l->rcpt, sizeof(l->rcpt)) < 0
 			|| imst_aor(&get_from(msg)->uri, l->sender, sizeof(l->sender))
 					   < 0) {
 		release(l);
-		return imst_refuse(msg, 400, "Bad Request", NULL);
+		return imst_refuse_store(msg, 400, "Bad Request", NULL);
 	}
 	/* a store that is full already refuses at once, as for a MESSAGE */
 	l->received = time(NULL);
 	ret = imst_full(&(str){l->rcpt, strlen(l->rcpt)}, 0, l->received);
 	if(ret != 0) {
 		release(l);
-		return ret > 0 ? imst_refuse(msg, 486, "Busy Here", IMST_FULL_WARNING)
-					   : imst_refuse(msg, 500, "Server Internal Error", NULL);
+		return ret > 0 ? imst_refuse_store(msg, 486, "Busy Here", IMST_FULL_WARNING)
+					   : imst_refuse_store(msg, 500, "Server Internal Error", NULL);
 	}
 	im_random_hex(l->token, IMST_TOKEN_LEN);
 	snprintf(l->call_id, sizeof(l->call_id), "%.*s", msg->callid->body.len,

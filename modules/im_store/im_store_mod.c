@@ -3,9 +3,10 @@
  * REQUIREMENTS DM-1..DM-9): a MESSAGE for a user who is not registered is
  * stored and answered 202 (im_store_defer, im_store_defer.c), a Large
  * Message received as its terminating UAS and stored (im_store_large.c),
- * pushed to
- * the user over MSRP when he comes back (im_store_push, im_store_push.c),
- * deleted when it expires (the timer below).
+ * pushed to the user over MSRP when he comes back (im_store_push,
+ * im_store_push.c) or asks for them (im_store_retrieve,
+ * im_store_retrieve.c), deleted when he asks (im_store_delete,
+ * im_store_delete.c) or when they expire (the timer below).
  *
  * Exports and wiring only: the table is im_store_db.c, event routes
  * im_store_event.c, counters im_store_stats.c, RPC im_store_rpc.c.
@@ -25,9 +26,11 @@
 #include "im_store.h"
 #include "im_store_db.h"
 #include "im_store_defer.h"
+#include "im_store_delete.h"
 #include "im_store_event.h"
 #include "im_store_large.h"
 #include "im_store_push.h"
+#include "im_store_retrieve.h"
 #include "im_store_rpc.h"
 #include "im_store_stats.h"
 
@@ -35,6 +38,7 @@ MODULE_VERSION
 
 imua_api_t imst_ua;
 imr_api_t imst_relay;
+impf_api_t imst_pf;
 
 str imst_db_url = STR_NULL;
 str imst_host = STR_NULL;
@@ -80,11 +84,35 @@ static int w_im_store_push(struct sip_msg *msg, char *user, char *p2)
 	return ki_im_store_push(msg, &u);
 }
 
+static int ki_im_store_retrieve(struct sip_msg *msg)
+{
+	return imst_retrieve(msg);
+}
+
+static int w_im_store_retrieve(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_store_retrieve(msg);
+}
+
+static int ki_im_store_delete(struct sip_msg *msg)
+{
+	return imst_delete(msg);
+}
+
+static int w_im_store_delete(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_store_delete(msg);
+}
+
 static cmd_export_t cmds[] = {
 		{"im_store_defer", (cmd_function)w_im_store_defer, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_store_push", (cmd_function)w_im_store_push, 1, fixup_spve_null,
 				fixup_free_spve_null, REQUEST_ROUTE},
+		{"im_store_retrieve", (cmd_function)w_im_store_retrieve, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"im_store_delete", (cmd_function)w_im_store_delete, 0, 0, 0,
+				REQUEST_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"db_url", PARAM_STR, &imst_db_url},
@@ -164,17 +192,21 @@ static int mod_init(void)
 	default_to_address(&imst_warn_agent);
 	memset(&imst_ua, 0, sizeof(imst_ua));
 	memset(&imst_relay, 0, sizeof(imst_relay));
-	if(load_im_ua_api(&imst_ua) < 0 || load_im_relay_api(&imst_relay) < 0)
+	memset(&imst_pf, 0, sizeof(imst_pf));
+	if(load_im_ua_api(&imst_ua) < 0 || load_im_relay_api(&imst_relay) < 0
+			|| load_im_pf_api(&imst_pf) < 0)
 		return -1;
 	if(!imst_ua.uac_invite || !imst_ua.reply || !imst_relay.session_open
 			|| !imst_relay.inject || !imst_relay.report
-			|| !imst_relay.received || !imst_relay.message_get) {
-		LM_ERR("im_ua or im_relay lack the single-dialog and endpoint API\n");
+			|| !imst_relay.received || !imst_relay.message_get
+			|| !imst_pf.service_allowed) {
+		LM_ERR("im_ua, im_relay or im_pf lack the single-dialog, endpoint "
+			   "or policy API\n");
 		return -1;
 	}
 	if(imst_db_init() < 0 || imst_event_init() < 0 || imst_stats_init() < 0
 			|| imst_defer_init() < 0 || imst_push_init() < 0
-			|| imst_large_init() < 0)
+			|| imst_large_init() < 0 || imst_delete_init() < 0)
 		return -1;
 	if(imst_relay.watch(imst_push_watch) < 0
 			|| imst_relay.report(imst_push_report) < 0
@@ -202,6 +234,8 @@ static void mod_destroy(void)
 static sr_kemi_t sr_kemi_im_store_exports[] = {
 	IM_KEMI_INT("im_store", "defer", ki_im_store_defer),
 	IM_KEMI_INT_STR("im_store", "push", ki_im_store_push),
+	IM_KEMI_INT("im_store", "retrieve", ki_im_store_retrieve),
+	IM_KEMI_INT("im_store", "delete", ki_im_store_delete),
 	IM_KEMI_END
 };
 /* clang-format on */

@@ -21,39 +21,27 @@
 
 #define IMST_PUSH_MAX 256
 #define IMST_SESSION_PREFIX "ims-"
-#define IMST_LEG "user"
-#define IMST_KEY_MAX 64
 
 typedef enum push_state {
 	PUSH_FREE = 0,
-	PUSH_INVITING, /* INVITE sent, no answer yet */
-	PUSH_SENDING,  /* answered; injecting the messages */
+	PUSH_INVITING, /* INVITE sent or answered, no SEND yet */
+	PUSH_SENDING,  /* injecting the messages */
 	PUSH_SENT,	   /* all injected: the BYE follows the last report */
 	PUSH_ENDING,   /* BYE asked for */
 } push_state_t;
 
-/* One push session, in shm: the app data of its im_ua dialog. */
-typedef struct push {
-	push_state_t state;
-	char user[IMST_URI_MAX];
-	char key[IMST_KEY_MAX];
-	imr_session_t relay;
-	imr_leg_t leg;
-	int pending; /* injected, outcome not reported yet */
-} push_t;
-
-static push_t *pushes = NULL;
+static imst_push_t *pushes = NULL;
 static gen_lock_t *pushes_lock = NULL;
 
 int imst_push_init(void)
 {
-	pushes = shm_malloc(sizeof(push_t) * IMST_PUSH_MAX);
+	pushes = shm_malloc(sizeof(imst_push_t) * IMST_PUSH_MAX);
 	pushes_lock = lock_alloc();
 	if(!pushes || !pushes_lock || !lock_init(pushes_lock)) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	memset(pushes, 0, sizeof(push_t) * IMST_PUSH_MAX);
+	memset(pushes, 0, sizeof(imst_push_t) * IMST_PUSH_MAX);
 	return 0;
 }
 
@@ -82,9 +70,9 @@ int imst_push_active(void)
 }
 
 /* A free slot for user, or NULL (*busy set when user has a push, D-29). */
-static push_t *reserve(const char *user, int *busy)
+imst_push_t *imst_push_reserve(const char *user, int *busy)
 {
-	push_t *p = NULL;
+	imst_push_t *p = NULL;
 
 	*busy = 0;
 	lock_get(pushes_lock);
@@ -108,7 +96,7 @@ static push_t *reserve(const char *user, int *busy)
 	return p;
 }
 
-static void release(push_t *p)
+void imst_push_release(imst_push_t *p)
 {
 	lock_get(pushes_lock);
 	p->state = PUSH_FREE;
@@ -121,7 +109,7 @@ static str cstr(const char *s)
 }
 
 /* Asks for the BYE once, whoever sees the end first. */
-static void end_push(push_t *p, const char *why)
+void imst_push_end(imst_push_t *p, const char *why)
 {
 	char key[IMST_KEY_MAX];
 	int go;
@@ -204,15 +192,30 @@ static int push_content(const imst_row_t *r, im_kbuf_t *b, str *body,
 	return 0;
 }
 
+/* Whether a retrieval asked for r (12.2.1.1: its resource list), or
+ * the push takes every message. */
+static int picked(const imst_push_t *p, const imst_row_t *r)
+{
+	if(!p->npicked)
+		return 1;
+	for(int i = 0; i < p->npicked; i++)
+		if(r->token.len == IMST_TOKEN_LEN
+				&& memcmp(p->picked[i], r->token.s, IMST_TOKEN_LEN) == 0)
+			return 1;
+	return 0;
+}
+
 static int inject_one(const imst_row_t *r, void *arg)
 {
-	push_t *p = arg;
+	imst_push_t *p = arg;
 	char ct[96];
 	str ctype, body;
 	im_kbuf_t b = {0};
 	imr_err_t e;
 	int ret;
 
+	if(!picked(p, r))
+		return 0;
 	if(push_content(r, &b, &body, ct, sizeof(ct)) < 0) {
 		LM_ERR("push to %s: stored message %.*s is malformed, kept\n",
 				p->user, r->message_id.len, r->message_id.s);
@@ -238,26 +241,12 @@ static int inject_one(const imst_row_t *r, void *arg)
 	return 0;
 }
 
-/* 12.2.2.2 "on receipt of the 200": the leg completed with the user's
- * answer, then one SEND per message (12.2.2.5). Non-zero: BYE now. */
-static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
+int imst_push_send(imst_push_t *p)
 {
-	push_t *p = app;
-	str sdp = STR_NULL, user = cstr(p->user);
-	imr_party_t party = {user, STR_NULL, STR_NULL};
+	str user = cstr(p->user);
 	imst_sel_t sel = {&user, NULL, time(NULL), 1};
-	imr_err_t e;
 	int done;
 
-	(void)c;
-	sdp.s = get_body(rpl);
-	sdp.len = sdp.s ? (int)(rpl->buf + rpl->len - sdp.s) : 0;
-	if(!sdp.len
-			|| imst_relay.leg_complete(&p->relay, &p->leg, &sdp, &party, &e)
-					   < 0) {
-		LM_INFO("push to %s: unusable SDP answer\n", p->user);
-		return 1;
-	}
 	lock_get(pushes_lock);
 	p->state = PUSH_SENDING;
 	lock_release(pushes_lock);
@@ -274,19 +263,40 @@ static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 	return done;
 }
 
-static void on_ended(imua_call_t *c, void *app, const char *reason)
+/* 12.2.2.2 "on receipt of the 200": the leg completed with the user's
+ * answer, then one SEND per message (12.2.2.5). Non-zero: BYE now. */
+static int on_answered(imua_call_t *c, void *app, struct sip_msg *rpl)
 {
-	push_t *p = app;
+	imst_push_t *p = app;
+	str sdp = STR_NULL, user = cstr(p->user);
+	imr_party_t party = {user, STR_NULL, STR_NULL};
+	imr_err_t e;
+
+	(void)c;
+	sdp.s = get_body(rpl);
+	sdp.len = sdp.s ? (int)(rpl->buf + rpl->len - sdp.s) : 0;
+	if(!sdp.len
+			|| imst_relay.leg_complete(&p->relay, &p->leg, &sdp, &party, &e)
+					   < 0) {
+		LM_INFO("push to %s: unusable SDP answer\n", p->user);
+		return 1;
+	}
+	return imst_push_send(p);
+}
+
+void imst_push_ended(imua_call_t *c, void *app, const char *reason)
+{
+	imst_push_t *p = app;
 
 	(void)c;
 	LM_INFO("push to %s ended: %s\n", p->user, reason);
 	imst_relay.session_close(&p->relay);
-	release(p);
+	imst_push_release(p);
 }
 
 static const imua_dlg_hooks_t hooks = {
 		.answered = on_answered,
-		.ended = on_ended,
+		.ended = imst_push_ended,
 };
 
 /* At least one message alive for user. */
@@ -297,20 +307,27 @@ static int stop_at_first(const imst_row_t *r, void *arg)
 	return 1;
 }
 
-static int start(push_t *p, struct sip_msg *msg)
+int imst_push_open(imst_push_t *p, imr_err_t *e)
 {
 	imr_session_opts_t opts = {.allow_non_cpim = 1};
+	char sid[IMR_SESSION_ID_MAX];
+
+	memcpy(sid, IMST_SESSION_PREFIX, sizeof(IMST_SESSION_PREFIX) - 1);
+	im_random_hex(sid + sizeof(IMST_SESSION_PREFIX) - 1, 20);
+	return imst_relay.session_open(&p->relay, IMR_ENDPOINT, sid, &opts, e);
+}
+
+static int start(imst_push_t *p, struct sip_msg *msg)
+{
 	str user = cstr(p->user), offer = STR_NULL, host;
 	imr_party_t party = {user, STR_NULL, STR_NULL};
-	char sid[IMR_SESSION_ID_MAX], from[IMST_URI_MAX + 16];
+	char from[IMST_URI_MAX + 16];
 	imua_uac_t uac;
 	imr_err_t e;
 	int ret = -1;
 
-	memcpy(sid, IMST_SESSION_PREFIX, sizeof(IMST_SESSION_PREFIX) - 1);
-	im_random_hex(sid + sizeof(IMST_SESSION_PREFIX) - 1, 20);
-	if(imst_relay.session_open(&p->relay, IMR_ENDPOINT, sid, &opts, &e) < 0
-			|| imst_relay.leg_offer(&p->relay, &p->leg, IMST_LEG, &party, 0,
+	if(imst_push_open(p, &e) < 0
+			|| imst_relay.leg_offer(&p->relay, &p->leg, IMST_PUSH_LEG, &party, 0,
 					   "sendonly", NULL, &offer, &e)
 					   < 0) {
 		LM_WARN("push to %s: no relay session: %s\n", p->user, e.text);
@@ -354,7 +371,7 @@ int imst_push(struct sip_msg *msg, const str *user)
 	char aor[IMST_URI_MAX];
 	str a;
 	imst_sel_t sel = {&a, NULL, time(NULL), 0};
-	push_t *p;
+	imst_push_t *p;
 	int busy, n;
 
 	if(imst_aor(user, aor, sizeof(aor)) < 0) {
@@ -369,14 +386,14 @@ int imst_push(struct sip_msg *msg, const str *user)
 	n = imst_db_select(&sel, stop_at_first, NULL);
 	if(n <= 0)
 		return n < 0 ? -1 : -2;
-	p = reserve(aor, &busy);
+	p = imst_push_reserve(aor, &busy);
 	if(!p) {
 		if(!busy)
 			LM_WARN("push to %s: too many pushes under way\n", aor);
 		return busy ? -3 : -1;
 	}
 	if(start(p, msg) < 0) {
-		release(p);
+		imst_push_release(p);
 		return -1;
 	}
 	imst_stats_add(IMST_STAT_PUSHES, 1);
@@ -385,9 +402,9 @@ int imst_push(struct sip_msg *msg, const str *user)
 	return 1;
 }
 
-static push_t *by_session(const char *session)
+static imst_push_t *by_session(const char *session)
 {
-	push_t *p = NULL;
+	imst_push_t *p = NULL;
 
 	if(!session
 			|| strncmp(session, IMST_SESSION_PREFIX,
@@ -405,18 +422,18 @@ static push_t *by_session(const char *session)
 void imst_push_watch(
 		int relay, const char *what, const char *session, const char *leg)
 {
-	push_t *p;
+	imst_push_t *p;
 
 	(void)leg;
 	if(strcmp(what, "relay_lost") == 0) {
 		for(int i = 0; i < IMST_PUSH_MAX; i++)
 			if(pushes[i].state != PUSH_FREE && pushes[i].relay.relay == relay)
-				end_push(&pushes[i], "relay lost");
+				imst_push_end(&pushes[i], "relay lost");
 		return;
 	}
 	p = by_session(session);
 	if(p)
-		end_push(p, what);
+		imst_push_end(p, what);
 }
 
 static int delivered_event(const imst_row_t *r, void *arg)
@@ -436,7 +453,7 @@ static int delivered_event(const imst_row_t *r, void *arg)
 /* DM-4: a message is delivered, and deleted, only on its MSRP 200. */
 void imst_push_report(int relay, const imr_delivery_t *d)
 {
-	push_t *p = by_session(d->session);
+	imst_push_t *p = by_session(d->session);
 	str user, token = cstr(d->message_id);
 	imst_sel_t sel = {&user, &token, 0, 0};
 	int found = 0, last;
@@ -456,5 +473,5 @@ void imst_push_report(int relay, const imr_delivery_t *d)
 	last = p->state == PUSH_SENT && p->pending == 0;
 	lock_release(pushes_lock);
 	if(last)
-		end_push(p, "all sent");
+		imst_push_end(p, "all sent");
 }

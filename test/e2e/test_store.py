@@ -13,18 +13,18 @@ import threading
 import pytest
 
 from conftest import start_server, stop_server
-from imtest.cf import Member
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
-from imtest.settings import publish, settings
 from imtest.sip import SipTimeout, warning_code
+from imtest.store import empty_store  # noqa: F401 (autouse fixture)
+from imtest.store import (answer_push, count, finish_push, header, send_message,
+                          split_sip, wants_offline_delivery)
 
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
 QUOTA = 6
 MAX_SIZE = 2000
-TAKES = "message/sip message/cpim text/plain"
 
 
 @pytest.fixture(scope="module")
@@ -38,68 +38,10 @@ def server(tmp_path_factory, new_database):
 
 
 @pytest.fixture(autouse=True)
-def empty_store(server):
-    for u in server.USERS:
-        server.rpc.call("im_store.delete", server.uri(u))
-    yield
-
-
-@pytest.fixture(autouse=True)
 def bob_wants_offline_delivery(server, make_ua, empty_store):
     """bob's settings have offline delivery active (DM-3, D-29), as each
     test but one wants: his registrations bring his messages."""
     wants_offline_delivery(make_ua("bob", register=False), True)
-
-
-def wants_offline_delivery(ua, active):
-    assert publish(ua, settings(offline=active).encode()).status == 200
-
-
-def send_message(ua, uri, body, headers=(), ctype="text/plain"):
-    """(the MESSAGE as it finally left, with credentials, its final
-    response, its client transaction)."""
-    msg = ua.build_request("MESSAGE", uri, body=body, content_type=ctype,
-                           headers=list(headers))
-    tx = ua.send_request(msg)
-    resp = tx.wait_final()
-    if resp.status in (401, 407):
-        msg = ua.with_credentials(msg, resp)
-        tx = ua.send_request(msg)
-        resp = tx.wait_final()
-    return msg, resp, tx
-
-
-def count(server, user):
-    return server.rpc.call("im_store.count", server.uri(user))
-
-
-def split_sip(raw):
-    """(request line, [(name, value)], body) of a message/sip body."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    assert sep, raw
-    lines = head.decode().split("\r\n")
-    return lines[0], [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]], body
-
-
-def header(headers, name):
-    return [v for n, v in headers if n.lower() == name.lower()]
-
-
-def answer_push(ua, respond=200):
-    """Takes the push INVITE as a client would: 200 with an answer taking
-    message/sip, ACK, MSRP connected. Returns (member, INVITE)."""
-    m = Member(ua)
-    m.ep.respond = respond
-    inv = m.wait_invitation()
-    m.accept(ring=False, accept_types=TAKES, direction="recvonly")
-    m.wait_ack()
-    m.connect()
-    return m, inv
-
-
-def finish_push(m):
-    m.ua.wait_request("BYE").reply(200)
-    m.close()
 
 
 def test_offline_message_is_stored_then_pushed_on_register(server, make_ua):
