@@ -144,8 +144,12 @@ static void on_response_a(int fd, char *msg, const struct sockaddr_in *from)
 		return;
 	}
 	if(status >= 300) {
-		if(failed < 5)
-			fprintf(stderr, "message %ld: %d\n", i, status);
+		if(failed < 5) {
+			char w[512] = "";
+			sip_header(msg, "Warning", w, sizeof(w));
+			fprintf(stderr, "message %ld: %.*s %s\n", i,
+					(int)strcspn(msg + 8, "\r\n"), msg + 8, w);
+		}
 		finish(i, 0);
 		return;
 	}

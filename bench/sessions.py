@@ -100,13 +100,13 @@ def im_server(workdir, defines=None):
                     shm_mb=SHM_MB, mem_manager=MEM).start()
 
 
-def plain_proxy(workdir, users):
+def plain_proxy(workdir, users, shm_mb=SHM_MB):
     """A plain Kamailio stateful proxy and registrar with digest
     authentication (kamailio-proxy.cfg), users' passwords <user>-pw,
     started: the baseline of the SIP benchmarks."""
     os.makedirs(workdir)
     plain = Kamailio(workdir, cfg=os.path.join(HERE, "kamailio-proxy.cfg"),
-                     defines=QUIET_DEFINES, children=4, shm_mb=SHM_MB, mem_manager=MEM)
+                     defines=QUIET_DEFINES, children=4, shm_mb=shm_mb, mem_manager=MEM)
     plain.init_db()
     for u in users:
         plain.add_user(u, f"{u}-pw")
