@@ -134,12 +134,21 @@ def test_push_refused_by_the_client_keeps_everything(server, make_ua):
     assert count(server, "bob") == 1
 
 
-def test_nothing_stored_is_lost_when_kamailio_is_killed(server, make_ua):
+@pytest.mark.parametrize("victim", ["kamailio", "relay"])
+def test_nothing_stored_is_lost_when_killed(server, make_ua, victim):
+    """Issue 11: Kamailio or the relay killed (SIGKILL) between store and
+    push, then started again: the three messages arrive, in order."""
     alice = make_ua("alice")
     bob = make_ua("bob", register=False)
     sent = [send_message(alice, server.uri("bob"), f"kept {i}".encode())[0] for i in range(3)]
-    server.kamailio.proc.kill()
-    server.kamailio.start()
+    if victim == "kamailio":
+        server.kamailio.proc.kill()
+        server.kamailio.start()
+    else:
+        server.relay.proc.kill()
+        server.relay.start()
+        wait_until(lambda: server.rpc.call("im_relay.show")[0]["state"] == "up", 30,
+                   "the relay back")
     assert count(server, "bob") == 3
     assert bob.register().status == 200
     m, _ = answer_push(bob)
