@@ -4,6 +4,8 @@
 #include "core/dprint.h"
 #include "lib/srdb1/db.h"
 
+#include "im_kbuf.h"
+
 #include "im_store.h"
 #include "im_store_db.h"
 
@@ -43,8 +45,10 @@ int imst_db_init(void)
 				imst_db_url.s);
 		return -1;
 	}
-	if(!DB_CAPABILITY(dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE)) {
-		LM_ERR("the database module cannot query, insert and delete\n");
+	if(!DB_CAPABILITY(dbf, DB_CAP_QUERY | DB_CAP_RAW_QUERY | DB_CAP_INSERT
+								   | DB_CAP_DELETE)) {
+		LM_ERR("the database module cannot query (also raw), insert and "
+			   "delete\n");
 		return -1;
 	}
 	return 0;
@@ -183,28 +187,79 @@ static int where(const str *recipient, const str *token, long long alive_at,
 	return n;
 }
 
+/* s as an SQL string literal, its quotes doubled (a SIP user part may
+ * hold one); -1 for a NUL, which no literal carries. */
+static int add_literal(im_kbuf_t *b, const str *s)
+{
+	im_kbuf_add(b, "'", 1);
+	for(int i = 0; i < s->len; i++) {
+		if(s->s[i] == '\0')
+			return -1;
+		im_kbuf_add(b, s->s[i] == '\'' ? "''" : &s->s[i], s->s[i] == '\'' ? 2 : 1);
+	}
+	im_kbuf_add(b, "'", 1);
+	return b->failed ? -1 : 0;
+}
+
+/* The WHERE clause of sel, SQL text for a raw query. */
+static int add_where(im_kbuf_t *b, const imst_sel_t *sel)
+{
+	im_kbuf_addf(b, " WHERE 1=1");
+	if(sel->recipient) {
+		im_kbuf_addf(b, " AND recipient=");
+		if(add_literal(b, sel->recipient) < 0)
+			return -1;
+	}
+	if(sel->token) {
+		im_kbuf_addf(b, " AND token=");
+		if(add_literal(b, sel->token) < 0)
+			return -1;
+	}
+	if(sel->alive_at)
+		im_kbuf_addf(b, " AND expires>%lld", sel->alive_at);
+	if(sel->after_id)
+		im_kbuf_addf(b, " AND id>%lld", sel->after_id);
+	return b->failed ? -1 : 0;
+}
+
+static db1_res_t *raw(im_kbuf_t *q)
+{
+	db1_res_t *res = NULL;
+	str text = {q->s, q->len};
+
+	if(q->failed || dbf.raw_query(con, &text, &res) < 0 || !res) {
+		LM_ERR("query of " TABLE " failed\n");
+		im_kbuf_free(q);
+		return NULL;
+	}
+	im_kbuf_free(q);
+	return res;
+}
+
+/* A raw query rather than the DB API's: it has no LIMIT, and a push of
+ * thousands of messages must not read them all into private memory. */
 int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg)
 {
-	db_key_t k[3], c[C_COUNT];
-	db_op_t o[3];
-	db_val_t v[3];
-	db1_res_t *res = NULL;
-	int nk, nc = sel->with_request ? C_COUNT : C_REQUEST, n;
-	/* the order they were stored in (id grows with each insert) */
-	static str order = str_init("id");
+	im_kbuf_t q = {0};
+	db1_res_t *res;
+	int nc = sel->with_request ? C_COUNT : C_REQUEST, n;
 
 	if(use() < 0)
 		return -1;
-	nk = where(sel->recipient, sel->token, sel->alive_at, k, o, v);
+	im_kbuf_addf(&q, "SELECT ");
 	for(int i = 0; i < nc; i++)
-		c[i] = &cols_s[i];
-	if(dbf.query(con, nk ? k : NULL, nk ? o : NULL, nk ? v : NULL, c, nk, nc,
-			   &order, &res)
-					< 0
-			|| !res) {
-		LM_ERR("query of " TABLE " failed\n");
+		im_kbuf_addf(&q, "%.*s,", cols_s[i].len, cols_s[i].s);
+	/* the order they were stored in (id grows with each insert) */
+	im_kbuf_addf(&q, "id FROM " TABLE);
+	if(add_where(&q, sel) < 0) {
+		im_kbuf_free(&q);
 		return -1;
 	}
+	im_kbuf_addf(&q, " ORDER BY id");
+	if(sel->limit > 0)
+		im_kbuf_addf(&q, " LIMIT %d", sel->limit);
+	if(!(res = raw(&q)))
+		return -1;
 	n = RES_ROW_N(res);
 	for(int r = 0; r < n; r++) {
 		db_val_t *rv = ROW_VALUES(&RES_ROWS(res)[r]);
@@ -222,11 +277,39 @@ int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg)
 		get_str(&rv[C_KIND], &row.kind);
 		if(sel->with_request)
 			get_str(&rv[C_REQUEST], &row.request);
+		row.id = get_int(&rv[nc]);
 		if(fn && fn(&row, arg) != 0)
 			break;
 	}
 	dbf.free_result(con, res);
 	return n;
+}
+
+int imst_db_usage(const str *recipient, long long alive_at, int *count,
+		long long *bytes)
+{
+	im_kbuf_t q = {0};
+	imst_sel_t sel = {recipient, NULL, alive_at, 0, 0, 0};
+	db1_res_t *res;
+
+	if(use() < 0)
+		return -1;
+	im_kbuf_addf(&q, "SELECT COUNT(*),COALESCE(SUM(size),0) FROM " TABLE);
+	if(add_where(&q, &sel) < 0) {
+		im_kbuf_free(&q);
+		return -1;
+	}
+	if(!(res = raw(&q)))
+		return -1;
+	*count = 0;
+	*bytes = 0;
+	if(RES_ROW_N(res) == 1) {
+		db_val_t *rv = ROW_VALUES(&RES_ROWS(res)[0]);
+		*count = (int)get_int(&rv[0]);
+		*bytes = get_int(&rv[1]);
+	}
+	dbf.free_result(con, res);
+	return 0;
 }
 
 /* Deletes the rows matching k/o/v: how many there were (counted first:

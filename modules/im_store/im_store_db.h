@@ -22,6 +22,7 @@ typedef struct imst_row {
 	str kind;					 /* IMST_KIND_MESSAGE or IMST_KIND_LARGE */
 	str request; /* the MESSAGE as stored; a Large Message: the body of
 					its push (D-30) */
+	long long id; /* grows with each insert: the order of the store */
 } imst_row_t;
 
 int imst_db_init(void);
@@ -37,11 +38,17 @@ typedef struct imst_sel {
 	const str *token; /* NULL: any */
 	long long alive_at;
 	int with_request;
+	long long after_id; /* only rows stored after this one (its id) */
+	int limit;			/* at most so many rows, 0: all */
 } imst_sel_t;
 
 /* fn returns non-zero to stop. Returns the rows seen, or -1. */
 typedef int (*imst_row_f)(const imst_row_t *r, void *arg);
 int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg);
+/* How many of recipient's messages are alive at alive_at, and their
+ * bytes (one aggregate query, however many there are). 0, or -1. */
+int imst_db_usage(const str *recipient, long long alive_at, int *count,
+		long long *bytes);
 
 /* Deletes recipient's message whose column `col` ("token" or
  * "message_id") is val, or all its messages when val is NULL: the rows

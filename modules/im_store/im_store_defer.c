@@ -148,20 +148,6 @@ static long long expiry(struct sip_msg *msg, long long now)
 	return now + imst_expires_default;
 }
 
-typedef struct usage {
-	int count;
-	long long bytes;
-} usage_t;
-
-static int add_usage(const imst_row_t *r, void *arg)
-{
-	usage_t *u = arg;
-
-	u->count++;
-	u->bytes += r->size;
-	return 0;
-}
-
 int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 		const char *warning)
 {
@@ -172,15 +158,15 @@ int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 
 int imst_full(const str *recipient, int size, long long now)
 {
-	usage_t u = {0, 0};
-	imst_sel_t sel = {recipient, NULL, now, 0};
+	int count;
+	long long bytes;
 
-	if(imst_db_select(&sel, add_usage, &u) < 0)
+	if(imst_db_usage(recipient, now, &count, &bytes) < 0)
 		return -1;
-	if((imst_quota_messages && u.count + 1 > imst_quota_messages)
-			|| (imst_quota_bytes && u.bytes + size > imst_quota_bytes)) {
+	if((imst_quota_messages && count + 1 > imst_quota_messages)
+			|| (imst_quota_bytes && bytes + size > imst_quota_bytes)) {
 		LM_INFO("store of %.*s is full: %d messages, %lld bytes\n",
-				recipient->len, recipient->s, u.count, u.bytes);
+				recipient->len, recipient->s, count, bytes);
 		return 1;
 	}
 	return 0;

@@ -214,6 +214,7 @@ static int inject_one(const imst_row_t *r, void *arg)
 	imr_err_t e;
 	int ret;
 
+	p->last_id = r->id;
 	if(!picked(p, r))
 		return 0;
 	if(push_content(r, &b, &body, ct, sizeof(ct)) < 0) {
@@ -236,30 +237,64 @@ static int inject_one(const imst_row_t *r, void *arg)
 		lock_get(pushes_lock);
 		p->pending--;
 		lock_release(pushes_lock);
+		p->stopped = 1;
 		return 1; /* the relay is gone: the rest stays stored */
 	}
 	return 0;
 }
 
-int imst_push_send(imst_push_t *p)
+/* The next batch of the user's messages, after the last one read: 1
+ * when it was full (more may follow). Only one process sends batches of
+ * a push at a time (state PUSH_SENDING). */
+static int send_batch(imst_push_t *p)
 {
 	str user = cstr(p->user);
-	imst_sel_t sel = {&user, NULL, time(NULL), 1};
+	imst_sel_t sel = {&user, NULL, time(NULL), 1, p->last_id, IMST_PUSH_BATCH};
+	int n = imst_db_select(&sel, inject_one, p);
+
+	imst_stats_add(IMST_STAT_BATCHES, 1);
+	if(n < 0) {
+		LM_ERR("push to %s: cannot read its messages\n", p->user);
+		return 0;
+	}
+	return n == IMST_PUSH_BATCH && !p->stopped;
+}
+
+/* Batches while none of the last one is pending and more may follow
+ * (a retrieval's list may pick none of a batch); then the push is SENT.
+ * 1 when nothing is left to wait for. */
+static int send_more(imst_push_t *p)
+{
+	int more, again, done;
+
+	do {
+		more = send_batch(p);
+		lock_get(pushes_lock);
+		again = more && p->pending == 0;
+		lock_release(pushes_lock);
+	} while(again);
+	lock_get(pushes_lock);
+	p->more = more;
+	p->state = PUSH_SENT;
+	done = p->pending == 0 && !more;
+	lock_release(pushes_lock);
+	return done;
+}
+
+int imst_push_send(imst_push_t *p)
+{
 	int done;
 
 	lock_get(pushes_lock);
 	p->state = PUSH_SENDING;
 	lock_release(pushes_lock);
-	if(imst_db_select(&sel, inject_one, p) < 0)
-		LM_ERR("push to %s: cannot read its messages\n", p->user);
-	lock_get(pushes_lock);
-	p->state = PUSH_SENT;
-	done = p->pending == 0;
-	if(done)
+	done = send_more(p);
+	if(done) {
+		lock_get(pushes_lock);
 		p->state = PUSH_ENDING;
-	lock_release(pushes_lock);
-	if(done)
+		lock_release(pushes_lock);
 		LM_INFO("push to %s: nothing to send, ending\n", p->user);
+	}
 	return done;
 }
 
@@ -456,7 +491,7 @@ void imst_push_report(int relay, const imr_delivery_t *d)
 	imst_push_t *p = by_session(d->session);
 	str user, token = cstr(d->message_id);
 	imst_sel_t sel = {&user, &token, 0, 0};
-	int found = 0, last;
+	int found = 0, last, refill;
 
 	(void)relay;
 	if(!p || d->code == 100)
@@ -470,8 +505,15 @@ void imst_push_report(int relay, const imr_delivery_t *d)
 	lock_get(pushes_lock);
 	if(p->pending > 0)
 		p->pending--;
-	last = p->state == PUSH_SENT && p->pending == 0;
+	/* half of the batch reported: this process reads the next one */
+	refill = p->state == PUSH_SENT && p->more
+			 && p->pending <= IMST_PUSH_BATCH / 2;
+	if(refill)
+		p->state = PUSH_SENDING;
+	last = p->state == PUSH_SENT && p->pending == 0 && !p->more;
 	lock_release(pushes_lock);
+	if(refill)
+		last = send_more(p);
 	if(last)
 		imst_push_end(p, "all sent");
 }

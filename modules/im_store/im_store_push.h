@@ -22,6 +22,10 @@
 /* Message-IDs one retrieval may name (12.2.1.1: its resource list) */
 #define IMST_PICK_MAX 64
 #define IMST_KEY_MAX 64
+/* messages read and sent at a time; the next batch is read when half of
+ * them are reported: thousands stored for one user neither fill private
+ * memory nor the relay's queue */
+#define IMST_PUSH_BATCH 64
 /* the relay leg facing the user */
 #define IMST_PUSH_LEG "user"
 
@@ -34,6 +38,9 @@ typedef struct imst_push {
 	imr_session_t relay;
 	imr_leg_t leg;
 	int pending; /* injected, outcome not reported yet */
+	long long last_id; /* the last stored message read for it */
+	int more;		   /* its last batch was full: more may follow */
+	int stopped;	   /* the relay refused an injection: no more batches */
 	int npicked; /* 0: every message alive; else only these tokens */
 	char picked[IMST_PICK_MAX][IMST_TOKEN_LEN + 1];
 } imst_push_t;

@@ -10,6 +10,7 @@ typedef enum imst_stat {
 	IMST_STAT_DELIVERED,
 	IMST_STAT_EXPIRED,
 	IMST_STAT_PUSHES,
+	IMST_STAT_BATCHES, /* reads of a push's next IMST_PUSH_BATCH messages */
 	IMST_STAT_COUNT
 } imst_stat_t;
 
