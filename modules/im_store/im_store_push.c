@@ -440,7 +440,9 @@ static int delivered_event(const imst_row_t *r, void *arg)
 {
 	int *found = arg;
 
-	if(imst_db_delete(&r->recipient, "token", &r->token) < 0)
+	if(imst_db_remove(&(imst_sel_t){.recipient = &r->recipient,
+			   .token = &r->token})
+			< 0)
 		return 1;
 	*found = 1;
 	imst_stats_add(IMST_STAT_DELIVERED, 1);

@@ -5,7 +5,7 @@
 #include "im_store_stats.h"
 
 const char *imst_stat_names[IMST_STAT_COUNT] = {
-		"stored", "refused", "delivered", "expired", "pushes"};
+		"stored", "refused", "delivered", "expired", "pushes", "imdn_sent"};
 
 static atomic_t *counters = NULL;
 

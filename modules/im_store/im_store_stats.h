@@ -10,6 +10,7 @@ typedef enum imst_stat {
 	IMST_STAT_DELIVERED,
 	IMST_STAT_EXPIRED,
 	IMST_STAT_PUSHES,
+	IMST_STAT_IMDN_SENT, /* failure IMDNs (DM-7) */
 	IMST_STAT_COUNT
 } imst_stat_t;
 
