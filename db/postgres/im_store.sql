@@ -1,5 +1,5 @@
 -- Deferred messages, PostgreSQL flavour (see db/sqlite/im_store.sql).
-INSERT INTO version (table_name, table_version) VALUES ('im_store', 2);
+INSERT INTO version (table_name, table_version) VALUES ('im_store', 3);
 
 CREATE TABLE im_store (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -13,6 +13,10 @@ CREATE TABLE im_store (
     size INTEGER NOT NULL,
     kind VARCHAR(16) DEFAULT 'message' NOT NULL,
     request BYTEA NOT NULL,
+    imdn_message_id VARCHAR(128) DEFAULT NULL,
+    imdn_datetime VARCHAR(64) DEFAULT NULL,
+    imdn_from VARCHAR(255) DEFAULT NULL,
+    imdn_to VARCHAR(255) DEFAULT NULL,
     CONSTRAINT im_store_token_idx UNIQUE (token),
     CONSTRAINT im_store_message_id_idx UNIQUE (message_id)
 );

@@ -7,7 +7,12 @@
 -- OMA Message-ID (12.2.2.3 item 4); times are Unix seconds. kind is
 -- 'message' (request: the MESSAGE) or 'large-message' (request: the
 -- multipart/mixed body of its push, D-30: INVITE, 200, the SENDs, BYE).
-INSERT INTO version (table_name, table_version) VALUES ('im_store', 2);
+-- imdn_*: set when the MESSAGE's message/cpim body asked for a failure
+-- IMDN (imdn.Disposition-Notification with negative-delivery, RFC 5438):
+-- its imdn.Message-ID, DateTime, CPIM From and To, what the failure IMDN
+-- to its sender needs when it expires or is deleted unread (DM-7); NULL
+-- otherwise.
+INSERT INTO version (table_name, table_version) VALUES ('im_store', 3);
 
 CREATE TABLE im_store (
     id INTEGER PRIMARY KEY NOT NULL,
@@ -21,6 +26,10 @@ CREATE TABLE im_store (
     size INTEGER NOT NULL,
     kind VARCHAR(16) DEFAULT 'message' NOT NULL,
     request BLOB NOT NULL,
+    imdn_message_id VARCHAR(128) DEFAULT NULL,
+    imdn_datetime VARCHAR(64) DEFAULT NULL,
+    imdn_from VARCHAR(255) DEFAULT NULL,
+    imdn_to VARCHAR(255) DEFAULT NULL,
     CONSTRAINT im_store_token_idx UNIQUE (token),
     CONSTRAINT im_store_message_id_idx UNIQUE (message_id)
 );

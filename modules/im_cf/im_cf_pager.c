@@ -31,6 +31,7 @@
 #include "im_cf_pager_agg.h"
 #include "im_cf_pager_send.h"
 #include "im_cf_pager_check.h"
+#include "im_cpim.h"
 #include "im_cf_reply.h"
 #include "im_cf_table.h"
 
@@ -302,7 +303,7 @@ static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	imcf_pager_limits_t lim = {imcf_pager_enabled, imcf_allow_anonymity,
 			imcf_max_participants, (size_t)imcf_pager_max_size};
 	imcf_verdict_t v;
-	imcf_cpim_imdn_t cpim;
+	im_cpim_imdn_t cpim;
 	imcf_pager_job_t *job;
 	unsigned dn = 0;
 	str body, xml, payload = STR_NULL, phdrs = STR_NULL, sender, dname;
@@ -327,7 +328,7 @@ static int serve(struct sip_msg *msg, const str *factory, imcf_list_t *list,
 	if(imcf_check_pager(&req, &lim, &v) < 0)
 		return refused(msg, &v, err);
 	phdrs = part_headers(&body, &payload);
-	if(is_cpim && imcf_cpim_imdn(payload.s, payload.len, &cpim) == 0
+	if(is_cpim && im_cpim_imdn(payload.s, payload.len, &cpim) == 0
 			&& cpim.disposition[0]
 			&& im_imdn_disposition_parse(
 					   cpim.disposition, strlen(cpim.disposition), &dn)

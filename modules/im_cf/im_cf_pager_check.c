@@ -1,7 +1,4 @@
-#include <ctype.h>
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 
 #include "im_cf_pager_check.h"
 
@@ -36,64 +33,4 @@ int imcf_check_pager(const imcf_pager_req_t *r, const imcf_pager_limits_t *l,
 	if(!r->has_payload)
 		return refuse(v, 415, 0);
 	return 0;
-}
-
-static void take(char *dst, size_t dstlen, const char *v, size_t n)
-{
-	while(n && (*v == ' ' || *v == '\t')) {
-		v++;
-		n--;
-	}
-	while(n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r'))
-		n--;
-	if(n >= dstlen)
-		n = dstlen - 1;
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-}
-
-/* name is "<prefix>.<want>" or "<want>" */
-static int named(const char *name, size_t n, const char *want)
-{
-	size_t w = strlen(want);
-
-	if(n < w || strncasecmp(name + n - w, want, w) != 0)
-		return 0;
-	return n == w || name[n - w - 1] == '.';
-}
-
-int imcf_cpim_imdn(const char *body, size_t len, imcf_cpim_imdn_t *out)
-{
-	const char *p = body, *end = body + len;
-
-	memset(out, 0, sizeof(*out));
-	while(p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *colon;
-		size_t n;
-
-		if(!eol)
-			return -1;
-		n = (size_t)(eol - p);
-		if(n && p[n - 1] == '\r')
-			n--;
-		if(n == 0)
-			return 0; /* the blank line ending the message headers */
-		colon = memchr(p, ':', n);
-		if(colon) {
-			size_t nl = (size_t)(colon - p), vl = n - nl - 1;
-
-			if(named(p, nl, "Message-ID"))
-				take(out->message_id, sizeof(out->message_id), colon + 1, vl);
-			else if(named(p, nl, "DateTime") && nl == 8)
-				take(out->datetime, sizeof(out->datetime), colon + 1, vl);
-			else if(named(p, nl, "Disposition-Notification"))
-				take(out->disposition, sizeof(out->disposition), colon + 1,
-						vl);
-			else if(nl == 4 && strncasecmp(p, "From", 4) == 0)
-				take(out->from, sizeof(out->from), colon + 1, vl);
-		}
-		p = eol + 1;
-	}
-	return -1;
 }

@@ -1,7 +1,6 @@
 /*
  * The checks of a group MESSAGE to the exploder (OMA TS 8.3.1.1, PM-1)
- * and what the pager reads in the message's CPIM wrapper (D-24), as
- * pure functions for the golden cases of test/unit/cf_cases/pager_*.txt.
+ * as pure functions for the golden cases of test/unit/cf_cases/pager_*.txt.
  */
 #ifndef IM_CF_PAGER_CHECK_H
 #define IM_CF_PAGER_CHECK_H
@@ -37,20 +36,5 @@ typedef struct imcf_pager_limits
  * type we fan out). */
 int imcf_check_pager(const imcf_pager_req_t *r, const imcf_pager_limits_t *l,
 		imcf_verdict_t *v);
-
-/* The IMDN headers of a message/cpim body (RFC 5438 section 6, D-24):
- * the values of Message-ID, DateTime and Disposition-Notification in
- * the CPIM message headers (the NS prefix of the imdn namespace, any
- * case), each NUL-terminated into its buffer, "" when absent. 0, or -1
- * when the header block is not complete. */
-typedef struct imcf_cpim_imdn
-{
-	char message_id[128];
-	char datetime[64];
-	char disposition[128];
-	char from[256]; /* the CPIM From value */
-} imcf_cpim_imdn_t;
-
-int imcf_cpim_imdn(const char *body, size_t len, imcf_cpim_imdn_t *out);
 
 #endif

@@ -6,6 +6,7 @@
 #define IM_STORE_H
 
 #include "core/str.h"
+#include "modules/tm/tm_load.h"
 
 #include "im_pf_load.h"
 #include "im_relay_load.h"
@@ -22,6 +23,7 @@
 extern imua_api_t imst_ua;
 extern imr_api_t imst_relay;
 extern impf_api_t imst_pf;
+extern struct tm_binds imst_tm;
 
 extern str imst_db_url;
 extern str imst_host; /* of our Message-IDs; empty: the recipient's */

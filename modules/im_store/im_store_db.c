@@ -18,7 +18,9 @@ static db1_con_t *con = NULL;
 static str cols_s[] = {str_init("token"), str_init("message_id"),
 		str_init("recipient"), str_init("sender"), str_init("call_id"),
 		str_init("received"), str_init("expires"), str_init("size"),
-		str_init("kind"), str_init("request")};
+		str_init("kind"), str_init("imdn_message_id"),
+		str_init("imdn_datetime"), str_init("imdn_from"), str_init("imdn_to"),
+		str_init("request")};
 enum
 {
 	C_TOKEN,
@@ -30,6 +32,10 @@ enum
 	C_EXPIRES,
 	C_SIZE,
 	C_KIND,
+	C_IMDN_ID,
+	C_IMDN_DATETIME,
+	C_IMDN_FROM,
+	C_IMDN_TO,
 	C_REQUEST,
 	C_COUNT
 };
@@ -87,6 +93,13 @@ static void set_str(db_val_t *v, const str *s, db_type_t type)
 		VAL_STR(v) = *s;
 }
 
+/* an empty str is NULL */
+static void set_opt_str(db_val_t *v, const str *s)
+{
+	set_str(v, s, DB1_STR);
+	VAL_NULL(v) = s->len == 0;
+}
+
 static void set_bigint(db_val_t *v, long long n)
 {
 	memset(v, 0, sizeof(*v));
@@ -100,6 +113,8 @@ int imst_db_insert(const imst_row_t *r)
 	db_val_t v[C_COUNT];
 	const str *strs[] = {&r->token, &r->message_id, &r->recipient, &r->sender,
 			&r->call_id};
+	const str *imdn[] = {&r->imdn_id, &r->imdn_datetime, &r->imdn_from,
+			&r->imdn_to};
 
 	if(use() < 0)
 		return -1;
@@ -115,6 +130,8 @@ int imst_db_insert(const imst_row_t *r)
 	set_str(&v[C_KIND],
 			r->kind.len ? &r->kind : &(str)str_init(IMST_KIND_MESSAGE),
 			DB1_STR);
+	for(int i = C_IMDN_ID; i <= C_IMDN_TO; i++)
+		set_opt_str(&v[i], imdn[i - C_IMDN_ID]);
 	set_str(&v[C_REQUEST], &r->request, DB1_BLOB);
 	if(dbf.insert(con, k, v, C_COUNT) < 0) {
 		LM_ERR("insert into " TABLE " failed\n");
@@ -163,26 +180,35 @@ static long long get_int(db_val_t *v)
 }
 
 /* The WHERE of a selection: keys k/ops o/values v; returns how many. */
-static int where(const str *recipient, const str *token, long long alive_at,
-		db_key_t *k, db_op_t *o, db_val_t *v)
+static int where(const imst_sel_t *sel, db_key_t *k, db_op_t *o, db_val_t *v)
 {
-	static db_op_t eq = OP_EQ, gt = OP_GT;
+	static str empty = str_init("");
+	const str *eq[] = {sel->recipient, sel->token, sel->message_id};
+	const int eq_col[] = {C_RECIPIENT, C_TOKEN, C_MESSAGE_ID};
 	int n = 0;
 
-	if(recipient) {
-		k[n] = &cols_s[C_RECIPIENT];
-		o[n] = eq;
-		set_str(&v[n++], recipient, DB1_STR);
+	for(int i = 0; i < 3; i++) {
+		if(!eq[i])
+			continue;
+		k[n] = &cols_s[eq_col[i]];
+		o[n] = OP_EQ;
+		set_str(&v[n++], eq[i], DB1_STR);
 	}
-	if(token) {
-		k[n] = &cols_s[C_TOKEN];
-		o[n] = eq;
-		set_str(&v[n++], token, DB1_STR);
-	}
-	if(alive_at) {
+	if(sel->alive_at) {
 		k[n] = &cols_s[C_EXPIRES];
-		o[n] = gt;
-		set_bigint(&v[n++], alive_at);
+		o[n] = OP_GT;
+		set_bigint(&v[n++], sel->alive_at);
+	}
+	if(sel->expired_at) {
+		k[n] = &cols_s[C_EXPIRES];
+		o[n] = OP_LEQ;
+		set_bigint(&v[n++], sel->expired_at);
+	}
+	if(sel->with_imdn) {
+		/* NULL <> '' is not true either */
+		k[n] = &cols_s[C_IMDN_ID];
+		o[n] = OP_NEQ;
+		set_str(&v[n++], &empty, DB1_STR);
 	}
 	return n;
 }
@@ -215,8 +241,18 @@ static int add_where(im_kbuf_t *b, const imst_sel_t *sel)
 		if(add_literal(b, sel->token) < 0)
 			return -1;
 	}
+	if(sel->message_id) {
+		im_kbuf_addf(b, " AND message_id=");
+		if(add_literal(b, sel->message_id) < 0)
+			return -1;
+	}
 	if(sel->alive_at)
 		im_kbuf_addf(b, " AND expires>%lld", sel->alive_at);
+	if(sel->expired_at)
+		im_kbuf_addf(b, " AND expires<=%lld", sel->expired_at);
+	/* NULL <> '' is not true either */
+	if(sel->with_imdn)
+		im_kbuf_addf(b, " AND imdn_message_id<>''");
 	if(sel->after_id)
 		im_kbuf_addf(b, " AND id>%lld", sel->after_id);
 	return b->failed ? -1 : 0;
@@ -275,6 +311,10 @@ int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg)
 		row.expires = get_int(&rv[C_EXPIRES]);
 		row.size = (int)get_int(&rv[C_SIZE]);
 		get_str(&rv[C_KIND], &row.kind);
+		get_str(&rv[C_IMDN_ID], &row.imdn_id);
+		get_str(&rv[C_IMDN_DATETIME], &row.imdn_datetime);
+		get_str(&rv[C_IMDN_FROM], &row.imdn_from);
+		get_str(&rv[C_IMDN_TO], &row.imdn_to);
 		if(sel->with_request)
 			get_str(&rv[C_REQUEST], &row.request);
 		row.id = get_int(&rv[nc]);
@@ -289,7 +329,7 @@ int imst_db_usage(const str *recipient, long long alive_at, int *count,
 		long long *bytes)
 {
 	im_kbuf_t q = {0};
-	imst_sel_t sel = {recipient, NULL, alive_at, 0, 0, 0};
+	imst_sel_t sel = {.recipient = recipient, .alive_at = alive_at};
 	db1_res_t *res;
 
 	if(use() < 0)
@@ -338,29 +378,12 @@ static int delete_where(db_key_t *k, db_op_t *o, db_val_t *v, int n)
 	return rows;
 }
 
-int imst_db_delete(const str *recipient, const char *col, const str *val)
+int imst_db_remove(const imst_sel_t *sel)
 {
-	db_key_t k[2];
-	db_op_t o[2] = {OP_EQ, OP_EQ};
-	db_val_t v[2];
-	str name;
-	int n = where(recipient, NULL, 0, k, o, v);
+	db_key_t k[IMST_SEL_KEYS];
+	db_op_t o[IMST_SEL_KEYS];
+	db_val_t v[IMST_SEL_KEYS];
+	int n = where(sel, k, o, v);
 
-	if(val) {
-		name.s = (char *)col;
-		name.len = strlen(col);
-		k[n] = &name;
-		set_str(&v[n++], val, DB1_STR);
-	}
-	return delete_where(k, o, v, n);
-}
-
-int imst_db_expire(long long now)
-{
-	db_key_t k[1] = {&cols_s[C_EXPIRES]};
-	db_op_t o[1] = {OP_LEQ};
-	db_val_t v[1];
-
-	set_bigint(&v[0], now);
-	return delete_where(k, o, v, 1);
+	return delete_where(n ? k : NULL, n ? o : NULL, n ? v : NULL, n);
 }

@@ -20,6 +20,10 @@ typedef struct imst_row {
 	long long received, expires; /* Unix time */
 	int size;					 /* bytes of request */
 	str kind;					 /* IMST_KIND_MESSAGE or IMST_KIND_LARGE */
+	/* a MESSAGE whose CPIM body asked for a failure IMDN (RFC 5438
+	 * negative-delivery, DM-7): its imdn.Message-ID, DateTime, CPIM From
+	 * and To; empty otherwise */
+	str imdn_id, imdn_datetime, imdn_from, imdn_to;
 	str request; /* the MESSAGE as stored; a Large Message: the body of
 					its push (D-30) */
 	long long id; /* grows with each insert: the order of the store */
@@ -31,16 +35,22 @@ void imst_db_close(void);
 int imst_db_insert(const imst_row_t *r);
 
 /* What is selected: a user's messages (recipient NULL: everyone's),
- * or one message by its token, only those alive at `alive_at` (0: expired
- * ones too), with or without the request itself. */
+ * or one message by its token or Message-ID, only those alive at
+ * `alive_at` (0: expired ones too) or only those expired at `expired_at`
+ * (0: any), only those asking for a failure IMDN, with or without the
+ * request itself. */
 typedef struct imst_sel {
 	const str *recipient;
 	const str *token; /* NULL: any */
 	long long alive_at;
 	int with_request;
+	const str *message_id; /* NULL: any */
+	long long expired_at;
+	int with_imdn;
 	long long after_id; /* only rows stored after this one (its id) */
 	int limit;			/* at most so many rows, 0: all */
 } imst_sel_t;
+#define IMST_SEL_KEYS 6
 
 /* fn returns non-zero to stop. Returns the rows seen, or -1. */
 typedef int (*imst_row_f)(const imst_row_t *r, void *arg);
@@ -50,11 +60,8 @@ int imst_db_select(const imst_sel_t *sel, imst_row_f fn, void *arg);
 int imst_db_usage(const str *recipient, long long alive_at, int *count,
 		long long *bytes);
 
-/* Deletes recipient's message whose column `col` ("token" or
- * "message_id") is val, or all its messages when val is NULL: the rows
- * deleted, -1 on error. */
-int imst_db_delete(const str *recipient, const char *col, const str *val);
-/* Deletes the messages expired at now: how many, or -1. */
-int imst_db_expire(long long now);
+/* Deletes the messages sel selects (its with_request aside): how many,
+ * or -1. */
+int imst_db_remove(const imst_sel_t *sel);
 
 #endif

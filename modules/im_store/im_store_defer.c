@@ -21,6 +21,7 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_imdn.h"
 #include "im_store_reply.h"
 #include "im_store_stats.h"
 
@@ -188,7 +189,7 @@ int imst_store(imst_row_t *row)
 int imst_defer(struct sip_msg *msg)
 {
 	char rcpt[IMST_URI_MAX], sender[IMST_URI_MAX], token[IMST_TOKEN_LEN + 1];
-	char mid[IMST_ID_MAX];
+	char mid[IMST_ID_MAX], imdn[IMST_IMDN_BUF];
 	imst_row_t row;
 	im_kbuf_t b = {0};
 	str body, host;
@@ -229,6 +230,7 @@ int imst_defer(struct sip_msg *msg)
 	row.call_id = msg->callid->body;
 	row.received = time(NULL);
 	row.expires = expiry(msg, row.received);
+	imst_imdn_fields(msg, &row, imdn);
 	row.request = im_kbuf_str(&b);
 	row.size = row.request.len;
 	ret = imst_store(&row);

@@ -8,7 +8,6 @@
 #include "core/parser/parse_refer_to.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
-#include "modules/tm/tm_load.h"
 
 #include "im_mime.h"
 #include "im_rlist.h"
@@ -17,21 +16,11 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_delete.h"
+#include "im_store_imdn.h"
 #include "im_store_reply.h"
 #include "im_store_request.h"
 
 #define CT_RLIST "application/resource-lists+xml"
-
-static struct tm_binds tmb;
-
-int imst_delete_init(void)
-{
-	if(load_tm_api(&tmb) < 0) {
-		LM_ERR("cannot bind tm: load it before im_store\n");
-		return -1;
-	}
-	return 0;
-}
 
 /* A header of msg named name whose value contains value, any case. */
 static int has_header(struct sip_msg *msg, const char *name, const char *value)
@@ -90,7 +79,7 @@ static void notify(struct sip_msg *msg, const char *aor, int code,
 	uac_req_t uac_r;
 	str host;
 
-	if(tmb.t_get_reply_totag(msg, &totag) < 0 || !totag.len
+	if(imst_tm.t_get_reply_totag(msg, &totag) < 0 || !totag.len
 			|| parse_contact(msg->contact) < 0
 			|| !(c = ((contact_body_t *)msg->contact->parsed)->contacts)) {
 		LM_WARN("delete by %s: no dialog for the NOTIFY\n", aor);
@@ -117,7 +106,7 @@ static void notify(struct sip_msg *msg, const char *aor, int code,
 	dlg.state = DLG_CONFIRMED;
 	dlg.send_sock = msg->rcv.bind_address;
 	set_uac_req(&uac_r, &method, &h, &body, &dlg, 0, NULL, NULL);
-	if(tmb.t_request_within(&uac_r) < 0)
+	if(imst_tm.t_request_within(&uac_r) < 0)
 		LM_WARN("delete by %s: NOTIFY not sent\n", aor);
 }
 
@@ -139,14 +128,15 @@ static int delete_named(
 		return -2;
 	} else if(names_all(&u)) {
 		*named = -1;
-		return imst_db_delete(owner, "token", NULL);
+		return imst_delete_notify(&(imst_sel_t){.recipient = owner});
 	} else if(imst_message_token(target, tokens[0]) == 0) {
 		n = 1;
 	}
 	*named = n;
 	for(int i = 0; i < n; i++) {
 		t = (str){tokens[i], IMST_TOKEN_LEN};
-		d = imst_db_delete(owner, "token", &t);
+		d = imst_delete_notify(
+				&(imst_sel_t){.recipient = owner, .token = &t});
 		if(d < 0)
 			return -1;
 		deleted += d;

@@ -9,8 +9,6 @@
 
 #include "core/parser/msg_parser.h"
 
-int imst_delete_init(void);
-
 /* 1: deleted, answered 202 (the NOTIFY follows unless Refer-Sub:
  * false); -1: not a REFER, nothing done; -2: refused and answered (400,
  * 403 + 127, 500). */

@@ -6,7 +6,8 @@
  * pushed to the user over MSRP when he comes back (im_store_push,
  * im_store_push.c) or asks for them (im_store_retrieve,
  * im_store_retrieve.c), deleted when he asks (im_store_delete,
- * im_store_delete.c) or when they expire (the timer below).
+ * im_store_delete.c) or when they expire (the timer below), their senders
+ * getting the failure IMDN they asked for (im_store_imdn.c).
  *
  * Exports and wiring only: the table is im_store_db.c, event routes
  * im_store_event.c, counters im_store_stats.c, RPC im_store_rpc.c.
@@ -28,6 +29,7 @@
 #include "im_store_defer.h"
 #include "im_store_delete.h"
 #include "im_store_event.h"
+#include "im_store_imdn.h"
 #include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_retrieve.h"
@@ -39,6 +41,7 @@ MODULE_VERSION
 imua_api_t imst_ua;
 imr_api_t imst_relay;
 impf_api_t imst_pf;
+struct tm_binds imst_tm;
 
 str imst_db_url = STR_NULL;
 str imst_host = STR_NULL;
@@ -146,10 +149,12 @@ struct module_exports exports = {
 		mod_destroy		 /* module destroy function */
 };
 
-/* DM-6: what has expired is deleted (local policy, 12.2.2.4). */
+/* DM-6: what has expired is deleted undelivered (local policy,
+ * 12.2.2.4), its sender notified when he asked (12.2.2.6, DM-7). */
 static void expire_tick(unsigned int ticks, void *param)
 {
-	int n = imst_db_expire(time(NULL));
+	imst_sel_t sel = {.expired_at = time(NULL)};
+	int n = imst_delete_notify(&sel);
 
 	(void)ticks;
 	(void)param;
@@ -193,20 +198,25 @@ static int mod_init(void)
 	memset(&imst_ua, 0, sizeof(imst_ua));
 	memset(&imst_relay, 0, sizeof(imst_relay));
 	memset(&imst_pf, 0, sizeof(imst_pf));
+	if(load_tm_api(&imst_tm) < 0) {
+		LM_ERR("cannot bind tm: load it before im_store\n");
+		return -1;
+	}
 	if(load_im_ua_api(&imst_ua) < 0 || load_im_relay_api(&imst_relay) < 0
 			|| load_im_pf_api(&imst_pf) < 0)
 		return -1;
 	if(!imst_ua.uac_invite || !imst_ua.reply || !imst_relay.session_open
 			|| !imst_relay.inject || !imst_relay.report
 			|| !imst_relay.received || !imst_relay.message_get
-			|| !imst_pf.service_allowed) {
+			|| !imst_pf.service_allowed || !imst_pf.hop_header
+			|| !imst_pf.self_uri || !imst_pf.pager_peer) {
 		LM_ERR("im_ua, im_relay or im_pf lack the single-dialog, endpoint "
 			   "or policy API\n");
 		return -1;
 	}
 	if(imst_db_init() < 0 || imst_event_init() < 0 || imst_stats_init() < 0
 			|| imst_defer_init() < 0 || imst_push_init() < 0
-			|| imst_large_init() < 0 || imst_delete_init() < 0)
+			|| imst_large_init() < 0)
 		return -1;
 	if(imst_relay.watch(imst_push_watch) < 0
 			|| imst_relay.report(imst_push_report) < 0

@@ -249,7 +249,11 @@ static int inject_one(const imst_row_t *r, void *arg)
 static int send_batch(imst_push_t *p)
 {
 	str user = cstr(p->user);
-	imst_sel_t sel = {&user, NULL, time(NULL), 1, p->last_id, IMST_PUSH_BATCH};
+	imst_sel_t sel = {.recipient = &user,
+			.alive_at = time(NULL),
+			.with_request = 1,
+			.after_id = p->last_id,
+			.limit = IMST_PUSH_BATCH};
 	int n = imst_db_select(&sel, inject_one, p);
 
 	imst_stats_add(IMST_STAT_BATCHES, 1);
@@ -475,7 +479,9 @@ static int delivered_event(const imst_row_t *r, void *arg)
 {
 	int *found = arg;
 
-	if(imst_db_delete(&r->recipient, "token", &r->token) < 0)
+	if(imst_db_remove(&(imst_sel_t){.recipient = &r->recipient,
+			   .token = &r->token})
+			< 0)
 		return 1;
 	*found = 1;
 	imst_stats_add(IMST_STAT_DELIVERED, 1);

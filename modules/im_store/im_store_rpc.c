@@ -12,6 +12,7 @@
 #include "im_store.h"
 #include "im_store_db.h"
 #include "im_store_defer.h"
+#include "im_store_imdn.h"
 #include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_rpc.h"
@@ -119,7 +120,8 @@ static void rpc_delete(rpc_t *rpc, void *ctx)
 			|| im_rpc_end(&a) < 0)
 		return;
 	user = (str){aor, strlen(aor)};
-	n = imst_db_delete(&user, "message_id", mid.len ? &mid : NULL);
+	n = imst_delete_notify(&(imst_sel_t){
+			.recipient = &user, .message_id = mid.len ? &mid : NULL});
 	if(n < 0) {
 		rpc->fault(ctx, 500, "database error");
 		return;

@@ -5,7 +5,8 @@
 #include "im_store_stats.h"
 
 const char *imst_stat_names[IMST_STAT_COUNT] = {
-		"stored", "refused", "delivered", "expired", "pushes", "batches"};
+		"stored", "refused", "delivered", "expired", "pushes", "batches",
+		"imdn_sent"};
 
 static atomic_t *counters = NULL;
 

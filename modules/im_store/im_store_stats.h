@@ -11,6 +11,7 @@ typedef enum imst_stat {
 	IMST_STAT_EXPIRED,
 	IMST_STAT_PUSHES,
 	IMST_STAT_BATCHES, /* reads of a push's next IMST_PUSH_BATCH messages */
+	IMST_STAT_IMDN_SENT, /* failure IMDNs (DM-7) */
 	IMST_STAT_COUNT
 } imst_stat_t;
 

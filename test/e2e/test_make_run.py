@@ -6,6 +6,7 @@ sends it)."""
 
 import os
 import socket
+import sqlite3
 import stat
 import subprocess
 
@@ -122,6 +123,20 @@ def test_database_is_private_from_creation(tmp_path):
     out = run("db-init.sh", str(db))
     assert mode_of(db) == 0o600
     assert "now mode 0600" in out.stderr
+
+
+def test_database_of_an_older_store_schema_is_reported(tmp_path):
+    """db-init.sh checks every schema version row: a database whose
+    im_store table predates the failure IMDN columns (version 2) is
+    refused with what to do, not used as it is."""
+    db = tmp_path / "im.sqlite"
+    script = os.path.join(TOP, "scripts", "db-init.sh")
+    subprocess.run([script, str(db)], check=True, capture_output=True, timeout=60)
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE version SET table_version=2 WHERE table_name='im_store'")
+    out = subprocess.run([script, str(db)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "has schema '2' of im_store, this version needs 3" in out.stderr, out.stderr
 
 
 def test_run_script_tcp_control_needs_the_generated_secret(tmp_path):

@@ -53,6 +53,7 @@
 #include "im_cf_final.h"
 #include "im_cf_ident.h"
 #include "im_cf_pager_check.h"
+#include "im_cpim.h"
 #include "im_cf_policy.h"
 
 #define CASES "cf_cases"
@@ -307,7 +308,7 @@ static void cpim_query(const char *in, char *got, size_t len)
 {
 	char body[512];
 	size_t n = 0;
-	imcf_cpim_imdn_t c;
+	im_cpim_imdn_t c;
 
 	for(; *in && n + 2 < sizeof(body); in++) {
 		if(*in == '~') {
@@ -316,7 +317,7 @@ static void cpim_query(const char *in, char *got, size_t len)
 		} else
 			body[n++] = *in == '_' ? ' ' : *in;
 	}
-	if(imcf_cpim_imdn(body, n, &c) < 0)
+	if(im_cpim_imdn(body, n, &c) < 0)
 		snprintf(got, len, "incomplete");
 	else
 		snprintf(got, len, "%.100s|%.40s|%.100s|%.100s", c.message_id,

@@ -1,0 +1,132 @@
+"""Failure IMDNs of deferred messages (im_store, OMA TS 12.2.2.4,
+12.2.2.6, DM-6, DM-7, RFC 5438) on SQLite and PostgreSQL: a stored
+MESSAGE whose message/cpim body asked for negative-delivery, once it
+expires or is deleted unread by its recipient, brings its sender one
+MESSAGE from the recipient, without Contact (MSG-02), whose CPIM wrapper
+carries a message/imdn+xml <delivery-notification> with <failed/>, the
+original imdn.Message-ID and DateTime; a message that did not ask brings
+nothing; a sender who is offline has the notification stored for him."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import start_server, stop_server
+from imtest import cpim
+from imtest.db import BACKENDS
+from imtest.procs import wait_until
+from imtest.store import empty_store  # noqa: F401 (autouse fixture)
+from imtest.store import count, send_message
+
+pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
+
+NS = "{urn:ietf:params:xml:ns:imdn}"
+DATETIME = "2026-12-06T10:00:00.250Z"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, new_database):
+    """A domain whose store expires every second."""
+    s = start_server(tmp_path_factory.mktemp("imdn"), database=new_database(),
+                     defines={"STORE_EXPIRE_INTERVAL": "1"})
+    yield s
+    stop_server(s)
+
+
+def store(server, alice, imdn_id, disposition="negative-delivery", expires=None):
+    """alice's CPIM MESSAGE for bob (offline), stored: its Message-ID."""
+    body = cpim.build(f"Alice <{server.uri('alice')}>", f"<{server.uri('bob')}>",
+                      "are you there?", imdn_message_id=imdn_id,
+                      disposition=disposition, datetime_value=DATETIME)
+    headers = [("Expires", str(expires))] if expires else []
+    _, resp, _ = send_message(alice, server.uri("bob"), body, headers=headers,
+                              ctype="message/cpim")
+    assert resp.status == 202, f"{resp.status} {resp.reason}"
+    [row] = [r for r in server.rpc.call("im_store.list", server.uri("bob"))]
+    return row["message_id"]
+
+
+def check_failure_imdn(server, req, imdn_id):
+    """The IMDN MESSAGE as RFC 5438 7.2.1.1 and MSG-02 want it."""
+    msg = req.msg
+    assert msg.get("contact") is None, msg
+    assert msg.from_.uri == server.uri("bob")
+    assert msg.get("content-type").startswith("message/cpim")
+    c = cpim.parse(msg.body)
+    assert server.uri("bob") in c.get("From") and server.uri("alice") in c.get("To")
+    assert c.get("imdn.Message-ID") and c.get("imdn.Message-ID") != imdn_id
+    assert c.get("DateTime")
+    assert c.content_type.startswith("message/imdn+xml")
+    assert ("Content-Disposition", "notification") in c.content_headers
+    root = ET.fromstring(c.body)
+    assert root.tag == NS + "imdn"
+    assert root.findtext(NS + "message-id") == imdn_id
+    assert root.findtext(NS + "datetime") == DATETIME
+    assert root.findtext(NS + "recipient-uri") == server.uri("bob")
+    [status] = list(root.find(f"{NS}delivery-notification/{NS}status"))
+    assert status.tag == NS + "failed"
+
+
+def test_expired_message_gives_one_failure_imdn(server, make_ua):
+    """DM-6 (deleted undelivered), DM-7: the sender asked for
+    negative-delivery; after the expiry timer he gets exactly one IMDN."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    before = server.rpc.call("im_store.stats")["imdn_sent"]
+    store(server, alice, "exp-1", "positive-delivery, negative-delivery", expires=1)
+    req = alice.wait_request("MESSAGE", timeout=15)
+    req.reply(200)
+    check_failure_imdn(server, req, "exp-1")
+    assert count(server, "bob") == 0
+    assert alice.no_request("MESSAGE", timeout=3)
+    stats = server.rpc.call("im_store.stats")
+    assert stats["imdn_sent"] == before + 1 and stats["expired"] >= 1
+
+
+def test_no_imdn_when_not_asked(server, make_ua):
+    """12.2.2.6 step 1: no failure report requested, none sent."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    before = server.rpc.call("im_store.stats")["imdn_sent"]
+    store(server, alice, "exp-2", "positive-delivery, display", expires=1)
+    wait_until(lambda: count(server, "bob") == 0, 15, "the expired message deleted")
+    assert alice.no_request("MESSAGE", timeout=3)
+    assert server.rpc.call("im_store.stats")["imdn_sent"] == before
+
+
+def test_delete_by_recipient_gives_failure_imdn(server, make_ua):
+    """12.2.2.7 step 3, 12.2.2.6: bob deletes the message unread (REFER
+    to Delete@): alice gets the failure delivery report."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    mid = store(server, alice, "del-1")
+    resp = bob.refer(f"sip:Delete@{server.domain}", f"<{mid}>")
+    assert resp.status == 202
+    bob.wait_request("NOTIFY").reply(200)
+    req = alice.wait_request("MESSAGE", timeout=10)
+    req.reply(200)
+    check_failure_imdn(server, req, "del-1")
+    assert alice.no_request("MESSAGE", timeout=2)
+
+
+def test_delete_by_rpc_gives_failure_imdn(server, make_ua):
+    """The operator's im_store.delete deletes unread as well (12.2.2.7)."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    mid = store(server, alice, "del-2")
+    assert server.rpc.call("im_store.delete", server.uri("bob"), mid) == 1
+    req = alice.wait_request("MESSAGE", timeout=10)
+    req.reply(200)
+    check_failure_imdn(server, req, "del-2")
+
+
+def test_imdn_for_offline_sender_is_stored(server, make_ua):
+    """The IMDN is a MESSAGE like any other: alice offline, it is stored
+    for her (DM-2), from bob."""
+    alice = make_ua("alice", register=False)
+    make_ua("bob", register=False)
+    store(server, alice, "exp-3", expires=1)
+    wait_until(lambda: count(server, "alice") == 1, 15, "the IMDN stored for alice")
+    assert count(server, "bob") == 0
+    [row] = server.rpc.call("im_store.list", server.uri("alice"))
+    assert row["sender"] == server.uri("bob")
