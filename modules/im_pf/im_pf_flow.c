@@ -21,6 +21,7 @@
 #include "im_pf.h"
 #include "im_pf_checks.h"
 #include "im_pf_flow.h"
+#include "im_pf_pager.h"
 #include "im_pf_route.h"
 #include "im_pf_session.h"
 
@@ -187,7 +188,7 @@ int impf_deliver(struct sip_msg *msg)
 	if(msg->first_line.type != SIP_REQUEST)
 		return 1;
 	if(msg->REQ_METHOD == METHOD_MESSAGE)
-		return add_server(msg) < 0 ? -1 : 1;
+		return add_server(msg) < 0 || impf_pager_transport(msg) < 0 ? -1 : 1;
 	if(msg->REQ_METHOD != METHOD_INVITE)
 		return 1;
 	if(impf_proxy_mode) {

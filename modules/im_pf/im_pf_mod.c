@@ -29,6 +29,7 @@
 #include "im_pf_publish.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
+#include "im_pf_sysmsg.h"
 #include "im_pf_session.h"
 #include "im_pf_settings.h"
 #include "im_pf_tls.h"
@@ -290,7 +291,7 @@ static int mod_init(void)
 		LM_ERR("cannot bind rr: load it before im_pf\n");
 		return -1;
 	}
-	if(impf_hop_init() < 0)
+	if(impf_hop_init() < 0 || impf_sysmsg_init() < 0)
 		return -1;
 	if(!impf_tls_init())
 		LM_INFO("tls module not loaded: no peer is trusted by its "

@@ -19,6 +19,7 @@
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_settings.h"
+#include "im_pf_sysmsg.h"
 
 static const char *policy_names[] = {"service", "client_version",
 		"client_upgrade_url", "pager_content_types", "session_accept_types",
@@ -514,6 +515,8 @@ rpc_export_t impf_rpc_cmds[] = {
 				impf_rpc_settings_show_doc, 0},
 		{"im_pf.settings_del", impf_rpc_settings_del,
 				impf_rpc_settings_del_doc, 0},
+		{"im_pf.system_message", impf_rpc_system_message,
+				impf_rpc_system_message_doc, 0},
 		{"im_pf.settings_list", impf_rpc_settings_list,
 				impf_rpc_settings_list_doc, RET_ARRAY},
 		{0, 0, 0, 0}};

@@ -17,6 +17,7 @@ extern int imua_min_se;			 /* smallest interval accepted, s */
 extern int imua_ack_timeout;	 /* s to wait for the ACK of our 2xx */
 extern int imua_hash_size;
 extern int imua_contact_timeout; /* s a target may stay silent; 0: tm's */
+extern int imua_parallel;		 /* B2BUA calls fork leg B in parallel */
 extern str imua_contact_host; /* advertised host[:port]; empty: socket's */
 extern str imua_allow;		  /* our Allow header value */
 

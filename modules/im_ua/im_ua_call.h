@@ -41,6 +41,19 @@ typedef enum imua_refresher {
 	IMUA_REFRESH_PEER,
 } imua_refresher_t;
 
+/* targets of leg B's INVITE: its Request-URI and at most 16 more */
+#define IMUA_MAX_TARGETS 17
+
+/* One target's INVITE of a parallel fork (im_ua_parallel.c). */
+typedef struct imua_branch {
+	unsigned int attempt;	   /* the INVITE of this target that counts */
+	unsigned int hash, label;  /* its tm transaction */
+	unsigned char live;		   /* sent, no final response yet */
+	unsigned char early;	   /* a provisional arrived: it may be CANCELled */
+	unsigned char cancel;	   /* to CANCEL once early (tm refuses before) */
+	unsigned char retried_422; /* invited again with the Min-SE it asked */
+} imua_branch_t;
+
 /* REFER CSeq pairs a leg keeps for the Event id= of their NOTIFYs */
 #define IMUA_REFERS_KEPT 8
 
@@ -144,6 +157,14 @@ struct imua_call {
 	unsigned int attempt_deadline; /* ticks: its target is given up */
 	/* what the responses of leg B's INVITE do (im_ua_fork.c) */
 	const struct imua_fork_ops *invite_b_ops;
+	/* parallel forking (im_ua_parallel.c): every target at once, targets
+	 * holds them all (the first is leg B's Request-URI) */
+	int parallel;
+	int winner; /* the branch whose 2xx made leg B's dialog; -1: none */
+	int n_branches;
+	int failure_reported;
+	int best_code; /* the failure leg A gets when every branch failed */
+	imua_branch_t branch[IMUA_MAX_TARGETS];
 
 	imua_index_entry_t ix[3]; /* leg A Call-ID, leg B Call-ID, key */
 	struct imua_call *next_all, *prev_all;

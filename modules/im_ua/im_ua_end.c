@@ -191,7 +191,8 @@ void imua_end(imua_call_t *c, int by_leg, const char *reason, int code_a)
 		/* a 2xx of leg B still to come is answered with a BYE (see
 		 * answered()); before any provisional a CANCEL must wait */
 		if(b->uac_pending) {
-			if(b->early)
+			/* a parallel fork waits branch by branch */
+			if(b->early || c->parallel)
 				cancel_b = 1;
 			else
 				c->cancel_pending = 1;
@@ -245,11 +246,13 @@ int imua_terminate(const str *key, const char *reason)
 
 void imua_send_cancel_b(imua_call_t *c)
 {
-	struct cell *saved = imua_tmb.t_gett();
-	int saved_branch = imua_tmb.t_gett_branch();
 	unsigned int hash, label;
 	int pending;
 
+	if(c->parallel) {
+		imua_parallel_cancel(c);
+		return;
+	}
 	lock_get(&c->lock);
 	pending = c->leg[IMUA_LEG_B].uac_pending;
 	hash = c->leg[IMUA_LEG_B].uac_hash;
@@ -257,7 +260,7 @@ void imua_send_cancel_b(imua_call_t *c)
 	lock_release(&c->lock);
 	if(!pending)
 		return;
-	if(imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL) == 0) {
+	if(imua_cancel_uac(hash, label) == 0) {
 		/* tm runs our provisional callback before it records the
 		 * provisional on the branch: a CANCEL decided on it (in this or
 		 * another process) may find the branch not yet proceeding. The
@@ -268,6 +271,5 @@ void imua_send_cancel_b(imua_call_t *c)
 		c->cancel_pending = c->leg[IMUA_LEG_B].uac_pending;
 		lock_release(&c->lock);
 	}
-	imua_tmb.t_sett(saved, saved_branch);
 }
 

@@ -1,7 +1,7 @@
 /*
  * The call flows, one file each: B2BUA setup (im_ua_invite.c), single
  * dialogs (im_ua_dlg.c), in-dialog requests (im_ua_indlg.c), the end of a
- * call (im_ua_end.c), serial forking (im_ua_fork.c) and the session
+ * call (im_ua_end.c), forking (im_ua_fork.c, im_ua_parallel.c) and the session
  * timers (im_ua_timer.c). Who calls whom, top down: timer, dlg and invite
  * use fork, indlg and end; fork uses end; end and the lower files
  * (im_ua_leg.c, im_ua_sip.c, im_ua_reply.c, im_ua_call.c) call nothing
@@ -59,6 +59,20 @@ void imua_fork_tick(imua_call_t *c, unsigned int now);
 int imua_fork_answered(imua_call_t *c, struct sip_msg *rpl);
 /* A given-up target answered 2xx (tm ACKed it): it gets a BYE. */
 void imua_fork_stray_2xx(imua_call_t *c, struct sip_msg *rpl);
+/* Target i (of c->targets) becomes leg B's, as a new attempt pending;
+ * under the call lock. 0, or -1 out of memory. */
+int imua_fork_target_locked(imua_call_t *c, int i);
+
+/* im_ua_parallel.c: leg B's INVITE to every target at once (a B2BUA
+ * call with more than one target, im_ua's forking "parallel") */
+/* Sends every branch: 1 when at least one is on its way. */
+int imua_parallel_start(imua_call_t *c);
+/* The response handler of each branch's INVITE. */
+void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
+/* CANCELs every branch but the winner (now, or once it is early). */
+void imua_parallel_cancel(imua_call_t *c);
+/* From the timer: CANCELs that waited for their branch to be early. */
+void imua_parallel_tick(imua_call_t *c);
 
 /* im_ua_indlg.c */
 int imua_dispatch(struct sip_msg *msg);

@@ -37,23 +37,31 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
 int imua_fork_init(imua_call_t *c, const imua_leg_b_spec_t *inv,
 		const char *user, const imua_fork_ops_t *ops)
 {
-	im_kbuf_t contacts[16];
+	im_kbuf_t contacts[IMUA_MAX_TARGETS];
+	imua_target_t all[IMUA_MAX_TARGETS];
 	size_t size;
 	char *p;
-	int n = inv->n_next_targets, ret = -1;
+	int n = 0, ret = -1;
 
 	c->refresher_b_uas = inv->refresher_uas;
 	c->invite_b_ops = ops;
+	c->winner = -1;
 	if(imua_str_set(&c->invite_hdrs, inv->hdrs.s, inv->hdrs.len) < 0)
 		return -1;
-	if(n <= 0 || !inv->next_targets)
+	if(inv->n_next_targets <= 0 || !inv->next_targets) {
+		c->parallel = 0; /* one target: nothing to fork */
 		return 0;
-	if(n > (int)(sizeof(contacts) / sizeof(contacts[0])))
-		n = sizeof(contacts) / sizeof(contacts[0]);
+	}
+	/* in parallel every target is a branch, leg B's Request-URI the first */
+	if(c->parallel)
+		all[n++] = (imua_target_t){inv->ruri, inv->dst_uri};
+	for(int i = 0; i < inv->n_next_targets && n < IMUA_MAX_TARGETS - !c->parallel;
+			i++)
+		all[n++] = inv->next_targets[i];
 	memset(contacts, 0, sizeof(contacts));
 	size = (size_t)n * TARGET_STRS * sizeof(str);
 	for(int i = 0; i < n; i++) {
-		const imua_target_t *t = &inv->next_targets[i];
+		const imua_target_t *t = &all[i];
 		/* our Contact's transport follows the target's */
 		if(imua_contact(&contacts[i], user, &inv->contact_host, NULL,
 				   imua_uri_proto(&t->ruri, &t->dst_uri),
@@ -69,9 +77,8 @@ int imua_fork_init(imua_call_t *c, const imua_leg_b_spec_t *inv,
 	}
 	p = (char *)(c->targets + n * TARGET_STRS);
 	for(int i = 0; i < n; i++) {
-		const str src[TARGET_STRS] = {inv->next_targets[i].ruri,
-				inv->next_targets[i].dst_uri,
-				{contacts[i].s, contacts[i].len}};
+		const str src[TARGET_STRS] = {
+				all[i].ruri, all[i].dst_uri, {contacts[i].s, contacts[i].len}};
 		for(int k = 0; k < TARGET_STRS; k++) {
 			str *dst = &c->targets[i * TARGET_STRS + k];
 			dst->s = p;
@@ -94,24 +101,28 @@ done:
  * none is left or leg A (of a B2BUA call) is answered already. */
 static int advance_locked(imua_call_t *c)
 {
-	imua_leg_t *b = &c->leg[IMUA_LEG_B];
-	str *t;
-
 	if(c->state != IMUA_INVITING
 			|| (imua_leg_used(c, IMUA_LEG_A) && !c->leg[IMUA_LEG_A].uas_pending)
 			|| c->next_target >= c->n_targets)
 		return 0;
-	t = &c->targets[c->next_target++ * TARGET_STRS];
+	return imua_fork_target_locked(c, c->next_target++) == 0;
+}
+
+int imua_fork_target_locked(imua_call_t *c, int i)
+{
+	imua_leg_t *b = &c->leg[IMUA_LEG_B];
+	str *t = &c->targets[i * TARGET_STRS];
+
 	if(imua_str_set(&b->remote_target, t[0].s, t[0].len) < 0
 			|| imua_str_set(&b->dst_uri, t[1].s, t[1].len) < 0
 			|| imua_str_set(&b->contact, t[2].s, t[2].len) < 0)
-		return 0;
+		return -1;
 	c->attempt++;
 	b->early = 0;
 	/* pending from now on, so that an end of the call meanwhile CANCELs
 	 * the INVITE about to leave */
 	b->uac_pending = 1;
-	return 1;
+	return 0;
 }
 
 int imua_send_invite_b(imua_call_t *c)
@@ -215,7 +226,7 @@ static int send_some(imua_call_t *c)
 
 int imua_fork_start(imua_call_t *c)
 {
-	return send_some(c);
+	return c->parallel ? imua_parallel_start(c) : send_some(c);
 }
 
 /* Failures that say "not this contact" rather than "not this callee". */
@@ -259,6 +270,8 @@ int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 {
 	int real = ps->rpl && ps->rpl != FAKED_REPLY, next;
 
+	if(c->parallel)
+		return 0; /* every branch has had its final response */
 	if(real && ps->code == 422 && retry_422(c, ps))
 		return 1;
 
@@ -276,10 +289,13 @@ int imua_fork_retry(imua_call_t *c, struct tmcb_params *ps)
 
 void imua_fork_tick(imua_call_t *c, unsigned int now)
 {
-	struct cell *saved;
-	int saved_branch, next, cancel;
+	int next, cancel;
 	unsigned int hash = 0, label = 0;
 
+	if(c->parallel) {
+		imua_parallel_tick(c);
+		return;
+	}
 	lock_get(&c->lock);
 	/* a CANCEL that tm refused a moment too early (imua_send_cancel_b) */
 	cancel = c->cancel_pending && c->leg[IMUA_LEG_B].early
@@ -306,10 +322,7 @@ void imua_fork_tick(imua_call_t *c, unsigned int now)
 			c->key, imua_contact_timeout);
 	/* the given-up INVITE stops (or is CANCELled once it has an answer);
 	 * what it still gets is a stale attempt's */
-	saved = imua_tmb.t_gett();
-	saved_branch = imua_tmb.t_gett_branch();
-	imua_tmb.t_cancel_uac(NULL, NULL, hash, label, NULL, NULL);
-	imua_tmb.t_sett(saved, saved_branch);
+	imua_cancel_uac(hash, label);
 	if(!send_some(c))
 		imua_end(c, -1, "no contact of the callee answered", 480);
 }
@@ -394,6 +407,10 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 	const imua_fork_ops_t *ops = c->invite_b_ops;
 	int real = ps->rpl && ps->rpl != FAKED_REPLY, cancel;
 
+	if(c->parallel) {
+		imua_parallel_response(tx, type, ps);
+		return;
+	}
 	if(!fork_current(c, tx, real ? ps->code : 0)) {
 		/* a target given up for the next one */
 		if(!(type & TMCB_LOCAL_RESPONSE_IN) && ps->code >= 200

@@ -533,7 +533,10 @@ static void relay_response(imua_call_t *c, imua_tx_t *tx,
 					c->leg[from].contact.s);
 			lock_release(&c->lock);
 		}
-		imua_get_body(rpl, &body, &ctype);
+		/* RFC 3428 section 7 (MSG-03): a 2xx to MESSAGE carries no body
+		 * (nor a Contact, which is never copied) */
+		if(tx->method != METHOD_MESSAGE || code < 200 || code >= 300)
+			imua_get_body(rpl, &body, &ctype);
 		if(body.len)
 			im_kbuf_addf(&h, "Content-Type: %.*s\r\n", ctype.len, ctype.s);
 	}

@@ -60,6 +60,7 @@ int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 		return ret;
 	c->hooks = inv->hooks;
 	c->app = inv->app;
+	c->parallel = imua_parallel;
 	leg_b_spec(inv, &b);
 	if(imua_leg_b_make(c, &b, user, sizeof(user)) < 0
 			|| imua_fork_init(c, &b, user, &b2b_ops) < 0) {
@@ -251,7 +252,9 @@ static void failed(imua_call_t *c, struct tmcb_params *ps)
 		reason = rpl->first_line.u.reply.reason;
 		imua_copy_headers(rpl, &h);
 	} else {
-		reason = (str)str_init("Request Timeout");
+		/* tm's timeout, or the failure a parallel fork kept */
+		reason.s = (char *)imua_reason_of(ps->code);
+		reason.len = strlen(reason.s);
 	}
 	lock_get(&c->lock);
 	c->leg[IMUA_LEG_B].uac_pending = 0;

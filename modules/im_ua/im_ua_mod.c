@@ -4,7 +4,8 @@
  * Exports and wiring only: the call table is im_ua_call.c, B2BUA setup
  * im_ua_invite.c, single dialogs im_ua_dlg.c, in-dialog requests
  * im_ua_indlg.c, the end of a call im_ua_end.c, session timers
- * im_ua_timer.c, serial forking of leg B im_ua_fork.c, the bind API's
+ * im_ua_timer.c, forking of leg B im_ua_fork.c (serial) and
+ * im_ua_parallel.c, the bind API's
  * other functions im_ua_api.c, RPC im_ua_rpc.c; other modules use the
  * bind API of im_ua_load.h (see im_ua_flow.h for the layering).
  */
@@ -34,6 +35,8 @@ int imua_min_se = 90;
 int imua_ack_timeout = 32;
 int imua_hash_size = 4096;
 int imua_contact_timeout = 5;
+int imua_parallel = 1;
+static char *forking = "parallel";
 str imua_contact_host = STR_NULL;
 str imua_allow = str_init(
 		"INVITE, ACK, CANCEL, BYE, UPDATE, INFO, MESSAGE, REFER, NOTIFY, "
@@ -111,6 +114,7 @@ static param_export_t params[] = {
 		{"ack_timeout", PARAM_INT, &imua_ack_timeout},
 		{"hash_size", PARAM_INT, &imua_hash_size},
 		{"contact_timeout", PARAM_INT, &imua_contact_timeout},
+		{"forking", PARAM_STRING, &forking},
 		{"contact_host", PARAM_STR, &imua_contact_host},
 		{"allow", PARAM_STR, &imua_allow}, {0, 0, 0}};
 
@@ -144,6 +148,14 @@ static int mod_init(void)
 	}
 	if(imua_contact_timeout < 0) {
 		LM_ERR("contact_timeout must be 0 (tm's timers only) or more\n");
+		return -1;
+	}
+	if(strcmp(forking, "parallel") == 0) {
+		imua_parallel = 1;
+	} else if(strcmp(forking, "serial") == 0) {
+		imua_parallel = 0;
+	} else {
+		LM_ERR("forking must be parallel or serial, not '%s'\n", forking);
 		return -1;
 	}
 	if(load_tm_api(&imua_tmb) < 0) {

@@ -479,6 +479,20 @@ static void name_addr(im_kbuf_t *b, const str *dname, const str *uri, str *out)
 	}
 }
 
+unsigned int imua_cancel_uac(unsigned int hash, unsigned int label)
+{
+	/* tm 5.6 writes no Content-Length in the CANCEL it builds: a peer on
+	 * TCP or TLS cannot frame it without one (RFC 3261 18.3) */
+	static str length = str_init("Content-Length: 0\r\n");
+	struct cell *saved = imua_tmb.t_gett();
+	int saved_branch = imua_tmb.t_gett_branch();
+	unsigned int ret;
+
+	ret = imua_tmb.t_cancel_uac(&length, NULL, hash, label, NULL, NULL);
+	imua_tmb.t_sett(saved, saved_branch);
+	return ret;
+}
+
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx)
 {
@@ -570,7 +584,8 @@ int imua_tx_claim(imua_tx_t *tx)
 	tx->done = 1;
 	/* a stale attempt of leg B's INVITE leaves the current one pending */
 	if(first && tx->method == METHOD_INVITE
-			&& (tx->kind != IMUA_TX_INVITE_B || tx->attempt == c->attempt))
+			&& (tx->kind != IMUA_TX_INVITE_B
+					|| (!c->parallel && tx->attempt == c->attempt)))
 		c->leg[tx->leg].uac_pending = 0;
 	lock_release(&c->lock);
 	return first;

@@ -86,6 +86,11 @@ typedef struct imua_tx {
 	unsigned int attempt;
 } imua_tx_t;
 
+/* CANCELs our INVITE transaction hash:label (tm's t_cancel_uac, the
+ * current transaction kept). 0: tm refused (not proceeding yet), else
+ * sent. */
+unsigned int imua_cancel_uac(unsigned int hash, unsigned int label);
+
 /*
  * Sends method in leg `leg`'s dialog with the next CSeq. hdrs must end in
  * CRLF (may be NULL); body may be NULL. On success the transaction owns tx

@@ -11,6 +11,7 @@
 
 import os
 import re
+import threading
 
 import pytest
 
@@ -195,6 +196,51 @@ def test_bye_from_callee_ends_both_legs(topo, users):
     resp, bye_at_a = s.bye_from_b()
     assert resp.status == 200
     assert bye_at_a.msg.call_id == s.call.invite_msg.call_id
+    topo.wait_released()
+    s.close()
+
+
+def in_dialog_message(sender, dialog, receiver, receiver_dialog, cpim_body, status,
+                      **answer):
+    """sender's MESSAGE in its dialog of the session, answered status (with
+    answer, reply()'s keywords) by receiver: (what receiver got, the final
+    response sender got)."""
+    got = {}
+
+    def answer_it():
+        req = receiver.wait_request("MESSAGE")
+        req.reply(status, **answer)
+        got["req"] = req
+    t = threading.Thread(target=answer_it)
+    t.start()
+    resp = sender.request_in_dialog(dialog, "MESSAGE", body=cpim_body,
+                                    content_type="message/cpim")
+    t.join(10)
+    req = got["req"]
+    assert req.msg.call_id == receiver_dialog.call_id
+    assert req.msg.to.tag == receiver_dialog.local_tag
+    return req, resp
+
+
+def test_message_inside_the_session_dialog(topo, users):
+    """MSG-01, MSG-07, E2E-19: a MESSAGE inside an established session
+    crosses each B2BUA to the other leg's dialog, unmodified (CPIM), both
+    ways, and its final response (a 2xx, or a refusal) comes back; it
+    creates no call of its own. Its 2xx carries no body and no Contact
+    (MSG-03), whatever the answering client put in it."""
+    alice, bob, to = users
+    s = ImSession(alice, bob, to).start()
+    calls = [len(srv.rpc.call("im_ua.list")) for srv in topo.servers()]
+    body = cpim.build("<sip:alice@home1.net>", f"<{to}>", "in the dialog")
+    req, resp = in_dialog_message(alice, s.call.dialog, bob, s.b_req.dialog, body, 200,
+                                  body=b"unexpected", content_type="text/plain",
+                                  contact="<sip:bob@127.0.0.1:1>")
+    assert resp.status == 200 and req.msg.body == body
+    assert not resp.has("contact") and resp.body == b""
+    req, resp = in_dialog_message(bob, s.b_req.dialog, alice, s.call.dialog, body, 415)
+    assert resp.status == 415 and req.msg.body == body
+    assert [len(srv.rpc.call("im_ua.list")) for srv in topo.servers()] == calls
+    s.bye_from_a()
     topo.wait_released()
     s.close()
 

@@ -1,6 +1,7 @@
 """A callee registered at several contacts, some of them stale (issue 9,
 item 2): a client that crashed leaves its registration behind. A session
-INVITE tries the callee's contacts one after the other (by q, then the
+INVITE, with im_ua's forking "serial" (the default is parallel, see
+test_parallel_forking.py), tries the callee's contacts one after the other (by q, then the
 most recently registered first) and gives up one that does not answer
 within CONTACT_TIMEOUT or answers 404/408/410/480/5xx; a MESSAGE goes to
 all of them at once; a contact registered over TCP goes away with its
@@ -28,7 +29,8 @@ def make_server(tmp_path):
 
     def make(contact_timeout):
         s = start_server(tmp_path / f"im{len(servers)}",
-                         defines={"CONTACT_TIMEOUT": str(contact_timeout)})
+                         defines={"CONTACT_TIMEOUT": str(contact_timeout),
+                                  "FORKING": '"serial"'})
         servers.append(s)
         return s
 

@@ -1,0 +1,232 @@
+/*
+ * System messages (OMA TS 5.4, C-3): the RPC im_pf.system_message sends
+ * one MESSAGE from the IM server to a user, through this server's own
+ * terminating function (signed hop), as pager mode reaches him: every
+ * registered contact, or the deferred store.
+ *
+ * The MESSAGE has no Contact (RFC 3428 4, MSG-02), `Accept-Contact:
+ * *;+g.oma.sip-im.system-message`, the server's identity as From and
+ * P-Asserted-Identity (sip:system@<the user's domain>) and our Server
+ * header. A payload over 1300 bytes is refused: OMA wants it hosted and
+ * pointed at with message/external-body (RFC 4483), and this server
+ * hosts no documents; the operator sends that message/external-body
+ * body himself. The RPC waits for the final response and reports it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+
+#include "core/dprint.h"
+#include "core/forward.h"
+#include "core/globals.h"
+#include "core/locking.h"
+#include "core/pt.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_uri.h"
+#include "core/rpc.h"
+#include "core/timer.h"
+#include "core/ut.h"
+#include "modules/tm/tm_load.h"
+#include "im_kbuf.h"
+#include "im_rpc_args.h"
+
+#include "im_pf.h"
+#include "im_pf_hop.h"
+#include "im_pf_pager.h"
+#include "im_pf_route.h"
+#include "im_pf_sysmsg.h"
+
+/* longer than tm's fr_timer for a MESSAGE (cfg: 30 s) */
+#define SYSMSG_WAIT_MS 40000
+
+static struct tm_binds tmb;
+
+/* The final response, written by the tm callback in whichever process
+ * receives it, read by the RPC process that waits for it. */
+typedef struct sysmsg_wait {
+	gen_lock_t lock;
+	int code;	   /* 0: none yet */
+	int abandoned; /* the RPC gave up: the callback frees it */
+	char reason[64];
+} sysmsg_wait_t;
+
+int impf_sysmsg_init(void)
+{
+	if(load_tm_api(&tmb) < 0) {
+		LM_ERR("cannot bind tm: load it before im_pf\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_completed(struct cell *t, int type, struct tmcb_params *ps)
+{
+	sysmsg_wait_t *w = ps->param ? *ps->param : NULL;
+	struct sip_msg *rpl = ps->rpl;
+	int free_it;
+
+	if(!w)
+		return;
+	*ps->param = NULL;
+	lock_get(&w->lock);
+	w->code = ps->code;
+	if(rpl && rpl != FAKED_REPLY)
+		snprintf(w->reason, sizeof(w->reason), "%.*s",
+				rpl->first_line.u.reply.reason.len,
+				rpl->first_line.u.reply.reason.s);
+	free_it = w->abandoned;
+	lock_release(&w->lock);
+	if(free_it)
+		shm_free(w);
+}
+
+/* The MESSAGE's headers: hop marker, identity, feature tag, Server. */
+static int build_headers(im_kbuf_t *h, const str *ruri, const str *from,
+		const str *callid, const str *tag, const str *ctype)
+{
+	static str method = str_init("MESSAGE");
+	imua_leg_id_t id = {method, *ruri, *callid, *from, *tag};
+	str hop = STR_NULL;
+
+	if(impf_hop_header(&id, &hop) < 0)
+		return -1;
+	im_kbuf_adds(h, &hop);
+	if(hop.s)
+		pkg_free(hop.s);
+	im_kbuf_addf(h, "P-Asserted-Identity: <%.*s>\r\n", from->len, from->s);
+	im_kbuf_addf(h, "Accept-Contact: *;+g.oma.sip-im.system-message\r\n");
+	im_kbuf_addf(h, "%.*s\r\n", server_hdr.len, server_hdr.s);
+	im_kbuf_addf(h, "Content-Type: %.*s\r\n", ctype->len, ctype->s);
+	return h->failed ? -1 : 0;
+}
+
+/* Sends the system message; 0 and *wp waiting for its answer. */
+static int send_sysmsg(const str *ruri, const str *ctype, const str *body,
+		sysmsg_wait_t **wp, const char **why)
+{
+	static str method = str_init("MESSAGE");
+	char callid_buf[48], tag_buf[24], from_buf[160], self[128];
+	struct sip_uri u;
+	str callid, tag, from, hs;
+	im_kbuf_t h = {0};
+	sysmsg_wait_t *w;
+	dlg_t dlg;
+	uac_req_t uac_r;
+	int ret;
+
+	*why = "not a SIP URI of this server's users";
+	if(parse_uri(ruri->s, ruri->len, &u) < 0 || !u.user.len
+			|| check_self(&u.host, 0, 0) != 1)
+		return -1;
+	*why = "internal error";
+	callid.len = snprintf(callid_buf, sizeof(callid_buf), "impf-sys-%x-%x-%d",
+			(unsigned int)get_ticks_raw(), (unsigned int)rand(), my_pid());
+	callid.s = callid_buf;
+	tag.len = snprintf(tag_buf, sizeof(tag_buf), "%x", (unsigned int)rand());
+	tag.s = tag_buf;
+	from.len = snprintf(from_buf, sizeof(from_buf), "sip:system@%.*s",
+			u.host.len, u.host.s);
+	from.s = from_buf;
+	if(from.len >= (int)sizeof(from_buf) || impf_self_uri(self, sizeof(self)) < 0
+			|| build_headers(&h, ruri, &from, &callid, &tag, ctype) < 0) {
+		im_kbuf_free(&h);
+		return -1;
+	}
+	memset(&dlg, 0, sizeof(dlg));
+	dlg.id.call_id = callid;
+	dlg.id.loc_tag = tag;
+	dlg.loc_seq.value = 1;
+	dlg.loc_seq.is_set = 1;
+	dlg.loc_uri = from;
+	dlg.rem_uri = *ruri;
+	dlg.rem_target = *ruri;
+	dlg.dst_uri = (str){self, (int)strlen(self)};
+	dlg.state = DLG_NEW;
+	w = shm_malloc(sizeof(*w));
+	if(!w) {
+		SHM_MEM_ERROR;
+		im_kbuf_free(&h);
+		return -1;
+	}
+	memset(w, 0, sizeof(*w));
+	lock_init(&w->lock);
+	hs = im_kbuf_str(&h);
+	set_uac_req(&uac_r, &method, &hs, (str *)body, &dlg, TMCB_LOCAL_COMPLETED,
+			on_completed, w);
+	ret = tmb.t_uac(&uac_r);
+	im_kbuf_free(&h);
+	if(ret < 0) {
+		shm_free(w); /* tm calls no callback for what it could not send */
+		*why = "cannot send the MESSAGE";
+		return -1;
+	}
+	*wp = w;
+	return 0;
+}
+
+/* Waits (polling, like tm's t_uac_wait_block) for the final response:
+ * its code, or 0 when none came in time (w then belongs to the
+ * callback). */
+static int wait_final(sysmsg_wait_t *w, char *reason, int reasonlen)
+{
+	int code = 0;
+
+	for(int waited = 0; waited < SYSMSG_WAIT_MS; waited += 10) {
+		lock_get(&w->lock);
+		code = w->code;
+		lock_release(&w->lock);
+		if(code)
+			break;
+		sleep_us(10000);
+	}
+	lock_get(&w->lock);
+	code = w->code;
+	w->abandoned = !code;
+	snprintf(reason, reasonlen, "%s", w->reason);
+	lock_release(&w->lock);
+	if(code)
+		shm_free(w);
+	return code;
+}
+
+const char *impf_rpc_system_message_doc[] = {
+		"Send a system message (OMA TS 5.4) to a user: user URI, "
+		"Content-Type, body (at most 1300 bytes: above, host it and send "
+		"message/external-body, RFC 4483). Reports the final response.",
+		0};
+
+void impf_rpc_system_message(rpc_t *rpc, void *ctx)
+{
+	im_rpc_args_t a;
+	str user, ctype, body;
+	sysmsg_wait_t *w;
+	const char *why;
+	char reason[64];
+	void *st;
+	int code;
+
+	im_rpc_args_init(&a, rpc, ctx, "user, content-type, body");
+	if(im_rpc_arg(&a, "user", &user, 1) < 1
+			|| im_rpc_arg(&a, "content-type", &ctype, 1) < 1
+			|| im_rpc_arg(&a, "body", &body, 1) < 1 || im_rpc_end(&a) < 0)
+		return;
+	if(body.len > IMPF_PAGER_MTU) {
+		rpc->fault(ctx, 413,
+				"body over 1300 bytes: host it and send message/external-body "
+				"pointing to it (OMA TS 5.4, RFC 4483)");
+		return;
+	}
+	if(send_sysmsg(&user, &ctype, &body, &w, &why) < 0) {
+		rpc->fault(ctx, 400, "%s", why);
+		return;
+	}
+	code = wait_final(w, reason, sizeof(reason));
+	if(!code) {
+		rpc->fault(ctx, 504, "no final response");
+		return;
+	}
+	if(rpc->add(ctx, "{", &st) < 0)
+		return;
+	rpc->struct_add(st, "ds", "code", code, "reason", reason);
+}

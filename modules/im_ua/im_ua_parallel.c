@@ -1,0 +1,271 @@
+/*
+ * Parallel forking of leg B's INVITE (issue 11): a callee registered at
+ * several contacts rings on all of them at once, as tm forks a MESSAGE.
+ *
+ * Each target gets its own INVITE transaction in leg B's dialog (same
+ * Call-ID and From tag, its own CSeq): a branch. Provisional responses of
+ * any branch go to leg A. The first 2xx wins: its target becomes leg B's
+ * dialog and every other branch is CANCELled (once it is early: tm does
+ * not CANCEL a branch before its first response, RFC 3261 9.1). A 2xx of
+ * another branch after that (crossing the CANCEL) is ACKed by tm and gets
+ * a BYE. A 6xx ends the fork (the others are CANCELled); other failures
+ * wait for every branch, and leg A gets the most telling of them: the
+ * callee's own answer (486, 488, 603, ...) before "not reachable there"
+ * (404, 408, 410, 480, 5xx). A 422 invites that target once more with the
+ * Min-SE it asked (RFC 4028 7.3).
+ */
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "im_ua.h"
+#include "im_ua_flow.h"
+
+/* The branch whose INVITE tx is, under the call lock; -1 none. */
+static int branch_of(imua_call_t *c, const imua_tx_t *tx)
+{
+	for(int i = 0; i < c->n_branches; i++)
+		if(c->branch[i].attempt == tx->attempt)
+			return i;
+	return -1;
+}
+
+/* How telling a failure is for leg A: the callee's own answer over "not
+ * reachable at that contact", a timeout last. */
+static int failure_rank(int code, int real)
+{
+	if(!real || code == 408)
+		return 1;
+	if(code >= 600)
+		return 4;
+	if(code == 404 || code == 410 || code == 480 || code >= 500)
+		return 2;
+	return 3;
+}
+
+/* Sends branch i's INVITE (again, for a 422). 0 sent, -1 not. */
+static int send_branch(imua_call_t *c, int i)
+{
+	imua_branch_t *br = &c->branch[i];
+	int ret, late;
+
+	lock_get(&c->lock);
+	if(c->state != IMUA_INVITING || c->winner >= 0
+			|| imua_fork_target_locked(c, i) < 0) {
+		lock_release(&c->lock);
+		return -1;
+	}
+	br->attempt = c->attempt;
+	br->live = 1;
+	br->early = br->cancel = 0;
+	lock_release(&c->lock);
+	ret = imua_send_invite_b(c);
+	lock_get(&c->lock);
+	if(ret < 0) {
+		br->live = 0;
+	} else {
+		br->hash = c->leg[IMUA_LEG_B].uac_hash;
+		br->label = c->leg[IMUA_LEG_B].uac_label;
+	}
+	/* the fork was decided while this one left: it goes too */
+	late = ret == 0 && (c->winner >= 0 || c->state != IMUA_INVITING);
+	if(late)
+		br->cancel = 1;
+	lock_release(&c->lock);
+	if(ret < 0)
+		LM_NOTICE("call %s: leg b cannot be sent to target %d\n", c->key, i);
+	return ret < 0 ? -1 : 0;
+}
+
+int imua_parallel_start(imua_call_t *c)
+{
+	int sent = 0;
+
+	lock_get(&c->lock);
+	c->n_branches = c->n_targets;
+	c->next_target = c->n_targets; /* no serial turn, no contact_timeout */
+	lock_release(&c->lock);
+	for(int i = 0; i < c->n_branches; i++)
+		if(send_branch(c, i) == 0)
+			sent++;
+	LM_INFO("call %s: leg b sent to %d of %d targets at once\n", c->key, sent,
+			c->n_branches);
+	/* a branch that could not be sent cleared it; the fork is pending
+	 * until a 2xx or the last failure */
+	lock_get(&c->lock);
+	if(sent && c->winner < 0 && !c->failure_reported)
+		c->leg[IMUA_LEG_B].uac_pending = 1;
+	lock_release(&c->lock);
+	return sent > 0;
+}
+
+/* CANCELs branch i now if it is early, else once it is; the caller
+ * marked it (br->cancel). Under no lock. */
+static void cancel_one(imua_call_t *c, int i)
+{
+	imua_branch_t *br = &c->branch[i];
+	unsigned int hash, label;
+	int go;
+
+	lock_get(&c->lock);
+	go = br->live && br->cancel && br->early;
+	if(go)
+		br->cancel = 0;
+	hash = br->hash;
+	label = br->label;
+	lock_release(&c->lock);
+	if(!go)
+		return;
+	if(imua_cancel_uac(hash, label) == 0) {
+		/* early to us, not yet proceeding in tm: the next tick */
+		lock_get(&c->lock);
+		br->cancel = br->live;
+		lock_release(&c->lock);
+	} else {
+		LM_INFO("call %s: leg b's branch %d CANCELled\n", c->key, i);
+	}
+}
+
+/* Marks every live branch but keep for a CANCEL and sends what can go. */
+static void cancel_others(imua_call_t *c, int keep)
+{
+	lock_get(&c->lock);
+	for(int i = 0; i < c->n_branches; i++)
+		if(i != keep && c->branch[i].live)
+			c->branch[i].cancel = 1;
+	lock_release(&c->lock);
+	for(int i = 0; i < c->n_branches; i++)
+		if(i != keep)
+			cancel_one(c, i);
+}
+
+void imua_parallel_cancel(imua_call_t *c)
+{
+	cancel_others(c, -1);
+}
+
+void imua_parallel_tick(imua_call_t *c)
+{
+	for(int i = 0; i < c->n_branches; i++)
+		cancel_one(c, i);
+}
+
+/* RFC 4028 7.3 for one branch: 1 when its target is invited again. */
+static int retry_422(imua_call_t *c, int i, struct tmcb_params *ps)
+{
+	imua_leg_t *b = &c->leg[IMUA_LEG_B];
+	unsigned int min_se = imua_get_min_se(ps->rpl);
+	int again;
+
+	lock_get(&c->lock);
+	again = min_se && b->se && min_se >= b->se && !c->branch[i].retried_422
+			&& c->winner < 0;
+	if(again) {
+		c->branch[i].retried_422 = 1;
+		if(min_se > b->se)
+			b->se = b->min_se = min_se;
+	}
+	lock_release(&c->lock);
+	if(!again)
+		return 0;
+	LM_INFO("call %s: branch %d asks a session interval of at least %u s, "
+			"inviting it again\n",
+			c->key, i, min_se);
+	return send_branch(c, i) == 0;
+}
+
+/* The first 2xx: its target's dialog becomes leg B's, the others go. */
+static void won(imua_call_t *c, int i, struct sip_msg *rpl)
+{
+	int first;
+
+	lock_get(&c->lock);
+	first = c->winner < 0;
+	if(first) {
+		c->winner = i;
+		/* leg B's target, next hop and Contact are the winner's */
+		imua_fork_target_locked(c, i);
+	}
+	lock_release(&c->lock);
+	if(!first) {
+		imua_fork_stray_2xx(c, rpl);
+		return;
+	}
+	LM_INFO("call %s: branch %d answered first\n", c->key, i);
+	cancel_others(c, i);
+	c->invite_b_ops->answered(c, rpl);
+}
+
+/* A failure of branch i: leg A hears of it when it is the last branch or
+ * a 6xx, with the most telling failure of all. */
+static void lost(imua_call_t *c, int i, struct tmcb_params *ps, int real)
+{
+	struct tmcb_params best;
+	int live = 0, report, rank = failure_rank(ps->code, real), last_best;
+
+	if(real && ps->code == 422 && retry_422(c, i, ps))
+		return;
+	lock_get(&c->lock);
+	if(!c->best_code
+			|| rank > failure_rank(c->best_code, c->best_code != 408))
+		c->best_code = real ? ps->code : 408;
+	last_best = c->best_code == (real ? ps->code : 408);
+	for(int k = 0; k < c->n_branches; k++)
+		live += c->branch[k].live;
+	report = c->winner < 0 && !c->failure_reported && (!live || rank == 4);
+	if(report) {
+		c->failure_reported = 1;
+		c->leg[IMUA_LEG_B].uac_pending = 0;
+	}
+	best = *ps;
+	if(!last_best) {
+		best.code = c->best_code;
+		best.rpl = FAKED_REPLY;
+	}
+	lock_release(&c->lock);
+	if(!report)
+		return;
+	if(live)
+		cancel_others(c, -1);
+	c->invite_b_ops->failed(c, &best);
+}
+
+void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
+{
+	imua_call_t *c = tx->call;
+	int real = ps->rpl && ps->rpl != FAKED_REPLY, i, go, cancel;
+
+	lock_get(&c->lock);
+	i = branch_of(c, tx);
+	if(i >= 0 && (type & TMCB_LOCAL_RESPONSE_IN)) {
+		if(ps->code < 100 || ps->code >= 200 || !real) {
+			lock_release(&c->lock);
+			return;
+		}
+		c->branch[i].early = 1;
+		c->leg[IMUA_LEG_B].early = 1;
+		cancel = c->branch[i].cancel;
+		go = c->winner < 0 && c->state == IMUA_INVITING;
+		lock_release(&c->lock);
+		if(cancel)
+			cancel_one(c, i);
+		else if(go && ps->code > 100 && c->invite_b_ops->provisional)
+			c->invite_b_ops->provisional(c, ps);
+		return;
+	}
+	lock_release(&c->lock);
+	if((type & TMCB_LOCAL_RESPONSE_IN) || !imua_tx_claim(tx))
+		return;
+	if(i < 0) {
+		/* a branch invited again after its 422: the first INVITE's 2xx
+		 * cannot come any more; anything else is that 422 */
+		return;
+	}
+	lock_get(&c->lock);
+	c->branch[i].live = 0;
+	lock_release(&c->lock);
+	if(real && ps->code >= 200 && ps->code < 300)
+		won(c, i, ps->rpl);
+	else
+		lost(c, i, ps, real);
+}

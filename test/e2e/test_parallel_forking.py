@@ -1,0 +1,115 @@
+"""A user registered at two contacts (issue 11): a MESSAGE and a session
+INVITE reach both at once (parallel forking, im_ua's forking "parallel",
+the default). The first 2xx is the answer, the other contact gets a
+CANCEL; a 2xx of the other one crossing it is ACKed and ended with a BYE,
+and the caller sees exactly one 200. (Serial forking, the option, is
+test_stale_contacts.py.)"""
+
+import time
+
+import pytest
+
+from imtest.im_session import ImSession
+from imtest.sip import SipTimeout
+
+
+@pytest.fixture
+def bob_twice(server, make_ua):
+    alice = make_ua("alice")
+    bob1 = make_ua("bob")
+    bob2 = make_ua("bob", transport="tcp")
+    return alice, bob1, bob2
+
+
+def first_request(uas, method, timeout=10):
+    """(ua, request): the first of uas to receive method."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for ua in uas:
+            try:
+                return ua, ua.wait_request(method, timeout=0.05)
+            except SipTimeout:
+                pass
+    raise SipTimeout(f"no {method} at any of {[u.contact_uri for u in uas]}")
+
+
+def ring_both(server, alice, bob1, bob2, other_status=180):
+    """alice invites bob: both of his clients get the INVITE at once; the
+    second answers other_status, the first 180."""
+    s = ImSession(alice, bob1, server.uri("bob"))
+    s.invite()
+    other = bob2.wait_request("INVITE")
+    other.reply(other_status)
+    s.ring()
+    return s, other
+
+
+def two_hundreds(call):
+    """The distinct dialogs (To tags) of the 2xx finals the caller got."""
+    return {r.to.tag for r in call.tx.finals() if 200 <= r.status < 300}
+
+
+def test_message_reaches_both_contacts(server, bob_twice):
+    alice, bob1, bob2 = bob_twice
+    bob1.auto_reply["MESSAGE"] = 200
+    bob2.auto_reply["MESSAGE"] = (486, "Busy Here")
+    assert alice.message(server.uri("bob"), "to both").status == 200
+    for bob in (bob1, bob2):
+        assert bob.wait_request("MESSAGE").msg.body == b"to both"
+
+
+def test_both_ring_one_answers_the_other_is_cancelled(server, bob_twice):
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    assert other.msg.get("call-id") == s.b_req.msg.get("call-id")
+    s.answer()
+    s.established()
+    cancel = bob2.wait_request("CANCEL")
+    assert cancel.msg.branch == other.msg.branch
+    bob2.wait_request("ACK")                    # of its 487
+    assert len(two_hundreds(s.call)) == 1
+    s.connect_media()
+    s.send_a("to the one who answered")
+    assert s.b_ep.wait_message().body == b"to the one who answered"
+    s.bye_from_a()
+    assert bob2.no_request("BYE", timeout=0.2)
+    server.wait_released()
+    s.close()
+
+
+def test_both_answer_at_once_the_loser_gets_ack_and_bye(server, bob_twice):
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    # both answer with the same media (either may win), one right after
+    # the other
+    s.answer()
+    other.reply(200, body=s.answer_sdp, content_type="application/sdp")
+    final = s.call.wait_final()
+    assert final.status == 200
+    loser, bye = first_request((bob1, bob2), "BYE")
+    bye.reply(200)
+    winner = bob2 if loser is bob1 else bob1
+    s.callee, s.b_req = winner, (other if winner is bob2 else s.b_req)
+    assert loser.received[-2].method == "ACK"   # its 2xx was ACKed first
+    winner.wait_request("ACK")
+    assert winner.no_request("BYE", timeout=0.2)
+    assert len(two_hundreds(s.call)) == 1
+    s.final = final
+    s.connect_media()
+    s.send_a("only one session")
+    assert s.b_ep.wait_message().body == b"only one session"
+    s.bye_from_a()
+    server.wait_released()
+    s.close()
+
+
+def test_all_contacts_refuse(server, bob_twice):
+    """Every branch fails: the caller gets the callee's own answer (486)
+    rather than a contact's 480."""
+    alice, bob1, bob2 = bob_twice
+    s, _ = ring_both(server, alice, bob1, bob2, other_status=480)
+    bob2.wait_request("ACK")
+    s.answer(486)
+    assert s.call.wait_final().status == 486
+    server.wait_released()
+    s.close()
