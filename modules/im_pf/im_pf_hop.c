@@ -94,6 +94,14 @@ static int fields_of(struct sip_msg *msg, im_hop_fields_t *f)
 	trim(&callid);
 	f->method.p = msg->first_line.u.request.method.s;
 	f->method.len = (size_t)msg->first_line.u.request.method.len;
+	/* tm copies the INVITE's marker into the CANCEL of it (and the ACK of
+	 * a negative answer, tm ac_extra_hdrs): RFC 3261 9.1 gives these the
+	 * INVITE's Request-URI, Call-ID and From, and they act on that INVITE
+	 * alone, so they are judged as the INVITE was */
+	if(msg->REQ_METHOD == METHOD_CANCEL || msg->REQ_METHOD == METHOD_ACK) {
+		f->method.p = "INVITE";
+		f->method.len = 6;
+	}
 	f->ruri.p = msg->first_line.u.request.uri.s;
 	f->ruri.len = (size_t)msg->first_line.u.request.uri.len;
 	f->call_id.p = callid.s;

@@ -9,8 +9,10 @@ import socket
 import pytest
 
 from conftest import start_server, stop_server
+from imtest.im_session import ImSession
 from imtest.procs import wait_until
 from imtest.rawsip import UdpProbe, message_bytes
+from imtest.sip import SipUA
 
 FLOOD_IP = "127.0.0.5"
 IDLE_CONNECTIONS = 2500
@@ -81,3 +83,45 @@ def test_request_flood_from_one_address_is_ignored(server, make_ua):
         assert bob.wait_request("MESSAGE").msg.body == b"not a flood"
     finally:
         probe.close()
+
+
+@pytest.fixture(scope="module")
+def low_pike(tmp_path_factory):
+    """A domain that ignores a source after 6 requests in 2 s."""
+    s = start_server(tmp_path_factory.mktemp("low-pike"), defines={"PIKE_DENSITY": "6"})
+    yield s
+    stop_server(s)
+
+
+def test_own_cancels_are_not_a_flood(low_pike):
+    """Our B2BUA's CANCEL (and the ACK of its 487) to our own terminating
+    function carry the INVITE's X-IM-Hop marker (tm ac_extra_hdrs) and are
+    trusted as our own hop: five sessions between two users of the domain
+    cancelled in a row, each caller on an address of its own, each CANCEL
+    reaches bob, and pike never counts the server's own address (it
+    blocked it after three, and bob's CANCEL was lost)."""
+    srv = low_pike
+    uas = []
+
+    def ua(user, ip):
+        u = SipUA(user, srv.domain, srv.password(user), proxy=srv.sip_addr,
+                  transport="udp", local_ip=ip)
+        uas.append(u)
+        return u
+    try:
+        bob = ua("bob", "127.0.0.20")
+        assert bob.register().status == 200
+        for i in range(5):
+            s = ImSession(ua("alice", f"127.0.0.{30 + i}"), bob, srv.uri("bob"))
+            s.invite()
+            s.ring()
+            s.call.tx.wait_response(lambda r: r.status == 180)
+            assert s.call.cancel().status == 200
+            assert s.call.wait_final().status == 487
+            assert bob.wait_request("CANCEL").msg.call_id == s.b_req.msg.call_id
+            s.close()
+        assert srv.kamailio.ip not in str(srv.rpc.call("pike.top", "HOT"))
+        srv.wait_released()
+    finally:
+        for u in uas:
+            u.close()
