@@ -371,6 +371,10 @@ class SipUA:
         self.received = []          # every request received, in order
         self.dialogs = []
         self.auto_reply = {}        # method -> status (or (status, reason))
+        # a CANCEL of an unanswered INVITE gets it a 487; False: the UA
+        # acts as one whose 200 was already on its way (CANCEL and 2xx
+        # crossing on the wire), the test answers the INVITE itself
+        self.cancel_terminates = True
         self.parse_errors = []
         self.lock = threading.Lock()
         self.closed = False
@@ -606,7 +610,8 @@ class SipUA:
         with self.lock:
             invite = self.server_invites.get(cancel.branch)
             answered = self.server_cache.get((cancel.branch, "INVITE"))
-        if invite is None or (answered is not None and answered.status >= 200):
+        if (invite is None or (answered is not None and answered.status >= 200)
+                or not self.cancel_terminates):
             return
         resp = self.build_response(invite, 487, "Request Terminated")
         if answered is not None and answered.to.tag:
