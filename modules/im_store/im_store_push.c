@@ -409,7 +409,8 @@ int imst_push(struct sip_msg *msg, const str *user)
 {
 	char aor[IMST_URI_MAX];
 	str a;
-	imst_sel_t sel = {&a, NULL, time(NULL), 0};
+	/* is one alive: one row is enough, however many are stored */
+	imst_sel_t sel = {.recipient = &a, .alive_at = time(NULL), .limit = 1};
 	imst_push_t *p;
 	int busy, n;
 

@@ -100,7 +100,11 @@ static int found(const imst_row_t *r, void *arg)
 int imst_has_message(const str *owner, const char *token)
 {
 	str t = {(char *)token, IMST_TOKEN_LEN};
-	imst_sel_t sel = {owner, token ? &t : NULL, time(NULL), 0};
+	/* one row tells, however many are stored */
+	imst_sel_t sel = {.recipient = owner,
+			.token = token ? &t : NULL,
+			.alive_at = time(NULL),
+			.limit = 1};
 	int n = imst_db_select(&sel, found, NULL);
 
 	return n < 0 ? -1 : n > 0;
