@@ -221,7 +221,9 @@ int udp_socket(int ep, const char *ip, int *port, uint64_t tag)
 	inet_pton(AF_INET, ip, &sa.sin_addr);
 	if(fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("udp bind");
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* past rmem_max when we may (root): a burst of answers is not lost */
+	if(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	getsockname(fd, (struct sockaddr *)&sa, &sl);
 	*port = ntohs(sa.sin_port);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
