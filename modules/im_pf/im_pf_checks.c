@@ -1,3 +1,4 @@
+#include <time.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "im_pf_cache.h"
 #include "im_pf_checks.h"
+#include "im_pf_ts1.h"
 #include "im_pf_db.h"
 #include "im_pf_policy.h"
 #include "im_pf_settings.h"
@@ -220,6 +222,7 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 {
 	impf_policy_t p;
 	str ua = STR_NULL;
+	char info[300];
 
 	if(impf_policy_load(originator, &p) < 0)
 		return policy_failed(r);
@@ -232,6 +235,13 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 	if(!impf_anonymity && parse_privacy(msg) == 0
 			&& (get_privacy_values(msg) & PRIVACY_ID)) {
 		impf_refuse(r, 403, "Forbidden", 119, "Anonymity not allowed");
+		return -1;
+	}
+	/* OP-1 step 2: a system message's required response is overdue */
+	if(impf_ts1_blocked(originator, time(NULL), info, sizeof(info))) {
+		impf_refuse(r, 403,
+				"Forbidden: a system message awaits your response", 0, NULL);
+		add_header(r, "Error-Info: <%s>\r\n", info);
 		return -1;
 	}
 	if(p.client_version[0]) {

@@ -30,6 +30,7 @@
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_sysmsg.h"
+#include "im_pf_ts1.h"
 #include "im_pf_session.h"
 #include "im_pf_settings.h"
 #include "im_pf_tls.h"
@@ -228,6 +229,8 @@ static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"warn_agent", PARAM_STR, &impf_warn_agent},
 		{"session_expires", PARAM_INT, &impf_session_expires},
 		{"anonymity", PARAM_INT, &impf_anonymity},
+		{"ts1", PARAM_INT, &impf_ts1},
+		{"ts1_error_info", PARAM_STR, &impf_ts1_error_info},
 		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file},
 		{"settings_min_expires", PARAM_INT, &impf_settings_min_expires},
 		{"settings_max_expires", PARAM_INT, &impf_settings_max_expires},
@@ -291,7 +294,7 @@ static int mod_init(void)
 		LM_ERR("cannot bind rr: load it before im_pf\n");
 		return -1;
 	}
-	if(impf_hop_init() < 0 || impf_sysmsg_init() < 0)
+	if(impf_hop_init() < 0 || impf_sysmsg_init() < 0 || impf_ts1_init() < 0)
 		return -1;
 	if(!impf_tls_init())
 		LM_INFO("tls module not loaded: no peer is trusted by its "
@@ -328,6 +331,7 @@ static void mod_destroy(void)
 	impf_peers_destroy();
 	impf_cache_destroy();
 	impf_settings_destroy();
+	impf_ts1_destroy();
 }
 
 static sr_kemi_t sr_kemi_im_pf_exports[] = {

@@ -20,6 +20,7 @@
 #include "im_pf_rpc.h"
 #include "im_pf_settings.h"
 #include "im_pf_sysmsg.h"
+#include "im_pf_ts1.h"
 
 static const char *policy_names[] = {"service", "client_version",
 		"client_upgrade_url", "pager_content_types", "session_accept_types",
@@ -517,6 +518,10 @@ rpc_export_t impf_rpc_cmds[] = {
 				impf_rpc_settings_del_doc, 0},
 		{"im_pf.system_message", impf_rpc_system_message,
 				impf_rpc_system_message_doc, 0},
+		{"im_pf.system_response", impf_rpc_system_response,
+				impf_rpc_system_response_doc, 0},
+		{"im_pf.system_pending", impf_rpc_system_pending,
+				impf_rpc_system_pending_doc, RET_ARRAY},
 		{"im_pf.settings_list", impf_rpc_settings_list,
 				impf_rpc_settings_list_doc, RET_ARRAY},
 		{0, 0, 0, 0}};

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include "core/dprint.h"
 #include "core/forward.h"
@@ -36,6 +37,7 @@
 #include "im_pf_pager.h"
 #include "im_pf_route.h"
 #include "im_pf_sysmsg.h"
+#include "im_pf_ts1.h"
 
 /* longer than tm's fr_timer for a MESSAGE (cfg: 30 s) */
 #define SYSMSG_WAIT_MS 40000
@@ -193,24 +195,34 @@ static int wait_final(sysmsg_wait_t *w, char *reason, int reasonlen)
 const char *impf_rpc_system_message_doc[] = {
 		"Send a system message (OMA TS 5.4) to a user: user URI, "
 		"Content-Type, body (at most 1300 bytes: above, host it and send "
-		"message/external-body, RFC 4483). Reports the final response.",
+		"message/external-body, RFC 4483), [need-response: yes starts Ts1 "
+		"once it is delivered]. Reports the final response.",
 		0};
 
 void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 {
 	im_rpc_args_t a;
-	str user, ctype, body;
+	str user, ctype, body, need = STR_NULL;
+	int has_need, need_response, pending = 0;
 	sysmsg_wait_t *w;
 	const char *why;
 	char reason[64];
 	void *st;
 	int code;
 
-	im_rpc_args_init(&a, rpc, ctx, "user, content-type, body");
+	im_rpc_args_init(&a, rpc, ctx, "user, content-type, body [need-response]");
 	if(im_rpc_arg(&a, "user", &user, 1) < 1
 			|| im_rpc_arg(&a, "content-type", &ctype, 1) < 1
-			|| im_rpc_arg(&a, "body", &body, 1) < 1 || im_rpc_end(&a) < 0)
+			|| im_rpc_arg(&a, "body", &body, 1) < 1
+			|| (has_need = im_rpc_arg(&a, "need-response", &need, 0)) < 0
+			|| im_rpc_end(&a) < 0)
 		return;
+	if(has_need && !(need.len == 3 && strncasecmp(need.s, "yes", 3) == 0)
+			&& !(need.len == 2 && strncasecmp(need.s, "no", 2) == 0)) {
+		rpc->fault(ctx, 400, "need-response: yes or no");
+		return;
+	}
+	need_response = has_need && need.len == 3;
 	if(body.len > IMPF_PAGER_MTU) {
 		rpc->fault(ctx, 413,
 				"body over 1300 bytes: host it and send message/external-body "
@@ -226,7 +238,11 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 504, "no final response");
 		return;
 	}
+	/* Ts1 starts when the message is delivered (its 2xx) */
+	if(need_response && code >= 200 && code < 300)
+		pending = impf_ts1_start(&user) == 0;
 	if(rpc->add(ctx, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "ds", "code", code, "reason", reason);
+	rpc->struct_add(st, "dsd", "code", code, "reason", reason,
+			"response_pending", pending);
 }

@@ -1,0 +1,36 @@
+/*
+ * Ts1 (OMA TS 5.4 and section 9; OP-1 step 2): a system message that
+ * needs the user's response leaves him "response pending" from its 2xx
+ * on. Once Ts1 seconds have passed without the response, his requests
+ * through the originating function get 403 + Error-Info, until the
+ * response is recorded (RPC im_pf.system_response, called by whatever
+ * takes it: the page the message pointed to). Ts1 0 blocks at once.
+ * One table in shm per node, not kept across a restart.
+ */
+#ifndef IM_PF_TS1_H
+#define IM_PF_TS1_H
+
+#include <time.h>
+
+#include "core/rpc.h"
+#include "core/str.h"
+
+extern int impf_ts1;			   /* seconds, >= 0 */
+extern str impf_ts1_error_info; /* Error-Info URI; empty: sip:system@host */
+
+int impf_ts1_init(void);
+void impf_ts1_destroy(void);
+
+/* user (any URI of his) owes a response from now on: 0, -1 when the
+ * table is full or the URI is not one. */
+int impf_ts1_start(const str *user);
+/* 1 when user owes a response and Ts1 has run out at now: the Error-Info
+ * URI for him in out. 0 otherwise. */
+int impf_ts1_blocked(const str *user, time_t now, char *out, int outlen);
+
+extern const char *impf_rpc_system_response_doc[];
+void impf_rpc_system_response(rpc_t *rpc, void *ctx);
+extern const char *impf_rpc_system_pending_doc[];
+void impf_rpc_system_pending(rpc_t *rpc, void *ctx);
+
+#endif
