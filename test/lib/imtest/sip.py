@@ -235,6 +235,19 @@ class ClientTransaction:
         with self.cond:
             return [r for r in self.responses if r.status >= 200]
 
+    def distinct_finals(self):
+        """The final responses, a 2xx to an INVITE counted once however
+        often it came: its UAS resends it until our ACK arrives (RFC 3261
+        13.3.1.4), which a busy test may send late. A second 2xx of
+        another dialog (To tag) or another final is still a second one."""
+        seen, out = set(), []
+        for r in self.finals():
+            key = (r.status, r.to.tag) if 200 <= r.status < 300 else id(r)
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+        return out
+
     def _on_response(self, resp):
         with self.cond:
             self.responses.append(resp)
