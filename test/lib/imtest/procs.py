@@ -33,11 +33,23 @@ def relay_binary():
 _used_ports = set()
 
 
+def _ephemeral_low():
+    """The first port the kernel hands out to outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(ip="127.0.0.1"):
     """A port free for both UDP and TCP on ip, not handed out before in
-    this test run."""
+    this test run, below the kernel's ephemeral range: a port chosen there
+    could be taken by an outgoing connection (Kamailio's to PostgreSQL)
+    before our server binds it."""
+    top = max(_ephemeral_low() - 1, 11000)
     for _ in range(200):
-        port = random.randint(20000, 59999)
+        port = random.randint(10000, top)
         if port in _used_ports:
             continue
         try:
