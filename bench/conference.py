@@ -31,7 +31,6 @@ shm or relay heap.
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

@@ -484,6 +484,56 @@ static int settings_list_one(const impf_settings_info_t *i, void *arg)
 	return settings_add(l->rpc, l->ctx, i, 1) < 0;
 }
 
+static const char *impf_rpc_system_response_doc[] = {
+		"A user's response to a system message that asked for one (OMA TS "
+		"5.4, Ts1): user URI. 1 when one was pending, 0 when none.",
+		0};
+
+static void impf_rpc_system_response(rpc_t *rpc, void *ctx)
+{
+	im_rpc_args_t a;
+	str uri;
+	int r;
+
+	if(user_arg(rpc, ctx, &a, &uri) < 0)
+		return;
+	r = impf_ts1_clear(&uri);
+	if(r < 0)
+		rpc->fault(ctx, 400, "not a SIP URI");
+	else
+		rpc->add(ctx, "d", r);
+}
+
+static const char *impf_rpc_system_pending_doc[] = {
+		"Users who owe a response to a system message: user, seconds since "
+		"it was delivered, whether Ts1 has run out (their requests refused).",
+		0};
+
+typedef struct rpc_out {
+	rpc_t *rpc;
+	void *ctx;
+} rpc_out_t;
+
+static void pending_add(const char *user, int seconds, int blocked, void *arg)
+{
+	rpc_out_t *o = arg;
+	void *st;
+
+	if(o->rpc->add(o->ctx, "{", &st) < 0)
+		return;
+	o->rpc->struct_add(st, "sdd", "user", user, "seconds", seconds, "blocked",
+			blocked);
+}
+
+static void impf_rpc_system_pending(rpc_t *rpc, void *ctx)
+{
+	rpc_out_t o = {rpc, ctx};
+
+	if(im_rpc_none(rpc, ctx) < 0)
+		return;
+	impf_ts1_foreach(pending_add, &o);
+}
+
 static const char *impf_rpc_settings_list_doc[] = {
 		"Every live service settings publication.", 0};
 

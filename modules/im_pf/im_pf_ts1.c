@@ -4,7 +4,6 @@
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
-#include "im_rpc_args.h"
 
 #include "im_pf_settings.h"
 #include "im_pf_ts1.h"
@@ -105,54 +104,31 @@ int impf_ts1_blocked(const str *user, time_t now, char *out, int outlen)
 	return 1;
 }
 
-const char *impf_rpc_system_response_doc[] = {
-		"A user's response to a system message that asked for one (OMA TS "
-		"5.4, Ts1): user URI. 1 when one was pending, 0 when none.",
-		0};
-
-void impf_rpc_system_response(rpc_t *rpc, void *ctx)
+int impf_ts1_clear(const str *user)
 {
-	im_rpc_args_t a;
 	char key[IMPF_AOR_MAX];
 	ts1_entry_t *e;
-	str user;
 
-	im_rpc_args_init(&a, rpc, ctx, "user");
-	if(im_rpc_arg(&a, "user", &user, 1) < 1 || im_rpc_end(&a) < 0)
-		return;
-	if(impf_settings_key(&user, key, sizeof(key)) < 0) {
-		rpc->fault(ctx, 400, "not a SIP URI");
-		return;
-	}
+	if(impf_settings_key(user, key, sizeof(key)) < 0)
+		return -1;
 	lock_get(lock);
 	e = find(key);
 	if(e)
 		e->key[0] = '\0';
 	lock_release(lock);
-	rpc->add(ctx, "d", e ? 1 : 0);
+	return e ? 1 : 0;
 }
 
-const char *impf_rpc_system_pending_doc[] = {
-		"Users who owe a response to a system message: user, seconds since "
-		"it was delivered, whether Ts1 has run out (their requests refused).",
-		0};
-
-void impf_rpc_system_pending(rpc_t *rpc, void *ctx)
+void impf_ts1_foreach(void (*fn)(const char *user, int seconds, int blocked,
+							  void *arg),
+		void *arg)
 {
 	time_t now = time(NULL);
-	void *st;
 
-	if(im_rpc_none(rpc, ctx) < 0)
-		return;
 	lock_get(lock);
-	for(int i = 0; i < TS1_MAX; i++) {
-		if(!tab[i].key[0])
-			continue;
-		if(rpc->add(ctx, "{", &st) < 0)
-			break;
-		rpc->struct_add(st, "sdd", "user", tab[i].key, "seconds",
-				(int)(now - tab[i].since), "blocked",
-				now >= tab[i].since + impf_ts1);
-	}
+	for(int i = 0; i < TS1_MAX; i++)
+		if(tab[i].key[0])
+			fn(tab[i].key, (int)(now - tab[i].since),
+					now >= tab[i].since + impf_ts1, arg);
 	lock_release(lock);
 }

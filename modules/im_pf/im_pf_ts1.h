@@ -3,8 +3,8 @@
  * needs the user's response leaves him "response pending" from its 2xx
  * on. Once Ts1 seconds have passed without the response, his requests
  * through the originating function get 403 + Error-Info, until the
- * response is recorded (RPC im_pf.system_response, called by whatever
- * takes it: the page the message pointed to). Ts1 0 blocks at once.
+ * response is recorded (RPC im_pf.system_response in im_pf_rpc.c, called
+ * by whatever takes it: the page the message pointed to). Ts1 0 blocks at once.
  * One table in shm per node, not kept across a restart.
  */
 #ifndef IM_PF_TS1_H
@@ -12,7 +12,6 @@
 
 #include <time.h>
 
-#include "core/rpc.h"
 #include "core/str.h"
 
 extern int impf_ts1;			   /* seconds, >= 0 */
@@ -28,9 +27,11 @@ int impf_ts1_start(const str *user);
  * URI for him in out. 0 otherwise. */
 int impf_ts1_blocked(const str *user, time_t now, char *out, int outlen);
 
-extern const char *impf_rpc_system_response_doc[];
-void impf_rpc_system_response(rpc_t *rpc, void *ctx);
-extern const char *impf_rpc_system_pending_doc[];
-void impf_rpc_system_pending(rpc_t *rpc, void *ctx);
+/* user's response came: 1 when one was pending, 0 none, -1 not a URI. */
+int impf_ts1_clear(const str *user);
+/* fn for each user who owes a response, under the table's lock. */
+void impf_ts1_foreach(void (*fn)(const char *user, int seconds, int blocked,
+							  void *arg),
+		void *arg);
 
 #endif
