@@ -100,14 +100,20 @@ class TwoDomains:
         return "; ".join(p for p in problems if p) or None
 
 
-@pytest.fixture(scope="module")
-def nni(tmp_path_factory):
-    """Two interconnected IM domains for a test module."""
-    d = TwoDomains(tmp_path_factory.mktemp("nni")).start()
+def two_domains(workdir, **kw):
+    """For a module fixture (`yield from two_domains(...)`): TwoDomains
+    started, then stopped, the module failed when a server crashed."""
+    d = TwoDomains(workdir, **kw).start()
     yield d
     problems = d.stop()
     if problems:
         pytest.fail(f"server crashed: {problems}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def nni(tmp_path_factory):
+    """Two interconnected IM domains for a test module."""
+    yield from two_domains(tmp_path_factory.mktemp("nni"))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@
 #include "im_pf_cache.h"
 #include "im_pf_checks.h"
 #include "im_pf_ts1.h"
+#include "im_pf_validity.h"
 #include "im_pf_db.h"
 #include "im_pf_policy.h"
 #include "im_pf_settings.h"
@@ -210,6 +211,18 @@ static int content_check(struct sip_msg *msg, const impf_policy_t *p,
 	return 0;
 }
 
+/* Content first (OP-1 step 4, TP-1 step 3), then a MESSAGE's validity
+ * (OP-10 step 3, TP-1 step 4, MSG-05). */
+static int content_and_validity(struct sip_msg *msg, const impf_policy_t *p,
+		impf_kind_t kind, const str *sdp, int terminating, impf_refusal_t *r)
+{
+	if(content_check(msg, p, kind, sdp, r) < 0)
+		return -1;
+	if(kind != IMPF_KIND_PAGER)
+		return 0;
+	return impf_check_validity(msg, terminating, time(NULL), r);
+}
+
 static int policy_failed(impf_refusal_t *r)
 {
 	impf_refuse(r, 500, "Server Internal Error", 0, NULL);
@@ -256,7 +269,7 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 			return -1;
 		}
 	}
-	return content_check(msg, &p, kind, sdp, r);
+	return content_and_validity(msg, &p, kind, sdp, 0, r);
 }
 
 typedef struct access_ctx {
@@ -344,6 +357,6 @@ int impf_check_terminating(struct sip_msg *msg, impf_kind_t kind,
 		impf_refuse(r, 403, "Forbidden", 122, "Function not allowed");
 		return -1;
 	}
-	/* step 3: operator policy on content and size */
-	return content_check(msg, &p, kind, sdp, r);
+	/* step 3: operator policy on content and size; step 4 */
+	return content_and_validity(msg, &p, kind, sdp, 1, r);
 }

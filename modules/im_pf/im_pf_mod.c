@@ -34,6 +34,7 @@
 #include "im_pf_session.h"
 #include "im_pf_settings.h"
 #include "im_pf_tls.h"
+#include "im_pf_validity.h"
 
 MODULE_VERSION
 
@@ -229,6 +230,8 @@ static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"warn_agent", PARAM_STR, &impf_warn_agent},
 		{"session_expires", PARAM_INT, &impf_session_expires},
 		{"anonymity", PARAM_INT, &impf_anonymity},
+		{"pager_expired", PARAM_INT, &impf_pager_expired},
+		{"date_tolerance", PARAM_INT, &impf_date_tolerance},
 		{"ts1", PARAM_INT, &impf_ts1},
 		{"ts1_error_info", PARAM_STR, &impf_ts1_error_info},
 		{"hop_secret_file", PARAM_STR, &impf_hop_secret_file},
@@ -274,6 +277,10 @@ static int mod_init(void)
 			snprintf(agent, sizeof(agent), "im-server");
 		impf_warn_agent.s = agent;
 		impf_warn_agent.len = strlen(agent);
+	}
+	if(impf_date_tolerance < 0) {
+		LM_ERR("date_tolerance must be 0 (not checked) or more seconds\n");
+		return -1;
 	}
 	if(impf_session_expires < 0) {
 		LM_ERR("session_expires must be 0 (none) or more seconds\n");

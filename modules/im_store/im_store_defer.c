@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* timegm */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -7,7 +8,6 @@
 #include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
-#include "core/parser/parse_expires.h"
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_privacy.h"
 #include "core/parser/parse_to.h"
@@ -15,6 +15,7 @@
 
 #include "im_hdr_removed.h"
 #include "im_kbuf.h"
+#include "im_msg_time.h"
 #include "im_random.h"
 
 #include "im_store.h"
@@ -135,17 +136,16 @@ int imst_stored_request(struct sip_msg *msg, im_kbuf_t *b)
 	return b->failed ? -1 : 0;
 }
 
-/* 12.2.2.3 item 6: the request's Expires when within the maximum, else
- * the default. */
+/* 12.2.2.3 item 6: the end of the request's Expires when within the
+ * maximum, else the default. The end counts from its Date as im_pf's
+ * TP-1 step 4 judged it (im_msg_time.h). */
 static long long expiry(struct sip_msg *msg, long long now)
 {
-	exp_body_t *e;
+	long long end;
 
-	if(msg->expires && parse_expires(msg->expires) == 0) {
-		e = (exp_body_t *)msg->expires->parsed;
-		if(e && e->valid && (int)e->val <= imst_expires_max)
-			return now + e->val;
-	}
+	if(im_msg_valid_until(msg, (time_t)now, &end) == 1
+			&& end - now <= imst_expires_max)
+		return end;
 	return now + imst_expires_default;
 }
 

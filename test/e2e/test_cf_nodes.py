@@ -7,7 +7,7 @@ not taken for one of ours (404 in this one-node configuration)."""
 
 import pytest
 
-from conftest import TwoDomains
+from conftest import two_domains
 from imtest.cf import Member, answering_byes, start_conference, wait_all_released
 from imtest.sipmsg import NameAddr
 
@@ -16,12 +16,8 @@ FACTORY = "sip:conference-factory@home1.net"
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory):
-    d = TwoDomains(tmp_path_factory.mktemp("cfnodes"),
-                   defines={"CF_NODE_ID": '"n1"'}).start()
-    yield d
-    problems = d.stop()
-    if problems:
-        pytest.fail(f"server crashed: {problems}", pytrace=False)
+    yield from two_domains(tmp_path_factory.mktemp("cfnodes"),
+                           defines={"CF_NODE_ID": '"n1"'})
 
 
 def member(make_ua, user, srv):

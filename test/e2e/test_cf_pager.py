@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import TwoDomains, start_server, stop_server
+from conftest import start_server, stop_server, two_domains
 from imtest.procs import wait_until
 
 FACTORY = "sip:conference-factory@home1.net"
@@ -317,12 +317,8 @@ def test_anonymous_sender_hidden_from_recipients(server, users):
 @pytest.fixture(scope="module")
 def domains(tmp_path_factory):
     """home1.net and home2.net, interconnected (im_peer, pager allowed)."""
-    d = TwoDomains(tmp_path_factory.mktemp("cfpager-nni"),
-                   defines={"CF_FACTORY": f'"{FACTORY}"', "CF_PAGER_TS2": str(TS2)}).start()
-    yield d
-    problems = d.stop()
-    if problems:
-        pytest.fail(f"server crashed: {problems}", pytrace=False)
+    yield from two_domains(tmp_path_factory.mktemp("cfpager-nni"),
+                           defines={"CF_FACTORY": f'"{FACTORY}"', "CF_PAGER_TS2": str(TS2)})
 
 
 def test_recipient_of_a_peer_domain(domains, make_ua):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import TwoDomains
+from conftest import two_domains
 from imtest.im_session import ImSession
 from imtest.procs import free_port
 from imtest.rawsip import UdpProbe, message_bytes
@@ -197,11 +197,7 @@ def test_peer_rpc_trust_values(server):
 def nni_tls_trust(tmp_path_factory):
     """Two domains whose im_peer rows keep the default trust (tls) while
     their traffic crosses plain UDP."""
-    d = TwoDomains(tmp_path_factory.mktemp("nni-tls"), peer_trust="tls").start()
-    yield d
-    problems = d.stop()
-    if problems:
-        pytest.fail(f"server crashed: {problems}", pytrace=False)
+    yield from two_domains(tmp_path_factory.mktemp("nni-tls"), peer_trust="tls")
 
 
 def test_peer_is_trusted_by_address_only_when_opted_in(nni_tls_trust, make_ua):

@@ -9,6 +9,8 @@ between store and push, and parallel MESSAGEs to one user."""
 
 import re
 import threading
+import time
+from email.utils import formatdate
 
 import pytest
 
@@ -210,6 +212,21 @@ def test_expired_message_is_deleted(server, make_ua):
     wait_until(lambda: count(server, "bob") == 1, 10, "the expired message deleted")
     [row] = server.rpc.call("im_store.list", server.uri("bob"))
     assert row["expires"] - row["received"] == 7 * 24 * 3600
+
+
+def test_stored_expiry_counts_from_the_date(server, make_ua):
+    """DM-2 item 6 with TP-1 step 4: a MESSAGE written 100 s ago (its Date)
+    with Expires: 3600 stays stored until Date + 3600, the moment the
+    participating function judges its validity by, not 3600 s after it
+    arrived."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    written = int(time.time()) - 100
+    assert send_message(alice, server.uri("bob"), b"dated", headers=[
+        ("Date", formatdate(written, usegmt=True)), ("Expires", "3600")])[1].status == 202
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    assert row["expires"] == written + 3600, row
+    assert row["received"] >= written + 100
 
 
 def test_parallel_messages_to_one_user_are_each_stored_once(server, make_ua):

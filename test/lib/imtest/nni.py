@@ -27,6 +27,8 @@ class SipTap:
         self.log = []               # (from_label, to_label, SipMessage)
         self.cond = threading.Condition()
         self.closed = False
+        # a peer that changes what it forwards: rewrite(request) -> None
+        self.rewrite = None
         threading.Thread(target=self._run, daemon=True).start()
 
     def route(self, server):
@@ -109,6 +111,8 @@ class SipTap:
             dst = self.domains.get(host) or (host, port or 5060)
         if not msg.to.tag and msg.method in ("INVITE", "SUBSCRIBE", "REFER"):
             msg.headers.insert(0, ("record-route", f"<{self.uri};lr>"))
+        if self.rewrite:
+            self.rewrite(msg)
         mf = msg.get("max-forwards")
         if mf is not None:
             msg.set("Max-Forwards", str(max(int(mf) - 1, 0)))
