@@ -1,6 +1,6 @@
 -- Schema of the IM server's own tables, PostgreSQL flavour (see
 -- db/sqlite/im_server.sql for what each table is).
-INSERT INTO version (table_name, table_version) VALUES ('im_server', 4);
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 5);
 
 CREATE TABLE im_policy (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -41,3 +41,17 @@ CREATE TABLE im_settings (
     hist_pager SMALLINT DEFAULT 0 NOT NULL,
     CONSTRAINT im_settings_aor_idx UNIQUE (aor)
 );
+
+CREATE TABLE im_sysdoc (
+    id SERIAL PRIMARY KEY NOT NULL,
+    token VARCHAR(64) NOT NULL,
+    recipient VARCHAR(255) NOT NULL,
+    content_type VARCHAR(255) NOT NULL,
+    body TEXT NOT NULL,
+    need_response SMALLINT DEFAULT 0 NOT NULL,
+    answered SMALLINT DEFAULT 0 NOT NULL,
+    answer TEXT DEFAULT '' NOT NULL,
+    expires BIGINT NOT NULL,
+    CONSTRAINT im_sysdoc_token_idx UNIQUE (token)
+);
+CREATE INDEX im_sysdoc_expires_idx ON im_sysdoc (expires);

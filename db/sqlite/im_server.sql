@@ -1,7 +1,7 @@
 -- Schema of the IM server's own tables, SQLite flavour (PostgreSQL:
 -- db/postgres/im_server.sql). The version row lets an upgrade tell which
 -- schema a database carries.
-INSERT INTO version (table_name, table_version) VALUES ('im_server', 4);
+INSERT INTO version (table_name, table_version) VALUES ('im_server', 5);
 
 -- Policy of the participating function (OP-1, TP-1): scope '*' holds the
 -- operator's defaults, a user's URI his own values (isb and ipab here are
@@ -63,3 +63,24 @@ CREATE TABLE im_settings (
     hist_pager SMALLINT DEFAULT 0 NOT NULL,
     CONSTRAINT im_settings_aor_idx UNIQUE (aor)
 );
+
+-- The documents of system messages (OMA TS 5.4 step 3, C-3): a payload
+-- over the pager size or needing the user's response is hosted here and
+-- the MESSAGE points at <sysdoc_url><token> (message/external-body); the
+-- user's response (an HTTP POST to that URL) is kept in answer. expires is
+-- unix time; im_pf deletes what has expired. Schema 5 added it; to
+-- upgrade a schema 4 database run this statement and
+--   UPDATE version SET table_version = 5 WHERE table_name = 'im_server';
+CREATE TABLE im_sysdoc (
+    id INTEGER PRIMARY KEY NOT NULL,
+    token VARCHAR(64) NOT NULL,
+    recipient VARCHAR(255) NOT NULL,
+    content_type VARCHAR(255) NOT NULL,
+    body TEXT NOT NULL,
+    need_response SMALLINT DEFAULT 0 NOT NULL,
+    answered SMALLINT DEFAULT 0 NOT NULL,
+    answer TEXT DEFAULT '' NOT NULL,
+    expires BIGINT NOT NULL,
+    CONSTRAINT im_sysdoc_token_idx UNIQUE (token)
+);
+CREATE INDEX im_sysdoc_expires_idx ON im_sysdoc (expires);

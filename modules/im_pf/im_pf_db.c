@@ -76,37 +76,43 @@ static void set_keys(const char **names, const str *vals, int n, db_key_t *k,
 	}
 }
 
-static void value_text(db_val_t *v, char *out, size_t outlen)
+/* v as text: a view into the result for strings, else printed into buf
+ * (32 bytes). NULL is the empty string. */
+static str value_str(db_val_t *v, char *buf)
 {
-	out[0] = '\0';
+	str out = {buf, 0};
+
 	if(VAL_NULL(v))
-		return;
+		return out;
 	switch(VAL_TYPE(v)) {
 		case DB1_STRING:
-			snprintf(out, outlen, "%s", VAL_STRING(v));
+			out.s = (char *)VAL_STRING(v);
+			out.len = out.s ? (int)strlen(out.s) : 0;
 			break;
 		case DB1_STR:
 		case DB1_BLOB:
-			snprintf(out, outlen, "%.*s", VAL_STR(v).len, VAL_STR(v).s);
+			out = VAL_STR(v);
 			break;
 		case DB1_INT:
-			snprintf(out, outlen, "%d", VAL_INT(v));
+			out.len = snprintf(buf, 32, "%d", VAL_INT(v));
 			break;
 		case DB1_BIGINT:
-			snprintf(out, outlen, "%lld", VAL_BIGINT(v));
+			out.len = snprintf(buf, 32, "%lld", VAL_BIGINT(v));
 			break;
 		default:
 			break;
 	}
+	return out;
 }
 
-int impf_db_select(const char *table, const char **keys, const str *vals,
-		int nkeys, const char **cols, int ncols, impf_row_f fn, void *arg)
+int impf_db_select_str(const char *table, const char **keys, const str *vals,
+		int nkeys, const char **cols, int ncols, impf_str_row_f fn, void *arg)
 {
 	db_key_t k[IMPF_DB_MAX_COLS], c[IMPF_DB_MAX_COLS];
 	db_val_t v[IMPF_DB_MAX_COLS];
 	str kstore[IMPF_DB_MAX_COLS], cstore[IMPF_DB_MAX_COLS];
-	char text[IMPF_DB_MAX_COLS][512], *row[IMPF_DB_MAX_COLS];
+	str row[IMPF_DB_MAX_COLS];
+	char num[IMPF_DB_MAX_COLS][32];
 	db1_res_t *res = NULL;
 	int n;
 
@@ -117,7 +123,6 @@ int impf_db_select(const char *table, const char **keys, const str *vals,
 		cstore[i].s = (char *)cols[i];
 		cstore[i].len = strlen(cols[i]);
 		c[i] = &cstore[i];
-		row[i] = text[i];
 	}
 	if(impf_dbf.query(impf_db, nkeys ? k : NULL, 0, nkeys ? v : NULL, c, nkeys,
 			   ncols, 0, &res)
@@ -130,12 +135,58 @@ int impf_db_select(const char *table, const char **keys, const str *vals,
 	for(int r = 0; r < n; r++) {
 		db_val_t *rv = ROW_VALUES(&RES_ROWS(res)[r]);
 		for(int i = 0; i < ncols; i++)
-			value_text(&rv[i], text[i], sizeof(text[i]));
+			row[i] = value_str(&rv[i], num[i]);
 		if(fn && fn(row, ncols, arg) != 0)
 			break;
 	}
 	impf_dbf.free_result(impf_db, res);
 	return n;
+}
+
+typedef struct text_row {
+	impf_row_f fn;
+	void *arg;
+} text_row_t;
+
+/* impf_db_select's rows: each value copied NUL-terminated (cut at 511) */
+static int text_row(str *vals, int ncols, void *arg)
+{
+	text_row_t *t = arg;
+	char text[IMPF_DB_MAX_COLS][512], *row[IMPF_DB_MAX_COLS];
+
+	for(int i = 0; i < ncols; i++) {
+		snprintf(text[i], sizeof(text[i]), "%.*s", vals[i].len, vals[i].s);
+		row[i] = text[i];
+	}
+	return t->fn ? t->fn(row, ncols, t->arg) : 0;
+}
+
+int impf_db_select(const char *table, const char **keys, const str *vals,
+		int nkeys, const char **cols, int ncols, impf_row_f fn, void *arg)
+{
+	text_row_t t = {fn, arg};
+
+	return impf_db_select_str(
+			table, keys, vals, nkeys, cols, ncols, text_row, &t);
+}
+
+int impf_db_del_before(const char *table, const char *col, long long t)
+{
+	static db_op_t op[] = {OP_LT};
+	str kname = {(char *)col, (int)strlen(col)};
+	db_key_t k[] = {&kname};
+	db_val_t v;
+
+	if(use(table) < 0)
+		return -1;
+	memset(&v, 0, sizeof(v));
+	VAL_TYPE(&v) = DB1_BIGINT;
+	VAL_BIGINT(&v) = t;
+	if(impf_dbf.delete(impf_db, k, op, &v, 1) < 0) {
+		LM_ERR("delete from %s failed\n", table);
+		return -1;
+	}
+	return impf_dbf.affected_rows ? impf_dbf.affected_rows(impf_db) : 0;
 }
 
 int impf_db_del(const char *table, const char **keys, const str *vals,

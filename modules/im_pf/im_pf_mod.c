@@ -29,6 +29,7 @@
 #include "im_pf_publish.h"
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
+#include "im_pf_sysdoc.h"
 #include "im_pf_sysmsg.h"
 #include "im_pf_ts1.h"
 #include "im_pf_session.h"
@@ -169,6 +170,16 @@ static int w_im_pf_publish(struct sip_msg *msg, char *p1, char *p2)
 	return ki_im_pf_publish(msg);
 }
 
+static int ki_im_pf_system_document(struct sip_msg *msg)
+{
+	return impf_sysdoc_http(msg);
+}
+
+static int w_im_pf_system_document(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_pf_system_document(msg);
+}
+
 static int pager_peer(const str *domain, char *out, int outlen)
 {
 	impf_peer_t p;
@@ -223,6 +234,8 @@ static cmd_export_t cmds[] = {
 				REQUEST_ROUTE},
 		{"im_pf_offline_delivery", (cmd_function)w_im_pf_offline_delivery, 1,
 				fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
+		{"im_pf_system_document", (cmd_function)w_im_pf_system_document, 0,
+				0, 0, EVENT_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
@@ -239,7 +252,10 @@ static param_export_t params[] = {{"db_url", PARAM_STR, &impf_db_url},
 		{"settings_max_expires", PARAM_INT, &impf_settings_max_expires},
 		{"settings_default_expires", PARAM_INT,
 				&impf_settings_default_expires},
-		{"settings_timer", PARAM_INT, &impf_settings_timer}, {0, 0, 0}};
+		{"settings_timer", PARAM_INT, &impf_settings_timer},
+		{"sysdoc_url", PARAM_STR, &impf_sysdoc_url},
+		{"sysdoc_expires", PARAM_INT, &impf_sysdoc_expires},
+		{"sysdoc_max_size", PARAM_INT, &impf_sysdoc_max_size}, {0, 0, 0}};
 
 struct module_exports exports = {
 		"im_pf",		 /* module name */
@@ -307,7 +323,7 @@ static int mod_init(void)
 		LM_INFO("tls module not loaded: no peer is trusted by its "
 				"certificate\n");
 	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0
-			|| impf_settings_init() < 0)
+			|| impf_settings_init() < 0 || impf_sysdoc_init() < 0)
 		return -1;
 	if(impf_peers_reload(err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the IM peers: %s\n", err);
@@ -316,15 +332,22 @@ static int mod_init(void)
 	impf_db_close(); /* each child opens its own on first use */
 	if(impf_relay.watch(impf_media_watch) < 0)
 		return -1;
-	register_basic_timers(1); /* the settings expiry timer */
+	register_basic_timers(1); /* the settings and documents expiry timer */
 	return 0;
+}
+
+/* expired settings and system documents go */
+static void timer_tick(unsigned int ticks, void *param)
+{
+	impf_settings_timer_tick(ticks, param);
+	impf_sysdoc_purge();
 }
 
 static int child_init(int rank)
 {
 	if(rank == PROC_MAIN
 			&& fork_basic_timer(PROC_TIMER, "IM_PF SETTINGS", 1,
-					   impf_settings_timer_tick, NULL, impf_settings_timer)
+					   timer_tick, NULL, impf_settings_timer)
 					   < 0) {
 		LM_ERR("cannot start the settings timer process\n");
 		return -1;
@@ -352,6 +375,7 @@ static sr_kemi_t sr_kemi_im_pf_exports[] = {
 	IM_KEMI_INT("im_pf", "map_alias", ki_im_pf_map_alias),
 	IM_KEMI_INT("im_pf", "publish", ki_im_pf_publish),
 	IM_KEMI_INT_STR("im_pf", "offline_delivery", ki_im_pf_offline_delivery),
+	IM_KEMI_INT("im_pf", "system_document", ki_im_pf_system_document),
 	IM_KEMI_END
 };
 

@@ -19,6 +19,7 @@
 #include "im_pf_route.h"
 #include "im_pf_rpc.h"
 #include "im_pf_settings.h"
+#include "im_pf_sysdoc.h"
 #include "im_pf_sysmsg.h"
 #include "im_pf_ts1.h"
 
@@ -572,6 +573,8 @@ rpc_export_t impf_rpc_cmds[] = {
 				impf_rpc_system_response_doc, 0},
 		{"im_pf.system_pending", impf_rpc_system_pending,
 				impf_rpc_system_pending_doc, RET_ARRAY},
+		{"im_pf.system_docs", impf_rpc_system_docs, impf_rpc_system_docs_doc,
+				RET_ARRAY},
 		{"im_pf.settings_list", impf_rpc_settings_list,
 				impf_rpc_settings_list_doc, RET_ARRAY},
 		{0, 0, 0, 0}};

@@ -7,10 +7,10 @@
  * The MESSAGE has no Contact (RFC 3428 4, MSG-02), `Accept-Contact:
  * *;+g.oma.sip-im.system-message`, the server's identity as From and
  * P-Asserted-Identity (sip:system@<the user's domain>) and our Server
- * header. A payload over 1300 bytes is refused: OMA wants it hosted and
- * pointed at with message/external-body (RFC 4483), and this server
- * hosts no documents; the operator sends that message/external-body
- * body himself. The RPC waits for the final response and reports it.
+ * header. A payload that would make it pass 1300 bytes, or that needs
+ * the user's response, is hosted (im_pf_sysdoc.c) and the MESSAGE is a
+ * message/external-body pointing at it (OMA TS 5.4 step 3, RFC 4483).
+ * The RPC waits for the final response and reports it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +36,7 @@
 #include "im_pf_hop.h"
 #include "im_pf_pager.h"
 #include "im_pf_route.h"
+#include "im_pf_sysdoc.h"
 #include "im_pf_sysmsg.h"
 #include "im_pf_ts1.h"
 
@@ -192,11 +193,54 @@ static int wait_final(sysmsg_wait_t *w, char *reason, int reasonlen)
 	return code;
 }
 
+/* what tm and our own headers add to a system message's body, about: a
+ * body that would take the MESSAGE past 1300 bytes is hosted (MSG-04) */
+#define SYSMSG_OVERHEAD 700
+
+/* OMA TS 5.4 step 3: a payload that makes the MESSAGE bigger than 1300
+ * bytes, or that needs the user's interaction, goes as a
+ * message/external-body pointing at a document we host (im_pf_sysdoc.h);
+ * one the operator already made external-body goes as he wrote it.
+ * 0 and doc->s the token when hosted (ct/body: the external-body, pkg),
+ * doc->s NULL when sent as is; -1 when it cannot be hosted. */
+static int hosted(const str *user, const str *ctype, const str *body,
+		int need_response, str *doc, str *ct, str *ebody)
+{
+	static char token[IMPF_SYSDOC_TOKEN_LEN + 1];
+	long long expires;
+
+	if(ctype->len >= 21 && strncasecmp(ctype->s, "message/external-body", 21)
+								   == 0)
+		return 0;
+	if(!need_response && body->len + SYSMSG_OVERHEAD <= IMPF_PAGER_MTU)
+		return 0;
+	if(impf_sysdoc_put(user, ctype, body, need_response, token, &expires) < 0)
+		return -1;
+	if(impf_sysdoc_external_body(token, expires, ctype, body->len, ct, ebody)
+			< 0) {
+		impf_sysdoc_del(token);
+		return -1;
+	}
+	*doc = (str){token, IMPF_SYSDOC_TOKEN_LEN};
+	return 0;
+}
+
+static void free_external(str *doc, str *ct, str *body)
+{
+	if(ct->s)
+		pkg_free(ct->s);
+	if(body->s)
+		pkg_free(body->s);
+	*doc = *ct = *body = (str)STR_NULL;
+}
+
 const char *impf_rpc_system_message_doc[] = {
 		"Send a system message (OMA TS 5.4) to a user: user URI, "
-		"Content-Type, body (at most 1300 bytes: above, host it and send "
+		"Content-Type, body (one that makes the MESSAGE pass 1300 bytes, "
+		"or that needs a response, is hosted and sent as "
 		"message/external-body, RFC 4483), [need-response: yes starts Ts1 "
-		"once it is delivered]. Reports the final response.",
+		"once it is delivered]. Reports the final response and the "
+		"document's URL.",
 		0};
 
 void impf_rpc_system_message(rpc_t *rpc, void *ctx)
@@ -209,6 +253,8 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 	char reason[64];
 	void *st;
 	int code;
+	str doc = STR_NULL, ext_ct = STR_NULL, ext_body = STR_NULL;
+	char url[300];
 
 	im_rpc_args_init(&a, rpc, ctx, "user, content-type, body [need-response]");
 	if(im_rpc_arg(&a, "user", &user, 1) < 1
@@ -223,16 +269,30 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 		return;
 	}
 	need_response = has_need && need.len == 3;
-	if(body.len > IMPF_PAGER_MTU) {
-		rpc->fault(ctx, 413,
-				"body over 1300 bytes: host it and send message/external-body "
-				"pointing to it (OMA TS 5.4, RFC 4483)");
+	if(body.len > impf_sysdoc_max_size) {
+		rpc->fault(ctx, 413, "body over sysdoc_max_size (%d bytes)",
+				impf_sysdoc_max_size);
 		return;
 	}
-	if(send_sysmsg(&user, &ctype, &body, &w, &why) < 0) {
+	if(hosted(&user, &ctype, &body, need_response, &doc, &ext_ct, &ext_body)
+			< 0) {
+		rpc->fault(ctx, 503,
+				"the document cannot be hosted (xhttp loaded? database?): "
+				"OMA TS 5.4 step 3 wants it as message/external-body");
+		return;
+	}
+	if(send_sysmsg(&user, doc.s ? &ext_ct : &ctype, doc.s ? &ext_body : &body,
+			   &w, &why)
+			< 0) {
+		if(doc.s)
+			impf_sysdoc_del(doc.s);
+		free_external(&doc, &ext_ct, &ext_body);
 		rpc->fault(ctx, 400, "%s", why);
 		return;
 	}
+	snprintf(url, sizeof(url), "%.*s%.*s", doc.s ? impf_sysdoc_url.len : 0,
+			impf_sysdoc_url.s, doc.len, doc.s);
+	free_external(&doc, &ext_ct, &ext_body);
 	code = wait_final(w, reason, sizeof(reason));
 	if(!code) {
 		rpc->fault(ctx, 504, "no final response");
@@ -243,6 +303,6 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 		pending = impf_ts1_start(&user) == 0;
 	if(rpc->add(ctx, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "dsd", "code", code, "reason", reason,
-			"response_pending", pending);
+	rpc->struct_add(st, "dsds", "code", code, "reason", reason,
+			"response_pending", pending, "document", url);
 }

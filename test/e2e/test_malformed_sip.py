@@ -135,3 +135,25 @@ def test_tcp_endless_headers_are_cut_off(server, bob, probe):
         assert read_until_closed_or_status(s) in (None, 400, 513)
     s.close()
     assert_still_serving(server, bob, probe)
+
+
+def test_tcp_request_without_content_length_is_400_and_closed(server, bob, probe):
+    """RFC 3261 18.3: over a stream SIP needs Content-Length. The core
+    takes a request without one as bodiless (tcp_accept_no_cl, for the
+    HTTP of system documents), so the script answers 400 and closes the
+    connection, whose framing is lost; its body is not delivered, and the
+    server goes on serving. (Bytes already read behind it are parsed as
+    the next request, as if sent alone: they pass the same checks.)"""
+    s = tcp_connect(server)
+    port = s.getsockname()[1]
+    data = message_bytes(server.uri("bob"), "sip:x@peer.example", port, body=b"lost",
+                         transport="TCP")
+    head, _, _ = data.partition(b"Content-Length")
+    s.sendall(head + b"\r\n")
+    assert read_until_closed_or_status(s) == 400
+    s.settimeout(10)
+    while s.recv(65536):
+        pass
+    s.close()
+    assert_still_serving(server, bob, probe)
+    assert all(m.body != b"lost" for m in bob.received)

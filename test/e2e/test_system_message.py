@@ -2,7 +2,10 @@
 RPC im_pf.system_message sends a MESSAGE from the IM server to a
 registered user and reports the final response."""
 
+import re
 import threading
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -48,15 +51,89 @@ def test_system_message_reaches_the_user_and_reports_his_answer(server, make_ua,
     assert m.uri.startswith("sip:bob@")
 
 
-def test_external_body_passes_and_a_big_payload_is_refused(server, make_ua):
-    """Above 1300 bytes OMA wants message/external-body (RFC 4483): the
-    RPC refuses the payload itself and sends such a body as given."""
+def external_url(msg):
+    """The URL of a message/external-body MESSAGE (RFC 4483)."""
+    ctype = msg.get("content-type")
+    assert ctype.startswith("message/external-body;"), ctype
+    m = re.search(r'URL="([^"]+)"', ctype)
+    assert m and 'access-type="URL"' in ctype, ctype
+    return m.group(1)
+
+
+def http(method, url, body=None, headers=None):
+    """(status, headers, body) of one HTTP request, errors included."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+PAGE = "<html><body><p>" + "Your plan changes on 1 January. " * 60 + "</p></body></html>"
+
+
+def test_big_payload_is_hosted_and_pointed_at(server, make_ua):
+    """OMA TS 5.4 step 3, C-3, MSG-04: a payload that would make the
+    MESSAGE pass 1300 bytes is hosted; the MESSAGE (at most 1300 bytes)
+    is a message/external-body whose URL serves the document byte for
+    byte, not cached; the RPC reports the URL."""
     bob = make_ua("bob")
     bob.auto_reply["MESSAGE"] = 200
-    with pytest.raises(RpcError) as e:
-        server.rpc.call("im_pf.system_message", server.uri("bob"), "text/html", "x" * 1400)
-    assert e.value.code == 413 and "message/external-body" in str(e.value)
-    assert bob.no_request("MESSAGE", timeout=0.2)
+    t, result = system_message(server, server.uri("bob"), "text/html", PAGE)
+    got = bob.wait_request("MESSAGE").msg
+    t.join(15)
+    assert result["reply"]["code"] == 200
+    assert len(got.encode()) <= 1300, len(got.encode())
+    url = external_url(got)
+    assert result["reply"]["document"] == url
+    assert re.search(r'expiration="\w{3}, \d{2} \w{3} \d{4} [\d:]{8} GMT"', got.get("content-type"))
+    assert f"size={len(PAGE)}" in got.get("content-type")
+    assert got.body.startswith(b"Content-Type: text/html\r\nContent-ID: <")
+    assert got.body.endswith(b"\r\n\r\n")
+    status, hdrs, body = http("GET", url)
+    assert (status, body) == (200, PAGE.encode())
+    assert hdrs["Content-Type"] == "text/html" and hdrs["Cache-Control"] == "no-store"
+    [doc] = server.rpc.call("im_pf.system_docs", server.uri("bob"))
+    assert (doc["size"], doc["need_response"], doc["answered"]) == (len(PAGE), 0, 0)
+    # a document that needs no response takes none
+    assert http("POST", url, b"answer=yes")[0] == 405
+
+
+def test_small_payload_goes_inline(server, make_ua):
+    bob = make_ua("bob")
+    bob.auto_reply["MESSAGE"] = 200
+    t, result = system_message(server, server.uri("bob"), "text/plain", "short")
+    got = bob.wait_request("MESSAGE").msg
+    t.join(15)
+    assert (got.get("content-type"), got.body) == ("text/plain", b"short")
+    assert result["reply"]["document"] == ""
+
+
+def test_documents_are_not_guessable_nor_served_otherwise(server, make_ua):
+    """An unknown or malformed token is 404, a path outside the documents
+    404, another method 405; each answered once, the server still
+    serving documents and SIP."""
+    bob = make_ua("bob")
+    bob.auto_reply["MESSAGE"] = 200
+    t, result = system_message(server, server.uri("bob"), "text/html", PAGE)
+    bob.wait_request("MESSAGE")
+    t.join(15)
+    url = result["reply"]["document"]
+    base, token = url.rsplit("/", 1)
+    wrong = "0" * 32 if token != "0" * 32 else "1" * 32
+    for u in (f"{base}/{wrong}", f"{base}/{token[:-1]}", f"{base}/{token}x",
+              f"{base}/{token.upper()}", f"{base}/../{token}", f"{base}/",
+              url.split("/im/")[0] + "/etc/passwd"):
+        assert http("GET", u)[0] == 404, u
+    assert http("DELETE", url)[0] == 405
+    assert http("GET", url + "?x=1")[:3:2] == (200, PAGE.encode())
+    assert bob.register().status == 200
+
+
+def test_operator_external_body_passes_as_given(server, make_ua):
+    bob = make_ua("bob")
+    bob.auto_reply["MESSAGE"] = 200
     ext = ('Content-Type: text/html\r\nContent-ID: <notice1@home1.net>\r\n\r\n')
     ctype = 'message/external-body;access-type="URL";URL="https://home1.net/n/1.html"'
     t, result = system_message(server, server.uri("bob"), ctype, ext)
@@ -64,6 +141,28 @@ def test_external_body_passes_and_a_big_payload_is_refused(server, make_ua):
     assert result["reply"]["code"] == 200
     got = bob.wait_request("MESSAGE").msg
     assert got.get("content-type") == ctype and got.body == ext.encode()
+
+
+def test_document_outlives_a_restart(server, make_ua):
+    """The document of a message deferred for an offline user is in the
+    database: Kamailio killed and started again still serves it."""
+    make_ua("bob", register=False)
+    reply = server.rpc.call("im_pf.system_message", server.uri("bob"), "text/html", PAGE,
+                            timeout=45)
+    assert reply["code"] == 202
+    server.kamailio.proc.kill()
+    server.kamailio.start()
+    status, _, body = http("GET", reply["document"])
+    assert (status, body) == (200, PAGE.encode())
+    server.rpc.call("im_store.delete", server.uri("bob"))
+
+
+def test_payload_over_the_document_limit_is_refused(server, make_ua):
+    bob = make_ua("bob")
+    with pytest.raises(RpcError) as e:
+        server.rpc.call("im_pf.system_message", server.uri("bob"), "text/html", "x" * 40000)
+    assert e.value.code == 413
+    assert bob.no_request("MESSAGE", timeout=0.2)
 
 
 def test_system_message_to_someone_else_is_refused(server):
@@ -109,6 +208,38 @@ def test_overdue_response_blocks_the_user_until_it_comes(ts1_zero, make_ua):
     assert server.rpc.call("im_pf.system_response", server.uri("bob")) == 0
     assert bob.message(server.uri("alice"), "served again").status == 200
     assert server.rpc.call("im_pf.system_pending") == []
+
+
+FORM = ('<html><body><p>Accept the new terms?</p><form method="post">'
+        '<button name="answer" value="accept">Accept</button></form></body></html>')
+
+
+def test_user_responds_through_the_document(ts1_zero, make_ua):
+    """OMA TS 5.4 step 3: a message needing interaction is always an
+    external-body, small as it is; the user's client posts his answer to
+    the document's own URL (a form without action): recorded, Ts1 ends,
+    he is served again; the answer is visible over RPC."""
+    server = ts1_zero
+    bob, alice = make_ua("bob", srv=server), make_ua("alice", srv=server)
+    alice.auto_reply["MESSAGE"] = 200
+    t, result = system_message(server, server.uri("bob"), "text/html", FORM, "yes")
+    req = bob.wait_request("MESSAGE")
+    req.reply(200)
+    t.join(15)
+    assert result["reply"]["response_pending"] == 1
+    url = external_url(req.msg)
+    assert bob.message(server.uri("alice"), "blocked?").status == 403
+    status, _, page = http("GET", url)
+    assert (status, page) == (200, FORM.encode())
+    status, _, body = http("POST", url, b"answer=accept",
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b"recorded" in body
+    assert server.rpc.call("im_pf.system_pending") == []
+    assert bob.message(server.uri("alice"), "served again").status == 200
+    [doc] = [d for d in server.rpc.call("im_pf.system_docs", server.uri("bob"))
+             if url.endswith(d["token"])]
+    assert (doc["answered"], doc["answer"]) == (1, "answer=accept")
+    assert http("POST", url, b"x" * 5000)[0] == 413
 
 
 def test_response_within_ts1_blocks_nothing(server, make_ua):
