@@ -10,10 +10,14 @@ import urllib.request
 import pytest
 
 from conftest import start_server, stop_server
+from imtest.db import BACKENDS
 from imtest.rpc import RpcError
 from imtest.sipmsg import NameAddr
 
 TAG = "+g.oma.sip-im.system-message"
+
+# hosted documents are kept in the database: both engines
+pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
 
 def system_message(server, *args):
@@ -172,9 +176,10 @@ def test_system_message_to_someone_else_is_refused(server):
 
 
 @pytest.fixture(scope="module")
-def ts1_zero(tmp_path_factory):
+def ts1_zero(tmp_path_factory, new_database):
     """A domain whose Ts1 is 0: a required response is overdue at once."""
-    s = start_server(tmp_path_factory.mktemp("ts1"), defines={"PF_TS1": "0"})
+    s = start_server(tmp_path_factory.mktemp("ts1"), database=new_database(),
+                     defines={"PF_TS1": "0"})
     yield s
     stop_server(s)
 
