@@ -352,30 +352,40 @@ int imst_db_usage(const str *recipient, long long alive_at, int *count,
 	return 0;
 }
 
-/* Deletes the rows matching k/o/v: how many there were (counted first:
- * not every driver tells affected rows, db_sqlite does not), or -1. */
+/* How many rows this connection's last statement changed: the driver's
+ * count (db_postgres), else SQLite's changes() of this connection
+ * (db_sqlite tells none). -1 when it cannot be told. */
+static int changed_rows(void)
+{
+	im_kbuf_t q = {0};
+	db1_res_t *res;
+	int n = -1;
+
+	if(dbf.affected_rows)
+		return dbf.affected_rows(con);
+	im_kbuf_addf(&q, "SELECT changes()");
+	if(!(res = raw(&q)))
+		return -1;
+	if(RES_ROW_N(res) == 1)
+		n = (int)get_int(&ROW_VALUES(&RES_ROWS(res)[0])[0]);
+	dbf.free_result(con, res);
+	return n;
+}
+
+/* Deletes the rows matching k/o/v: how many this delete removed, or -1.
+ * Counted by the delete itself, not by a query before it: when two
+ * processes (or nodes) delete the same row at once, only the one whose
+ * delete removed it counts it, and only that one sends its failure IMDN
+ * (imst_delete_notify). */
 static int delete_where(db_key_t *k, db_op_t *o, db_val_t *v, int n)
 {
-	static str id = str_init("id");
-	db_key_t c[1] = {&id};
-	db1_res_t *res = NULL;
-	int rows;
-
 	if(use() < 0)
 		return -1;
-	if(dbf.query(con, k, o, v, c, n, 1, 0, &res) < 0 || !res) {
-		LM_ERR("query of " TABLE " failed\n");
-		return -1;
-	}
-	rows = RES_ROW_N(res);
-	dbf.free_result(con, res);
-	if(rows == 0)
-		return 0;
 	if(dbf.delete(con, k, o, v, n) < 0) {
 		LM_ERR("delete from " TABLE " failed\n");
 		return -1;
 	}
-	return rows;
+	return changed_rows();
 }
 
 int imst_db_remove(const imst_sel_t *sel)

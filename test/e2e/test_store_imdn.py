@@ -9,12 +9,15 @@ nothing; a sender who is offline has the notification stored for him."""
 
 import xml.etree.ElementTree as ET
 
+import threading
+
 import pytest
 
 from conftest import start_server, stop_server
 from imtest import cpim
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
+from imtest.rpc import RpcError
 from imtest.store import empty_store  # noqa: F401 (autouse fixture)
 from imtest.store import count, send_message
 
@@ -130,3 +133,54 @@ def test_imdn_for_offline_sender_is_stored(server, make_ua):
     assert count(server, "bob") == 0
     [row] = server.rpc.call("im_store.list", server.uri("alice"))
     assert row["sender"] == server.uri("bob")
+
+
+def test_parallel_deletes_give_one_failure_imdn(server, make_ua):
+    """A crowd on one message (DM-7, DM-8): bob's three devices REFER
+    Delete@ for it and the operator deletes it by RPC, all at the same
+    moment. Each REFER is answered 202 and NOTIFYed once; exactly one
+    delete finds the message (NOTIFY 200, or the RPC's 1), and alice gets
+    exactly one failure report."""
+    alice = make_ua("alice")
+    alice.auto_reply["MESSAGE"] = 200
+    devices = [make_ua("bob", register=False) for _ in range(3)]
+    for ua in devices:
+        ua.auto_reply["NOTIFY"] = 200
+    mid = store(server, alice, "race-1")
+    start = threading.Barrier(len(devices) + 1)
+    results = {}
+
+    def refer(i, ua):
+        start.wait()
+        results[i] = ua.refer(f"sip:Delete@{server.domain}", f"<{mid}>").status
+
+    def rpc():
+        start.wait()
+        results["rpc"] = server.rpc.call("im_store.delete", server.uri("bob"), mid)
+    threads = [threading.Thread(target=refer, args=(i, ua)) for i, ua in enumerate(devices)]
+    threads.append(threading.Thread(target=rpc_or_404, args=(rpc, results)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert [results[i] for i in range(len(devices))] == [202] * len(devices), results
+    outcomes = []
+    for ua in devices:
+        n = ua.wait_request("NOTIFY")
+        outcomes.append(n.msg.body.decode().split("\r\n")[0])
+        assert ua.no_request("NOTIFY", timeout=0.5)
+    found = outcomes.count("SIP/2.0 200 OK") + results["rpc"]
+    assert found == 1, (outcomes, results)
+    assert count(server, "bob") == 0
+    req = alice.wait_request("MESSAGE", timeout=10)
+    check_failure_imdn(server, req, "race-1")
+    assert alice.no_request("MESSAGE", timeout=2)
+
+
+def rpc_or_404(fn, results):
+    """The RPC's count; a 404 fault (nothing of that id left) counts 0."""
+    try:
+        fn()
+    except RpcError as e:
+        assert e.code == 404, e
+        results["rpc"] = 0
