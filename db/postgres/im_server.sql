@@ -52,6 +52,7 @@ CREATE TABLE im_sysdoc (
     answered SMALLINT DEFAULT 0 NOT NULL,
     answer TEXT DEFAULT '' NOT NULL,
     expires BIGINT NOT NULL,
+    delivered BIGINT DEFAULT 0 NOT NULL,
     CONSTRAINT im_sysdoc_token_idx UNIQUE (token)
 );
 CREATE INDEX im_sysdoc_expires_idx ON im_sysdoc (expires);

@@ -67,8 +67,10 @@ CREATE TABLE im_settings (
 -- The documents of system messages (OMA TS 5.4 step 3, C-3): a payload
 -- over the pager size or needing the user's response is hosted here and
 -- the MESSAGE points at <sysdoc_url><token> (message/external-body); the
--- user's response (an HTTP POST to that URL) is kept in answer. expires is
--- unix time; im_pf deletes what has expired. Schema 5 added it; to
+-- user's response (an HTTP POST to that URL) is kept in answer. expires and
+-- delivered (the 2xx of a message needing a response, from which Ts1
+-- runs; a restart finds the responses still owed here) are unix times;
+-- im_pf deletes what has expired. Schema 5 added it; to
 -- upgrade a schema 4 database run this statement and
 --   UPDATE version SET table_version = 5 WHERE table_name = 'im_server';
 CREATE TABLE im_sysdoc (
@@ -81,6 +83,7 @@ CREATE TABLE im_sysdoc (
     answered SMALLINT DEFAULT 0 NOT NULL,
     answer TEXT DEFAULT '' NOT NULL,
     expires BIGINT NOT NULL,
+    delivered BIGINT DEFAULT 0 NOT NULL,
     CONSTRAINT im_sysdoc_token_idx UNIQUE (token)
 );
 CREATE INDEX im_sysdoc_expires_idx ON im_sysdoc (expires);

@@ -23,8 +23,10 @@ int impf_db_init(void)
 				impf_db_url.s);
 		return -1;
 	}
-	if(!DB_CAPABILITY(impf_dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE)) {
-		LM_ERR("the database module cannot query, insert and delete\n");
+	if(!DB_CAPABILITY(impf_dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE
+										| DB_CAP_UPDATE)) {
+		LM_ERR("the database module cannot query, insert, delete and "
+			   "update\n");
 		return -1;
 	}
 	return 0;
@@ -205,6 +207,24 @@ int impf_db_del(const char *table, const char **keys, const str *vals,
 	}
 	if(impf_dbf.affected_rows)
 		return impf_dbf.affected_rows(impf_db);
+	return 0;
+}
+
+int impf_db_update(const char *table, const char **keys, const str *keyvals,
+		int nkeys, const char **cols, const str *vals, int ncols)
+{
+	db_key_t k[IMPF_DB_MAX_COLS], c[IMPF_DB_MAX_COLS];
+	db_val_t kv[IMPF_DB_MAX_COLS], cv[IMPF_DB_MAX_COLS];
+	str kstore[IMPF_DB_MAX_COLS], cstore[IMPF_DB_MAX_COLS];
+
+	if(nkeys > IMPF_DB_MAX_COLS || ncols > IMPF_DB_MAX_COLS || use(table) < 0)
+		return -1;
+	set_keys(keys, keyvals, nkeys, k, kv, kstore);
+	set_keys(cols, vals, ncols, c, cv, cstore);
+	if(impf_dbf.update(impf_db, k, 0, kv, c, cv, nkeys, ncols) < 0) {
+		LM_ERR("update of %s failed\n", table);
+		return -1;
+	}
 	return 0;
 }
 

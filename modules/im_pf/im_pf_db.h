@@ -30,6 +30,9 @@ int impf_db_select_str(const char *table, const char **keys, const str *vals,
 /* Replaces the row matching keys (delete + insert) with cols = vals. */
 int impf_db_put(const char *table, const char **keys, const str *keyvals,
 		int nkeys, const char **cols, const str *vals, int ncols);
+/* Sets cols = vals in the rows matching keys. 0, -1. */
+int impf_db_update(const char *table, const char **keys, const str *keyvals,
+		int nkeys, const char **cols, const str *vals, int ncols);
 /* Deletes the rows matching keys; returns how many (when the driver can
  * tell) or 0, -1 on error. */
 int impf_db_del(const char *table, const char **keys, const str *vals,

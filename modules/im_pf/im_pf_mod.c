@@ -323,7 +323,8 @@ static int mod_init(void)
 		LM_INFO("tls module not loaded: no peer is trusted by its "
 				"certificate\n");
 	if(impf_db_init() < 0 || impf_peers_init() < 0 || impf_cache_init() < 0
-			|| impf_settings_init() < 0 || impf_sysdoc_init() < 0)
+			|| impf_settings_init() < 0 || impf_sysdoc_init() < 0
+			|| impf_sysdoc_restore_ts1() < 0)
 		return -1;
 	if(impf_peers_reload(err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the IM peers: %s\n", err);

@@ -499,6 +499,9 @@ static void impf_rpc_system_response(rpc_t *rpc, void *ctx)
 	if(user_arg(rpc, ctx, &a, &uri) < 0)
 		return;
 	r = impf_ts1_clear(&uri);
+	if(r >= 0 && impf_sysdoc_answer_all(&uri) < 0)
+		LM_WARN("%.*s: documents not marked answered (database)\n", uri.len,
+				uri.s);
 	if(r < 0)
 		rpc->fault(ctx, 400, "not a SIP URI");
 	else

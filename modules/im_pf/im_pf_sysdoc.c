@@ -18,6 +18,7 @@
 #include "im_random.h"
 
 #include "im_pf_db.h"
+#include "im_pf_settings.h"
 #include "im_pf_sysdoc.h"
 #include "im_pf_ts1.h"
 
@@ -36,7 +37,7 @@ static char url_host[128]; /* its host, for Content-ID */
 
 static const char *key_cols[] = {"token"};
 static const char *cols[] = {"token", "recipient", "content_type", "body",
-		"need_response", "answered", "answer", "expires"};
+		"need_response", "answered", "answer", "expires", "delivered"};
 enum
 {
 	C_TOKEN,
@@ -47,6 +48,7 @@ enum
 	C_ANSWERED,
 	C_ANSWER,
 	C_EXPIRES,
+	C_DELIVERED,
 	NCOLS
 };
 
@@ -127,9 +129,11 @@ int impf_sysdoc_init(void)
 int impf_sysdoc_put(const str *user, const str *ctype, const str *body,
 		int need_response, char *token, long long *expires)
 {
-	char exp[24];
+	char exp[24], key[IMPF_AOR_MAX];
 	str vals[NCOLS];
 
+	if(impf_settings_key(user, key, sizeof(key)) < 0)
+		return -1;
 	if(!hosting) {
 		LM_WARN("a system document needs xhttp and a sysdoc_url\n");
 		return -1;
@@ -138,13 +142,15 @@ int impf_sysdoc_put(const str *user, const str *ctype, const str *body,
 	*expires = (long long)time(NULL) + impf_sysdoc_expires;
 	snprintf(exp, sizeof(exp), "%lld", *expires);
 	vals[C_TOKEN] = (str){token, IMPF_SYSDOC_TOKEN_LEN};
-	vals[C_RECIPIENT] = *user;
+	/* the user as Ts1 and the settings key him: sip:user@host */
+	vals[C_RECIPIENT] = (str){key, (int)strlen(key)};
 	vals[C_CTYPE] = *ctype;
 	vals[C_BODY] = *body;
 	vals[C_NEED] = (str){need_response ? "1" : "0", 1};
 	vals[C_ANSWERED] = (str){"0", 1};
 	vals[C_ANSWER] = (str){"", 0};
 	vals[C_EXPIRES] = (str){exp, (int)strlen(exp)};
+	vals[C_DELIVERED] = (str){"0", 1};
 	return impf_db_put(
 			SYSDOC_TABLE, key_cols, &vals[C_TOKEN], 1, cols, vals, NCOLS);
 }
@@ -254,11 +260,38 @@ static int text_reply(struct sip_msg *msg, int code, const char *reason,
 	return reply(msg, code, reason, "text/plain", &b, hdrs);
 }
 
-/* The user's response: kept with the document, and his Ts1 ends. */
+/* Counts the documents of a user still owed a response since delivery
+ * (impf_db_select_str row), the oldest delivery in *since. */
+typedef struct owed
+{
+	int n;
+	long long since;
+} owed_t;
+
+static int owed_row(str *v, int n, void *arg)
+{
+	owed_t *o = arg;
+	long long d = strtoll(v[C_DELIVERED].s, NULL, 10);
+	long long e = strtoll(v[C_EXPIRES].s, NULL, 10);
+
+	(void)n;
+	if(d <= 0 || e <= (long long)time(NULL))
+		return 0;
+	if(!o->n || d < o->since)
+		o->since = d;
+	o->n++;
+	return 0;
+}
+
+static const char *owed_keys[] = {"recipient", "need_response", "answered"};
+
+/* The user's response: kept with the document. His Ts1 ends when no
+ * other delivered document still waits for one. */
 static int answer(struct sip_msg *msg, const str *token, doc_t *d)
 {
-	str body = STR_NULL, vals[NCOLS];
-	char exp[24];
+	static const char *set[] = {"answered", "answer"};
+	str body = STR_NULL, vals[2], keys[3];
+	owed_t o = {0, 0};
 
 	if(!d->need)
 		return text_reply(msg, 405, "Method Not Allowed",
@@ -268,22 +301,83 @@ static int answer(struct sip_msg *msg, const str *token, doc_t *d)
 	if(body.len > SYSDOC_ANSWER_MAX)
 		return text_reply(msg, 413, "Payload Too Large",
 				"a response of at most 4096 bytes\n", NULL);
-	snprintf(exp, sizeof(exp), "%lld", d->expires);
-	vals[C_TOKEN] = *token;
-	vals[C_RECIPIENT] = d->recipient;
-	vals[C_CTYPE] = d->ctype;
-	vals[C_BODY] = d->body;
-	vals[C_NEED] = (str){"1", 1};
-	vals[C_ANSWERED] = (str){"1", 1};
-	vals[C_ANSWER] = body;
-	vals[C_EXPIRES] = (str){exp, (int)strlen(exp)};
-	if(impf_db_put(SYSDOC_TABLE, key_cols, token, 1, cols, vals, NCOLS) < 0)
+	vals[0] = (str){"1", 1};
+	vals[1] = body;
+	if(impf_db_update(SYSDOC_TABLE, key_cols, token, 1, set, vals, 2) < 0)
 		return text_reply(msg, 500, "Internal Server Error",
 				"the response could not be recorded\n", NULL);
-	impf_ts1_clear(&d->recipient);
-	LM_INFO("system message response of %.*s recorded (%d bytes)\n",
-			d->recipient.len, d->recipient.s, body.len);
+	keys[0] = d->recipient;
+	keys[1] = (str){"1", 1}; /* need_response */
+	keys[2] = (str){"0", 1}; /* not answered */
+	if(impf_db_select_str(SYSDOC_TABLE, owed_keys, keys, 3, cols, NCOLS,
+			   owed_row,
+			   &o) >= 0
+			&& o.n == 0)
+		impf_ts1_clear(&d->recipient);
+	LM_INFO("system message response of %.*s recorded (%d bytes), %d more "
+			"owed\n",
+			d->recipient.len, d->recipient.s, body.len, o.n);
 	return text_reply(msg, 200, "OK", "response recorded\n", NULL);
+}
+
+void impf_sysdoc_delivered(const char *token)
+{
+	static const char *set[] = {"delivered"};
+	str t = {(char *)token, IMPF_SYSDOC_TOKEN_LEN}, v;
+	char now[24];
+
+	v.len = snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	v.s = now;
+	if(token[0])
+		impf_db_update(SYSDOC_TABLE, key_cols, &t, 1, set, &v, 1);
+}
+
+int impf_sysdoc_answer_all(const str *user)
+{
+	static const char *set[] = {"answered"};
+	char key[IMPF_AOR_MAX];
+	str keys[3], v = {"1", 1};
+
+	if(!hosting)
+		return 0;
+	if(impf_settings_key(user, key, sizeof(key)) < 0)
+		return -1;
+	keys[0] = (str){key, (int)strlen(key)};
+	keys[1] = (str){"1", 1}; /* need_response */
+	keys[2] = (str){"0", 1}; /* not answered */
+	return impf_db_update(SYSDOC_TABLE, owed_keys, keys, 3, set, &v, 1);
+}
+
+/* one owed document: its user owes since its delivery */
+static int restore_row(str *v, int n, void *arg)
+{
+	int *users = arg;
+	long long d = strtoll(v[C_DELIVERED].s, NULL, 10);
+	long long e = strtoll(v[C_EXPIRES].s, NULL, 10);
+
+	(void)n;
+	if(d <= 0 || e <= (long long)time(NULL))
+		return 0;
+	if(impf_ts1_start_at(&v[C_RECIPIENT], (time_t)d) == 0)
+		(*users)++;
+	return 0;
+}
+
+int impf_sysdoc_restore_ts1(void)
+{
+	static const char *keys[] = {"need_response", "answered"};
+	str vals[2] = {{"1", 1}, {"0", 1}};
+	int users = 0;
+
+	if(!hosting)
+		return 0;
+	if(impf_db_select_str(
+			   SYSDOC_TABLE, keys, vals, 2, cols, NCOLS, restore_row, &users)
+			< 0)
+		return -1;
+	if(users)
+		LM_INFO("Ts1: %d response(s) to system messages still owed\n", users);
+	return 0;
 }
 
 static int is_token(const str *t)
@@ -368,19 +462,19 @@ static int list_row(str *v, int n, void *arg)
 		return 0;
 	if(l->rpc->add(l->ctx, "{", &st) < 0)
 		return -1;
-	l->rpc->struct_add(st, "SSSSddSdS", "url", &impf_sysdoc_url, "token",
+	l->rpc->struct_add(st, "SSSSddSdSS", "url", &impf_sysdoc_url, "token",
 			&v[C_TOKEN], "recipient", &v[C_RECIPIENT], "content_type",
 			&v[C_CTYPE], "size", v[C_BODY].len, "need_response",
 			v[C_NEED].len && v[C_NEED].s[0] == '1', "answer", &v[C_ANSWER],
 			"answered", v[C_ANSWERED].len && v[C_ANSWERED].s[0] == '1',
-			"expires", &v[C_EXPIRES]);
+			"expires", &v[C_EXPIRES], "delivered", &v[C_DELIVERED]);
 	return 0;
 }
 
 const char *impf_rpc_system_docs_doc[] = {
 		"The hosted documents of system messages, [of one user]: url (base), "
 		"token, recipient, content_type, size, need_response, answer, "
-		"answered, expires (unix time).",
+		"answered, expires, delivered (unix times; 0 not delivered).",
 		0};
 
 void impf_rpc_system_docs(rpc_t *rpc, void *ctx)

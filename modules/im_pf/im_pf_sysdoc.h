@@ -43,6 +43,15 @@ void impf_sysdoc_del(const char *token);
 int impf_sysdoc_external_body(const char *token, long long expires,
 		const str *ctype, int size, str *ct_out, str *body_out);
 
+/* The message of token got its 2xx: the response is owed from now. */
+void impf_sysdoc_delivered(const char *token);
+/* user's responses were recorded another way (RPC im_pf.system_response):
+ * none of his documents is owed one any more. 0, -1. */
+int impf_sysdoc_answer_all(const str *user);
+/* mod_init: Ts1 again for each user a delivered, unexpired document still
+ * waits for (a restart keeps what he owes). 0, -1. */
+int impf_sysdoc_restore_ts1(void);
+
 /* event_route[xhttp:request]: 1 when the request was for a document
  * and is answered, -1 when its path is not ours (nothing sent). */
 int impf_sysdoc_http(struct sip_msg *msg);

@@ -254,7 +254,7 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 	void *st;
 	int code;
 	str doc = STR_NULL, ext_ct = STR_NULL, ext_body = STR_NULL;
-	char url[300];
+	char url[300], token[IMPF_SYSDOC_TOKEN_LEN + 1];
 
 	im_rpc_args_init(&a, rpc, ctx, "user, content-type, body [need-response]");
 	if(im_rpc_arg(&a, "user", &user, 1) < 1
@@ -292,15 +292,19 @@ void impf_rpc_system_message(rpc_t *rpc, void *ctx)
 	}
 	snprintf(url, sizeof(url), "%.*s%.*s", doc.s ? impf_sysdoc_url.len : 0,
 			impf_sysdoc_url.s, doc.len, doc.s);
+	snprintf(token, sizeof(token), "%.*s", doc.len, doc.s);
 	free_external(&doc, &ext_ct, &ext_body);
 	code = wait_final(w, reason, sizeof(reason));
 	if(!code) {
 		rpc->fault(ctx, 504, "no final response");
 		return;
 	}
-	/* Ts1 starts when the message is delivered (its 2xx) */
-	if(need_response && code >= 200 && code < 300)
+	/* Ts1 starts when the message is delivered (its 2xx); the document
+	 * keeps when, for a restart to find the response still owed */
+	if(need_response && code >= 200 && code < 300) {
 		pending = impf_ts1_start(&user) == 0;
+		impf_sysdoc_delivered(token);
+	}
 	if(rpc->add(ctx, "{", &st) < 0)
 		return;
 	rpc->struct_add(st, "dsds", "code", code, "reason", reason,

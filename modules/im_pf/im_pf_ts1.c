@@ -61,6 +61,11 @@ static ts1_entry_t *find(const char *key)
 
 int impf_ts1_start(const str *user)
 {
+	return impf_ts1_start_at(user, time(NULL));
+}
+
+int impf_ts1_start_at(const str *user, time_t since)
+{
 	char key[IMPF_AOR_MAX];
 	ts1_entry_t *e;
 
@@ -71,9 +76,10 @@ int impf_ts1_start(const str *user)
 	for(int i = 0; !e && i < TS1_MAX; i++)
 		if(!tab[i].key[0])
 			e = &tab[i];
-	if(e) {
+	if(e && (!e->key[0] || since < e->since)) {
+		/* the oldest response owed counts */
 		snprintf(e->key, sizeof(e->key), "%s", key);
-		e->since = time(NULL);
+		e->since = since;
 	}
 	lock_release(lock);
 	if(!e)

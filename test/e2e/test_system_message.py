@@ -247,6 +247,55 @@ def test_user_responds_through_the_document(ts1_zero, make_ua):
     assert http("POST", url, b"x" * 5000)[0] == 413
 
 
+def owe(server, bob, page=FORM):
+    """A need-response message delivered to bob: its document's URL."""
+    t, result = system_message(server, server.uri("bob"), "text/html", page, "yes")
+    bob.wait_request("MESSAGE").reply(200)
+    t.join(15)
+    assert result["reply"]["response_pending"] == 1
+    return result["reply"]["document"]
+
+
+def restart(server):
+    server.kamailio.proc.kill()
+    server.kamailio.start()
+
+
+def test_owed_responses_outlive_a_restart(ts1_zero, make_ua):
+    """Ts1 (section 9) across a Kamailio killed and started again: what
+    bob owes is read back from the documents, so he stays blocked; with
+    two messages owed, answering one leaves him blocked, answering both
+    frees him, and a restart then blocks nothing."""
+    server = ts1_zero
+    bob, alice = make_ua("bob", srv=server), make_ua("alice", srv=server)
+    alice.auto_reply["MESSAGE"] = 200
+    first, second = owe(server, bob), owe(server, bob)
+    restart(server)
+    assert bob.message(server.uri("alice"), "blocked?").status == 403
+    assert [p["user"] for p in server.rpc.call("im_pf.system_pending")] == [server.uri("bob")]
+    assert http("POST", first, b"answer=accept")[0] == 200
+    assert bob.message(server.uri("alice"), "still owes one").status == 403
+    assert http("POST", second, b"answer=accept")[0] == 200
+    assert bob.message(server.uri("alice"), "free").status == 200
+    restart(server)
+    assert bob.message(server.uri("alice"), "free after restart").status == 200
+
+
+def test_operator_recorded_response_outlives_a_restart(ts1_zero, make_ua):
+    """im_pf.system_response records every response bob owed: a restart
+    does not bring his Ts1 back."""
+    server = ts1_zero
+    bob, alice = make_ua("bob", srv=server), make_ua("alice", srv=server)
+    alice.auto_reply["MESSAGE"] = 200
+    owe(server, bob)
+    owe(server, bob)
+    assert server.rpc.call("im_pf.system_response", server.uri("bob")) == 1
+    restart(server)
+    assert bob.message(server.uri("alice"), "free").status == 200
+    docs = server.rpc.call("im_pf.system_docs", server.uri("bob"))
+    assert docs and all(d["answered"] == 1 for d in docs if d["need_response"])
+
+
 def test_response_within_ts1_blocks_nothing(server, make_ua):
     """With the default Ts1 (300 s) bob's requests pass meanwhile;
     need-response takes yes or no, nothing else."""
