@@ -52,6 +52,16 @@ enum
 	NCOLS
 };
 
+/* an integer column (a view: not NUL-terminated) */
+static long long num(const str *s)
+{
+	long long n = 0;
+
+	for(int i = 0; i < s->len && s->s[i] >= '0' && s->s[i] <= '9'; i++)
+		n = n * 10 + (s->s[i] - '0');
+	return n;
+}
+
 /* http://<first TCP listener>/im/sysdoc/ (our SIP port serves HTTP) */
 static int default_url(void)
 {
@@ -236,7 +246,7 @@ static int doc_row(str *v, int n, void *arg)
 		return -1;
 	d->need = v[C_NEED].len && v[C_NEED].s[0] == '1';
 	d->answered = v[C_ANSWERED].len && v[C_ANSWERED].s[0] == '1';
-	d->expires = strtoll(v[C_EXPIRES].s, NULL, 10);
+	d->expires = num(&v[C_EXPIRES]);
 	d->found = 1;
 	return 1;
 }
@@ -268,14 +278,22 @@ typedef struct owed
 	long long since;
 } owed_t;
 
+/* When the document of row v was delivered, if a response to it is still
+ * owed now (delivered, not expired); else 0. */
+static long long owed_since(str *v)
+{
+	long long d = num(&v[C_DELIVERED]);
+
+	return d > 0 && num(&v[C_EXPIRES]) > (long long)time(NULL) ? d : 0;
+}
+
 static int owed_row(str *v, int n, void *arg)
 {
 	owed_t *o = arg;
-	long long d = strtoll(v[C_DELIVERED].s, NULL, 10);
-	long long e = strtoll(v[C_EXPIRES].s, NULL, 10);
+	long long d = owed_since(v);
 
 	(void)n;
-	if(d <= 0 || e <= (long long)time(NULL))
+	if(!d)
 		return 0;
 	if(!o->n || d < o->since)
 		o->since = d;
@@ -352,13 +370,10 @@ int impf_sysdoc_answer_all(const str *user)
 static int restore_row(str *v, int n, void *arg)
 {
 	int *users = arg;
-	long long d = strtoll(v[C_DELIVERED].s, NULL, 10);
-	long long e = strtoll(v[C_EXPIRES].s, NULL, 10);
+	long long d = owed_since(v);
 
 	(void)n;
-	if(d <= 0 || e <= (long long)time(NULL))
-		return 0;
-	if(impf_ts1_start_at(&v[C_RECIPIENT], (time_t)d) == 0)
+	if(d && impf_ts1_start_at(&v[C_RECIPIENT], (time_t)d) == 0)
 		(*users)++;
 	return 0;
 }
