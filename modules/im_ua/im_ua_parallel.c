@@ -13,7 +13,8 @@
  * callee's own answer (486, 488, 603, ...) before "not reachable there"
  * (404, 408, 410, 480, 5xx), with its reason phrase and the headers that
  * say why and what next (RFC 3261 16.7 step 6). A 422 invites that target
- * once more with the Min-SE it asked (RFC 4028 7.3).
+ * once more with the Min-SE it asked, or the larger interval another
+ * branch's 422 raised leg B's to (RFC 4028 7.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -240,8 +241,9 @@ static int retry_422(imua_call_t *c, int i, struct tmcb_params *ps)
 	int again;
 
 	lock_get(&c->lock);
-	again = min_se && b->se && min_se >= b->se && !c->branch[i].retried_422
-			&& c->winner < 0;
+	/* a Min-SE at or below leg B's interval (another branch's 422 raised
+	 * it since this INVITE left) is met by inviting again with it */
+	again = min_se && b->se && !c->branch[i].retried_422 && c->winner < 0;
 	if(again) {
 		c->branch[i].retried_422 = 1;
 		if(min_se > b->se)

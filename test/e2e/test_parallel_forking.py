@@ -161,3 +161,24 @@ def test_a_6xx_ends_the_fork_with_its_headers(server, bob_twice):
     server.wait_released()
     s.close()
 
+
+def test_422_of_each_contact_is_met_by_the_larger_interval(server, bob_twice):
+    """RFC 4028 7.3 per branch: bob1's 422 raises leg B's interval to its
+    Min-SE; bob2's 422 asking less, arriving after, is invited again with
+    that larger interval (it meets bob2's minimum too) rather than
+    counted as a failure; bob2 answers, the call is up."""
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    s.answer(422, headers=[("Min-SE", "3600")])
+    again1 = bob1.wait_request("INVITE")
+    assert again1.msg.get("session-expires").split(";")[0] == "3600"
+    other.reply(422, headers=[("Min-SE", "2400")])
+    again2 = bob2.wait_request("INVITE")
+    assert again2.msg.get("session-expires").split(";")[0] == "3600"
+    again1.reply(486)
+    s.b_req, s.callee = again2, bob2
+    s.answer()
+    s.established()
+    s.bye_from_a()
+    server.wait_released()
+    s.close()
