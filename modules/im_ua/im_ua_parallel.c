@@ -94,8 +94,8 @@ static void failure_headers_of(struct sip_msg *rpl, im_kbuf_t *b)
 }
 
 /* Keeps what leg A gets of the new best failure; under the call lock. */
-static void keep_best_locked(imua_call_t *c, int code, struct sip_msg *rpl,
-		const im_kbuf_t *hdrs)
+static void keep_best_locked(
+		imua_call_t *c, int code, struct sip_msg *rpl, const im_kbuf_t *hdrs)
 {
 	str reason = rpl ? rpl->first_line.u.reply.reason : (str)STR_NULL;
 
