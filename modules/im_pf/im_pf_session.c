@@ -406,56 +406,10 @@ static int leg_b_headers(struct sip_msg *msg, impf_kind_t kind,
 	return h->failed ? -1 : 0;
 }
 
-/* q of a contact registered without one: RFC 3261 leaves it open, the
- * contacts that give none rank as the most preferred */
-static int q_rank(qvalue_t q)
-{
-	return q == Q_UNSPECIFIED ? MAX_Q : q;
-}
-
-/*
- * The callee's contacts as lookup() left them (the Request-URI, then the
- * branches it appended), in the order leg B tries them: by q, highest
- * first, and among equal q in lookup's order, the most recently
- * registered or refreshed first (usrloc desc_time_order). Returns how
- * many went into t.
- */
-static int contact_targets(struct sip_msg *msg, const str *next_hop,
-		imua_target_t *t, qvalue_t *q, int max)
-{
-	branch_t *b;
-	int n = 0;
-
-	t[n].ruri = *GET_RURI(msg);
-	t[n].dst_uri = next_hop ? *next_hop : (str)STR_NULL;
-	q[n++] = q_rank(get_ruri_q());
-	for(int i = 0; n < max && (b = get_sip_branch(i)) != NULL; i++) {
-		if(!b->len)
-			continue;
-		t[n].ruri.s = b->uri;
-		t[n].ruri.len = b->len;
-		t[n].dst_uri.s = b->dst_uri_len ? b->dst_uri : NULL;
-		t[n].dst_uri.len = b->dst_uri_len;
-		/* insertion sort, stable: the few contacts of one user */
-		q[n] = q_rank(b->q);
-		for(int j = n; j > 0 && q[j] > q[j - 1]; j--) {
-			imua_target_t tt = t[j];
-			qvalue_t tq = q[j];
-			t[j] = t[j - 1];
-			q[j] = q[j - 1];
-			t[j - 1] = tt;
-			q[j - 1] = tq;
-		}
-		n++;
-	}
-	return n;
-}
-
 int impf_b2bua(struct sip_msg *msg, int terminating, int to_self,
 		impf_kind_t kind, const str *next_hop)
 {
 	imua_target_t targets[IMPF_MAX_CONTACTS];
-	qvalue_t q[IMPF_MAX_CONTACTS];
 	int ntargets = 0;
 	impf_call_t *pc = NULL;
 	str body, ctype, sdp, sdp_out = STR_NULL, body_out = STR_NULL;
@@ -540,8 +494,8 @@ int impf_b2bua(struct sip_msg *msg, int terminating, int to_self,
 	/* TP-3 towards every registered contact, one after the other while
 	 * they do not answer (serial forking, im_ua) */
 	if(terminating) {
-		ntargets = contact_targets(
-				msg, next_hop, targets, q, IMPF_MAX_CONTACTS);
+		ntargets = impf_ua.request_targets(
+				msg, next_hop, targets, IMPF_MAX_CONTACTS);
 		inv.ruri = targets[0].ruri;
 		inv.dst_uri = targets[0].dst_uri;
 		inv.next_targets = targets + 1;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/dset.h"
 #include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
@@ -361,9 +362,10 @@ static int start(imst_push_t *p, struct sip_msg *msg)
 	str user = cstr(p->user), offer = STR_NULL, host;
 	imr_party_t party = {user, STR_NULL, STR_NULL};
 	char from[IMST_URI_MAX + 16];
+	imua_target_t targets[IMST_PUSH_CONTACTS];
 	imua_uac_t uac;
 	imr_err_t e;
-	int ret = -1;
+	int ret = -1, ntargets;
 
 	if(imst_push_open(p, &e) < 0
 			|| imst_relay.leg_offer(&p->relay, &p->leg, IMST_PUSH_LEG, &party, 0,
@@ -376,8 +378,17 @@ static int start(imst_push_t *p, struct sip_msg *msg)
 	imst_host_of(&user, &host);
 	snprintf(from, sizeof(from), "sip:Deferred@%.*s", host.len, host.s);
 	memset(&uac, 0, sizeof(uac));
-	uac.ruri = *GET_RURI(msg);
-	uac.dst_uri = msg->dst_uri;
+	/* DM-3: every contact of the user at once (two devices both ring);
+	 * the first 2xx gets the messages, the others are CANCELled or, when
+	 * they answered too, ACKed and BYEd: only the winner's MSRP 200s
+	 * delete anything (im_ua's parallel forking, RFC 3261 16.7) */
+	ntargets = imst_ua.request_targets(
+			msg, &msg->dst_uri, targets, IMST_PUSH_CONTACTS);
+	uac.ruri = targets[0].ruri;
+	uac.dst_uri = targets[0].dst_uri;
+	uac.next_targets = targets + 1;
+	uac.n_next_targets = ntargets - 1;
+	uac.parallel = 1;
 	uac.from_uri = cstr(from);
 	uac.to_uri = user;
 	uac.hdrs = cstr("Accept-Contact: *;+g.oma.sip-im\r\n"
@@ -437,8 +448,8 @@ int imst_push(struct sip_msg *msg, const str *user)
 		return -1;
 	}
 	imst_stats_add(IMST_STAT_PUSHES, 1);
-	LM_INFO("push %s to %s: inviting %.*s\n", p->key, aor,
-			GET_RURI(msg)->len, GET_RURI(msg)->s);
+	LM_INFO("push %s to %s: inviting %.*s and %u more contacts\n", p->key,
+			aor, GET_RURI(msg)->len, GET_RURI(msg)->s, nr_branches);
 	return 1;
 }
 

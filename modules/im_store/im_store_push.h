@@ -26,6 +26,9 @@
  * them are reported: thousands stored for one user neither fill private
  * memory nor the relay's queue */
 #define IMST_PUSH_BATCH 64
+/* contacts of a user one push INVITE forks to (DM-3), as im_pf's
+ * sessions */
+#define IMST_PUSH_CONTACTS 16
 /* the relay leg facing the user */
 #define IMST_PUSH_LEG "user"
 
@@ -48,10 +51,10 @@ typedef struct imst_push {
 int imst_push_init(void);
 void imst_push_destroy(void);
 
-/* Pushes user's messages to the contact the script found for msg ($ru,
- * $du: lookup("location")). 1: the INVITE left; -1: error; -2: nothing
- * stored; -3: a push to user is under way already (D-29); -4: no
- * contact. */
+/* Pushes user's messages to the contacts the script found for msg ($ru,
+ * $du and the branches of lookup("location")), to all at once (DM-3).
+ * 1: the INVITE left; -1: error; -2: nothing stored; -3: a push to user
+ * is under way already (D-29); -4: no contact. */
 int imst_push(struct sip_msg *msg, const str *user);
 
 /* A free session for user, or NULL (*busy set when user has one, D-29). */

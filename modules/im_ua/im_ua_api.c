@@ -1,13 +1,14 @@
 /*
  * The bind API's functions that are not a flow of their own: facts about
- * a call, walking and ending calls, and the aliases our Contacts stand for
- * (OP-5).
+ * a call, walking and ending calls, the aliases our Contacts stand for
+ * (OP-5), and the targets lookup() left in a request.
  */
 #include <string.h>
 
 #include "core/dprint.h"
 #include "core/dset.h"
 #include "core/parser/parse_uri.h"
+#include "core/qvalue.h"
 
 #include "im_ua_api.h"
 #include "im_ua_flow.h"
@@ -92,3 +93,53 @@ int imua_map_ruri(struct sip_msg *msg)
 	return 1;
 }
 
+
+/* q of a contact registered without one: RFC 3261 leaves it open, the
+ * contacts that give none rank as the most preferred */
+static int q_rank(qvalue_t q)
+{
+	return q == Q_UNSPECIFIED ? MAX_Q : q;
+}
+
+/*
+ * The contacts lookup() left in msg (the Request-URI, then the branches it
+ * appended), in the order a serial fork tries them: by q, highest first,
+ * and among equal q in lookup's order, the most recently registered or
+ * refreshed first (usrloc desc_time_order). Views into msg and the
+ * branch set, valid while msg is processed.
+ */
+int imua_request_targets(
+		struct sip_msg *msg, const str *next_hop, imua_target_t *t, int max)
+{
+	qvalue_t q[IMUA_MAX_TARGETS];
+	branch_t *b;
+	int n = 0;
+
+	if(max > IMUA_MAX_TARGETS)
+		max = IMUA_MAX_TARGETS;
+	if(max <= 0)
+		return 0;
+	t[n].ruri = *GET_RURI(msg);
+	t[n].dst_uri = next_hop ? *next_hop : (str)STR_NULL;
+	q[n++] = q_rank(get_ruri_q());
+	for(int i = 0; n < max && (b = get_sip_branch(i)) != NULL; i++) {
+		if(!b->len)
+			continue;
+		t[n].ruri.s = b->uri;
+		t[n].ruri.len = b->len;
+		t[n].dst_uri.s = b->dst_uri_len ? b->dst_uri : NULL;
+		t[n].dst_uri.len = b->dst_uri_len;
+		/* insertion sort, stable: the few contacts of one user */
+		q[n] = q_rank(b->q);
+		for(int j = n; j > 0 && q[j] > q[j - 1]; j--) {
+			imua_target_t tt = t[j];
+			qvalue_t tq = q[j];
+			t[j] = t[j - 1];
+			q[j] = q[j - 1];
+			t[j - 1] = tt;
+			q[j - 1] = tq;
+		}
+		n++;
+	}
+	return n;
+}

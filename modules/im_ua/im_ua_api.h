@@ -15,5 +15,7 @@ int imua_map_ruri(struct sip_msg *msg);
 int imua_call_info(imua_call_t *c, imua_call_info_t *info);
 void imua_foreach(int (*fn)(imua_call_t *c, void *app, void *arg), void *arg);
 void imua_end_call(imua_call_t *c, const char *reason);
+int imua_request_targets(
+		struct sip_msg *msg, const str *next_hop, imua_target_t *t, int max);
 
 #endif

@@ -118,6 +118,8 @@ static void call_free(imua_call_t *c)
 	leg_free_strings(&c->leg[IMUA_LEG_B]);
 	if(c->invite_hdrs.s)
 		shm_free(c->invite_hdrs.s);
+	if(c->best_hdrs.s)
+		shm_free(c->best_hdrs.s);
 	if(c->targets)
 		shm_free(c->targets);
 	lock_destroy(&c->lock);

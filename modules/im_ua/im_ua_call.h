@@ -164,6 +164,9 @@ struct imua_call {
 	int n_branches;
 	int failure_reported;
 	int best_code; /* the failure leg A gets when every branch failed */
+	/* its reason phrase and the headers of it that cross (shm) */
+	char best_reason[64];
+	str best_hdrs;
 	imua_branch_t branch[IMUA_MAX_TARGETS];
 
 	imua_index_entry_t ix[3]; /* leg A Call-ID, leg B Call-ID, key */

@@ -2,7 +2,8 @@
  * Single dialogs: a dialog that ends at the owner (the focus of a
  * conference, the deferred-message push) instead of crossing to a second
  * leg. We are its UAS (uas_open, then uas_answer) on leg A, or its UAC
- * (uac_invite, serially forked like a B2BUA's leg B) on leg B. Everything
+ * (uac_invite, forked like a B2BUA's leg B: serially, or in parallel when
+ * the owner asks, as the deferred-message push does) on leg B. Everything
  * after the setup (ACK, BYE, CANCEL, session timers, terminate) is the
  * B2BUA's machinery; in-dialog requests go to the owner's hooks
  * (im_ua_indlg.c), and the owner sends its own with dlg_request.
@@ -207,6 +208,7 @@ int imua_uac_invite(const imua_uac_t *uac, char *key, int keylen)
 	c->mode = IMUA_MODE_UAC;
 	c->dlg_hooks = uac->hooks;
 	c->app = uac->app;
+	c->parallel = uac->parallel;
 	unused_leg(c, IMUA_LEG_A);
 	if(imua_leg_b_make(c, &b, user, sizeof(user)) < 0
 			|| imua_fork_init(c, &b, user, &uac_ops) < 0) {

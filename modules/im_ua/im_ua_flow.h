@@ -64,7 +64,8 @@ void imua_fork_stray_2xx(imua_call_t *c, struct sip_msg *rpl);
 int imua_fork_target_locked(imua_call_t *c, int i);
 
 /* im_ua_parallel.c: leg B's INVITE to every target at once (a B2BUA
- * call with more than one target, im_ua's forking "parallel") */
+ * call with more than one target, im_ua's forking "parallel"; a single
+ * UAC dialog whose owner asks for it) */
 /* Sends every branch: 1 when at least one is on its way. */
 int imua_parallel_start(imua_call_t *c);
 /* The response handler of each branch's INVITE. */
@@ -73,6 +74,10 @@ void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
 void imua_parallel_cancel(imua_call_t *c);
 /* From the timer: CANCELs that waited for their branch to be early. */
 void imua_parallel_tick(imua_call_t *c);
+/* The failure a parallel fork reports (RFC 3261 16.7 step 6): its reason
+ * phrase (into reason, NUL-terminated) and the headers of it that cross
+ * (into h). 1 filled; 0 c did not fork in parallel. */
+int imua_parallel_failure(imua_call_t *c, char *reason, int len, im_kbuf_t *h);
 
 /* im_ua_indlg.c */
 int imua_dispatch(struct sip_msg *msg);

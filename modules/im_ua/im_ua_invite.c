@@ -244,15 +244,19 @@ static void failed(imua_call_t *c, struct tmcb_params *ps)
 	unsigned int hash, label;
 	str reason, totag = STR_NULL;
 	int answer;
-	char why[64];
+	char why[64], best[64];
 
 	if(imua_fork_retry(c, ps))
 		return;
-	if(rpl && rpl != FAKED_REPLY) {
+	if(imua_parallel_failure(c, best, sizeof(best), &h)) {
+		/* RFC 3261 16.7 step 6: whichever branch answered last */
+		reason.s = best;
+		reason.len = strlen(best);
+	} else if(rpl && rpl != FAKED_REPLY) {
 		reason = rpl->first_line.u.reply.reason;
 		imua_copy_headers(rpl, &h);
 	} else {
-		/* tm's timeout, or the failure a parallel fork kept */
+		/* tm's timeout */
 		reason.s = (char *)imua_reason_of(ps->code);
 		reason.len = strlen(reason.s);
 	}

@@ -164,6 +164,13 @@ typedef void (*imua_foreach_f)(
 		int (*fn)(imua_call_t *c, void *app, void *arg), void *arg);
 /* Ends a call found by foreach (as terminate does). */
 typedef void (*imua_end_f)(imua_call_t *c, const char *reason);
+/* The callee's contacts as lookup() left them in msg: its Request-URI
+ * (next hop next_hop, may be NULL) and every branch appended, by q,
+ * highest first (equal q: the most recently registered first), at most
+ * max (and 17). Views into msg, valid while it is processed: for
+ * invite.ruri + next_targets, or uac.ruri + next_targets. */
+typedef int (*imua_request_targets_f)(
+		struct sip_msg *msg, const str *next_hop, imua_target_t *t, int max);
 
 /* Single dialogs (the focus of a conference, the deferred-message push):
  * a dialog that ends at the owner rather than crossing to a second leg.
@@ -237,8 +244,13 @@ typedef struct imua_uac {
 	str contact_user, contact_params, contact_host; /* as in imua_uas_t */
 	unsigned int se;	/* Session-Expires asked (0: none) */
 	int refresher_uas;	/* ";refresher=uas" */
-	const imua_target_t *next_targets; /* serial forking */
+	/* more targets: tried one after the other (serial forking), or with
+	 * parallel all at once with ruri, the first 2xx winning (the others
+	 * CANCELled, a 2xx crossing the CANCEL ACKed and BYEd); the failed
+	 * hook then gets the most telling failure of all */
+	const imua_target_t *next_targets;
 	int n_next_targets;
+	int parallel;
 	const imua_dlg_hooks_t *hooks;
 	void *app;
 } imua_uac_t;
@@ -271,6 +283,7 @@ typedef struct imua_api {
 	imua_uas_answer_f uas_answer;
 	imua_uac_invite_f uac_invite;
 	imua_dlg_request_f dlg_request;
+	imua_request_targets_f request_targets;
 } imua_api_t;
 
 typedef int (*bind_im_ua_f)(imua_api_t *api);

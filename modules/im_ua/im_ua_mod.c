@@ -96,6 +96,7 @@ int bind_im_ua(imua_api_t *api)
 	api->uas_answer = imua_uas_answer;
 	api->uac_invite = imua_uac_invite;
 	api->dlg_request = imua_dlg_request;
+	api->request_targets = imua_request_targets;
 	return 0;
 }
 

@@ -11,10 +11,14 @@
  * a BYE. A 6xx ends the fork (the others are CANCELled); other failures
  * wait for every branch, and leg A gets the most telling of them: the
  * callee's own answer (486, 488, 603, ...) before "not reachable there"
- * (404, 408, 410, 480, 5xx). A 422 invites that target once more with the
- * Min-SE it asked (RFC 4028 7.3).
+ * (404, 408, 410, 480, 5xx), with its reason phrase and the headers that
+ * say why and what next (RFC 3261 16.7 step 6). A 422 invites that target
+ * once more with the Min-SE it asked, or the larger interval another
+ * branch's 422 raised leg B's to (RFC 4028 7.3).
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/dprint.h"
 
@@ -41,6 +45,85 @@ static int failure_rank(int code, int real)
 	if(code == 404 || code == 410 || code == 480 || code >= 500)
 		return 2;
 	return 3;
+}
+
+/*
+ * The headers of a failure that cross to leg A with it (RFC 3261 16.7
+ * step 6 relays the best response): those that tell the caller why it
+ * failed and what to do next. A whitelist, not im_ua_sip.c's list of a
+ * leg's own headers, because the chosen failure is kept in shm until the
+ * last branch answers (bounded by FAILURE_HDRS_MAX), and because a
+ * branch's other headers describe that branch alone: its dialog and path
+ * (To tag, Contact, Record-Route), its own session timer and options
+ * (Min-SE, Session-Expires, Allow, Supported: leg A negotiates its own
+ * with us; leg B's interval does not follow the caller's, so a Min-SE
+ * would make the caller retry for nothing), its credentials challenge
+ * (leg B is ours to authenticate), or nothing we know.
+ */
+static const char *const failure_headers[] = {
+		"Warning",		   /* RFC 3261 20.43: why, for the user */
+		"Retry-After",	   /* 20.33: 486, 480, 503, 600, 603: when again */
+		"Error-Info",	   /* 20.18: more about the error */
+		"Reason",		   /* RFC 3326: the cause (e.g. Q.850) */
+		"Unsupported",	   /* 20.40: what a 420 refused */
+		"Accept",		   /* 20.1: what a 415 takes */
+		"Accept-Encoding", /* 20.2: likewise */
+		"Accept-Language", /* 20.3: likewise */
+		"Min-Expires",	   /* 20.23: the least a 423 takes */
+};
+#define FAILURE_HDRS_MAX 1024
+
+static int crosses(const struct hdr_field *h)
+{
+	for(size_t i = 0; i < sizeof(failure_headers) / sizeof(failure_headers[0]);
+			i++)
+		if(h->name.len == (int)strlen(failure_headers[i])
+				&& strncasecmp(h->name.s, failure_headers[i], h->name.len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The headers of rpl that cross, whole lines, FAILURE_HDRS_MAX at most. */
+static void failure_headers_of(struct sip_msg *rpl, im_kbuf_t *b)
+{
+	if(parse_headers(rpl, HDR_EOH_F, 0) < 0)
+		return;
+	for(struct hdr_field *h = rpl->headers; h; h = h->next)
+		if(crosses(h) && b->len + h->len <= FAILURE_HDRS_MAX)
+			im_kbuf_add(b, h->name.s, h->len);
+}
+
+/* Keeps what leg A gets of the new best failure; under the call lock. */
+static void keep_best_locked(
+		imua_call_t *c, int code, struct sip_msg *rpl, const im_kbuf_t *hdrs)
+{
+	str reason = rpl ? rpl->first_line.u.reply.reason : (str)STR_NULL;
+
+	if(!reason.len) {
+		reason.s = (char *)imua_reason_of(code);
+		reason.len = strlen(reason.s);
+	}
+	if(reason.len >= (int)sizeof(c->best_reason))
+		reason.len = sizeof(c->best_reason) - 1;
+	memcpy(c->best_reason, reason.s, reason.len);
+	c->best_reason[reason.len] = '\0';
+	c->best_code = code;
+	if(imua_str_set(&c->best_hdrs, hdrs->s, hdrs->failed ? 0 : hdrs->len) < 0)
+		c->best_hdrs.len = 0;
+}
+
+int imua_parallel_failure(imua_call_t *c, char *reason, int len, im_kbuf_t *h)
+{
+	int ret;
+
+	lock_get(&c->lock);
+	ret = c->parallel && c->best_code;
+	if(ret) {
+		snprintf(reason, len, "%s", c->best_reason);
+		im_kbuf_adds(h, &c->best_hdrs);
+	}
+	lock_release(&c->lock);
+	return ret;
 }
 
 /* Sends branch i's INVITE (again, for a 422). 0 sent, -1 not. */
@@ -158,8 +241,9 @@ static int retry_422(imua_call_t *c, int i, struct tmcb_params *ps)
 	int again;
 
 	lock_get(&c->lock);
-	again = min_se && b->se && min_se >= b->se && !c->branch[i].retried_422
-			&& c->winner < 0;
+	/* a Min-SE at or below leg B's interval (another branch's 422 raised
+	 * it since this INVITE left) is met by inviting again with it */
+	again = min_se && b->se && !c->branch[i].retried_422 && c->winner < 0;
 	if(again) {
 		c->branch[i].retried_422 = 1;
 		if(min_se > b->se)
@@ -201,15 +285,20 @@ static void won(imua_call_t *c, int i, struct sip_msg *rpl)
 static void lost(imua_call_t *c, int i, struct tmcb_params *ps, int real)
 {
 	struct tmcb_params best;
+	im_kbuf_t hdrs = {0};
 	int live = 0, report, rank = failure_rank(ps->code, real), last_best;
+	int code = real ? ps->code : 408;
 
 	if(real && ps->code == 422 && retry_422(c, i, ps))
 		return;
+	if(real)
+		failure_headers_of(ps->rpl, &hdrs);
 	lock_get(&c->lock);
-	if(!c->best_code
-			|| rank > failure_rank(c->best_code, c->best_code != 408))
-		c->best_code = real ? ps->code : 408;
-	last_best = c->best_code == (real ? ps->code : 408);
+	/* the first of the most telling rank stays: its headers with it */
+	last_best = !c->best_code
+				|| rank > failure_rank(c->best_code, c->best_code != 408);
+	if(last_best)
+		keep_best_locked(c, code, real ? ps->rpl : NULL, &hdrs);
 	for(int k = 0; k < c->n_branches; k++)
 		live += c->branch[k].live;
 	report = c->winner < 0 && !c->failure_reported && (!live || rank == 4);
@@ -223,6 +312,7 @@ static void lost(imua_call_t *c, int i, struct tmcb_params *ps, int real)
 		best.rpl = FAKED_REPLY;
 	}
 	lock_release(&c->lock);
+	im_kbuf_free(&hdrs);
 	if(!report)
 		return;
 	if(live)

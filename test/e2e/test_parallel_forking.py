@@ -117,3 +117,68 @@ def test_all_contacts_refuse(server, bob_twice):
     assert s.call.wait_final().status == 486
     server.wait_released()
     s.close()
+
+
+# what a failure says about why and what next, and a header of the
+# branch's own that has no business at the caller
+WHY = [("Warning", '399 bob1.home1.net "in a meeting"'), ("Retry-After", "300"),
+       ("Error-Info", "<sip:busy@home1.net>"), ("Reason", 'SIP;cause=486;text="Busy"'),
+       ("X-Branch-Secret", "bob1 only")]
+
+
+def test_all_refuse_the_best_failure_keeps_its_headers(server, bob_twice):
+    """RFC 3261 16.7 step 6: the caller gets the best response, the
+    callee's own 486, with its reason phrase and the headers that say
+    why and when to retry, although a worse 480 of the other contact came
+    last; the branch's other headers stay behind."""
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    s.answer(486, reason="Busy In A Meeting", headers=WHY)
+    other.reply(480, headers=[("Warning", '399 bob2.home1.net "switched off"'),
+                              ("Retry-After", "5")])
+    final = s.call.wait_final()
+    assert (final.status, final.reason) == (486, "Busy In A Meeting")
+    for name, value in WHY[:4]:
+        assert final.get_all(name) == [value], (name, final.get_all(name))
+    assert final.get_all("X-Branch-Secret") == []
+    server.wait_released()
+    s.close()
+
+
+def test_a_6xx_ends_the_fork_with_its_headers(server, bob_twice):
+    """A 603 ends the fork at once: the other contact, ringing, is
+    CANCELled; the caller gets the 603 with its Warning and Retry-After."""
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    s.answer(603, headers=[("Warning", '399 bob1.home1.net "not now"'),
+                           ("Retry-After", "3600"), ("X-Branch-Secret", "x")])
+    assert bob2.wait_request("CANCEL").msg.branch == other.msg.branch
+    final = s.call.wait_final()
+    assert final.status == 603
+    assert final.get_all("Warning") == ['399 bob1.home1.net "not now"']
+    assert final.get_all("Retry-After") == ["3600"]
+    assert final.get_all("X-Branch-Secret") == []
+    server.wait_released()
+    s.close()
+
+
+def test_422_of_each_contact_is_met_by_the_larger_interval(server, bob_twice):
+    """RFC 4028 7.3 per branch: bob1's 422 raises leg B's interval to its
+    Min-SE; bob2's 422 asking less, arriving after, is invited again with
+    that larger interval (it meets bob2's minimum too) rather than
+    counted as a failure; bob2 answers, the call is up."""
+    alice, bob1, bob2 = bob_twice
+    s, other = ring_both(server, alice, bob1, bob2)
+    s.answer(422, headers=[("Min-SE", "3600")])
+    again1 = bob1.wait_request("INVITE")
+    assert again1.msg.get("session-expires").split(";")[0] == "3600"
+    other.reply(422, headers=[("Min-SE", "2400")])
+    again2 = bob2.wait_request("INVITE")
+    assert again2.msg.get("session-expires").split(";")[0] == "3600"
+    again1.reply(486)
+    s.b_req, s.callee = again2, bob2
+    s.answer()
+    s.established()
+    s.bye_from_a()
+    server.wait_released()
+    s.close()
