@@ -22,6 +22,7 @@
 #include "im_pf_checks.h"
 #include "im_pf_flow.h"
 #include "im_pf_pager.h"
+#include "im_pf_pai.h"
 #include "im_pf_route.h"
 #include "im_pf_session.h"
 
@@ -103,6 +104,11 @@ int impf_originating(struct sip_msg *msg)
 	}
 	if(impf_check_originating(msg, kind, &sdp, &orig, &r) < 0) {
 		refused(msg, "from", &orig, &r);
+		return -1;
+	}
+	if(msg->REQ_METHOD == METHOD_MESSAGE
+			&& impf_pager_assert(msg, &orig, &dname, uri_is_ours(msg)) < 0) {
+		refuse(msg, 500, "Server Internal Error", 0, NULL);
 		return -1;
 	}
 	if(msg->REQ_METHOD != METHOD_INVITE)
@@ -188,7 +194,10 @@ int impf_deliver(struct sip_msg *msg)
 	if(msg->first_line.type != SIP_REQUEST)
 		return 1;
 	if(msg->REQ_METHOD == METHOD_MESSAGE)
-		return add_server(msg) < 0 || impf_pager_transport(msg) < 0 ? -1 : 1;
+		return add_server(msg) < 0 || impf_pager_privacy(msg) < 0
+							   || impf_pager_transport(msg) < 0
+					   ? -1
+					   : 1;
 	if(msg->REQ_METHOD != METHOD_INVITE)
 		return 1;
 	if(impf_proxy_mode) {
