@@ -1,5 +1,5 @@
 """Pager mode across two domains through both participating functions
-(issue 11, E2E-19 over the NNI; OP-10, TP-1, TP-7, MSG-03):
+(issue 11, E2E-19 over the NNI; OP-10, TP-1, TP-7, MSG-03, MSG-04):
 alice@home1.net -> home1's originating function -> the NNI (the tap) ->
 home2's terminating function -> bob@home2.net, with the checks of each
 side where they belong. Each domain's im_peer address of the other is
@@ -152,3 +152,26 @@ def test_peer_message_privacy_id_strips_pai_at_the_device(nni, pair, privacy):
     got = bob.wait_request("MESSAGE").msg
     assert got.body == b"from the peer"
     assert pais(got) == ([] if privacy else ["<sip:zoe@home1.net>"])
+
+
+BIG = "x" * 1500        # the MESSAGE is well over 1300 bytes
+
+
+def message_crossings(nni, mark, body):
+    """How the MESSAGEs with body reached the tap: a list of transports."""
+    return [m.transport for m in nni.tap.messages()[mark:]
+            if m.is_request and m.method == "MESSAGE" and m.body == body.encode()]
+
+
+def test_big_message_to_a_udp_peer_goes_over_tcp(nni, make_ua):
+    """MSG-04, RFC 3261 18.1.1: home2's im_peer address is UDP; alice's
+    1.5 kB MESSAGE crosses to it over TCP, to the same address, never over
+    UDP; a small one still over UDP."""
+    alice = make_ua("alice", srv=nni.home1)
+    bob = make_ua("bob", srv=nni.home2, transport="tcp")
+    bob.auto_reply["MESSAGE"] = 200
+    for body, transport in ((BIG, "tcp"), ("small", "udp")):
+        mark = nni.tap.mark()
+        assert alice.message(nni.home2.uri("bob"), body).status == 200
+        assert bob.wait_request("MESSAGE").msg.body == body.encode()
+        assert message_crossings(nni, mark, body) == [transport]
