@@ -314,6 +314,20 @@ def test_anonymous_sender_hidden_from_recipients(server, users):
     assert part_of(got, "text/plain") == "guess who"
 
 
+def test_own_asserted_identity_is_not_the_sender(server, users):
+    """C-1, RFC 3325: a user's own P-Asserted-Identity asserts nothing;
+    alice, naming carol in one, sends as alice (From and PAI)."""
+    alice, bob, *_ = users
+    bob.auto_reply["MESSAGE"] = 200
+    body = group_body("text/plain", "from alice", rlist(server.uri("bob")))
+    resp = send_group(alice, body, headers=[("P-Asserted-Identity", f"<{server.uri('carol')}>")])
+    assert resp.status == 202
+    got = bob.wait_request("MESSAGE").msg
+    assert got.from_.uri == server.uri("alice")
+    assert [v for k, v in got.headers if k.lower() == "p-asserted-identity"] == [
+        f"<{server.uri('alice')}>"]
+
+
 @pytest.fixture(scope="module")
 def domains(tmp_path_factory):
     """home1.net and home2.net, interconnected (im_peer, pager allowed)."""
