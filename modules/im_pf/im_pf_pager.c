@@ -119,16 +119,15 @@ static int too_big_for_udp(struct sip_msg *msg)
 		   && msg->len + added_len(msg) + IMPF_PAGER_ADDED > IMPF_PAGER_MTU;
 }
 
-int impf_pager_peer_hop(struct sip_msg *msg, const impf_peer_t *peer,
-		char *buf, int buflen, str *hop)
+int impf_pager_peer_hop(struct sip_msg *msg, const impf_peer_t *peer, char *buf,
+		int buflen, str *hop)
 {
 	int v6 = peer->ip.af == AF_INET6, n;
 
 	if(peer->proto != PROTO_UDP || !too_big_for_udp(msg))
 		return 0;
 	n = snprintf(buf, buflen, "sip:%s%s%s:%u;transport=tcp", v6 ? "[" : "",
-			ip_addr2a((struct ip_addr *)&peer->ip), v6 ? "]" : "",
-			peer->port);
+			ip_addr2a((struct ip_addr *)&peer->ip), v6 ? "]" : "", peer->port);
 	if(n <= 0 || n >= buflen)
 		return -1;
 	*hop = (str){buf, n};
@@ -145,8 +144,7 @@ int impf_pager_local(struct sip_msg *msg)
 	struct ip_addr ip;
 
 	if(!snd || !snd->send_sock || snd->send_sock->proto != PROTO_UDP
-			|| snd->len <= IMPF_PAGER_MTU
-			|| msg->first_line.type != SIP_REQUEST
+			|| snd->len <= IMPF_PAGER_MTU || msg->first_line.type != SIP_REQUEST
 			|| msg->REQ_METHOD != METHOD_MESSAGE)
 		return -1;
 	/* out of any dialog only: a dialog's own send socket stays as it is */
@@ -155,8 +153,7 @@ int impf_pager_local(struct sip_msg *msg)
 	su2ip_addr(&ip, snd->to);
 	if(!impf_udp_peer_at(&ip, su_getport(snd->to)))
 		return -1;
-	tcp = find_si(&snd->send_sock->address, snd->send_sock->port_no,
-			PROTO_TCP);
+	tcp = find_si(&snd->send_sock->address, snd->send_sock->port_no, PROTO_TCP);
 	if(!tcp)
 		tcp = get_send_socket(msg, snd->to, PROTO_TCP);
 	if(!tcp) {

@@ -48,8 +48,8 @@ static int remove_pai(struct sip_msg *msg)
 	return 0;
 }
 
-int impf_pager_assert(struct sip_msg *msg, const str *uri,
-		const str *display, int for_us)
+int impf_pager_assert(
+		struct sip_msg *msg, const str *uri, const str *display, int for_us)
 {
 	im_kbuf_t h = {0};
 	struct lump *anchor;

@@ -17,8 +17,8 @@ int impf_privacy_id(struct sip_msg *msg);
 /* Originating: msg's PAI becomes the Authenticated Originator uri; for_us
  * when our own terminating function delivers it next (then, with
  * Privacy: id, no PAI). 0 or -1. */
-int impf_pager_assert(struct sip_msg *msg, const str *uri,
-		const str *display, int for_us);
+int impf_pager_assert(
+		struct sip_msg *msg, const str *uri, const str *display, int for_us);
 /* Terminating: with Privacy: id, the PAI is removed before the MESSAGE
  * reaches the user's device. 0 or -1. */
 int impf_pager_privacy(struct sip_msg *msg);
