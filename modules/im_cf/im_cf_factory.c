@@ -11,6 +11,7 @@
 #include "core/parser/parse_uri.h"
 #include "core/pt.h"
 
+#include "im_hdr_removed.h"
 #include "im_shm_str.h"
 
 #include "im_cf.h"
@@ -106,13 +107,15 @@ static str unquoted(str d)
 	return d;
 }
 
-/* C-1: the originator is the PAI its PF asserted, else its From. */
+/* C-1: the originator is the PAI its PF asserted, else its From. A PAI
+ * the script removed (a user's own, RFC 3325; a group MESSAGE reaches us
+ * in the request the user sent) asserts nothing. */
 int imcf_originator(struct sip_msg *msg, str *uri, str *display)
 {
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
-	if(msg->pai && parse_pai_header(msg) == 0 && get_pai(msg)
-			&& get_pai(msg)->id) {
+	if(msg->pai && !im_hdr_removed(msg, msg->pai) && parse_pai_header(msg) == 0
+			&& get_pai(msg) && get_pai(msg)->id) {
 		*uri = get_pai(msg)->id->uri;
 		*display = unquoted(get_pai(msg)->id->display);
 		return 0;

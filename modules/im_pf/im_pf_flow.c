@@ -22,6 +22,7 @@
 #include "im_pf_checks.h"
 #include "im_pf_flow.h"
 #include "im_pf_pager.h"
+#include "im_pf_pai.h"
 #include "im_pf_route.h"
 #include "im_pf_session.h"
 
@@ -48,17 +49,16 @@ static void refused(struct sip_msg *msg, const char *rel, const str *user,
 
 /* The next hop of a request for another domain: its peer (TR-1029 NNI),
  * refused when the peer lacks the feature the request needs (D-3). */
-static int route_to_peer(struct sip_msg *msg, impf_kind_t kind, str *hop,
-		char *buf, int buflen)
+static int route_to_peer(struct sip_msg *msg, impf_kind_t kind,
+		impf_peer_t *peer, str *hop, char *buf, int buflen)
 {
-	impf_peer_t peer;
 	unsigned int need = 0;
 
 	if(parse_sip_msg_uri(msg) < 0) {
 		refuse(msg, 400, "Bad Request-URI", 0, NULL);
 		return -1;
 	}
-	if(impf_peer_for_domain(&msg->parsed_uri.host, &peer) < 0) {
+	if(impf_peer_for_domain(&msg->parsed_uri.host, peer) < 0) {
 		refuse(msg, 404, "Not Found: no route to this domain", 0, NULL);
 		return -1;
 	}
@@ -66,11 +66,11 @@ static int route_to_peer(struct sip_msg *msg, impf_kind_t kind, str *hop,
 		need = IMPF_FEAT_PAGER;
 	else if(kind == IMPF_KIND_LARGE)
 		need = IMPF_FEAT_LARGE;
-	if(need && !(peer.features & need)) {
+	if(need && !(peer->features & need)) {
 		refuse(msg, 403, "Forbidden", 122, "Function not allowed");
 		return -1;
 	}
-	snprintf(buf, buflen, "%s", peer.address);
+	snprintf(buf, buflen, "%s", peer->address);
 	hop->s = buf;
 	hop->len = strlen(buf);
 	return 0;
@@ -91,6 +91,7 @@ int impf_originating(struct sip_msg *msg)
 	impf_refusal_t r;
 	str sdp = STR_NULL, orig, dname, hop = STR_NULL;
 	char hopbuf[256];
+	impf_peer_t peer;
 	impf_kind_t kind;
 	int to_self = 0;
 
@@ -103,6 +104,11 @@ int impf_originating(struct sip_msg *msg)
 	}
 	if(impf_check_originating(msg, kind, &sdp, &orig, &r) < 0) {
 		refused(msg, "from", &orig, &r);
+		return -1;
+	}
+	if(msg->REQ_METHOD == METHOD_MESSAGE
+			&& impf_pager_assert(msg, &orig, &dname, uri_is_ours(msg)) < 0) {
+		refuse(msg, 500, "Server Internal Error", 0, NULL);
 		return -1;
 	}
 	if(msg->REQ_METHOD != METHOD_INVITE)
@@ -120,7 +126,8 @@ int impf_originating(struct sip_msg *msg)
 		hop.s = hopbuf;
 		hop.len = strlen(hopbuf);
 		to_self = 1;
-	} else if(route_to_peer(msg, kind, &hop, hopbuf, sizeof(hopbuf)) < 0) {
+	} else if(route_to_peer(msg, kind, &peer, &hop, hopbuf, sizeof(hopbuf))
+			   < 0) {
 		return -1;
 	}
 	return impf_b2bua(msg, 0, to_self, kind, &hop) == 1 ? 0 : -1;
@@ -188,7 +195,10 @@ int impf_deliver(struct sip_msg *msg)
 	if(msg->first_line.type != SIP_REQUEST)
 		return 1;
 	if(msg->REQ_METHOD == METHOD_MESSAGE)
-		return add_server(msg) < 0 || impf_pager_transport(msg) < 0 ? -1 : 1;
+		return add_server(msg) < 0 || impf_pager_privacy(msg) < 0
+							   || impf_pager_transport(msg) < 0
+					   ? -1
+					   : 1;
 	if(msg->REQ_METHOD != METHOD_INVITE)
 		return 1;
 	if(impf_proxy_mode) {
@@ -212,14 +222,17 @@ int impf_is_peer_domain(struct sip_msg *msg)
 	return impf_peer_for_domain(&msg->parsed_uri.host, &peer) < 0 ? -1 : 1;
 }
 
-/* A request for another domain (not an INVITE) leaves to its peer. */
+/* A request for another domain (not an INVITE) leaves to its peer; a
+ * MESSAGE too big for UDP over TCP to the peer's address (MSG-04). */
 int impf_route_peer(struct sip_msg *msg)
 {
 	str sdp = STR_NULL, hop;
 	char buf[256];
+	impf_peer_t peer;
 	impf_kind_t kind = impf_classify(msg, &sdp);
 
-	if(route_to_peer(msg, kind, &hop, buf, sizeof(buf)) < 0)
+	if(route_to_peer(msg, kind, &peer, &hop, buf, sizeof(buf)) < 0
+			|| impf_pager_peer_hop(msg, &peer, buf, sizeof(buf), &hop) < 0)
 		return -1;
 	if(set_dst_uri(msg, &hop) < 0)
 		return -1;

@@ -25,6 +25,7 @@
 #include "im_pf_flow.h"
 #include "im_pf_hop.h"
 #include "im_pf_load.h"
+#include "im_pf_pager.h"
 #include "im_pf_checks.h"
 #include "im_pf_publish.h"
 #include "im_pf_route.h"
@@ -82,6 +83,18 @@ static int ki_im_pf_deliver(struct sip_msg *msg)
 static int w_im_pf_deliver(struct sip_msg *msg, char *p1, char *p2)
 {
 	return ki_im_pf_deliver(msg);
+}
+
+/* MSG-04 in event_route[tm:local-request]: a MESSAGE we made, too big
+ * for UDP, to a peer's UDP address leaves over TCP (im_pf_pager.c). */
+static int ki_im_pf_local_pager(struct sip_msg *msg)
+{
+	return impf_pager_local(msg);
+}
+
+static int w_im_pf_local_pager(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_im_pf_local_pager(msg);
 }
 
 /* 1: our own B2BUA (signed marker) or an interconnected IM server (by
@@ -222,6 +235,10 @@ static cmd_export_t cmds[] = {
 				REQUEST_ROUTE},
 		{"im_pf_trusted", (cmd_function)w_im_pf_trusted, 0, 0, 0,
 				REQUEST_ROUTE},
+		/* event_route[tm:local-request] is an EVENT_ROUTE to the
+		 * parser and a LOCAL_ROUTE when it runs */
+		{"im_pf_local_pager", (cmd_function)w_im_pf_local_pager, 0, 0, 0,
+				EVENT_ROUTE | LOCAL_ROUTE},
 		{"im_pf_own_hop", (cmd_function)w_im_pf_own_hop, 0, 0, 0,
 				REQUEST_ROUTE},
 		{"im_pf_peer_domain", (cmd_function)w_im_pf_peer_domain, 0, 0, 0,
@@ -370,6 +387,7 @@ static sr_kemi_t sr_kemi_im_pf_exports[] = {
 	IM_KEMI_INT("im_pf", "terminating", ki_im_pf_terminating),
 	IM_KEMI_INT("im_pf", "deliver", ki_im_pf_deliver),
 	IM_KEMI_INT("im_pf", "trusted", ki_im_pf_trusted),
+	IM_KEMI_INT("im_pf", "local_pager", ki_im_pf_local_pager),
 	IM_KEMI_INT("im_pf", "own_hop", ki_im_pf_own_hop),
 	IM_KEMI_INT("im_pf", "peer_domain", ki_im_pf_peer_domain),
 	IM_KEMI_INT("im_pf", "route_peer", ki_im_pf_route_peer),

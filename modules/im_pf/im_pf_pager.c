@@ -12,21 +12,35 @@
  * No new connection is opened towards a contact registered over UDP: a
  * client that does not listen on TCP would only show it when tm's
  * fr_timer expires, and the sender would wait that long for the refusal.
+ *
+ * Towards an interconnected domain whose im_peer address is UDP, a
+ * MESSAGE over 1300 bytes goes over TCP to that same address instead:
+ * an IM server of an NNI takes TCP (TR-1029), so there is no timeout to
+ * fear. That holds for a MESSAGE we relay (impf_pager_peer_hop(), from
+ * im_pf_route_peer()) and for the ones this server makes itself (the
+ * group pager, failure IMDNs), which tm builds: the script calls
+ * impf_pager_local() in event_route[tm:local-request], where the request
+ * as it will be sent is known and its send socket can still change.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/data_lump.h"
 #include "core/dprint.h"
 #include "core/dset.h"
+#include "core/forward.h"
 #include "core/ip_addr.h"
+#include "core/onsend.h"
+#include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/resolve.h"
 #include "core/tcp_conn.h"
 #include "core/ut.h"
 
 #include "im_pf_pager.h"
+#include "im_pf_route.h"
 
-/* what our Via and Server headers add to the request as received; a
+/* what our Via adds to the request as received, with room to spare; a
  * MESSAGE that may come near the limit is moved to TCP where it can be */
 #define IMPF_PAGER_ADDED 160
 
@@ -80,6 +94,81 @@ static int move_to_connection(const str *dst, char *out, int outlen, str *res)
 	return 1;
 }
 
+/* The length of lumps that add text (a header, our PAI): an upper bound
+ * of what msg grows by before it is sent, but for our Via. */
+static int added_len(struct sip_msg *msg)
+{
+	int n = 0;
+
+	for(struct lump *l = msg->add_rm; l; l = l->next) {
+		if(l->op == LUMP_ADD)
+			n += l->len;
+		for(struct lump *a = l->before; a; a = a->before)
+			n += a->op == LUMP_ADD ? a->len : 0;
+		for(struct lump *a = l->after; a; a = a->after)
+			n += a->op == LUMP_ADD ? a->len : 0;
+	}
+	return n;
+}
+
+/* 1: msg is a MESSAGE that may be over IMPF_PAGER_MTU as we relay it. */
+static int too_big_for_udp(struct sip_msg *msg)
+{
+	return msg->first_line.type == SIP_REQUEST
+		   && msg->REQ_METHOD == METHOD_MESSAGE
+		   && msg->len + added_len(msg) + IMPF_PAGER_ADDED > IMPF_PAGER_MTU;
+}
+
+int impf_pager_peer_hop(struct sip_msg *msg, const impf_peer_t *peer, char *buf,
+		int buflen, str *hop)
+{
+	int v6 = peer->ip.af == AF_INET6, n;
+
+	if(peer->proto != PROTO_UDP || !too_big_for_udp(msg))
+		return 0;
+	n = snprintf(buf, buflen, "sip:%s%s%s:%u;transport=tcp", v6 ? "[" : "",
+			ip_addr2a((struct ip_addr *)&peer->ip), v6 ? "]" : "", peer->port);
+	if(n <= 0 || n >= buflen)
+		return -1;
+	*hop = (str){buf, n};
+	LM_INFO("MESSAGE of %d bytes to peer %s over TCP, not UDP (RFC 3428 "
+			"size rule)\n",
+			msg->len, peer->domain);
+	return 1;
+}
+
+int impf_pager_local(struct sip_msg *msg)
+{
+	onsend_info_t *snd = get_onsend_info();
+	struct socket_info *tcp;
+	struct ip_addr ip;
+
+	if(!snd || !snd->send_sock || snd->send_sock->proto != PROTO_UDP
+			|| snd->len <= IMPF_PAGER_MTU || msg->first_line.type != SIP_REQUEST
+			|| msg->REQ_METHOD != METHOD_MESSAGE)
+		return -1;
+	/* out of any dialog only: a dialog's own send socket stays as it is */
+	if(parse_to_header(msg) < 0 || get_to(msg)->tag_value.len)
+		return -1;
+	su2ip_addr(&ip, snd->to);
+	if(!impf_udp_peer_at(&ip, su_getport(snd->to)))
+		return -1;
+	tcp = find_si(&snd->send_sock->address, snd->send_sock->port_no, PROTO_TCP);
+	if(!tcp)
+		tcp = get_send_socket(msg, snd->to, PROTO_TCP);
+	if(!tcp) {
+		LM_ERR("MESSAGE of %d bytes to a peer: no TCP socket to send it "
+			   "over\n",
+				snd->len);
+		return -1;
+	}
+	msg->force_send_socket = tcp;
+	LM_INFO("MESSAGE of %d bytes we made for a peer at %s:%u over TCP, not "
+			"UDP (RFC 3428 size rule)\n",
+			snd->len, ip_addr2a(&ip), su_getport(snd->to));
+	return 1;
+}
+
 int impf_pager_transport(struct sip_msg *msg)
 {
 	char hop[MAX_URI_SIZE];
@@ -87,9 +176,7 @@ int impf_pager_transport(struct sip_msg *msg)
 	branch_t *b;
 	int n = 0;
 
-	if(msg->first_line.type != SIP_REQUEST
-			|| msg->REQ_METHOD != METHOD_MESSAGE
-			|| msg->len + IMPF_PAGER_ADDED <= IMPF_PAGER_MTU)
+	if(!too_big_for_udp(msg))
 		return 0;
 	dst = msg->dst_uri.len ? msg->dst_uri : *GET_RURI(msg);
 	if(move_to_connection(&dst, hop, sizeof(hop), &moved)) {

@@ -276,6 +276,20 @@ int impf_peer_for_domain(const str *domain, impf_peer_t *out)
 	return found;
 }
 
+int impf_udp_peer_at(const struct ip_addr *ip, unsigned short port)
+{
+	int found = 0;
+
+	lock_get(&ptab->lock);
+	for(int i = 0; i < ptab->n && !found; i++) {
+		impf_peer_t *p = &ptab->peers[i];
+		found = p->proto == PROTO_UDP && p->port == port
+				&& ip_addr_cmp(&p->ip, (struct ip_addr *)ip);
+	}
+	lock_release(&ptab->lock);
+	return found;
+}
+
 int impf_peer_count(void)
 {
 	int n;

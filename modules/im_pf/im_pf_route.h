@@ -16,6 +16,7 @@
 #ifndef IM_PF_ROUTE_H
 #define IM_PF_ROUTE_H
 
+#include "core/ip_addr.h"
 #include "core/parser/msg_parser.h"
 #include "core/str.h"
 
@@ -55,6 +56,8 @@ int impf_trust_parse(const str *text, impf_trust_t *out);
 const char *impf_trust_name(impf_trust_t t);
 /* A copy of the peer for domain; 0 found, -1 not. */
 int impf_peer_for_domain(const str *domain, impf_peer_t *out);
+/* 1: ip:port is the UDP address of a peer. */
+int impf_udp_peer_at(const struct ip_addr *ip, unsigned short port);
 int impf_peer_count(void);
 int impf_peer_get(int i, impf_peer_t *out);
 /* Features named in text ('*', 'none' or a list of names separated by

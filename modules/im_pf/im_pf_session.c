@@ -19,6 +19,7 @@
 #include "im_pf_checks.h"
 #include "im_pf_hop.h"
 #include "im_pf_route.h"
+#include "im_pf_pai.h"
 #include "im_pf_session.h"
 
 #define IMPF_CALL_MAGIC 0x1f5e551fu
@@ -392,9 +393,7 @@ static int leg_b_headers(struct sip_msg *msg, impf_kind_t kind,
 	/* C-1: the originator as asserted (by the core, or by our own
 	 * authentication of a served user) */
 	if(orig_uri->len)
-		im_kbuf_addf(h, "P-Asserted-Identity: %.*s%s<%.*s>\r\n",
-				orig_display->len, orig_display->s, orig_display->len ? " " : "",
-				orig_uri->len, orig_uri->s);
+		impf_pai_add(h, orig_uri, orig_display);
 	if(has_tag(msg->headers, HDR_ACCEPTCONTACT_T, tag)) {
 		for(struct hdr_field *a = msg->headers; a; a = a->next) {
 			if(a->type == HDR_ACCEPTCONTACT_T)

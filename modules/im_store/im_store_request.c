@@ -10,6 +10,7 @@
 #include "core/forward.h"
 #include "core/trim.h"
 
+#include "im_hdr_removed.h"
 #include "im_rlist.h"
 
 #include "im_store_db.h"
@@ -23,8 +24,10 @@ int imst_originator(struct sip_msg *msg, char *aor, int len)
 
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
-	if(msg->pai && parse_pai_header(msg) == 0 && get_pai(msg)
-			&& get_pai(msg)->id)
+	/* a PAI the script removed (a user's own, RFC 3325) asserts nothing:
+	 * the From his credentials were checked against is who he is */
+	if(msg->pai && !im_hdr_removed(msg, msg->pai) && parse_pai_header(msg) == 0
+			&& get_pai(msg) && get_pai(msg)->id)
 		uri = get_pai(msg)->id->uri;
 	else if(parse_from_header(msg) == 0)
 		uri = get_from(msg)->uri;

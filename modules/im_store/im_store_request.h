@@ -13,10 +13,10 @@
 #include "im_store_push.h"
 
 /* The Authenticated Originator of msg as "sip:user@host" into aor: its
- * P-Asserted-Identity (the script has removed any a client wrote itself;
- * our originating function asserts it), else its From. 0: a user of one
- * of our domains; 1: someone else (12.2.1 step 1: 403 + 127); -1:
- * malformed. */
+ * P-Asserted-Identity unless the script removed it (one a client wrote
+ * itself: the header stays parsed under its removal), else its From.
+ * 0: a user of one of our domains; 1: someone else (12.2.1 step 1:
+ * 403 + 127); -1: malformed. */
 int imst_originator(struct sip_msg *msg, char *aor, int len);
 
 /* The body and Content-Type of msg. 0, or 1 when it has none. */

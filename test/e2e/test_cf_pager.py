@@ -314,6 +314,20 @@ def test_anonymous_sender_hidden_from_recipients(server, users):
     assert part_of(got, "text/plain") == "guess who"
 
 
+def test_own_asserted_identity_is_not_the_sender(server, users):
+    """C-1, RFC 3325: a user's own P-Asserted-Identity asserts nothing;
+    alice, naming carol in one, sends as alice (From and PAI)."""
+    alice, bob, *_ = users
+    bob.auto_reply["MESSAGE"] = 200
+    body = group_body("text/plain", "from alice", rlist(server.uri("bob")))
+    resp = send_group(alice, body, headers=[("P-Asserted-Identity", f"<{server.uri('carol')}>")])
+    assert resp.status == 202
+    got = bob.wait_request("MESSAGE").msg
+    assert got.from_.uri == server.uri("alice")
+    assert [v for k, v in got.headers if k.lower() == "p-asserted-identity"] == [
+        f"<{server.uri('alice')}>"]
+
+
 @pytest.fixture(scope="module")
 def domains(tmp_path_factory):
     """home1.net and home2.net, interconnected (im_peer, pager allowed)."""
@@ -344,6 +358,28 @@ def test_recipient_of_a_peer_domain(domains, make_ua):
     wait_until(lambda: h1.rpc.call("im_cf.pager") == [], TS2 + 10, "group message to end")
     h1.wait_released()
     h2.wait_released()
+
+
+def test_big_group_message_to_a_udp_peer_goes_over_tcp(domains, make_ua):
+    """MSG-04, RFC 3261 18.1.1 for a MESSAGE the server makes itself: the
+    fan-out to carol of the peer domain, whose im_peer address is UDP, is
+    over 1300 bytes and crosses to that address over TCP, never over UDP;
+    carol gets it whole."""
+    h1, h2 = domains.home1, domains.home2
+    alice = make_ua("alice", srv=h1, transport="tcp")
+    carol = make_ua("carol", srv=h2, transport="tcp")
+    carol.auto_reply["MESSAGE"] = 200
+    text = "y" * 1500
+    mark = domains.tap.mark()
+    body = group_body("text/plain", text, rlist(h2.uri("carol")))
+    assert send_group(alice, body).status == 202
+    got = carol.wait_request("MESSAGE").msg
+    assert part_of(got, "text/plain") == text
+    crossed = [m for m in domains.tap.messages()[mark:]
+               if m.is_request and m.method == "MESSAGE" and text.encode() in m.body]
+    assert [m.transport for m in crossed] == ["tcp"]
+    assert len(crossed[0].encode()) > 1300
+    wait_until(lambda: h1.rpc.call("im_cf.pager") == [], TS2 + 10, "group message to end")
 
 
 def test_user_of_another_domain_not_authorised(domains, make_ua):

@@ -36,6 +36,30 @@ def test_anonymity_allowed_by_default(server, make_ua):
     assert bob.wait_request("MESSAGE").msg.body == b"who am I?"
 
 
+def pais(msg):
+    return [v for k, v in msg.headers if k.lower() == "p-asserted-identity"]
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_delivered_message_asserts_the_sender_unless_anonymous(server, make_ua, forged):
+    """OP-10, TP-7, RFC 3325: without Privacy: id bob's client sees one
+    P-Asserted-Identity, alice's authenticated identity; with Privacy: id
+    none at all; one alice wrote herself (naming carol) never arrives."""
+    alice, bob = make_ua("alice"), make_ua("bob")
+    bob.auto_reply["MESSAGE"] = 200
+    own = [("P-Asserted-Identity", f"<{server.uri('carol')}>")] if forged else []
+    assert alice.message(server.uri("bob"), "it is me", headers=own).status == 200
+    got = bob.wait_request("MESSAGE").msg
+    assert got.body == b"it is me"
+    assert pais(got) == [f"<{server.uri('alice')}>"]
+    resp = alice.message(server.uri("bob"), "guess who", headers=[("Privacy", "id")] + own)
+    assert resp.status == 200
+    got = bob.wait_request("MESSAGE").msg
+    assert got.body == b"guess who"
+    assert pais(got) == []
+    assert got.get("privacy") == "id"
+
+
 @pytest.fixture(scope="module")
 def no_anonymity(tmp_path_factory):
     """A domain whose service provider does not allow anonymity."""

@@ -100,6 +100,19 @@ def test_unknown_id_is_not_found(server, make_ua):
     assert stored_ids(server) == ids
 
 
+def test_own_asserted_identity_deletes_nobody_elses(server, make_ua):
+    """RFC 3325: a user's own P-Asserted-Identity asserts nothing; carol,
+    naming bob in one, deletes from her own store, not from bob's."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    ids = store(server, alice, [b"stays too"])
+    carol = make_ua("carol", register=False)
+    resp, n = delete(carol, server, f"<sip:Deferred@{server.domain}>",
+                     headers=[("P-Asserted-Identity", f"<{server.uri('bob')}>")])
+    assert resp.status == 202
+    assert stored_ids(server) == ids
+
+
 def test_refer_without_refer_to_gets_400(server, make_ua):
     alice = make_ua("alice")
     bob = make_ua("bob", register=False)

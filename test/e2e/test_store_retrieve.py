@@ -138,6 +138,24 @@ def test_nothing_stored_gets_488_with_125(server, make_ua):
     server.wait_released()
 
 
+def test_own_asserted_identity_retrieves_nobody_elses(server, make_ua):
+    """12.2.1 step 1, RFC 3325: a user's own P-Asserted-Identity asserts
+    nothing; carol, naming bob in one, is served as carol (nothing
+    stored: 488 + 125) and bob's message stays."""
+    alice = make_ua("alice")
+    make_ua("bob", register=False)
+    store(server, alice, [b"for bob only"])
+    carol = make_ua("carol")
+    m = Member(carol)
+    m.role = "active"
+    m.call = carol.invite(deferred(server), retrieval_offer(m),
+                          headers=[("P-Asserted-Identity", f"<{server.uri('bob')}>")])
+    resp = m.call.wait_final()
+    assert resp.status == 488 and warning_code(resp) == "125", f"{resp.status} {resp.reason}"
+    assert count(server, "bob") == 1
+    server.wait_released()
+
+
 @pytest.mark.parametrize("rlist", [
     b"<resource-lists><list><entry", b"<not-a-list/>",
     b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "a">]><resource-lists/>'])

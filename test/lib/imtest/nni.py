@@ -16,20 +16,42 @@ from .sipmsg import NameAddr, SipMessage, uri_user_host
 
 
 class SipTap:
+    """Listens on UDP and TCP at the same port (a peer whose im_peer
+    address is UDP may be reached over TCP, MSG-04); forwards over UDP.
+    Each message it keeps has .transport, "udp" or "tcp", as it came."""
+
     def __init__(self, ip="127.0.0.3"):
         self.ip = ip
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((ip, 0))
+        self.sock, self.listener = self._bind(ip)
         self.port = self.sock.getsockname()[1]
         self.uri = f"sip:{ip}:{self.port}"
         self.domains = {}           # domain -> (ip, port)
         self.names = {}             # (ip, port) -> label for the log
         self.log = []               # (from_label, to_label, SipMessage)
+        self.conns = {}             # Via branch of a TCP request -> its socket
         self.cond = threading.Condition()
         self.closed = False
         # a peer that changes what it forwards: rewrite(request) -> None
         self.rewrite = None
         threading.Thread(target=self._run, daemon=True).start()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @staticmethod
+    def _bind(ip):
+        for _ in range(50):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind((ip, 0))
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind((ip, udp.getsockname()[1]))
+            except OSError:
+                udp.close()
+                tcp.close()
+                continue
+            tcp.listen(16)
+            return udp, tcp
+        raise OSError("no port free for both UDP and TCP")
 
     def route(self, server):
         """Requests for server's domain go to its SIP address."""
@@ -39,6 +61,9 @@ class SipTap:
     def close(self):
         self.closed = True
         self.sock.close()
+        self.listener.close()
+        for c in set(self.conns.values()):
+            c.close()
 
     # -- what crossed --
     def messages(self, pred=lambda m: True):
@@ -79,11 +104,47 @@ class SipTap:
                 msg = SipMessage.parse(data)
             except ValueError:
                 continue
-            msg.source = src
-            if msg.is_request:
-                self._request(msg, src)
-            else:
-                self._response(msg, src)
+            self._handle(msg, src, "udp")
+
+    def _handle(self, msg, src, transport, conn=None):
+        msg.source = src
+        msg.transport = transport
+        if msg.is_request:
+            if conn is not None and msg.branch:
+                self.conns[msg.branch] = conn
+            self._request(msg, src)
+        else:
+            self._response(msg, src)
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                conn, src = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._read_stream, args=(conn, src), daemon=True).start()
+
+    def _read_stream(self, conn, src):
+        """SIP over TCP, framed by Content-Length."""
+        buf = b""
+        while not self.closed:
+            try:
+                data = conn.recv(65535)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while True:
+                buf = buf.lstrip(b"\r\n")   # CRLF keep-alives
+                try:
+                    msg, used = SipMessage.parse(buf, stream=True)
+                except ValueError:
+                    return
+                if msg is None:
+                    break
+                buf = buf[used:]
+                self._handle(msg, src, "tcp", conn)
 
     def _record(self, msg, src, dst):
         with self.cond:
@@ -143,4 +204,13 @@ class SipTap:
         dst = (received.group(1) if received else m.group(1),
                int(rport.group(1)) if rport else int(m.group(2) or 5060))
         self._record(msg, src, dst)
+        branch = re.search(r";branch=([^;\s]+)", rest[0])
+        conn = self.conns.get(branch.group(1)) if branch else None
+        if conn is not None:
+            # RFC 3261 18.2.2: back over the connection the request came on
+            try:
+                conn.sendall(msg.encode())
+            except OSError:
+                pass
+            return
         self.sock.sendto(msg.encode(), dst)
