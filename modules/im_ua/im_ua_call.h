@@ -52,6 +52,8 @@ typedef struct imua_branch {
 	unsigned char early;	   /* a provisional arrived: it may be CANCELled */
 	unsigned char cancel;	   /* to CANCEL once early (tm refuses before) */
 	unsigned char retried_422; /* invited again with the Min-SE it asked */
+	unsigned char silent;	   /* no response within contact_timeout */
+	unsigned int deadline;	   /* ticks: silent after it; 0 none */
 } imua_branch_t;
 
 /* REFER CSeq pairs a leg keeps for the Event id= of their NOTIFYs */

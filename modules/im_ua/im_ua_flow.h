@@ -73,7 +73,7 @@ void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
 /* CANCELs every branch but the winner (now, or once it is early). */
 void imua_parallel_cancel(imua_call_t *c);
 /* From the timer: CANCELs that waited for their branch to be early. */
-void imua_parallel_tick(imua_call_t *c);
+void imua_parallel_tick(imua_call_t *c, unsigned int now);
 /* The failure a parallel fork reports (RFC 3261 16.7 step 6): its reason
  * phrase (into reason, NUL-terminated) and the headers of it that cross
  * (into h). 1 filled; 0 c did not fork in parallel. */

@@ -293,7 +293,7 @@ void imua_fork_tick(imua_call_t *c, unsigned int now)
 	unsigned int hash = 0, label = 0;
 
 	if(c->parallel) {
-		imua_parallel_tick(c);
+		imua_parallel_tick(c, now);
 		return;
 	}
 	lock_get(&c->lock);

@@ -15,6 +15,14 @@
  * say why and what next (RFC 3261 16.7 step 6). A 422 invites that target
  * once more with the Min-SE it asked, or the larger interval another
  * branch's 422 raised leg B's to (RFC 4028 7.3).
+ *
+ * A branch without any response for contact_timeout (a client that
+ * crashed and left its registration) is not waited for once another
+ * branch has failed: when every other branch has, leg A gets the best
+ * failure then, not after tm's fr_timer. (When no branch answered at all,
+ * tm's timers decide, as for serial forking's last contact.) It cannot be CANCELled before a response (RFC 3261 9.1): it
+ * stays in tm, and should it answer 2xx after all, it still wins while
+ * the fork is undecided, else gets ACK and BYE.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +32,8 @@
 
 #include "im_ua.h"
 #include "im_ua_flow.h"
+
+static void silence(imua_call_t *c, unsigned int now);
 
 /* The branch whose INVITE tx is, under the call lock; -1 none. */
 static int branch_of(imua_call_t *c, const imua_tx_t *tx)
@@ -140,7 +150,9 @@ static int send_branch(imua_call_t *c, int i)
 	}
 	br->attempt = c->attempt;
 	br->live = 1;
-	br->early = br->cancel = 0;
+	br->early = br->cancel = br->silent = 0;
+	br->deadline = imua_contact_timeout ? get_ticks() + imua_contact_timeout
+										: 0;
 	lock_release(&c->lock);
 	ret = imua_send_invite_b(c);
 	lock_get(&c->lock);
@@ -227,10 +239,11 @@ void imua_parallel_cancel(imua_call_t *c)
 	cancel_others(c, -1);
 }
 
-void imua_parallel_tick(imua_call_t *c)
+void imua_parallel_tick(imua_call_t *c, unsigned int now)
 {
 	for(int i = 0; i < c->n_branches; i++)
 		cancel_one(c, i);
+	silence(c, now);
 }
 
 /* RFC 4028 7.3 for one branch: 1 when its target is invited again. */
@@ -264,7 +277,8 @@ static void won(imua_call_t *c, int i, struct sip_msg *rpl)
 	int first;
 
 	lock_get(&c->lock);
-	first = c->winner < 0;
+	/* a silent branch answering after leg A had its failure is late */
+	first = c->winner < 0 && !c->failure_reported;
 	if(first) {
 		c->winner = i;
 		/* leg B's target, next hop and Contact are the winner's */
@@ -300,7 +314,7 @@ static void lost(imua_call_t *c, int i, struct tmcb_params *ps, int real)
 	if(last_best)
 		keep_best_locked(c, code, real ? ps->rpl : NULL, &hdrs);
 	for(int k = 0; k < c->n_branches; k++)
-		live += c->branch[k].live;
+		live += c->branch[k].live && !c->branch[k].silent;
 	report = c->winner < 0 && !c->failure_reported && (!live || rank == 4);
 	if(report) {
 		c->failure_reported = 1;
@@ -318,6 +332,40 @@ static void lost(imua_call_t *c, int i, struct tmcb_params *ps, int real)
 	if(live)
 		cancel_others(c, -1);
 	c->invite_b_ops->failed(c, &best);
+}
+
+/* Branches silent past their deadline; when only silent ones are left
+ * and another failed, leg A gets the best failure now. */
+static void silence(imua_call_t *c, unsigned int now)
+{
+	struct tmcb_params best;
+	int waiting = 0, newly = 0, report;
+
+	lock_get(&c->lock);
+	for(int i = 0; i < c->n_branches; i++) {
+		imua_branch_t *br = &c->branch[i];
+		if(br->live && !br->early && !br->silent && br->deadline
+				&& now >= br->deadline) {
+			br->silent = 1;
+			newly++;
+			LM_NOTICE("call %s: no response from branch %d within %d s, "
+					  "not waited for\n",
+					c->key, i, imua_contact_timeout);
+		}
+		waiting += br->live && !br->silent;
+	}
+	report = newly && !waiting && c->best_code && c->winner < 0
+			 && !c->failure_reported;
+	if(report) {
+		c->failure_reported = 1;
+		c->leg[IMUA_LEG_B].uac_pending = 0;
+	}
+	memset(&best, 0, sizeof(best));
+	best.code = c->best_code;
+	best.rpl = FAKED_REPLY;
+	lock_release(&c->lock);
+	if(report)
+		c->invite_b_ops->failed(c, &best);
 }
 
 void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps)

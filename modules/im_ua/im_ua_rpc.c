@@ -40,16 +40,22 @@ static void add_call(rpc_t *rpc, void *ctx, imua_call_t *c)
 {
 	void *th;
 	unsigned int now = get_ticks();
+	int live = 0, silent = 0;
 
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	lock_get(&c->lock);
-	rpc->struct_add(th, "sssdsdd", "key", c->key, "kind",
+	for(int i = 0; c->parallel && i < c->n_branches; i++) {
+		live += c->branch[i].live;
+		silent += c->branch[i].live && c->branch[i].silent;
+	}
+	rpc->struct_add(th, "sssdsdddd", "key", c->key, "kind",
 			imua_mode_name(c->mode), "state", imua_state_name(c->state),
 			"age", (int)(now - c->created),
 			"end_reason", c->end_reason, "targets_tried",
 			(int)c->attempt + 1, "targets_left",
-			c->n_targets - c->next_target);
+			c->n_targets - c->next_target, "branches_live", live,
+			"branches_silent", silent);
 	add_leg(rpc, th, "a", &c->leg[IMUA_LEG_A]);
 	add_leg(rpc, th, "b", &c->leg[IMUA_LEG_B]);
 	lock_release(&c->lock);
@@ -71,7 +77,9 @@ static int list_one(imua_call_t *c, void *arg)
 static const char *imua_rpc_list_doc[] = {
 		"List the B2BUA calls and single dialogs: key, kind (b2b, uas, "
 		"uac), state, age, contacts of the callee "
-		"tried and left (serial forking), and per leg the dialog "
+		"tried and left (serial forking), branches still without a final "
+		"response and those of them not waited for (parallel forking: "
+		"no response within contact_timeout), and per leg the dialog "
 		"(Call-ID, tags, remote target, our Contact, CSeqs) and its session "
 		"timer.",
 		0};

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from imtest.im_session import ImSession
+from imtest.procs import wait_until
 from imtest.sip import SipTimeout
 
 
@@ -181,4 +182,55 @@ def test_422_of_each_contact_is_met_by_the_larger_interval(server, bob_twice):
     s.established()
     s.bye_from_a()
     server.wait_released()
+    s.close()
+
+
+@pytest.fixture
+def crashed_contact(server, make_ua):
+    """A client of bob's that crashed: registered, its socket closed, it
+    never answers again. Its binding is removed after the test."""
+    dead = make_ua("bob", register=True)
+    dead.close()
+    dead.registered = False
+    yield dead
+    server.rpc.call("ul.rm_contact", "location", "bob", dead.contact_uri)
+
+
+def silent_branches(server):
+    return sum(c["branches_silent"] for c in server.rpc.call("im_ua.list"))
+
+
+def test_silent_contact_is_not_waited_for_once_the_other_refused(server, make_ua,
+                                                                crashed_contact):
+    """A contact that never answers (a crashed client's registration) no
+    longer holds the caller until tm's fr_timer (30 s) when bob's live
+    client refuses: after CONTACT_TIMEOUT (5 s) without a response from
+    it, the caller gets the live client's 486 with its Warning."""
+    alice = make_ua("alice")
+    live = make_ua("bob", transport="tcp")
+    s = ImSession(alice, live, server.uri("bob"))
+    s.invite()
+    s.ring()
+    s.answer(486, headers=[("Warning", '399 bob.home1.net "busy"')])
+    final = s.call.wait_final(timeout=15)
+    assert final.status == 486
+    assert final.get_all("Warning") == ['399 bob.home1.net "busy"']
+    server.wait_released(timeout=40)
+    s.close()
+
+
+def test_silent_contact_does_not_end_a_ringing_fork(server, make_ua, crashed_contact):
+    """The silent contact is only not waited for: bob's live client,
+    ringing past CONTACT_TIMEOUT, still answers and the call is up."""
+    alice = make_ua("alice")
+    live = make_ua("bob", transport="tcp")
+    s = ImSession(alice, live, server.uri("bob"))
+    s.invite()
+    s.ring()
+    wait_until(lambda: silent_branches(server) == 1, 15, "the crashed contact not waited for")
+    assert not [r for r in s.call.tx.finals()]
+    s.answer()
+    s.established()
+    s.bye_from_a()
+    server.wait_released(timeout=40)
     s.close()
