@@ -18,6 +18,7 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_imdn.h"
 #include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_stats.h"
@@ -221,11 +222,14 @@ static int add_sip_part(
 }
 
 /* A received message as the SEND that carried it whole (message/msrp,
- * D-30), with a Date of when it was complete. */
-static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s)
+ * D-30), with a Date of when it was complete. The first message asking
+ * for a failure IMDN (its CPIM wrapper's imdn.Disposition-Notification)
+ * fills row's imdn_* (DM-7), in imdn. */
+static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s,
+		imst_row_t *row, char *imdn)
 {
 	char ctype[128], date[64];
-	str body;
+	str body, ct;
 	im_kbuf_t m = {0};
 	imr_err_t e;
 
@@ -236,6 +240,9 @@ static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s)
 				s->message_id, e.text);
 		return -1;
 	}
+	ct = cstr(ctype);
+	if(!row->imdn_id.len)
+		imst_imdn_fields_of(&ct, &body, row, imdn);
 	imst_http_date(s->at, date, sizeof(date));
 	im_kbuf_addf(&m,
 			"MSRP %s SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
@@ -253,8 +260,8 @@ static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s)
 
 /* 12.2.2.3 item 3: the INVITE, our 200, each SEND of the first n not
  * refused, the BYE once the dialog is over (D-30), as the row's
- * multipart/mixed body. */
-static int build_row(large_t *l, int n, int ended, imst_row_t *row)
+ * multipart/mixed body; imdn holds its imdn_* (IMST_IMDN_BUF). */
+static int build_row(large_t *l, int n, int ended, imst_row_t *row, char *imdn)
 {
 	im_kbuf_t b = {0};
 	str bye = l->bye;
@@ -265,7 +272,7 @@ static int build_row(large_t *l, int n, int ended, imst_row_t *row)
 		ret = -1;
 	for(int i = 0; i < n && ret == 0; i++)
 		if(!l->sends[i].refused)
-			ret = add_msrp_part(&b, l, &l->sends[i]);
+			ret = add_msrp_part(&b, l, &l->sends[i], row, imdn);
 	if(ret == 0 && ended && add_sip_part(&b, l->token, &bye, l->ended_at) < 0)
 		ret = -1;
 	im_kbuf_addf(&b, "--" IMST_BOUNDARY_PREFIX "%s--\r\n", l->token);
@@ -284,14 +291,15 @@ static int build_row(large_t *l, int n, int ended, imst_row_t *row)
  * quota, -1 error. */
 static int write_once(large_t *l, int n, int ended, int fresh)
 {
-	char mid[IMST_ID_MAX];
+	char mid[IMST_ID_MAX], imdn[IMST_IMDN_BUF];
 	imst_row_t row;
 	str host;
 	int ret;
 
 	memset(&row, 0, sizeof(row));
 	row.recipient = cstr(l->rcpt);
-	if(build_row(l, n, ended, &row) < 0) {
+	row.received = l->received; /* a DateTime for an IMDN without one */
+	if(build_row(l, n, ended, &row, imdn) < 0) {
 		LM_ERR("large message for %s from %s not stored\n", l->rcpt, l->sender);
 		return -1;
 	}
@@ -301,7 +309,6 @@ static int write_once(large_t *l, int n, int ended, int fresh)
 	row.message_id = cstr(mid);
 	row.sender = cstr(l->sender);
 	row.call_id = cstr(l->call_id);
-	row.received = l->received;
 	row.expires = l->received + imst_expires_default; /* item 6 */
 	row.kind = cstr(IMST_KIND_LARGE);
 	if(!l->stored)

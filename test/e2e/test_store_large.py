@@ -6,7 +6,9 @@ sender's SENDs are taken, and when the session ends with the message
 whole, the INVITE, the 200 and the SEND are stored (a Kamailio killed
 before the BYE loses nothing), the BYE added when the session ends; the
 push brings them in one MSRP SEND as multipart/mixed (message/sip,
-message/sip, message/msrp, message/sip), byte for byte."""
+message/sip, message/msrp, message/sip), byte for byte. A Large Message
+whose CPIM wrapper asked for negative-delivery, deleted unread, brings
+its sender a failure IMDN (DM-7)."""
 
 import os
 import re
@@ -14,6 +16,7 @@ import re
 import pytest
 
 from conftest import start_server, stop_server
+from imtest import cpim
 from imtest.cf import Member
 from imtest.db import BACKENDS
 from imtest.im_session import ImSession
@@ -21,12 +24,14 @@ from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.settings import publish, settings
 from imtest.sip import warning_code
+from imtest.store import check_failure_imdn
 
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
 MIB = 1024 * 1024
 QUOTA = 3
 TAKES = "message/sip message/cpim text/plain multipart/mixed"
+DATETIME = "2026-12-06T10:00:00.250Z"
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +279,33 @@ def test_push_leaves_a_session_under_way_for_the_next_one(server, make_ua):
     assert sip_head(got[2][1])[1]["message-id"] == mid
     assert count(server, "bob") == 0
     server.wait_released()
+
+
+@pytest.mark.parametrize("deleted_by", ["refer", "rpc"])
+def test_large_message_deleted_unread_gives_failure_imdn(server, make_ua, deleted_by):
+    """DM-7, OMA 12.2.2.6: the Large Message's SENDs carry a message/cpim
+    wrapper asking for negative-delivery; deleted unread by its recipient
+    (REFER to Delete@, 12.2.2.7) or by the operator (im_store.delete), it
+    brings its sender one failure IMDN, as a stored MESSAGE does."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    wrapped = cpim.build(f"Alice <{server.uri('alice')}>", f"<{server.uri('bob')}>",
+                         os.urandom(200 * 1024), content_type="application/octet-stream",
+                         imdn_message_id="large-1", disposition="negative-delivery",
+                         datetime_value=DATETIME)
+    s, _, _ = send_large(server, alice, wrapped, content_type="message/cpim")
+    assert s.call.bye().status == 200
+    s.close()
+    stored_with_bye(server)
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    before = server.rpc.call("im_store.stats")["imdn_sent"]
+    if deleted_by == "refer":
+        assert bob.refer(f"sip:Delete@{server.domain}", f"<{row['message_id']}>").status == 202
+        bob.wait_request("NOTIFY").reply(200)
+    else:
+        assert server.rpc.call("im_store.delete", server.uri("bob"), row["message_id"]) == 1
+    req = alice.wait_request("MESSAGE", timeout=10)
+    req.reply(200)
+    check_failure_imdn(server, req, "large-1", DATETIME)
+    assert alice.no_request("MESSAGE", timeout=2)
+    assert server.rpc.call("im_store.stats")["imdn_sent"] == before + 1
