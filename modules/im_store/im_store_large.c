@@ -627,6 +627,11 @@ void imst_large_received(int relay, const imr_received_t *m)
 	if(!l)
 		return;
 	lock_get(larges_lock);
+	/* freed and taken by another session since by_session() */
+	if(l->state != LARGE_RECEIVING || strcmp(l->relay.id, m->session)) {
+		lock_release(larges_lock);
+		return;
+	}
 	if((imst_large_max_size && m->size > imst_large_max_size)
 			|| l->nsends == LARGE_SENDS)
 		over = 1;
