@@ -52,9 +52,9 @@ int imst_db_init(void)
 		return -1;
 	}
 	if(!DB_CAPABILITY(dbf, DB_CAP_QUERY | DB_CAP_RAW_QUERY | DB_CAP_INSERT
-								   | DB_CAP_DELETE)) {
-		LM_ERR("the database module cannot query (also raw), insert and "
-			   "delete\n");
+								   | DB_CAP_UPDATE | DB_CAP_DELETE)) {
+		LM_ERR("the database module cannot query (also raw), insert, "
+			   "update and delete\n");
 		return -1;
 	}
 	return 0;
@@ -107,17 +107,14 @@ static void set_bigint(db_val_t *v, long long n)
 	VAL_BIGINT(v) = n;
 }
 
-int imst_db_insert(const imst_row_t *r)
+/* All columns of r into k/v, in cols_s's order. */
+static void row_values(const imst_row_t *r, db_key_t *k, db_val_t *v)
 {
-	db_key_t k[C_COUNT];
-	db_val_t v[C_COUNT];
 	const str *strs[] = {&r->token, &r->message_id, &r->recipient, &r->sender,
 			&r->call_id};
 	const str *imdn[] = {&r->imdn_id, &r->imdn_datetime, &r->imdn_from,
 			&r->imdn_to};
 
-	if(use() < 0)
-		return -1;
 	for(int i = 0; i < C_COUNT; i++)
 		k[i] = &cols_s[i];
 	for(int i = C_TOKEN; i <= C_CALL_ID; i++)
@@ -133,11 +130,44 @@ int imst_db_insert(const imst_row_t *r)
 	for(int i = C_IMDN_ID; i <= C_IMDN_TO; i++)
 		set_opt_str(&v[i], imdn[i - C_IMDN_ID]);
 	set_str(&v[C_REQUEST], &r->request, DB1_BLOB);
-	if(dbf.insert(con, k, v, C_COUNT) < 0) {
-		LM_ERR("insert into " TABLE " failed\n");
+}
+
+/* r inserted, or (update) the row of its token given r's size, imdn_*
+ * and request. 0, or -1. */
+static int write_row(const imst_row_t *r, int update)
+{
+	db_key_t k[C_COUNT];
+	db_val_t v[C_COUNT];
+	int ret;
+
+	if(use() < 0)
+		return -1;
+	row_values(r, k, v);
+	if(!update)
+		ret = dbf.insert(con, k, v, C_COUNT);
+	else {
+		/* C_SIZE moved into C_KIND's place: the columns set are those
+		 * from there on */
+		k[C_KIND] = k[C_SIZE];
+		v[C_KIND] = v[C_SIZE];
+		ret = dbf.update(con, &k[C_TOKEN], NULL, &v[C_TOKEN], &k[C_KIND],
+				&v[C_KIND], 1, C_COUNT - C_KIND);
+	}
+	if(ret < 0) {
+		LM_ERR("%s " TABLE " failed\n", update ? "update of" : "insert into");
 		return -1;
 	}
 	return 0;
+}
+
+int imst_db_insert(const imst_row_t *r)
+{
+	return write_row(r, 0);
+}
+
+int imst_db_update(const imst_row_t *r)
+{
+	return write_row(r, 1);
 }
 
 static void get_str(db_val_t *v, str *out)

@@ -33,6 +33,9 @@ int imst_db_init(void);
 void imst_db_close(void);
 
 int imst_db_insert(const imst_row_t *r);
+/* The row of r's token gets r's size, imdn_* and request (a Large
+ * Message that grew). 0 (also when no row has the token), or -1. */
+int imst_db_update(const imst_row_t *r);
 
 /* What is selected: a user's messages (recipient NULL: everyone's),
  * or one message by its token or Message-ID, only those alive at

@@ -157,14 +157,14 @@ int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 	return imst_refuse(msg, code, reason, warning);
 }
 
-int imst_full(const str *recipient, int size, long long now)
+int imst_full(const str *recipient, int messages, int size, long long now)
 {
 	int count;
 	long long bytes;
 
 	if(imst_db_usage(recipient, now, &count, &bytes) < 0)
 		return -1;
-	if((imst_quota_messages && count + 1 > imst_quota_messages)
+	if((imst_quota_messages && count + messages > imst_quota_messages)
 			|| (imst_quota_bytes && bytes + size > imst_quota_bytes)) {
 		LM_INFO("store of %.*s is full: %d messages, %lld bytes\n",
 				recipient->len, recipient->s, count, bytes);
@@ -179,9 +179,23 @@ int imst_store(imst_row_t *row)
 	int ret;
 
 	lock_set_get(user_locks, slot);
-	ret = imst_full(&row->recipient, row->size, row->received);
+	ret = imst_full(&row->recipient, 1, row->size, row->received);
 	if(ret == 0)
 		ret = imst_db_insert(row) < 0 ? -1 : 0;
+	lock_set_release(user_locks, slot);
+	return ret;
+}
+
+int imst_store_more(imst_row_t *row, int grown)
+{
+	unsigned int slot = core_hash(&row->recipient, NULL, IMST_LOCKS);
+	int ret = 0;
+
+	lock_set_get(user_locks, slot);
+	if(grown > 0)
+		ret = imst_full(&row->recipient, 0, grown, time(NULL));
+	if(ret == 0)
+		ret = imst_db_update(row) < 0 ? -1 : 0;
 	lock_set_release(user_locks, slot);
 	return ret;
 }

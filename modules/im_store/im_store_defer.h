@@ -42,12 +42,17 @@ int imst_stored_request(struct sip_msg *msg, im_kbuf_t *b);
 int imst_refuse_store(struct sip_msg *msg, int code, const char *reason,
 		const char *warning);
 
-/* 1 when one more message of size bytes would exceed recipient's quota,
- * 0 when it fits, -1 on a database error. */
-int imst_full(const str *recipient, int size, long long now);
+/* 1 when `messages` more messages of size bytes would exceed
+ * recipient's quota, 0 when they fit, -1 on a database error. */
+int imst_full(const str *recipient, int messages, int size, long long now);
 
 /* Under the user's lock: the quota checked, the row inserted. 0 stored,
  * 1 over quota, -1 error. */
 int imst_store(imst_row_t *row);
+
+/* Under the user's lock: a stored row that grew by `grown` bytes (0: no
+ * quota check) is updated (imst_db_update). 0 stored, 1 over quota, -1
+ * error. */
+int imst_store_more(imst_row_t *row, int grown);
 
 #endif

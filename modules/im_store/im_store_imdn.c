@@ -43,14 +43,22 @@ static void keep(str *field, char **buf, const char *v)
 
 void imst_imdn_fields(struct sip_msg *msg, imst_row_t *row, char *buf)
 {
-	im_cpim_imdn_t c;
 	str ctype, body;
+
+	if(imst_body(msg, &ctype, &body) == 0)
+		imst_imdn_fields_of(&ctype, &body, row, buf);
+}
+
+void imst_imdn_fields_of(
+		const str *ctype, const str *body, imst_row_t *row, char *buf)
+{
+	im_cpim_imdn_t c;
 	unsigned dn = 0;
 	char when[32] = "";
 
-	if(imst_body(msg, &ctype, &body) || ctype.len < (int)sizeof(CT_CPIM) - 1
-			|| strncasecmp(ctype.s, CT_CPIM, sizeof(CT_CPIM) - 1)
-			|| im_cpim_imdn(body.s, body.len, &c) < 0 || !c.message_id[0]
+	if(ctype->len < (int)sizeof(CT_CPIM) - 1
+			|| strncasecmp(ctype->s, CT_CPIM, sizeof(CT_CPIM) - 1)
+			|| im_cpim_imdn(body->s, body->len, &c) < 0 || !c.message_id[0]
 			|| im_imdn_disposition_parse(
 					   c.disposition, strlen(c.disposition), &dn)
 					   < 0

@@ -17,6 +17,10 @@
  * has none. */
 #define IMST_IMDN_BUF 768
 void imst_imdn_fields(struct sip_msg *msg, imst_row_t *row, char *buf);
+/* The same from a message's Content-Type and body (a Large Message's,
+ * as its SEND carried it). */
+void imst_imdn_fields_of(
+		const str *ctype, const str *body, imst_row_t *row, char *buf);
 
 /* Deletes what sel selects; each message that asked for a failure IMDN
  * is deleted on its own and, when this call deleted it, its sender gets

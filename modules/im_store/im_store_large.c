@@ -18,11 +18,11 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_imdn.h"
 #include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_stats.h"
 
-#define LARGE_MAX 64
 #define LARGE_PREFIX "iml-"
 #define LARGE_LEG "sender"
 #define LARGE_TAG "+g.oma.sip-im.large-message"
@@ -36,12 +36,14 @@
 typedef enum large_state {
 	LARGE_FREE = 0,
 	LARGE_RECEIVING, /* answered, taking the SENDs */
-	LARGE_STORING,	 /* one process stores and frees it */
+	LARGE_STORING,	 /* over: one process frees it */
 } large_state_t;
 
 typedef struct large_send {
 	char message_id[64];
+	char tid[13]; /* of its SEND in the row: the same in each write */
 	long long size, at;
+	int refused; /* over the quota: left out of the row */
 } large_send_t;
 
 /* One Large Message being received, in shm. */
@@ -62,6 +64,12 @@ typedef struct large {
 	str bye;	/* shm: the BYE's headers up to its Date */
 	int nsends;
 	large_send_t sends[LARGE_SENDS];
+	/* its row (DM-2: written as soon as a message is whole, so that a
+	 * restart loses nothing the sender had its 200s for) */
+	int writing;  /* one process writes it, the others leave it be */
+	int stored;	  /* it is in the table */
+	int written;  /* sends it was written with (refused ones too) */
+	int row_size; /* its bytes */
 } large_t;
 
 static large_t *larges = NULL;
@@ -69,13 +77,13 @@ static gen_lock_t *larges_lock = NULL;
 
 int imst_large_init(void)
 {
-	larges = shm_malloc(sizeof(large_t) * LARGE_MAX);
+	larges = shm_malloc(sizeof(large_t) * IMST_LARGE_MAX);
 	larges_lock = lock_alloc();
 	if(!larges || !larges_lock || !lock_init(larges_lock)) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	memset(larges, 0, sizeof(large_t) * LARGE_MAX);
+	memset(larges, 0, sizeof(large_t) * IMST_LARGE_MAX);
 	return 0;
 }
 
@@ -97,7 +105,7 @@ int imst_large_active(void)
 	int n = 0;
 
 	lock_get(larges_lock);
-	for(int i = 0; i < LARGE_MAX; i++)
+	for(int i = 0; i < IMST_LARGE_MAX; i++)
 		n += larges[i].state != LARGE_FREE;
 	lock_release(larges_lock);
 	return n;
@@ -127,7 +135,7 @@ static large_t *reserve(void)
 	large_t *l = NULL;
 
 	lock_get(larges_lock);
-	for(int i = 0; i < LARGE_MAX && !l; i++)
+	for(int i = 0; i < IMST_LARGE_MAX && !l; i++)
 		if(larges[i].state == LARGE_FREE)
 			l = &larges[i];
 	if(l) {
@@ -214,103 +222,176 @@ static int add_sip_part(
 }
 
 /* A received message as the SEND that carried it whole (message/msrp,
- * D-30), with a Date of when it was complete. */
-static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s)
+ * D-30), with a Date of when it was complete. The first message asking
+ * for a failure IMDN (its CPIM wrapper's imdn.Disposition-Notification)
+ * fills row's imdn_* (DM-7), in imdn. */
+static int add_msrp_part(im_kbuf_t *b, large_t *l, const large_send_t *s,
+		imst_row_t *row, char *imdn)
 {
-	char ctype[128], tid[13], date[64];
-	str body;
+	char ctype[128], date[64];
+	str body, ct;
 	im_kbuf_t m = {0};
 	imr_err_t e;
 
-	if(imst_relay.message_get(&l->relay, l->leg.id, s->message_id, &body,
-			   ctype, sizeof(ctype), &e)
+	if(imst_relay.message_get(&l->relay, l->leg.id, s->message_id, &body, ctype,
+			   sizeof(ctype), &e)
 			< 0) {
 		LM_WARN("large message for %s: %s not fetched: %s\n", l->rcpt,
 				s->message_id, e.text);
 		return -1;
 	}
-	im_random_hex(tid, 12);
-	tid[12] = '\0';
+	ct = cstr(ctype);
+	if(!row->imdn_id.len)
+		imst_imdn_fields_of(&ct, &body, row, imdn);
 	imst_http_date(s->at, date, sizeof(date));
 	im_kbuf_addf(&m,
 			"MSRP %s SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
 			"Message-ID: %s\r\nByte-Range: 1-%d/%d\r\nDate: %s\r\n"
 			"Content-Type: %s\r\n\r\n",
-			tid, l->leg.side.local_path, l->from_path, s->message_id,
+			s->tid, l->leg.side.local_path, l->from_path, s->message_id,
 			body.len, body.len, date, ctype);
 	im_kbuf_adds(&m, &body);
 	pkg_free(body.s);
-	im_kbuf_addf(&m, "\r\n-------%s$\r\n", tid);
+	im_kbuf_addf(&m, "\r\n-------%s$\r\n", s->tid);
 	add_part(b, l->token, "message/msrp", m.s, m.len);
 	im_kbuf_free(&m);
 	return 0;
 }
 
-/* 12.2.2.3 item 3: the INVITE, our 200, each SEND, the BYE, as the
- * multipart/mixed body of the push (D-30), stored. */
-static void store_large(large_t *l)
+/* 12.2.2.3 item 3: the INVITE, our 200, each SEND of the first n not
+ * refused, the BYE once the dialog is over (D-30), as the row's
+ * multipart/mixed body; imdn holds its imdn_* (IMST_IMDN_BUF). */
+static int build_row(large_t *l, int n, int ended, imst_row_t *row, char *imdn)
 {
-	char mid[IMST_ID_MAX];
 	im_kbuf_t b = {0};
-	imst_row_t row;
-	str bye, host;
+	str bye = l->bye;
 	int ret = 0;
 
 	if(add_sip_part(&b, l->token, &l->invite, l->received) < 0
 			|| add_sip_part(&b, l->token, &l->ok, l->received) < 0)
 		ret = -1;
-	for(int i = 0; i < l->nsends && ret == 0; i++)
-		ret = add_msrp_part(&b, l, &l->sends[i]);
-	bye = l->bye;
-	if(ret == 0 && add_sip_part(&b, l->token, &bye, l->ended_at) < 0)
+	for(int i = 0; i < n && ret == 0; i++)
+		if(!l->sends[i].refused)
+			ret = add_msrp_part(&b, l, &l->sends[i], row, imdn);
+	if(ret == 0 && ended && add_sip_part(&b, l->token, &bye, l->ended_at) < 0)
 		ret = -1;
 	im_kbuf_addf(&b, "--" IMST_BOUNDARY_PREFIX "%s--\r\n", l->token);
 	if(ret < 0 || b.failed) {
-		LM_ERR("large message for %s from %s not stored\n", l->rcpt,
-				l->sender);
 		im_kbuf_free(&b);
-		return;
+		return -1;
 	}
+	row->request = im_kbuf_str(&b);
+	row->size = row->request.len;
+	return 0;
+}
+
+/* Writes l's row with its first n sends (fresh of them not in the row
+ * yet): inserted the first time, updated after (quota checked for new
+ * messages only: the BYE's few bytes are always taken). 0, 1 over the
+ * quota, -1 error. */
+static int write_once(large_t *l, int n, int ended, int fresh)
+{
+	char mid[IMST_ID_MAX], imdn[IMST_IMDN_BUF];
+	imst_row_t row;
+	str host;
+	int ret;
+
 	memset(&row, 0, sizeof(row));
 	row.recipient = cstr(l->rcpt);
+	row.received = l->received; /* a DateTime for an IMDN without one */
+	if(build_row(l, n, ended, &row, imdn) < 0) {
+		LM_ERR("large message for %s from %s not stored\n", l->rcpt, l->sender);
+		return -1;
+	}
 	imst_host_of(&row.recipient, &host);
 	snprintf(mid, sizeof(mid), "sip:%s@%.*s", l->token, host.len, host.s);
 	row.token = cstr(l->token);
 	row.message_id = cstr(mid);
 	row.sender = cstr(l->sender);
 	row.call_id = cstr(l->call_id);
-	row.received = l->received;
 	row.expires = l->received + imst_expires_default; /* item 6 */
 	row.kind = cstr(IMST_KIND_LARGE);
-	row.request = im_kbuf_str(&b);
-	row.size = row.request.len;
-	ret = imst_store(&row);
-	im_kbuf_free(&b);
+	if(!l->stored)
+		ret = imst_store(&row);
+	else
+		ret = imst_store_more(&row, fresh ? row.size - l->row_size : 0);
+	pkg_free(row.request.s);
 	if(ret != 0) {
 		LM_INFO("large message for %s from %s not stored: %s\n", l->rcpt,
 				l->sender, ret > 0 ? "store full" : "database error");
-		if(ret > 0)
-			imst_stats_add(IMST_STAT_REFUSED, 1);
-		return;
+		return ret;
 	}
-	LM_INFO("large message %s from %s stored for %s as %s\n", l->call_id,
-			l->sender, l->rcpt, mid);
+	l->row_size = row.size;
+	LM_INFO("large message %s from %s for %s %s as %s (%d messages%s)\n",
+			l->call_id, l->sender, l->rcpt, l->stored ? "updated" : "stored",
+			mid, n, ended ? ", session over" : "");
+	if(l->stored)
+		return 0;
+	l->stored = 1;
 	imst_stats_add(IMST_STAT_STORED, 1);
 	row.request = (str)STR_NULL;
 	imst_event_run(IMST_RT_STORED, &row);
+	return 0;
 }
 
-/* Stores (when a message came whole) and frees l once, whoever sees the
- * end last: the dialog's end, or the message_received event after it. */
-static void finish(large_t *l)
+/* The row holds l's first n sends, and the BYE when ended. Sends over
+ * the quota are left out and counted as refused (the sender had its MSRP
+ * 200s: OMA gives no way to refuse then); after a database error the
+ * next write tries them again. */
+static void store_large(large_t *l, int n, int ended)
 {
-	if(l->nsends)
-		store_large(l);
-	else
-		LM_INFO("large message for %s from %s: session over with no whole "
-				"message, nothing stored\n",
-				l->rcpt, l->sender);
-	release(l);
+	int fresh = 0, ret;
+
+	for(int i = l->written; i < n; i++)
+		fresh += !l->sends[i].refused;
+	if(!fresh && !(ended && l->stored))
+		return;
+	ret = write_once(l, n, ended, fresh);
+	if(ret > 0) {
+		for(int i = l->written; i < n; i++)
+			l->sends[i].refused = 1;
+		imst_stats_add(IMST_STAT_REFUSED, fresh);
+		if(ended && l->stored)
+			ret = write_once(l, n, ended, 0);
+	}
+	if(ret >= 0)
+		l->written = n;
+}
+
+/* Claims the writing of l's row for the caller: 1 when it is to write
+ * (nobody else does), under larges_lock. */
+static int claim(large_t *l)
+{
+	if(l->writing || l->state != LARGE_RECEIVING || !l->nsends)
+		return 0;
+	l->writing = 1;
+	return 1;
+}
+
+/* By the process that claimed l: writes its row until it holds what l
+ * has (more messages or the end may come meanwhile); after the end, l
+ * is freed. */
+static void write_row(large_t *l)
+{
+	int n, ended, done;
+
+	do {
+		lock_get(larges_lock);
+		n = l->nsends;
+		ended = l->ended;
+		lock_release(larges_lock);
+		store_large(l, n, ended);
+		lock_get(larges_lock);
+		done = l->nsends == n && l->ended == ended;
+		if(done) {
+			l->writing = 0;
+			if(ended)
+				l->state = LARGE_STORING;
+		}
+		lock_release(larges_lock);
+	} while(!done);
+	if(ended)
+		release(l);
 }
 
 static void on_ended(imua_call_t *c, void *app, const char *reason)
@@ -322,14 +403,12 @@ static void on_ended(imua_call_t *c, void *app, const char *reason)
 	lock_get(larges_lock);
 	l->ended = 1;
 	l->ended_at = time(NULL);
-	go = l->nsends > 0 && l->state == LARGE_RECEIVING;
-	if(go)
-		l->state = LARGE_STORING;
+	go = claim(l);
 	lock_release(larges_lock);
 	LM_INFO("large message session %s for %s ended: %s\n", l->key, l->rcpt,
 			reason);
 	if(go)
-		finish(l);
+		write_row(l);
 }
 
 static const imua_dlg_hooks_t hooks = {
@@ -497,7 +576,7 @@ int imst_large_defer(struct sip_msg *msg)
 	}
 	/* a store that is full already refuses at once, as for a MESSAGE */
 	l->received = time(NULL);
-	ret = imst_full(&(str){l->rcpt, strlen(l->rcpt)}, 0, l->received);
+	ret = imst_full(&(str){l->rcpt, strlen(l->rcpt)}, 1, 0, l->received);
 	if(ret != 0) {
 		release(l);
 		return ret > 0 ? imst_refuse_store(msg, 486, "Busy Here", IMST_FULL_WARNING)
@@ -520,7 +599,7 @@ static large_t *by_session(const char *session)
 	if(!session || strncmp(session, LARGE_PREFIX, sizeof(LARGE_PREFIX) - 1))
 		return NULL;
 	lock_get(larges_lock);
-	for(int i = 0; i < LARGE_MAX && !l; i++)
+	for(int i = 0; i < IMST_LARGE_MAX && !l; i++)
 		if(larges[i].state == LARGE_RECEIVING
 				&& strcmp(larges[i].relay.id, session) == 0)
 			l = &larges[i];
@@ -535,8 +614,9 @@ static void end_dialog(large_t *l, const char *why)
 	imst_ua.terminate(&key, why);
 }
 
-/* A message came whole: kept for the store, unless it is larger than
- * a=max-size said (nothing stored, the session ended). */
+/* A message came whole: stored at once (DM-2: a restart must not lose
+ * it), unless it is larger than a=max-size said (nothing stored, the
+ * session ended). */
 void imst_large_received(int relay, const imr_received_t *m)
 {
 	large_t *l = by_session(m->session);
@@ -547,6 +627,11 @@ void imst_large_received(int relay, const imr_received_t *m)
 	if(!l)
 		return;
 	lock_get(larges_lock);
+	/* freed and taken by another session since by_session() */
+	if(l->state != LARGE_RECEIVING || strcmp(l->relay.id, m->session)) {
+		lock_release(larges_lock);
+		return;
+	}
 	if((imst_large_max_size && m->size > imst_large_max_size)
 			|| l->nsends == LARGE_SENDS)
 		over = 1;
@@ -554,11 +639,11 @@ void imst_large_received(int relay, const imr_received_t *m)
 		large_send_t *s = &l->sends[l->nsends++];
 
 		snprintf(s->message_id, sizeof(s->message_id), "%s", m->message_id);
+		im_random_hex(s->tid, sizeof(s->tid) - 1);
+		s->tid[sizeof(s->tid) - 1] = '\0';
 		s->size = m->size;
 		s->at = time(NULL);
-		go = l->ended && l->state == LARGE_RECEIVING;
-		if(go)
-			l->state = LARGE_STORING;
+		go = claim(l);
 	}
 	lock_release(larges_lock);
 	if(over) {
@@ -568,7 +653,7 @@ void imst_large_received(int relay, const imr_received_t *m)
 		imst_relay.message_release(&l->relay, l->leg.id, m->message_id, &e);
 		end_dialog(l, "message too large");
 	} else if(go)
-		finish(l);
+		write_row(l);
 }
 
 void imst_large_watch(
@@ -578,7 +663,7 @@ void imst_large_watch(
 
 	(void)leg;
 	if(strcmp(what, "relay_lost") == 0) {
-		for(int i = 0; i < LARGE_MAX; i++)
+		for(int i = 0; i < IMST_LARGE_MAX; i++)
 			if(larges[i].state == LARGE_RECEIVING
 					&& larges[i].relay.relay == relay)
 				end_dialog(&larges[i], "relay lost");
@@ -595,17 +680,40 @@ void imst_large_tick(unsigned int ticks, void *param)
 
 	(void)ticks;
 	(void)param;
-	for(int i = 0; i < LARGE_MAX; i++) {
+	for(int i = 0; i < IMST_LARGE_MAX; i++) {
 		large_t *l = &larges[i];
-		int go;
+		int write = 0, give_up = 0;
 
 		lock_get(larges_lock);
-		go = l->state == LARGE_RECEIVING && l->ended
-			 && now - l->ended_at >= LARGE_GRACE;
-		if(go)
-			l->state = LARGE_STORING;
+		if(l->state == LARGE_RECEIVING && l->ended
+				&& now - l->ended_at >= LARGE_GRACE) {
+			write = claim(l);
+			give_up = !l->nsends && !l->writing;
+			if(give_up)
+				l->state = LARGE_STORING;
+		}
 		lock_release(larges_lock);
-		if(go)
-			finish(l);
+		if(write)
+			write_row(l);
+		if(give_up) {
+			LM_INFO("large message for %s from %s: session over with no "
+					"whole message, nothing stored\n",
+					l->rcpt, l->sender);
+			release(l);
+		}
 	}
+}
+
+int imst_large_receiving(const str *token)
+{
+	int found = 0;
+
+	if(token->len != IMST_TOKEN_LEN)
+		return 0;
+	lock_get(larges_lock);
+	for(int i = 0; i < IMST_LARGE_MAX && !found; i++)
+		found = larges[i].state != LARGE_FREE
+				&& memcmp(larges[i].token, token->s, IMST_TOKEN_LEN) == 0;
+	lock_release(larges_lock);
+	return found;
 }

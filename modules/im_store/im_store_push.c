@@ -17,7 +17,9 @@
 #include "im_store_db.h"
 #include "im_store_defer.h"
 #include "im_store_event.h"
+#include "im_store_large.h"
 #include "im_store_push.h"
+#include "im_store_request.h"
 #include "im_store_stats.h"
 
 #define IMST_PUSH_MAX 256
@@ -216,7 +218,8 @@ static int inject_one(const imst_row_t *r, void *arg)
 	int ret;
 
 	p->last_id = r->id;
-	if(!picked(p, r))
+	/* a Large Message still under way may grow: the next push takes it */
+	if(!picked(p, r) || imst_large_receiving(&r->token))
 		return 0;
 	if(push_content(r, &b, &body, ct, sizeof(ct)) < 0) {
 		LM_ERR("push to %s: stored message %.*s is malformed, kept\n",
@@ -339,14 +342,6 @@ static const imua_dlg_hooks_t hooks = {
 		.ended = imst_push_ended,
 };
 
-/* At least one message alive for user. */
-static int stop_at_first(const imst_row_t *r, void *arg)
-{
-	(void)r;
-	(void)arg;
-	return 1;
-}
-
 int imst_push_open(imst_push_t *p, imr_err_t *e)
 {
 	imr_session_opts_t opts = {.allow_non_cpim = 1};
@@ -420,8 +415,6 @@ int imst_push(struct sip_msg *msg, const str *user)
 {
 	char aor[IMST_URI_MAX];
 	str a;
-	/* is one alive: one row is enough, however many are stored */
-	imst_sel_t sel = {.recipient = &a, .alive_at = time(NULL), .limit = 1};
 	imst_push_t *p;
 	int busy, n;
 
@@ -434,7 +427,7 @@ int imst_push(struct sip_msg *msg, const str *user)
 		LM_WARN("push to %s: no contact (lookup() first)\n", aor);
 		return -4;
 	}
-	n = imst_db_select(&sel, stop_at_first, NULL);
+	n = imst_has_message(&a, NULL);
 	if(n <= 0)
 		return n < 0 ? -1 : -2;
 	p = imst_push_reserve(aor, &busy);

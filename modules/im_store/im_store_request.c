@@ -15,6 +15,7 @@
 
 #include "im_store_db.h"
 #include "im_store_defer.h"
+#include "im_store_large.h"
 #include "im_store_request.h"
 
 int imst_originator(struct sip_msg *msg, char *aor, int len)
@@ -95,20 +96,20 @@ int imst_list_tokens(const str *xml, char tokens[][IMST_TOKEN_LEN + 1],
 
 static int found(const imst_row_t *r, void *arg)
 {
-	(void)r;
-	(void)arg;
-	return 1;
+	*(int *)arg = !imst_large_receiving(&r->token);
+	return *(int *)arg;
 }
 
 int imst_has_message(const str *owner, const char *token)
 {
 	str t = {(char *)token, IMST_TOKEN_LEN};
-	/* one row tells, however many are stored */
+	/* a few rows tell, however many are stored: past those still being
+	 * received here, the next one */
 	imst_sel_t sel = {.recipient = owner,
 			.token = token ? &t : NULL,
 			.alive_at = time(NULL),
-			.limit = 1};
-	int n = imst_db_select(&sel, found, NULL);
+			.limit = IMST_LARGE_MAX + 1};
+	int has = 0, n = imst_db_select(&sel, found, &has);
 
-	return n < 0 ? -1 : n > 0;
+	return n < 0 ? -1 : has;
 }

@@ -33,8 +33,8 @@ int imst_list_tokens(const str *xml, char tokens[][IMST_TOKEN_LEN + 1],
  * Message-ID of ours. */
 int imst_message_token(const str *uri, char *token);
 
-/* Whether owner has the message of token (NULL: any message), alive.
- * 1, 0, -1 error. */
+/* Whether owner has the message of token (NULL: any message), alive and
+ * not a Large Message still being received. 1, 0, -1 error. */
 int imst_has_message(const str *owner, const char *token);
 
 #endif

@@ -3,9 +3,12 @@
 INVITE to a user who is not registered is answered 200 by the server as
 the terminating UAS (a relay endpoint leg, recvonly, a=max-size), the
 sender's SENDs are taken, and when the session ends with the message
-whole, the INVITE, the 200, the SEND and the BYE are stored; the push
-brings them in one MSRP SEND as multipart/mixed (message/sip,
-message/sip, message/msrp, message/sip), byte for byte."""
+whole, the INVITE, the 200 and the SEND are stored (a Kamailio killed
+before the BYE loses nothing), the BYE added when the session ends; the
+push brings them in one MSRP SEND as multipart/mixed (message/sip,
+message/sip, message/msrp, message/sip), byte for byte. A Large Message
+whose CPIM wrapper asked for negative-delivery, deleted unread, brings
+its sender a failure IMDN (DM-7)."""
 
 import os
 import re
@@ -13,6 +16,7 @@ import re
 import pytest
 
 from conftest import start_server, stop_server
+from imtest import cpim
 from imtest.cf import Member
 from imtest.db import BACKENDS
 from imtest.im_session import ImSession
@@ -20,12 +24,14 @@ from imtest.procs import wait_until
 from imtest.sdp import Sdp
 from imtest.settings import publish, settings
 from imtest.sip import warning_code
+from imtest.store import check_failure_imdn
 
 pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scope="module")
 
 MIB = 1024 * 1024
 QUOTA = 3
 TAKES = "message/sip message/cpim text/plain multipart/mixed"
+DATETIME = "2026-12-06T10:00:00.250Z"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +64,8 @@ def receiving(server):
     return server.rpc.call("im_store.stats")["large_receiving"]
 
 
-def send_large(server, alice, data, chunk=64 * 1024, complete=True):
+def send_large(server, alice, data, chunk=64 * 1024, complete=True,
+               content_type="application/octet-stream"):
     """alice's Large Message session to bob: INVITE answered by the
     server, MSRP connected, data sent in chunks (all but the last when not
     complete), each chunk's 200 awaited. Returns (session, answer SDP,
@@ -72,7 +79,7 @@ def send_large(server, alice, data, chunk=64 * 1024, complete=True):
     s.a_ep.connect_to(answer.path[0])
     assert s.a_ep.wait_response(s.a_ep.bind()).status == 200
     pieces = data if complete else data[:len(data) - chunk]
-    mid, tids = s.a_ep.send_message(data, content_type="application/octet-stream",
+    mid, tids = s.a_ep.send_message(data, content_type=content_type,
                                     chunk_size=chunk) if complete else \
         _send_first_chunks(s.a_ep, data, pieces, chunk)
     for t in tids:
@@ -92,9 +99,9 @@ def _send_first_chunks(ep, data, pieces, chunk):
     return mid, tids
 
 
-def push_to_bob(server, make_ua):
-    """bob registers and takes the push: the one SEND it brings."""
-    bob = make_ua("bob", register=False)
+def push_to_bob(server, make_ua, bob=None):
+    """bob registers (again) and takes the push: the one SEND it brings."""
+    bob = bob or make_ua("bob", register=False)
     assert bob.register().status == 200
     m = Member(bob)
     m.wait_invitation()
@@ -117,11 +124,18 @@ def parts(pushed):
     body = pushed.body
     assert body.startswith(delim + b"\r\n") and body.endswith(b"\r\n" + delim + b"--\r\n")
     out = []
-    for raw in body[len(delim) + 2:-(len(delim) + 4)].split(b"\r\n" + delim + b"\r\n"):
+    for raw in body[len(delim) + 2:-(len(delim) + 6)].split(b"\r\n" + delim + b"\r\n"):
         head, sep, content = raw.partition(b"\r\n\r\n")
         assert sep and head.startswith(b"Content-Type: "), raw[:200]
         out.append((head[len(b"Content-Type: "):].decode(), content))
     return out
+
+
+def stored_with_bye(server):
+    """The session is over and its row has its BYE part: the one stored
+    message of bob."""
+    wait_until(lambda: receiving(server) == 0 and count(server, "bob") == 1, 15,
+               "the large message stored, its session over")
 
 
 def sip_head(content):
@@ -138,11 +152,10 @@ def test_offline_large_message_stored_then_pushed_byte_exact(server, make_ua):
     assert answer.attr("recvonly") == "" and answer.attr("max-size") == str(MIB), final.body
     assert s.call.bye().status == 200
     s.close()
-    wait_until(lambda: count(server, "bob") == 1, 10, "the large message stored")
+    stored_with_bye(server)
     [row] = server.rpc.call("im_store.list", server.uri("bob"))
     assert row["kind"] == "large-message" and row["size"] > MIB, row
     assert row["sender"] == server.uri("alice")
-    assert receiving(server) == 0
 
     pushed = push_to_bob(server, make_ua)
     got = parts(pushed)
@@ -213,7 +226,7 @@ def test_nothing_stored_is_lost_when_kamailio_is_killed(server, make_ua):
     s, _, mid = send_large(server, alice, data)
     assert s.call.bye().status == 200
     s.close()
-    wait_until(lambda: count(server, "bob") == 1, 10, "the large message stored")
+    stored_with_bye(server)
     server.kamailio.proc.kill()
     server.kamailio.start()
     assert count(server, "bob") == 1
@@ -222,3 +235,77 @@ def test_nothing_stored_is_lost_when_kamailio_is_killed(server, make_ua):
     assert hdrs["message-id"] == mid
     assert body == data + f"\r\n-------{line.split()[1]}$\r\n".encode()
     assert count(server, "bob") == 0
+
+
+def test_whole_message_is_kept_when_kamailio_is_killed_before_the_bye(server, make_ua):
+    """DM-2, OMA 12.2.2.3: the sender had its MSRP 200s, so the message is
+    stored as soon as it is whole; Kamailio killed (SIGKILL) before any
+    BYE and started again, the push brings it byte for byte: the INVITE,
+    the 200, the SEND, and no BYE (the session never ended cleanly)."""
+    alice = make_ua("alice")
+    data = os.urandom(300 * 1024)
+    s, _, mid = send_large(server, alice, data)
+    wait_until(lambda: count(server, "bob") == 1, 10, "the whole message stored before a BYE")
+    server.kamailio.proc.kill()
+    server.kamailio.start()
+    s.close()
+    assert count(server, "bob") == 1
+    got = parts(push_to_bob(server, make_ua))
+    assert [c for c, _ in got] == ["message/sip", "message/sip", "message/msrp"]
+    line, hdrs, _ = sip_head(got[0][1])
+    assert line == f"INVITE {server.uri('bob')} SIP/2.0" and "date" in hdrs
+    assert sip_head(got[1][1])[0] == "SIP/2.0 200 OK"
+    line, hdrs, body = sip_head(got[2][1])
+    assert hdrs["message-id"] == mid and hdrs["byte-range"] == f"1-{len(data)}/{len(data)}"
+    assert body == data + f"\r\n-------{line.split()[1]}$\r\n".encode()
+    assert count(server, "bob") == 0
+
+
+def test_push_leaves_a_session_under_way_for_the_next_one(server, make_ua):
+    """DM-2, D-29: the row of a session still under way may still grow
+    (its BYE part): bob registering then gets no push; after the BYE his
+    next registration brings the message with its BYE part."""
+    alice = make_ua("alice")
+    s, _, mid = send_large(server, alice, os.urandom(100 * 1024))
+    wait_until(lambda: count(server, "bob") == 1, 10, "the whole message stored")
+    bob = make_ua("bob", register=False)
+    assert bob.register().status == 200
+    assert bob.no_request("INVITE", timeout=3)
+    assert s.call.bye().status == 200
+    s.close()
+    stored_with_bye(server)
+    got = parts(push_to_bob(server, make_ua, bob))
+    assert [c for c, _ in got] == ["message/sip", "message/sip", "message/msrp", "message/sip"]
+    assert sip_head(got[2][1])[1]["message-id"] == mid
+    assert count(server, "bob") == 0
+    server.wait_released()
+
+
+@pytest.mark.parametrize("deleted_by", ["refer", "rpc"])
+def test_large_message_deleted_unread_gives_failure_imdn(server, make_ua, deleted_by):
+    """DM-7, OMA 12.2.2.6: the Large Message's SENDs carry a message/cpim
+    wrapper asking for negative-delivery; deleted unread by its recipient
+    (REFER to Delete@, 12.2.2.7) or by the operator (im_store.delete), it
+    brings its sender one failure IMDN, as a stored MESSAGE does."""
+    alice = make_ua("alice")
+    bob = make_ua("bob", register=False)
+    wrapped = cpim.build(f"Alice <{server.uri('alice')}>", f"<{server.uri('bob')}>",
+                         os.urandom(200 * 1024), content_type="application/octet-stream",
+                         imdn_message_id="large-1", disposition="negative-delivery",
+                         datetime_value=DATETIME)
+    s, _, _ = send_large(server, alice, wrapped, content_type="message/cpim")
+    assert s.call.bye().status == 200
+    s.close()
+    stored_with_bye(server)
+    [row] = server.rpc.call("im_store.list", server.uri("bob"))
+    before = server.rpc.call("im_store.stats")["imdn_sent"]
+    if deleted_by == "refer":
+        assert bob.refer(f"sip:Delete@{server.domain}", f"<{row['message_id']}>").status == 202
+        bob.wait_request("NOTIFY").reply(200)
+    else:
+        assert server.rpc.call("im_store.delete", server.uri("bob"), row["message_id"]) == 1
+    req = alice.wait_request("MESSAGE", timeout=10)
+    req.reply(200)
+    check_failure_imdn(server, req, "large-1", DATETIME)
+    assert alice.no_request("MESSAGE", timeout=2)
+    assert server.rpc.call("im_store.stats")["imdn_sent"] == before + 1

@@ -2,13 +2,17 @@
 MESSAGEs for it to keep, reading what it pushes or delivers (message/sip
 bodies), its RPC."""
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
+from . import cpim
 from .cf import Member
 from .settings import publish, settings
 
 # what a client of ours takes over MSRP from the store (D-30)
 TAKES = "message/sip message/cpim text/plain"
+IMDN_NS = "{urn:ietf:params:xml:ns:imdn}"
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +72,25 @@ def answer_push(ua, respond=200):
 def finish_push(m):
     m.ua.wait_request("BYE").reply(200)
     m.close()
+
+
+def check_failure_imdn(server, req, imdn_id, datetime_value):
+    """The failure IMDN (DM-7) bob's store sent alice for her message of
+    imdn_id and datetime_value, as RFC 5438 7.2.1.1 and MSG-02 want it."""
+    msg = req.msg
+    assert msg.get("contact") is None, msg
+    assert msg.from_.uri == server.uri("bob")
+    assert msg.get("content-type").startswith("message/cpim")
+    c = cpim.parse(msg.body)
+    assert server.uri("bob") in c.get("From") and server.uri("alice") in c.get("To")
+    assert c.get("imdn.Message-ID") and c.get("imdn.Message-ID") != imdn_id
+    assert c.get("DateTime")
+    assert c.content_type.startswith("message/imdn+xml")
+    assert ("Content-Disposition", "notification") in c.content_headers
+    root = ET.fromstring(c.body)
+    assert root.tag == IMDN_NS + "imdn"
+    assert root.findtext(IMDN_NS + "message-id") == imdn_id
+    assert root.findtext(IMDN_NS + "datetime") == datetime_value
+    assert root.findtext(IMDN_NS + "recipient-uri") == server.uri("bob")
+    [status] = list(root.find(f"{IMDN_NS}delivery-notification/{IMDN_NS}status"))
+    assert status.tag == IMDN_NS + "failed"
