@@ -46,6 +46,11 @@ typedef struct imua_fork_ops {
 int imua_fork_init(imua_call_t *c, const imua_leg_b_spec_t *inv,
 		const char *user, const imua_fork_ops_t *ops);
 int imua_send_invite_b(imua_call_t *c);
+/* The same only while leg B's target is still the one of attempt
+ * expected (0: any): -2 when another took its place meanwhile (nothing
+ * sent); the transaction's tm ids in *hash, *label (may be NULL). */
+int imua_send_invite_b_of(imua_call_t *c, unsigned int expected,
+		unsigned int *hash, unsigned int *label);
 /* The first INVITE of leg B (or of the first target it can be sent to):
  * 1 sent, 0 none could be. */
 int imua_fork_start(imua_call_t *c);

@@ -127,6 +127,12 @@ int imua_fork_target_locked(imua_call_t *c, int i)
 
 int imua_send_invite_b(imua_call_t *c)
 {
+	return imua_send_invite_b_of(c, 0, NULL, NULL);
+}
+
+int imua_send_invite_b_of(imua_call_t *c, unsigned int expected,
+		unsigned int *hash, unsigned int *label)
+{
 	imua_leg_t *l = &c->leg[IMUA_LEG_B];
 	im_kbuf_t h = {0}, body = {0}, id_mem = {0};
 	imua_tx_t *tx;
@@ -140,6 +146,11 @@ int imua_send_invite_b(imua_call_t *c)
 
 	lock_get(&c->lock);
 	attempt = c->attempt;
+	if(expected && attempt != expected) {
+		/* leg B's target is another branch's by now */
+		lock_release(&c->lock);
+		return -2;
+	}
 	im_kbuf_adds(&h, &c->invite_hdrs);
 	im_kbuf_adds(&body, &l->sdp);
 	off[0] = id_mem.len;
@@ -193,8 +204,9 @@ int imua_send_invite_b(imua_call_t *c)
 		goto done;
 	tx->method = METHOD_INVITE;
 	tx->attempt = attempt;
-	ret = imua_leg_send(c, IMUA_LEG_B, &method_invite, &(str){h.s, h.len},
-			body.len ? &(str){body.s, body.len} : NULL, tx);
+	ret = imua_leg_send_ex(c, IMUA_LEG_B, &method_invite, &(str){h.s, h.len},
+			body.len ? &(str){body.s, body.len} : NULL, tx, expected, hash,
+			label);
 	if(ret < 0)
 		imua_tx_free(tx);
 done:

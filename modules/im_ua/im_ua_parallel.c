@@ -136,31 +136,50 @@ int imua_parallel_failure(imua_call_t *c, char *reason, int len, im_kbuf_t *h)
 	return ret;
 }
 
-/* Sends branch i's INVITE (again, for a 422). 0 sent, -1 not. */
+/* Points leg B at target i for branch i: its attempt, or 0 when the
+ * fork is decided or over. */
+static unsigned int aim_branch(imua_call_t *c, int i)
+{
+	imua_branch_t *br = &c->branch[i];
+	unsigned int attempt = 0;
+
+	lock_get(&c->lock);
+	if(c->state == IMUA_INVITING && c->winner < 0
+			&& imua_fork_target_locked(c, i) == 0) {
+		attempt = br->attempt = c->attempt;
+		br->live = 1;
+		br->early = br->cancel = br->silent = 0;
+		br->deadline = imua_contact_timeout
+							   ? get_ticks() + imua_contact_timeout
+							   : 0;
+	}
+	lock_release(&c->lock);
+	return attempt;
+}
+
+/* Sends branch i's INVITE (again, for a 422). 0 sent, -1 not. Leg B's
+ * target is shared by the branches: another branch aimed (a 422 retry in
+ * another process) or won meanwhile makes the send stop before it reads
+ * the target (-2), and this branch is aimed again. */
 static int send_branch(imua_call_t *c, int i)
 {
 	imua_branch_t *br = &c->branch[i];
-	int ret, late;
+	unsigned int attempt, hash = 0, label = 0;
+	int ret = -1, late;
 
-	lock_get(&c->lock);
-	if(c->state != IMUA_INVITING || c->winner >= 0
-			|| imua_fork_target_locked(c, i) < 0) {
-		lock_release(&c->lock);
-		return -1;
+	for(int tries = 0; tries < 4; tries++) {
+		if(!(attempt = aim_branch(c, i)))
+			return -1;
+		ret = imua_send_invite_b_of(c, attempt, &hash, &label);
+		if(ret != -2)
+			break;
 	}
-	br->attempt = c->attempt;
-	br->live = 1;
-	br->early = br->cancel = br->silent = 0;
-	br->deadline = imua_contact_timeout ? get_ticks() + imua_contact_timeout
-										: 0;
-	lock_release(&c->lock);
-	ret = imua_send_invite_b(c);
 	lock_get(&c->lock);
 	if(ret < 0) {
 		br->live = 0;
 	} else {
-		br->hash = c->leg[IMUA_LEG_B].uac_hash;
-		br->label = c->leg[IMUA_LEG_B].uac_label;
+		br->hash = hash;
+		br->label = label;
 	}
 	/* the fork was decided while this one left: it goes too */
 	late = ret == 0 && (c->winner >= 0 || c->state != IMUA_INVITING);

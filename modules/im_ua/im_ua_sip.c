@@ -426,7 +426,7 @@ static void snap_fix(leg_snapshot_t *s, str *dst, int off)
 }
 
 static int take_snapshot(imua_call_t *c, int leg, int next_cseq,
-		leg_snapshot_t *s)
+		unsigned int expected, leg_snapshot_t *s)
 {
 	imua_leg_t *l = &c->leg[leg];
 	str *dst[] = {&s->call_id, &s->local_tag, &s->remote_tag, &s->local_uri,
@@ -440,6 +440,10 @@ static int take_snapshot(imua_call_t *c, int leg, int next_cseq,
 
 	memset(s, 0, sizeof(*s));
 	lock_get(&c->lock);
+	if(expected && c->attempt != expected) {
+		lock_release(&c->lock);
+		return -2;
+	}
 	for(size_t i = 0; i < n; i++)
 		snap(s, dst[i], src[i], &off[i]);
 	s->sock = l->sock;
@@ -496,6 +500,14 @@ unsigned int imua_cancel_uac(unsigned int hash, unsigned int label)
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx)
 {
+	return imua_leg_send_ex(c, leg, method, hdrs, body, tx, 0, NULL, NULL);
+}
+
+int imua_leg_send_ex(imua_call_t *c, int leg, const str *method,
+		const str *hdrs, const str *body, imua_tx_t *tx,
+		unsigned int expected, unsigned int *hash_out,
+		unsigned int *label_out)
+{
 	leg_snapshot_t s;
 	im_kbuf_t from = {0}, to = {0};
 	dlg_t dlg;
@@ -504,8 +516,9 @@ int imua_leg_send(imua_call_t *c, int leg, const str *method,
 	int ret, is_invite;
 
 	is_invite = method->len == 6 && memcmp(method->s, "INVITE", 6) == 0;
-	if(take_snapshot(c, leg, 1, &s) < 0)
-		return -1;
+	ret = take_snapshot(c, leg, 1, expected, &s);
+	if(ret < 0)
+		return ret;
 	memset(&dlg, 0, sizeof(dlg));
 	dlg.id.call_id = s.call_id;
 	dlg.id.loc_tag = s.local_tag;
@@ -557,6 +570,10 @@ int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		c->leg[leg].uac_label = label;
 		lock_release(&c->lock);
 	}
+	if(hash_out)
+		*hash_out = hash;
+	if(label_out)
+		*label_out = label;
 	return 0;
 }
 

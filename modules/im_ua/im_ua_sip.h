@@ -98,6 +98,14 @@ unsigned int imua_cancel_uac(unsigned int hash, unsigned int label);
  */
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx);
+/* The same, sent only while c->attempt is expected (0: any; a parallel
+ * fork's branch, whose target another branch may have replaced in leg B
+ * since: -2, nothing sent), and the transaction's tm ids in *hash and
+ * *label (may be NULL). */
+int imua_leg_send_ex(imua_call_t *c, int leg, const str *method,
+		const str *hdrs, const str *body, imua_tx_t *tx,
+		unsigned int expected, unsigned int *hash_out,
+		unsigned int *label_out);
 
 imua_tx_t *imua_tx_new(imua_call_t *c, imua_tx_kind_t kind, int leg,
 		imua_tx_handler_f on_response);
