@@ -36,10 +36,11 @@ static inline int im_msg_date(struct sip_msg *msg, time_t *t)
 }
 
 /* 1 and *end the second its Expires ends (Date, else now, plus the
- * delta); 0 it has no Expires; -1 its Expires is malformed. A malformed
- * Date counts as none here: the validity is then counted from now. */
-static inline int im_msg_valid_until(
-		struct sip_msg *msg, time_t now, long long *end)
+ * delta; the delta itself in *delta when not NULL); 0 it has no Expires;
+ * -1 its Expires is malformed. A malformed Date counts as none here: the
+ * validity is then counted from now. */
+static inline int im_msg_valid_until(struct sip_msg *msg, time_t now,
+		long long *end, unsigned int *delta)
 {
 	exp_body_t *e;
 	time_t date;
@@ -56,6 +57,8 @@ static inline int im_msg_valid_until(
 	if(im_msg_date(msg, &date) != 1)
 		date = now;
 	*end = (long long)date + (long long)e->val;
+	if(delta)
+		*delta = e->val;
 	return 1;
 }
 

@@ -63,15 +63,18 @@ static int expires_check(
 		struct sip_msg *msg, int terminating, time_t now, impf_refusal_t *r)
 {
 	long long end;
-	int v = im_msg_valid_until(msg, now, &end);
+	unsigned int delta = 0;
+	int v = im_msg_valid_until(msg, now, &end, &delta);
 
 	if(v < 0) {
 		impf_refuse(r, 400, "Bad Request", 0, NULL);
 		impf_refusal_warning(r, "malformed Expires");
 		return -1;
 	}
-	/* valid until end, that second excluded: Expires: 0 has expired */
-	if(v == 0 || (long long)now < end)
+	/* Expires: 0 has expired on arrival; any other is valid through the
+	 * second it ends in (whole seconds: Expires: 1 must not expire
+	 * between our originating and our terminating check) */
+	if(v == 0 || (delta > 0 && (long long)now <= end))
 		return 0;
 	if(terminating && !impf_pager_expired) {
 		LM_INFO("expired MESSAGE delivered (pager_expired 0)\n");

@@ -143,7 +143,7 @@ static long long expiry(struct sip_msg *msg, long long now)
 {
 	long long end;
 
-	if(im_msg_valid_until(msg, (time_t)now, &end) == 1
+	if(im_msg_valid_until(msg, (time_t)now, &end, NULL) == 1
 			&& end - now <= imst_expires_max)
 		return end;
 	return now + imst_expires_default;
