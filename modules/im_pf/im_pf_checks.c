@@ -52,35 +52,6 @@ int impf_policy_load(const str *user, impf_policy_t *p)
 	return 0;
 }
 
-void impf_refusal_warning(impf_refusal_t *r, const char *text)
-{
-	size_t l = strlen(r->hdrs);
-
-	snprintf(r->hdrs + l, sizeof(r->hdrs) - l, "Warning: 399 %.*s \"%s\"\r\n",
-			impf_warn_agent.len, impf_warn_agent.s, text);
-}
-
-void impf_refuse(impf_refusal_t *r, int code, const char *reason,
-		int warn_code, const char *warn_text)
-{
-	char w[128];
-
-	r->code = code;
-	snprintf(r->reason, sizeof(r->reason), "%s", reason);
-	r->hdrs[0] = '\0';
-	if(warn_code) {
-		snprintf(w, sizeof(w), "%03d %s", warn_code, warn_text);
-		impf_refusal_warning(r, w);
-	}
-}
-
-static void add_header(impf_refusal_t *r, const char *fmt, const char *v)
-{
-	size_t l = strlen(r->hdrs);
-
-	snprintf(r->hdrs + l, sizeof(r->hdrs) - l, fmt, v);
-}
-
 /* Is type (e.g. "text/plain") in the comma separated list? A "text/"
  * family wildcard and "*" cover more than one type. */
 static int type_allowed(const char *list, const char *type, size_t tlen)
@@ -130,7 +101,7 @@ static int pager_check(
 	if(ct.len && type_allowed(p->pager_types, ct.s, (size_t)ct.len))
 		return 0;
 	impf_refuse(r, 415, "Unsupported Media Type", 0, NULL);
-	add_header(r, "Accept: %s\r\n", p->pager_types);
+	impf_refusal_header(r, "Accept: %s\r\n", p->pager_types);
 	return -1;
 }
 
@@ -254,7 +225,7 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 	if(impf_ts1_blocked(originator, time(NULL), info, sizeof(info))) {
 		impf_refuse(r, 403,
 				"Forbidden: a system message awaits your response", 0, NULL);
-		add_header(r, "Error-Info: <%s>\r\n", info);
+		impf_refusal_header(r, "Error-Info: <%s>\r\n", info);
 		return -1;
 	}
 	if(p.client_version[0]) {
@@ -263,7 +234,7 @@ int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,
 		if(!impf_contains_nocase(ua.s, ua.len, p.client_version)) {
 			impf_refuse(r, 403, "Forbidden: client version not supported", 0,
 					NULL);
-			add_header(r, "Error-Info: <%s>\r\n",
+			impf_refusal_header(r, "Error-Info: <%s>\r\n",
 					p.client_upgrade_url[0] ? p.client_upgrade_url
 											: "sip:upgrade-required");
 			return -1;

@@ -19,23 +19,11 @@
 
 #include "im_pf.h"
 #include "im_pf_policy.h"
+#include "im_pf_refusal.h"
 
 /* The policy that applies to user (the operator's, then the user's own
  * rows). 0, or -1 when the database failed. */
 int impf_policy_load(const str *user, impf_policy_t *p);
-
-/* A refusal to send: code, reason and headers (Warning, Error-Info,
- * Accept, ...) ending in CRLF. */
-typedef struct impf_refusal {
-	int code;
-	char reason[64];
-	char hdrs[512];
-} impf_refusal_t;
-
-void impf_refuse(impf_refusal_t *r, int code, const char *reason,
-		int warn_code, const char *warn_text);
-/* Appends Warning: 399 <agent> "<text>" (D-34) to r's headers. */
-void impf_refusal_warning(impf_refusal_t *r, const char *text);
 
 /* 0: the request passes; -1: r says how to refuse it. sdp may be empty. */
 int impf_check_originating(struct sip_msg *msg, impf_kind_t kind,

@@ -16,7 +16,7 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "im_pf_checks.h"
+#include "im_pf_refusal.h"
 
 /* TP-1 step 4 local policy: 1 an expired MESSAGE is refused as at the
  * originating side, 0 it is delivered all the same */
