@@ -125,6 +125,16 @@ struct imua_tx;
 typedef void (*imua_tx_handler_f)(
 		struct imua_tx *tx, int type, struct tmcb_params *ps);
 
+/* How leg B's INVITE forks when not serially (im_ua_parallel.c's
+ * imua_parallel_fork), reached through the call: the serial fork and the
+ * end of a call act on a parallel fork without knowing its file. */
+typedef struct imua_fork_strategy {
+	int (*start)(struct imua_call *c);	  /* 1: a branch is on its way */
+	imua_tx_handler_f response;			  /* of each branch's INVITE */
+	void (*tick)(struct imua_call *c, unsigned int now);
+	void (*cancel)(struct imua_call *c);  /* every branch but a winner */
+} imua_fork_strategy_t;
+
 struct imua_call {
 	gen_lock_t lock;
 	int ref; /* guarded by lock */
@@ -162,6 +172,7 @@ struct imua_call {
 	/* parallel forking (im_ua_parallel.c): every target at once, targets
 	 * holds them all (the first is leg B's Request-URI) */
 	int parallel;
+	const imua_fork_strategy_t *parallel_fork; /* how, when parallel */
 	int winner; /* the branch whose 2xx made leg B's dialog; -1: none */
 	int n_branches;
 	int failure_reported;

@@ -209,6 +209,7 @@ int imua_uac_invite(const imua_uac_t *uac, char *key, int keylen)
 	c->dlg_hooks = uac->hooks;
 	c->app = uac->app;
 	c->parallel = uac->parallel;
+	c->parallel_fork = &imua_parallel_fork;
 	unused_leg(c, IMUA_LEG_A);
 	if(imua_leg_b_make(c, &b, user, sizeof(user)) < 0
 			|| imua_fork_init(c, &b, user, &uac_ops) < 0) {

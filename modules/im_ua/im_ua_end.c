@@ -250,7 +250,7 @@ void imua_send_cancel_b(imua_call_t *c)
 	int pending;
 
 	if(c->parallel) {
-		imua_parallel_cancel(c);
+		c->parallel_fork->cancel(c);
 		return;
 	}
 	lock_get(&c->lock);

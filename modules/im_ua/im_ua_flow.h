@@ -70,15 +70,8 @@ int imua_fork_target_locked(imua_call_t *c, int i);
 
 /* im_ua_parallel.c: leg B's INVITE to every target at once (a B2BUA
  * call with more than one target, im_ua's forking "parallel"; a single
- * UAC dialog whose owner asks for it) */
-/* Sends every branch: 1 when at least one is on its way. */
-int imua_parallel_start(imua_call_t *c);
-/* The response handler of each branch's INVITE. */
-void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps);
-/* CANCELs every branch but the winner (now, or once it is early). */
-void imua_parallel_cancel(imua_call_t *c);
-/* From the timer: CANCELs that waited for their branch to be early. */
-void imua_parallel_tick(imua_call_t *c, unsigned int now);
+ * UAC dialog whose owner asks for it); c->parallel_fork of such a call */
+extern const imua_fork_strategy_t imua_parallel_fork;
 /* The failure a parallel fork reports (RFC 3261 16.7 step 6): its reason
  * phrase (into reason, NUL-terminated) and the headers of it that cross
  * (into h). 1 filled; 0 c did not fork in parallel. */

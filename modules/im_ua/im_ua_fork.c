@@ -238,7 +238,7 @@ static int send_some(imua_call_t *c)
 
 int imua_fork_start(imua_call_t *c)
 {
-	return c->parallel ? imua_parallel_start(c) : send_some(c);
+	return c->parallel ? c->parallel_fork->start(c) : send_some(c);
 }
 
 /* Failures that say "not this contact" rather than "not this callee". */
@@ -305,7 +305,7 @@ void imua_fork_tick(imua_call_t *c, unsigned int now)
 	unsigned int hash = 0, label = 0;
 
 	if(c->parallel) {
-		imua_parallel_tick(c, now);
+		c->parallel_fork->tick(c, now);
 		return;
 	}
 	lock_get(&c->lock);
@@ -420,7 +420,7 @@ static void invite_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 	int real = ps->rpl && ps->rpl != FAKED_REPLY, cancel;
 
 	if(c->parallel) {
-		imua_parallel_response(tx, type, ps);
+		c->parallel_fork->response(tx, type, ps);
 		return;
 	}
 	if(!fork_current(c, tx, real ? ps->code : 0)) {

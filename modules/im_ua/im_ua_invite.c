@@ -61,6 +61,7 @@ int imua_b2b_invite(struct sip_msg *msg, const imua_invite_t *inv, char *key,
 	c->hooks = inv->hooks;
 	c->app = inv->app;
 	c->parallel = imua_parallel;
+	c->parallel_fork = &imua_parallel_fork;
 	leg_b_spec(inv, &b);
 	if(imua_leg_b_make(c, &b, user, sizeof(user)) < 0
 			|| imua_fork_init(c, &b, user, &b2b_ops) < 0) {

@@ -191,7 +191,7 @@ static int send_branch(imua_call_t *c, int i)
 	return ret < 0 ? -1 : 0;
 }
 
-int imua_parallel_start(imua_call_t *c)
+static int parallel_start(imua_call_t *c)
 {
 	int sent = 0;
 
@@ -253,12 +253,12 @@ static void cancel_others(imua_call_t *c, int keep)
 			cancel_one(c, i);
 }
 
-void imua_parallel_cancel(imua_call_t *c)
+static void parallel_cancel(imua_call_t *c)
 {
 	cancel_others(c, -1);
 }
 
-void imua_parallel_tick(imua_call_t *c, unsigned int now)
+static void parallel_tick(imua_call_t *c, unsigned int now)
 {
 	for(int i = 0; i < c->n_branches; i++)
 		cancel_one(c, i);
@@ -387,7 +387,7 @@ static void silence(imua_call_t *c, unsigned int now)
 		c->invite_b_ops->failed(c, &best);
 }
 
-void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
+static void parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 {
 	imua_call_t *c = tx->call;
 	int real = ps->rpl && ps->rpl != FAKED_REPLY, i, go, cancel;
@@ -426,3 +426,6 @@ void imua_parallel_response(imua_tx_t *tx, int type, struct tmcb_params *ps)
 	else
 		lost(c, i, ps, real);
 }
+
+const imua_fork_strategy_t imua_parallel_fork = {
+		parallel_start, parallel_response, parallel_tick, parallel_cancel};
