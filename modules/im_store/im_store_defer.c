@@ -25,6 +25,7 @@
 #include "im_store_imdn.h"
 #include "im_store_reply.h"
 #include "im_store_stats.h"
+#include "im_store_sip.h"
 
 /* the quota check and the insert of one user's message go together:
  * parallel MESSAGEs to one user cannot all pass a check made before any
@@ -52,52 +53,10 @@ void imst_defer_destroy(void)
 	}
 }
 
-int imst_aor(const str *uri, char *out, int outlen)
-{
-	struct sip_uri u;
-	int n;
-
-	if(parse_uri(uri->s, uri->len, &u) < 0 || !u.user.len || !u.host.len)
-		return -1;
-	n = snprintf(out, outlen, "%s:%.*s@%.*s",
-			u.type == SIPS_URI_T ? "sips" : "sip", u.user.len, u.user.s,
-			u.host.len, u.host.s);
-	return n > 0 && n < outlen ? 0 : -1;
-}
-
-void imst_host_of(const str *aor, str *host)
-{
-	char *at;
-
-	if(imst_host.len) {
-		*host = imst_host;
-		return;
-	}
-	at = memchr(aor->s, '@', aor->len);
-	host->s = at ? at + 1 : aor->s;
-	host->len = (int)(aor->s + aor->len - host->s);
-}
-
 /* The sender asked for anonymity (Privacy: id, RFC 3325). */
 static int anonymous(struct sip_msg *msg)
 {
 	return parse_privacy(msg) == 0 && (get_privacy_values(msg) & PRIVACY_ID);
-}
-
-/* The body as its Content-Length says (UDP: what follows is not its). */
-str imst_body_of(struct sip_msg *msg)
-{
-	str b = STR_NULL;
-	int avail;
-
-	b.s = get_body(msg);
-	if(!b.s)
-		return (str)STR_NULL;
-	avail = (int)(msg->buf + msg->len - b.s);
-	b.len = msg->content_length ? get_content_length(msg) : avail;
-	if(b.len > avail || b.len < 0)
-		b.len = avail;
-	return b;
 }
 
 /* Headers that are not the message's but our route's or credentials. */

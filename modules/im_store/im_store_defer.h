@@ -21,17 +21,6 @@ int imst_defer(struct sip_msg *msg);
 int imst_defer_init(void);
 void imst_defer_destroy(void);
 
-/* "sip:user@host" of uri (no port, parameters or headers) into out:
- * 0, or -1 when uri is no SIP URI with a user. */
-int imst_aor(const str *uri, char *out, int outlen);
-
-/* The host of our URIs for a user (Message-IDs, Deferred@host): the host
- * parameter, else the host of the user's aor. */
-void imst_host_of(const str *aor, str *host);
-
-/* The body as its Content-Length says. */
-str imst_body_of(struct sip_msg *msg);
-
 /* The request as stored (12.2.2.3 items 1, 2): request line, headers but
  * credentials, those the script removed and an anonymous sender's PAI,
  * body. 0, or -1. */

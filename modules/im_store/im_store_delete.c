@@ -19,6 +19,7 @@
 #include "im_store_imdn.h"
 #include "im_store_reply.h"
 #include "im_store_request.h"
+#include "im_store_sip.h"
 
 #define CT_RLIST "application/resource-lists+xml"
 

@@ -19,6 +19,7 @@
 #include "im_store_imdn.h"
 #include "im_store_request.h"
 #include "im_store_stats.h"
+#include "im_store_sip.h"
 
 #define CT_CPIM "message/cpim"
 

@@ -22,6 +22,7 @@
 #include "im_store_large.h"
 #include "im_store_push.h"
 #include "im_store_stats.h"
+#include "im_store_sip.h"
 
 #define LARGE_PREFIX "iml-"
 #define LARGE_LEG "sender"
@@ -411,7 +412,7 @@ static void on_ended(imua_call_t *c, void *app, const char *reason)
 		write_row(l);
 }
 
-static const imua_dlg_hooks_t hooks = {
+static const imua_dlg_hooks_t large_hooks = {
 		.ended = on_ended,
 };
 
@@ -534,7 +535,7 @@ static int open_session(large_t *l, struct sip_msg *msg)
 	uas.contact_user = cstr("Deferred");
 	uas.contact_params = cstr(";+g.oma.sip-im;" LARGE_TAG);
 	uas.refresher = IMUA_PREF_UAC;
-	uas.hooks = &hooks;
+	uas.hooks = &large_hooks;
 	uas.app = l;
 	ret = imst_ua.uas_open(msg, &uas, l->key, sizeof(l->key), &rej);
 	if(ret != 1) {

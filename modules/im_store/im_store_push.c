@@ -21,6 +21,7 @@
 #include "im_store_push.h"
 #include "im_store_request.h"
 #include "im_store_stats.h"
+#include "im_store_sip.h"
 
 #define IMST_PUSH_MAX 256
 #define IMST_SESSION_PREFIX "ims-"
@@ -129,50 +130,6 @@ void imst_push_end(imst_push_t *p, const char *why)
 		str k = cstr(key);
 		imst_ua.terminate(&k, why);
 	}
-}
-
-/*
- * D-30: a SIP message as a message/sip body, with a Date header saying
- * when we received it (12.2.2.5) unless the sender's own Date is there
- * (kept unaltered, as every original header).
- */
-int imst_with_date(const str *sip, long long when, im_kbuf_t *b)
-{
-	const char *s = sip->s, *end = s + sip->len, *eoh = NULL;
-	int has_date = 0;
-
-	/* the header lines, after the request line, up to the blank line */
-	for(const char *l = memchr(s, '\n', end - s); l && l + 1 < end;) {
-		const char *line = l + 1;
-
-		if(line + 1 < end && line[0] == '\r' && line[1] == '\n') {
-			eoh = line;
-			break;
-		}
-		if(end - line >= 5 && strncasecmp(line, "Date:", 5) == 0)
-			has_date = 1;
-		l = memchr(line, '\n', end - line);
-	}
-	if(!eoh)
-		return -1;
-	im_kbuf_add(b, s, (int)(eoh - s));
-	if(!has_date) {
-		char date[64];
-
-		imst_http_date(when, date, sizeof(date));
-		im_kbuf_addf(b, "Date: %s\r\n", date);
-	}
-	im_kbuf_add(b, eoh, (int)(end - eoh));
-	return b->failed ? -1 : 0;
-}
-
-void imst_http_date(long long when, char *out, int outlen)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
 /* D-30: a MESSAGE goes as message/sip with its Date (built in b); a
@@ -337,7 +294,7 @@ void imst_push_ended(imua_call_t *c, void *app, const char *reason)
 	imst_push_release(p);
 }
 
-static const imua_dlg_hooks_t hooks = {
+static const imua_dlg_hooks_t push_hooks = {
 		.answered = on_answered,
 		.ended = imst_push_ended,
 };
@@ -393,7 +350,7 @@ static int start(imst_push_t *p, struct sip_msg *msg)
 	uac.contact_user = cstr("Deferred");
 	uac.contact_params = cstr(";+g.oma.sip-im;automata");
 	uac.se = imst_session_expires;
-	uac.hooks = &hooks;
+	uac.hooks = &push_hooks;
 	uac.app = p;
 	/* the key is ours before the INVITE leaves: an answer may come first */
 	if(imst_ua.new_key(p->key, sizeof(p->key)) < 0)

@@ -17,8 +17,6 @@
 
 #include "im_store.h"
 
-/* a stored Large Message's multipart boundary: this and its token */
-#define IMST_BOUNDARY_PREFIX "imst-"
 /* Message-IDs one retrieval may name (12.2.1.1: its resource list) */
 #define IMST_PICK_MAX 64
 #define IMST_KEY_MAX 64
@@ -76,10 +74,6 @@ void imst_push_watch(
 		int relay, const char *what, const char *session, const char *leg);
 void imst_push_report(int relay, const imr_delivery_t *d);
 
-/* sip with a Date header of when (unless it has one) into b (D-30). */
-int imst_with_date(const str *sip, long long when, im_kbuf_t *b);
-/* when as an RFC 3261 SIP-date. */
-void imst_http_date(long long when, char *out, int outlen);
 
 /* Pushes under way (im_store.stats). */
 int imst_push_active(void);

@@ -17,6 +17,7 @@
 #include "im_store_defer.h"
 #include "im_store_large.h"
 #include "im_store_request.h"
+#include "im_store_sip.h"
 
 int imst_originator(struct sip_msg *msg, char *aor, int len)
 {
@@ -38,23 +39,6 @@ int imst_originator(struct sip_msg *msg, char *aor, int len)
 			|| parse_uri(uri.s, uri.len, &u) < 0)
 		return -1;
 	return check_self(&u.host, 0, 0) == 1 ? 0 : 1;
-}
-
-int imst_body(struct sip_msg *msg, str *ctype, str *body)
-{
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->content_type)
-		return 1;
-	body->s = get_body(msg);
-	if(!body->s)
-		return 1;
-	body->len = (int)(msg->buf + msg->len - body->s);
-	if(msg->content_length && get_content_length(msg) < body->len)
-		body->len = get_content_length(msg);
-	if(body->len <= 0)
-		return 1;
-	*ctype = msg->content_type->body;
-	trim(ctype);
-	return 0;
 }
 
 int imst_message_token(const str *uri, char *token)

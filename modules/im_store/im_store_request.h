@@ -19,8 +19,6 @@
  * 403 + 127); -1: malformed. */
 int imst_originator(struct sip_msg *msg, char *aor, int len);
 
-/* The body and Content-Type of msg. 0, or 1 when it has none. */
-int imst_body(struct sip_msg *msg, str *ctype, str *body);
 
 /* The tokens of the Message-IDs ("sip:<token>@<host>", 12.2.2.3 item 4)
  * an RFC 4826 resource list names, into tokens (IMST_PICK_MAX at most);

@@ -13,6 +13,7 @@
 #include "im_store_reply.h"
 #include "im_store_request.h"
 #include "im_store_retrieve.h"
+#include "im_store_sip.h"
 
 #define CT_SDP "application/sdp"
 #define CT_RLIST "application/resource-lists+xml"
@@ -72,7 +73,7 @@ static int pick(imst_push_t *p, char tokens[][IMST_TOKEN_LEN + 1], int n)
 	return p->npicked == 0;
 }
 
-static const imua_dlg_hooks_t hooks = {
+static const imua_dlg_hooks_t retrieve_hooks = {
 		.ended = imst_push_ended,
 };
 
@@ -108,7 +109,7 @@ static int answer(struct sip_msg *msg, imst_push_t *p, const str *sdp)
 	uas.contact_user = (str)str_init("Deferred");
 	uas.contact_params = (str)str_init(";+g.oma.sip-im;automata");
 	uas.refresher = IMUA_PREF_UAC;
-	uas.hooks = &hooks;
+	uas.hooks = &retrieve_hooks;
 	uas.app = p;
 	ret = imst_ua.new_key(p->key, sizeof(p->key));
 	if(ret >= 0) {

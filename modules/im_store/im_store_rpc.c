@@ -17,6 +17,7 @@
 #include "im_store_push.h"
 #include "im_store_rpc.h"
 #include "im_store_stats.h"
+#include "im_store_sip.h"
 
 typedef struct walk {
 	rpc_t *rpc;
