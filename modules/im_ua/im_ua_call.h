@@ -53,6 +53,7 @@ typedef struct imua_branch {
 	unsigned char cancel;	   /* to CANCEL once early (tm refuses before) */
 	unsigned char retried_422; /* invited again with the Min-SE it asked */
 	unsigned char silent;	   /* no response within contact_timeout */
+	unsigned char ids;		   /* hash and label are this INVITE's */
 	unsigned int deadline;	   /* ticks: silent after it; 0 none */
 } imua_branch_t;
 

@@ -5,8 +5,8 @@
  * Each target gets its own INVITE transaction in leg B's dialog (same
  * Call-ID and From tag, its own CSeq): a branch. Provisional responses of
  * any branch go to leg A. The first 2xx wins: its target becomes leg B's
- * dialog and every other branch is CANCELled (once it is early: tm does
- * not CANCEL a branch before its first response, RFC 3261 9.1). A 2xx of
+ * dialog and every other branch is CANCELled (tm's CANCEL: one without a
+ * response yet gets it once the first comes, RFC 3261 9.1). A 2xx of
  * another branch after that (crossing the CANCEL) is ACKed by tm and gets
  * a BYE. A 6xx ends the fork (the others are CANCELled); other failures
  * wait for every branch, and leg A gets the most telling of them: the
@@ -34,6 +34,7 @@
 #include "im_ua_flow.h"
 
 static void silence(imua_call_t *c, unsigned int now);
+static void cancel_one(imua_call_t *c, int i);
 
 /* The branch whose INVITE tx is, under the call lock; -1 none. */
 static int branch_of(imua_call_t *c, const imua_tx_t *tx)
@@ -148,7 +149,7 @@ static unsigned int aim_branch(imua_call_t *c, int i)
 			&& imua_fork_target_locked(c, i) == 0) {
 		attempt = br->attempt = c->attempt;
 		br->live = 1;
-		br->early = br->cancel = br->silent = 0;
+		br->early = br->cancel = br->silent = br->ids = 0;
 		br->deadline = imua_contact_timeout
 							   ? get_ticks() + imua_contact_timeout
 							   : 0;
@@ -180,6 +181,7 @@ static int send_branch(imua_call_t *c, int i)
 	} else {
 		br->hash = hash;
 		br->label = label;
+		br->ids = 1;
 	}
 	/* the fork was decided while this one left: it goes too */
 	late = ret == 0 && (c->winner >= 0 || c->state != IMUA_INVITING);
@@ -188,6 +190,8 @@ static int send_branch(imua_call_t *c, int i)
 	lock_release(&c->lock);
 	if(ret < 0)
 		LM_NOTICE("call %s: leg b cannot be sent to target %d\n", c->key, i);
+	else
+		cancel_one(c, i); /* a CANCEL decided before its ids were known */
 	return ret < 0 ? -1 : 0;
 }
 
@@ -213,8 +217,9 @@ static int parallel_start(imua_call_t *c)
 	return sent > 0;
 }
 
-/* CANCELs branch i now if it is early, else once it is; the caller
- * marked it (br->cancel). Under no lock. */
+/* CANCELs branch i, marked by the caller (br->cancel), as soon as its tm
+ * ids are known (send_branch calls again then). tm holds the CANCEL of a
+ * branch without a provisional response until one comes. Under no lock. */
 static void cancel_one(imua_call_t *c, int i)
 {
 	imua_branch_t *br = &c->branch[i];
@@ -222,22 +227,14 @@ static void cancel_one(imua_call_t *c, int i)
 	int go;
 
 	lock_get(&c->lock);
-	go = br->live && br->cancel && br->early;
+	go = br->live && br->cancel && br->ids;
 	if(go)
 		br->cancel = 0;
 	hash = br->hash;
 	label = br->label;
 	lock_release(&c->lock);
-	if(!go)
-		return;
-	if(imua_cancel_uac(hash, label) == 0) {
-		/* early to us, not yet proceeding in tm: the next tick */
-		lock_get(&c->lock);
-		br->cancel = br->live;
-		lock_release(&c->lock);
-	} else {
+	if(go && imua_cancel_uac_pending(hash, label))
 		LM_INFO("call %s: leg b's branch %d CANCELled\n", c->key, i);
-	}
 }
 
 /* Marks every live branch but keep for a CANCEL and sends what can go. */

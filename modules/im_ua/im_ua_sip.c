@@ -497,6 +497,22 @@ unsigned int imua_cancel_uac(unsigned int hash, unsigned int label)
 	return ret;
 }
 
+int imua_cancel_uac_pending(unsigned int hash, unsigned int label)
+{
+	struct cell *saved = imua_tmb.t_gett(), *t = NULL;
+	int saved_branch = imua_tmb.t_gett_branch(), r = 0;
+
+	if(imua_tmb.t_lookup_ident(&t, hash, label) > 0 && t) {
+		/* tm's own CANCEL: sent now when a provisional is recorded, else
+		 * when one comes (the branch is marked cancelled) */
+		imua_tmb.cancel_all_uacs(t, 0);
+		imua_tmb.unref_cell(t);
+		r = 1;
+	}
+	imua_tmb.t_sett(saved, saved_branch);
+	return r;
+}
+
 int imua_leg_send(imua_call_t *c, int leg, const str *method,
 		const str *hdrs, const str *body, imua_tx_t *tx)
 {

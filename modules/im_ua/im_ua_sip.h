@@ -90,6 +90,12 @@ typedef struct imua_tx {
  * current transaction kept). 0: tm refused (not proceeding yet), else
  * sent. */
 unsigned int imua_cancel_uac(unsigned int hash, unsigned int label);
+/* CANCELs our INVITE hash/label at once if it has had a provisional
+ * response, else as soon as one arrives (RFC 3261 9.1; tm keeps the
+ * CANCEL pending and stops retransmitting the INVITE): usable as soon as
+ * we decide, also from the callback of that very provisional, which tm
+ * has not recorded yet. 1, or 0 when the transaction is gone. */
+int imua_cancel_uac_pending(unsigned int hash, unsigned int label);
 
 /*
  * Sends method in leg `leg`'s dialog with the next CSeq. hdrs must end in
