@@ -150,9 +150,8 @@ static unsigned int aim_branch(imua_call_t *c, int i)
 		attempt = br->attempt = c->attempt;
 		br->live = 1;
 		br->early = br->cancel = br->silent = br->ids = 0;
-		br->deadline = imua_contact_timeout
-							   ? get_ticks() + imua_contact_timeout
-							   : 0;
+		br->deadline =
+				imua_contact_timeout ? get_ticks() + imua_contact_timeout : 0;
 	}
 	lock_release(&c->lock);
 	return attempt;
