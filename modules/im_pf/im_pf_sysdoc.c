@@ -55,11 +55,9 @@ enum
 /* an integer column (a view: not NUL-terminated) */
 static long long num(const str *s)
 {
-	long long n = 0;
+	long n = 0;
 
-	for(int i = 0; i < s->len && s->s[i] >= '0' && s->s[i] <= '9'; i++)
-		n = n * 10 + (s->s[i] - '0');
-	return n;
+	return str2slong((str *)s, &n) == 0 ? n : 0;
 }
 
 /* http://<first TCP listener>/im/sysdoc/ (our SIP port serves HTTP) */
@@ -207,31 +205,18 @@ int impf_sysdoc_external_body(const char *token, long long expires,
 typedef struct doc
 {
 	int found;
-	str recipient, ctype, body, answer;
-	int need, answered;
+	str recipient, ctype, body;
+	int need;
 	long long expires;
 } doc_t;
 
 static void doc_free(doc_t *d)
 {
-	str *s[] = {&d->recipient, &d->ctype, &d->body, &d->answer};
+	str *s[] = {&d->recipient, &d->ctype, &d->body};
 
 	for(unsigned int i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if(s[i]->s)
 			pkg_free(s[i]->s);
-}
-
-static int copy(str *dst, const str *src)
-{
-	dst->s = pkg_malloc(src->len + 1);
-	if(!dst->s) {
-		PKG_MEM_ERROR;
-		return -1;
-	}
-	memcpy(dst->s, src->s, src->len);
-	dst->s[src->len] = '\0';
-	dst->len = src->len;
-	return 0;
 }
 
 static int doc_row(str *v, int n, void *arg)
@@ -239,13 +224,11 @@ static int doc_row(str *v, int n, void *arg)
 	doc_t *d = arg;
 
 	(void)n;
-	if(copy(&d->recipient, &v[C_RECIPIENT]) < 0
-			|| copy(&d->ctype, &v[C_CTYPE]) < 0
-			|| copy(&d->body, &v[C_BODY]) < 0
-			|| copy(&d->answer, &v[C_ANSWER]) < 0)
+	if(pkg_str_dup(&d->recipient, &v[C_RECIPIENT]) < 0
+			|| pkg_str_dup(&d->ctype, &v[C_CTYPE]) < 0
+			|| pkg_str_dup(&d->body, &v[C_BODY]) < 0)
 		return -1;
 	d->need = v[C_NEED].len && v[C_NEED].s[0] == '1';
-	d->answered = v[C_ANSWERED].len && v[C_ANSWERED].s[0] == '1';
 	d->expires = num(&v[C_EXPIRES]);
 	d->found = 1;
 	return 1;
