@@ -28,6 +28,14 @@ def stop_server(server):
         pytest.fail(f"server crashed: {problems}", pytrace=False)
 
 
+def one_server(workdir, **kw):
+    """For a fixture (`yield from one_server(...)`): a server started,
+    then stopped, the test failed when it crashed."""
+    s = start_server(workdir, **kw)
+    yield s
+    stop_server(s)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A private PostgreSQL cluster for the test session (started at the
@@ -68,9 +76,7 @@ def new_database(request, db_backend):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
     """One IM server domain (home1.net) with its relay, for a test module."""
-    s = start_server(tmp_path_factory.mktemp("im"), database=new_database())
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("im"), database=new_database())
 
 
 class TwoDomains:

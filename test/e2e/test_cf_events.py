@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.cf import Member, all_released
 from imtest.procs import wait_until
 
@@ -92,9 +92,7 @@ def subscriptions(server):
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory):
     """A server whose subscriptions get at most one NOTIFY in 3 s."""
-    s = start_server(tmp_path_factory.mktemp("slow"), defines={"CF_NOTIFY_INTERVAL": 3000})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("slow"), defines={"CF_NOTIFY_INTERVAL": 3000})
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest import cpim
 from imtest.cf import Member, wait_all_released
 from imtest.msrp import MsrpTimeout
@@ -260,10 +260,8 @@ def strict_server(tmp_path_factory):
     """A domain whose operator policy refuses private messages in ad-hoc
     sessions (D-21: CF_PRIVATE_MESSAGES 0) and sends no chat alias
     notice (D-22: CF_ALIAS_NOTICE 0)."""
-    s = start_server(tmp_path_factory.mktemp("im-strict"),
-                     defines={"CF_PRIVATE_MESSAGES": "0", "CF_ALIAS_NOTICE": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("im-strict"),
+                          defines={"CF_PRIVATE_MESSAGES": "0", "CF_ALIAS_NOTICE": "0"})
 
 
 def test_private_refused_by_policy(strict_server, members):
@@ -524,10 +522,8 @@ def test_final_report_in_a_report(server, members, released):
 def short_report_server(tmp_path_factory):
     """A domain whose final delivery reports wait at most 1 s for the
     recipients' REPORTs (C-8: CF_FINAL_REPORT_TIMEOUT)."""
-    s = start_server(tmp_path_factory.mktemp("im-fr-timeout"),
-                     defines={"CF_FINAL_REPORT_TIMEOUT": "1"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("im-fr-timeout"),
+                          defines={"CF_FINAL_REPORT_TIMEOUT": "1"})
 
 
 def final_stats(server):

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import start_server, stop_server, two_domains
+from conftest import one_server, two_domains
 from imtest.procs import wait_until
 
 FACTORY = "sip:conference-factory@home1.net"
@@ -20,11 +20,9 @@ BOUNDARY = "grp-boundary"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("cfpager"),
-                     defines={"CF_FACTORY": f'"{FACTORY}"', "CF_PAGER_TS2": str(TS2), "CF_PAGER_MAX_SIZE": "2000",
-                              "CF_MAX_PARTICIPANTS": "4"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("cfpager"),
+                          defines={"CF_FACTORY": f'"{FACTORY}"', "CF_PAGER_TS2": str(TS2),
+                                   "CF_PAGER_MAX_SIZE": "2000", "CF_MAX_PARTICIPANTS": "4"})
 
 
 @pytest.fixture(autouse=True)
@@ -279,10 +277,8 @@ def test_imdn_after_ts2_goes_straight_to_the_sender(server, users):
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory):
     """A server whose controlling function allows no anonymity."""
-    s = start_server(tmp_path_factory.mktemp("cfpager-strict"),
-                     defines={"CF_FACTORY": f'"{FACTORY}"', "CF_ALLOW_ANONYMITY": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("cfpager-strict"),
+                          defines={"CF_FACTORY": f'"{FACTORY}"', "CF_ALLOW_ANONYMITY": "0"})
 
 
 def test_anonymity_refused_by_policy(strict_server, make_ua):

@@ -23,11 +23,9 @@ MAX = 4  # max_participants of this module's server, the originator included
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from conftest import start_server, stop_server
-    s = start_server(tmp_path_factory.mktemp("cfrefer"),
-                     defines={"CF_MAX_PARTICIPANTS": str(MAX)})
-    yield s
-    stop_server(s)
+    from conftest import one_server
+    yield from one_server(tmp_path_factory.mktemp("cfrefer"),
+                          defines={"CF_MAX_PARTICIPANTS": str(MAX)})
 
 
 def notifies(m, n, timeout=10):

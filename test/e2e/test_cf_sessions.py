@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server, start_server, stop_server
 from imtest import cpim
 from imtest.cf import (Member, answering_byes, parts_of, resource_list, start_conference,
                         wait_all_released)
@@ -331,10 +331,8 @@ def test_unknown_factory(server, members, released):
 def strict_server(tmp_path_factory):
     """A domain whose focus refuses anonymity and releases a session after
     3 seconds (CF-19 e)."""
-    s = start_server(tmp_path_factory.mktemp("strict"),
-                     defines={"CF_ALLOW_ANONYMITY": "0", "CF_MAX_DURATION": "3"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("strict"),
+                          defines={"CF_ALLOW_ANONYMITY": "0", "CF_MAX_DURATION": "3"})
 
 
 def test_anonymity_refused(strict_server, members):
@@ -360,9 +358,7 @@ def test_max_duration(strict_server, members):
 @pytest.fixture
 def own_server(tmp_path):
     """A domain of the test's own, for tests that kill its processes."""
-    s = start_server(tmp_path / "own")
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path / "own")
 
 
 def test_relay_killed(own_server, members):
@@ -648,10 +644,8 @@ def test_two_factory_invites_at_once(server, members, crowd, released):
 def timer_server(tmp_path_factory):
     """A domain whose focus asks Session-Expires 4 on its invitations, so
     that the refreshes of CF-10 happen within a test."""
-    s = start_server(tmp_path_factory.mktemp("timer"),
-                     defines={"MIN_SE": "2", "CF_SESSION_EXPIRES": "4"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("timer"),
+                          defines={"MIN_SE": "2", "CF_SESSION_EXPIRES": "4"})
 
 
 def test_session_refresh(timer_server, members):

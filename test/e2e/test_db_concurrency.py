@@ -21,7 +21,7 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server, stop_server
 from imtest.im_session import ImSession
 from imtest.procs import TOP, ImServer, wait_until
 from imtest.sip import SipUA
@@ -363,9 +363,7 @@ def test_register_refused_by_save_gets_one_final_response(server, make_ua):
 @pytest.fixture
 def impatient_server(tmp_path):
     """A server whose database statements wait 300 ms for a lock."""
-    s = start_server(tmp_path, defines={"DB_BUSY_TIMEOUT_MS": "300"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path, defines={"DB_BUSY_TIMEOUT_MS": "300"})
 
 
 def test_register_while_database_stays_locked(impatient_server, make_ua):

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.im_session import ImSession
 from imtest.procs import wait_until
 from imtest.rawsip import UdpProbe, message_bytes
@@ -20,9 +20,7 @@ IDLE_CONNECTIONS = 2500
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("flood"), defines={"TCP_UNAUTH_LIFETIME": "3"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("flood"), defines={"TCP_UNAUTH_LIFETIME": "3"})
 
 
 def peer_closed(sock):
@@ -88,9 +86,7 @@ def test_request_flood_from_one_address_is_ignored(server, make_ua):
 @pytest.fixture(scope="module")
 def low_pike(tmp_path_factory):
     """A domain that ignores a source after 6 requests in 2 s."""
-    s = start_server(tmp_path_factory.mktemp("low-pike"), defines={"PIKE_DENSITY": "6"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("low-pike"), defines={"PIKE_DENSITY": "6"})
 
 
 def test_own_cancels_are_not_a_flood(low_pike):

@@ -8,7 +8,7 @@ PostgreSQL."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest import cpim
 from imtest.db import BACKENDS
 from imtest.store import empty_store  # noqa: F401 (autouse fixture)
@@ -40,9 +40,7 @@ BODIES = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
-    s = start_server(tmp_path_factory.mktemp("bodies"), database=new_database())
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("bodies"), database=new_database())
 
 
 @pytest.mark.parametrize("name", list(BODIES))

@@ -5,7 +5,7 @@ terminating one adds (TP-7: Server), as the clients see it."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.sdp import msrp_sdp
 from imtest.sip import warning_code
 
@@ -63,9 +63,7 @@ def test_delivered_message_asserts_the_sender_unless_anonymous(server, make_ua, 
 @pytest.fixture(scope="module")
 def no_anonymity(tmp_path_factory):
     """A domain whose service provider does not allow anonymity."""
-    s = start_server(tmp_path_factory.mktemp("im-noanon"), defines={"PF_ANONYMITY": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("im-noanon"), defines={"PF_ANONYMITY": "0"})
 
 
 def test_anonymity_not_allowed_is_403_119(no_anonymity, make_ua):

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.im_session import ImSession
 from imtest.sdp import Sdp
 from imtest.sipmsg import NameAddr
@@ -65,9 +65,7 @@ def test_large_message_mode(server, make_ua):
 
 @pytest.fixture(scope="module")
 def proxy_server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("proxy"), defines={"PF_MODE": '"proxy"'})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("proxy"), defines={"PF_MODE": '"proxy"'})
 
 
 def test_proxy_mode(proxy_server, make_ua):

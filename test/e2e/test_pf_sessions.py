@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest import cpim
 from imtest.im_session import ImSession
 from imtest.procs import wait_until
@@ -25,9 +25,7 @@ from imtest.sipmsg import NameAddr
 
 @pytest.fixture(scope="module")
 def proxy_server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("proxy"), defines={"PF_MODE": '"proxy"'})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("proxy"), defines={"PF_MODE": '"proxy"'})
 
 
 class Topology:

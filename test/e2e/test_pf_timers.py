@@ -3,7 +3,7 @@ media plane failing under a session: both SIP legs get a BYE."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server, start_server, stop_server
 from imtest.im_session import ImSession
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
@@ -13,10 +13,8 @@ from imtest.sdp import Sdp
 def short_timers(tmp_path_factory):
     """Session intervals of 4 s (Min-SE 2 s): a refresher refreshes every
     2 s, a leg nobody refreshes ends after 3 s."""
-    s = start_server(tmp_path_factory.mktemp("timers"),
-                     defines={"SESSION_EXPIRES": "4", "MIN_SE": "2"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("timers"),
+                          defines={"SESSION_EXPIRES": "4", "MIN_SE": "2"})
 
 
 BOB_TIMER = [("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE"), ("Supported", "timer"),

@@ -8,15 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 
 
 @pytest.fixture(scope="module")
 def ip_server(tmp_path_factory):
     """The domain is the IP address, as with `make run`."""
-    s = start_server(tmp_path_factory.mktemp("sipsak"), domain="127.0.0.1")
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("sipsak"), domain="127.0.0.1")
 
 
 def sipsak(*args):

@@ -14,7 +14,7 @@ from email.utils import formatdate
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
 from imtest.sdp import Sdp
@@ -32,11 +32,9 @@ MAX_SIZE = 2000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
     """A domain whose store is small (quota, size) and expires every second."""
-    s = start_server(tmp_path_factory.mktemp("store"), database=new_database(), defines={
+    yield from one_server(tmp_path_factory.mktemp("store"), database=new_database(), defines={
         "STORE_QUOTA_MESSAGES": str(QUOTA), "STORE_MAX_SIZE": str(MAX_SIZE),
         "STORE_EXPIRE_INTERVAL": "1"})
-    yield s
-    stop_server(s)
 
 
 @pytest.fixture(autouse=True)

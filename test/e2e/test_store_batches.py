@@ -6,7 +6,7 @@ messages to one user)."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
 from imtest.store import empty_store  # noqa: F401 (autouse fixture)
@@ -21,11 +21,9 @@ QUOTA = 160
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
-    s = start_server(tmp_path_factory.mktemp("store-batches"), database=new_database(),
-                     # one client sends them all: pike would take it for a flood
-                     defines={"STORE_QUOTA_MESSAGES": str(QUOTA), "PIKE_DENSITY": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("store-batches"), database=new_database(),
+                          # one client sends them all: pike would take it for a flood
+                          defines={"STORE_QUOTA_MESSAGES": str(QUOTA), "PIKE_DENSITY": "0"})
 
 
 def test_push_in_batches_keeps_order_and_quota(server, make_ua):

@@ -7,7 +7,7 @@ message/sipfrag; a REFER without a usable Refer-To gets 400."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.cf import RLIST_TYPE, multipart, resource_list
 from imtest.db import BACKENDS
 from imtest.store import empty_store  # noqa: F401 (autouse fixture)
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scop
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
-    s = start_server(tmp_path_factory.mktemp("delete"), database=new_database())
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("delete"), database=new_database())
 
 
 def stored_ids(server, user="bob"):

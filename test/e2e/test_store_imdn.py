@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest import cpim
 from imtest.db import BACKENDS
 from imtest.procs import wait_until
@@ -28,10 +28,8 @@ DATETIME = "2026-12-06T10:00:00.250Z"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
     """A domain whose store expires every second."""
-    s = start_server(tmp_path_factory.mktemp("imdn"), database=new_database(),
-                     defines={"STORE_EXPIRE_INTERVAL": "1"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("imdn"), database=new_database(),
+                          defines={"STORE_EXPIRE_INTERVAL": "1"})
 
 
 def assert_no_more_messages(ua, timeout):

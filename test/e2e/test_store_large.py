@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest import cpim
 from imtest.cf import Member
 from imtest.db import BACKENDS
@@ -39,12 +39,10 @@ def server(tmp_path_factory, new_database):
     """A domain whose store takes a 1 MiB Large Message (a=max-size), a
     relay whose control channel takes its push (base64 in one line), and
     the private memory db_postgres needs to write it (cfg/kamailio.cfg)."""
-    s = start_server(tmp_path_factory.mktemp("store-large"), database=new_database(),
-                     defines={"STORE_QUOTA_MESSAGES": str(QUOTA),
-                              "STORE_LARGE_MAX_SIZE": str(MIB)},
-                     relay_extra={"control_max_line": str(4 * MIB)}, pkg_mb=32)
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("store-large"), database=new_database(),
+                          defines={"STORE_QUOTA_MESSAGES": str(QUOTA),
+                                   "STORE_LARGE_MAX_SIZE": str(MIB)},
+                          relay_extra={"control_max_line": str(4 * MIB)}, pkg_mb=32)
 
 
 @pytest.fixture(autouse=True)

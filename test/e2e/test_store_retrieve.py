@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.cf import RLIST_TYPE, SESSION_TAG, FactoryCall, Member, multipart, resource_list
 from imtest.db import BACKENDS
 from imtest.sdp import Sdp
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True, scop
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, new_database):
-    s = start_server(tmp_path_factory.mktemp("retrieve"), database=new_database())
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("retrieve"), database=new_database())
 
 
 def deferred(server, user="Deferred"):

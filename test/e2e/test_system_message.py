@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.db import BACKENDS
 from imtest.rpc import RpcError
 from imtest.sipmsg import NameAddr
@@ -178,10 +178,8 @@ def test_system_message_to_someone_else_is_refused(server):
 @pytest.fixture(scope="module")
 def ts1_zero(tmp_path_factory, new_database):
     """A domain whose Ts1 is 0: a required response is overdue at once."""
-    s = start_server(tmp_path_factory.mktemp("ts1"), database=new_database(),
-                     defines={"PF_TS1": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("ts1"), database=new_database(),
+                          defines={"PF_TS1": "0"})
 
 
 def delivered(server, bob, *args):
@@ -274,9 +272,7 @@ def served(bob, server, text):
 def ts1_restartable(tmp_path, new_database):
     """A domain of its own whose Ts1 is 0, for a test that kills and
     restarts its Kamailio."""
-    s = start_server(tmp_path / "ts1r", database=new_database(), defines={"PF_TS1": "0"})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path / "ts1r", database=new_database(), defines={"PF_TS1": "0"})
 
 
 def test_owed_responses_outlive_a_restart(ts1_restartable, make_ua):

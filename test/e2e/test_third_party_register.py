@@ -7,7 +7,7 @@ address gets the usual challenge."""
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.sip import SipUA
 
 IMS_CORE = "127.0.0.9"
@@ -15,9 +15,7 @@ IMS_CORE = "127.0.0.9"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("ims"), defines={"IMS_CORE": f'"{IMS_CORE}"'})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("ims"), defines={"IMS_CORE": f'"{IMS_CORE}"'})
 
 
 @pytest.fixture

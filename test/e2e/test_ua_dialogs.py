@@ -8,16 +8,14 @@ import threading
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import one_server
 from imtest.msrp import MsrpEndpoint
 from imtest.sdp import Sdp, msrp_sdp
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("ua"), defines={"PF_MODE": '"proxy"'})
-    yield s
-    stop_server(s)
+    yield from one_server(tmp_path_factory.mktemp("ua"), defines={"PF_MODE": '"proxy"'})
 
 
 def answer_in_background(ua, method, *statuses, **kw):
